@@ -1,0 +1,256 @@
+"""Agents: SME, Partner, Intermediary (Mesa agents) and the arrays holding their hot state.
+
+Per-step work over many agents runs on numpy arrays (:class:`SMEArrays`,
+:class:`ActorArrays`); the Mesa agent objects are thin views on those arrays, so they
+stay usable the way Mesa users expect (``model.agents_by_type[SME]``, ``AgentSet.select``,
+``agg``, reading ``sme.stage`` or ``sme.confidence``).
+
+Index spaces: SME ``i`` (0..N-1) is also actor ``i``; non-SME partners are actors
+``N..N+P-1``. Every actor (SME or partner) can be a candidate partner.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from .model import InspireModel
+
+
+class Stage(IntEnum):
+    """Stages of an SME's OI journey (DESIGN.md §1)."""
+
+    EXPLORATION = 0
+    DEVELOPMENT = 1
+    SCALING_UP = 2
+    COMMERCIALISATION = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class PartnerType(IntEnum):
+    """Types of OI partner."""
+
+    SME_PEER = 0
+    PSR = 1  # public research: universities, RTOs
+    LARGE_FIRM = 2
+    CROWD = 3  # crowd and individuals
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class IntermediaryKind(IntEnum):
+    """Kinds of intermediary."""
+
+    NATIONAL_AGENCY = 0
+    CLUSTER = 1
+    CROSS_BORDER_BROKER = 2
+
+
+RESOURCE_STAGES = (Stage.EXPLORATION, Stage.DEVELOPMENT)
+MARKET_STAGES = (Stage.SCALING_UP, Stage.COMMERCIALISATION)
+NO_STEP = np.int32(-10_000)
+
+
+@dataclass
+class ActorArrays:
+    """State shared by every potential partner (SMEs first, then Partner agents)."""
+
+    country: np.ndarray  # int16
+    ptype: np.ndarray  # int8 PartnerType
+    persona: np.ndarray  # float32 (M, d), unit vectors: manager persona
+    vision: np.ndarray  # float32 (M, d), unit vectors: strategic vision
+    capability: np.ndarray  # float32 in [0, 1]: what the actor brings (technical/market)
+    capacity: np.ndarray  # int16: concurrent projects as a partner
+    load: np.ndarray  # int16: current projects as a partner
+    uid: np.ndarray  # int64: Mesa unique_id (stable pair identity for chemistry)
+
+
+@dataclass
+class SMEArrays:
+    """Hot state of the SMEs, one row per SME slot (an exit frees the slot for an entrant)."""
+
+    region: np.ndarray  # int32 global region index
+    sector: np.ndarray  # int16
+    stage: np.ndarray  # int8 Stage
+    resource_focus: np.ndarray  # bool: resource-building (True) vs business results focus
+    innovative: np.ndarray  # bool: innovation-active (may seek partners)
+    disruptive: np.ndarray  # bool
+    resilience: np.ndarray  # float32 trait in [0, 1]
+    confidence: np.ndarray  # float32 in [0, 1]
+    cash: np.ndarray  # float64 EUR
+    margin: np.ndarray  # float64 EUR/month operating margin
+    resources: np.ndarray  # float64 resource stock
+    results: np.ndarray  # float64 business results
+    learn_tech: np.ndarray  # float32 technical learning stock
+    learn_soft: np.ndarray  # float32 soft / OI-management skills
+    toolbox: np.ndarray  # float32 partnership-model quality from coaching
+    vision_align: np.ndarray  # float32 vision-setting skill from coaching
+    latent: np.ndarray  # float32 latent value of false failures, may surface later
+    voucher: np.ndarray  # float64 EUR of grant held for the next project
+    voucher_until: np.ndarray  # int32 month the voucher expires
+    experience: np.ndarray  # float32 (N, C): projects done with partners of each country
+    mem_partner: np.ndarray  # int32 (N, m): remembered partners (actor index, -1 empty)
+    mem_trust: np.ndarray  # float32 (N, m): relationship value, neutral 0
+    n_lead: np.ndarray  # int8: projects led now
+    attempts: np.ndarray  # int32
+    successes: np.ndarray  # int32
+    failures: np.ndarray  # int32
+    false_failures: np.ndarray  # int32
+    last_coop: np.ndarray  # int32 month of last OI activity
+    last_foreign: np.ndarray  # int32 month of last cross-border activity
+    last_fail: np.ndarray  # int32 month of last failure awaiting a retry (NO_STEP = none)
+    recovery_until: np.ndarray  # int32 month until which failure-recovery support runs
+    entered_scaling: np.ndarray  # int32 month of entering scaling-up (NO_STEP = never)
+    born: np.ndarray  # int32 month of entry
+    unicorn: np.ndarray  # bool
+
+    def reset_rows(self, rows: np.ndarray, keep: tuple[str, ...] = ("region", "sector")) -> None:
+        """Zero the given rows of every array but ``keep`` (an entrant keeps its slot's place)."""
+        for f in fields(self):
+            if f.name not in keep:
+                getattr(self, f.name)[rows] = 0
+
+
+class SME(mesa.Agent):
+    """A small or medium-sized enterprise on an OI journey; a view on :class:`SMEArrays`."""
+
+    def __init__(self, model: InspireModel, idx: int) -> None:
+        super().__init__(model)
+        self.idx = idx
+
+    # short read-only views (the arrays are the truth)
+    @property
+    def country(self) -> str:
+        return self.model.country_names[self.model.actors.country[self.idx]]
+
+    @property
+    def region(self) -> str:
+        return self.model.region_names[self.model.sme.region[self.idx]]
+
+    @property
+    def sector(self) -> str:
+        return self.model.p.sectors[self.model.sme.sector[self.idx]]
+
+    @property
+    def stage(self) -> Stage:
+        return Stage(int(self.model.sme.stage[self.idx]))
+
+    @property
+    def confidence(self) -> float:
+        return float(self.model.sme.confidence[self.idx])
+
+    @property
+    def cash(self) -> float:
+        return float(self.model.sme.cash[self.idx])
+
+    @property
+    def resources(self) -> float:
+        return float(self.model.sme.resources[self.idx])
+
+    @property
+    def business_results(self) -> float:
+        return float(self.model.sme.results[self.idx])
+
+    @property
+    def learning(self) -> dict[str, float]:
+        s = self.model.sme
+        return {"technical": float(s.learn_tech[self.idx]), "soft": float(s.learn_soft[self.idx])}
+
+    @property
+    def resource_focused(self) -> bool:
+        return bool(self.model.sme.resource_focus[self.idx])
+
+    @property
+    def in_project(self) -> bool:
+        return bool(self.model.sme.n_lead[self.idx] > 0 or self.model.actors.load[self.idx] > 0)
+
+    @property
+    def trusted_partners(self) -> list[tuple[int, float]]:
+        """(partner unique_id, trust) of remembered past partners."""
+        s, a = self.model.sme, self.model.actors
+        return [
+            (int(a.uid[j]), float(t))
+            for j, t in zip(s.mem_partner[self.idx], s.mem_trust[self.idx], strict=True)
+            if j >= 0
+        ]
+
+    def journey(self) -> dict[str, object]:
+        """A summary of this SME's journey so far (stage, counters, stocks, partners)."""
+        s = self.model.sme
+        i = self.idx
+        return {
+            "unique_id": self.unique_id,
+            "country": self.country,
+            "region": self.region,
+            "sector": self.sector,
+            "stage": self.stage.label,
+            "focus": "resources" if s.resource_focus[i] else "business results",
+            "confidence": self.confidence,
+            "attempts": int(s.attempts[i]),
+            "successes": int(s.successes[i]),
+            "failures": int(s.failures[i]),
+            "false_failures": int(s.false_failures[i]),
+            "learning": self.learning,
+            "resources": self.resources,
+            "business_results": self.business_results,
+            "partners": self.trusted_partners,
+        }
+
+
+class Partner(mesa.Agent):
+    """A non-SME partner (or a non-modelled SME peer): a view on :class:`ActorArrays`."""
+
+    def __init__(self, model: InspireModel, actor: int) -> None:
+        super().__init__(model)
+        self.actor = actor
+
+    @property
+    def ptype(self) -> PartnerType:
+        return PartnerType(int(self.model.actors.ptype[self.actor]))
+
+    @property
+    def country(self) -> str:
+        return self.model.country_names[self.model.actors.country[self.actor]]
+
+    @property
+    def capacity(self) -> int:
+        return int(self.model.actors.capacity[self.actor])
+
+    @property
+    def load(self) -> int:
+        return int(self.model.actors.load[self.actor])
+
+
+class Intermediary(mesa.Agent):
+    """A national agency, cluster or cross-border broker delivering one policy's service.
+
+    ``country`` is an index (the country it serves); ``capacity_left`` is set by its
+    policy at the start of each month and consumed as SMEs are served.
+    """
+
+    def __init__(self, model: InspireModel, kind: IntermediaryKind, country: int, policy: object) -> None:
+        super().__init__(model)
+        self.kind = kind
+        self.country = country
+        self.policy = policy
+        self.capacity_left = 0
+        self.served_total = 0
+
+    def open_for(self, capacity: int) -> None:
+        """Receive this month's capacity."""
+        self.capacity_left = int(capacity)
+
+    def serve(self, n: int) -> None:
+        """Record that ``n`` SMEs were served."""
+        self.capacity_left -= n
+        self.served_total += n

@@ -1,0 +1,71 @@
+"""The ``inspire-sim`` command.
+
+Each command lives in its own module and registers itself on :data:`app` through a
+``register(app)`` function listed in :data:`COMMAND_MODULES`. Every user-input problem
+(:class:`~inspire_sim.errors.InputError`) is printed as one line on stderr and the
+command exits with status 2; nothing computed before the error is lost.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from .errors import InputError
+
+app = typer.Typer(
+    name="inspire-sim",
+    help="Agent-based simulation of open innovation in European SMEs (INSPIRE).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+COMMAND_MODULES = (
+    "inspire_sim.commands.run_cmd",  # run, params
+    "inspire_sim.experiments.commands",  # sweep, sensitivity
+    "inspire_sim.commands.compare_cmd",  # compare
+    "inspire_sim.commands.app_cmd",  # app
+)
+
+
+def _register_all() -> None:
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # that command is not built (yet): skip it
+                continue
+            raise
+        mod.register(app)
+
+
+_register_all()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning InputError into a one-line message and exit 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except InputError as exc:
+        print(f"inspire-sim: error: {exc.one_line()}", file=sys.stderr)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except (typer.Abort, KeyboardInterrupt):
+        print("inspire-sim: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            print(f"inspire-sim: error: {exc.format_message()}", file=sys.stderr)
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command modules of the ``inspire-sim`` CLI (each has ``register(app)``)."""

@@ -1,0 +1,226 @@
+"""Named indicators (unit, meaning) and the pattern checks P1-P8.
+
+:data:`INDICATORS` is the contract for the columns of ``RunResult.timeseries``; the
+model's observation phase fills exactly these. :func:`check_patterns` evaluates the
+patterns of DESIGN.md over replications of a scenario (thresholds in docs/ODD.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .agents import PartnerType, Stage
+from .params import LEVERS
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    unit: str
+    meaning: str
+    higher_is_better: bool | None = None
+
+
+def _ind(name: str, unit: str, meaning: str, better: bool | None = None) -> tuple[str, Indicator]:
+    return name, Indicator(name, unit, meaning, better)
+
+
+INDICATORS: dict[str, Indicator] = dict(
+    [
+        _ind("n_smes", "SMEs", "SMEs alive this month"),
+        _ind("oi_active_share", "share", "Share of SMEs in an OI project this month (as lead or as a peer partner)", True),
+        _ind("cooperating_share", "share", "Share of SMEs that cooperated in an OI project in the last 12 months (CIS 'cooperating')", True),
+        _ind("cross_border_share", "share", "Share of cooperating SMEs (12 months) with a partner in another country", True),
+        _ind("new_partnerships", "projects/month", "OI projects started this month", True),
+        _ind("new_cross_border", "projects/month", "Cross-border OI projects started this month", True),
+        _ind("successes", "projects/month", "Projects that ended in success this month", True),
+        _ind("failures", "projects/month", "Projects that ended in failure this month", False),
+        _ind("project_success_rate", "share", "Successes / resolved projects over the last 12 months", True),
+        _ind("mean_confidence", "0-1", "Mean confidence in collaboration of SMEs", True),
+        _ind("retry_rate_after_failure", "share", "Share of failures (resolved so far) followed by a new project of the same SME within 12 months", True),
+        _ind("cooperating_share_innovators", "share", "Share of innovation-active SMEs that cooperated in the last 12 months (CIS: 26-34%)", True),
+        _ind("chemistry_formed", "chemistry", "Mean personal chemistry of the partnerships formed so far"),
+        _ind("chemistry_candidates", "chemistry", "Mean personal chemistry of all candidate pairs met so far (the chance level)"),
+        _ind("partner_turnover_at_scaleup", "share", "Share of trusted partners dropped by SMEs on entering scaling-up, so far"),
+        _ind("false_failures", "projects", "False failures so far (failed, but with a large learning jump)"),
+        *[_ind(f"share_{s.label}", "share", f"Share of SMEs in the {s.label.replace('_', '-')} stage") for s in Stage],
+        *[
+            _ind(f"pt_{p.label}__{s.label}", "projects", f"Projects started so far with a {p.label.replace('_', ' ')} partner by an SME in {s.label.replace('_', '-')}")
+            for p in PartnerType
+            for s in Stage
+        ],
+        _ind("scaling_up_reached", "SMEs", "SMEs that have entered scaling-up so far (including those that moved on)", True),
+        _ind("business_results_total", "result units", "Sum of business results of living SMEs", True),
+        _ind("top1pct_business_share", "share", "Share of business results held by the top 1% of SMEs"),
+        _ind("unicorns", "SMEs", "Heavy-tailed (unicorn) outcomes so far", True),
+        _ind("mean_learning", "skill units", "Mean learning stock (technical + soft skills)", True),
+        _ind("exits", "SMEs/month", "SMEs that ran out of cash this month (each replaced by an entrant)", False),
+        *[_ind(f"spend_{k}", "EUR/month", f"Spending of the {k.replace('_', ' ')} lever this month") for k in LEVERS],
+        _ind("spend_total", "EUR/month", "Spending of all levers this month"),
+    ]
+)
+
+COUNTRY_INDICATORS = (
+    "cooperating_share",
+    "cross_border_share",
+    "new_partnerships",
+    "successes",
+    "failures",
+    "scaling_up_reached",
+    "business_results_total",
+    "spend_total",
+)
+"""Columns of ``RunResult.countries`` (besides ``step`` and ``country``)."""
+
+
+class Recorder:
+    """Computes the indicators of each month from the model's arrays and keeps them."""
+
+    WINDOW = 12  # months: the CIS reference period for "cooperating"
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.rows: list[dict[str, float]] = []
+        self.latest: dict[str, float] = {}
+        self.country_rows: list[np.ndarray] = []
+        self.spend_rows: list[np.ndarray] = []
+        self.panel_rows: list[dict[str, np.ndarray]] = []
+        self._resolved: list[tuple[int, int]] = []
+
+    def record(self, month: int) -> None:
+        m = self.model
+        s, a, n, book = m.sme, m.actors, m.n, m.projects
+        r = book.running
+        active = (s.n_lead > 0) | (a.load[:n] > 0)
+        s.last_coop[active] = month
+        xb = r["cross_border"]
+        s.last_foreign[r["lead"][xb]] = month
+        sme_partner = r["partner"][xb]
+        s.last_foreign[sme_partner[sme_partner < n]] = month
+        coop = (month - s.last_coop) < self.WINDOW
+        foreign = coop & ((month - s.last_foreign) < self.WINDOW)
+        new = m.started_month
+        n_new = len(new.get("lead", ()))
+        n_new_xb = int(np.sum(new["cross_border"])) if n_new else 0
+        succ, fail = m.resolved_month
+        self._resolved.append((succ, fail))
+        win = self._resolved[-self.WINDOW :]
+        resolved = sum(x + y for x, y in win)
+        c = m.counters
+        tried = c["retries"] + c["no_retries"]
+        results = s.results
+        total = float(results.sum())
+        k = max(1, int(np.ceil(0.01 * n)))
+        top = float(np.partition(results, n - k)[n - k :].sum()) if n > k else total
+        stage_counts = np.bincount(s.stage, minlength=len(Stage)) / n
+        spend = m.spend_month.sum(axis=1)
+        row = {
+            "step": month + 1,
+            "n_smes": n,
+            "oi_active_share": float(active.mean()),
+            "cooperating_share": float(coop.mean()),
+            "cross_border_share": float(foreign.sum() / coop.sum()) if coop.any() else 0.0,
+            "new_partnerships": n_new,
+            "new_cross_border": n_new_xb,
+            "successes": succ,
+            "failures": fail,
+            "project_success_rate": sum(x for x, _ in win) / resolved if resolved else np.nan,
+            "mean_confidence": float(s.confidence.mean()),
+            "retry_rate_after_failure": c["retries"] / tried if tried else np.nan,
+            "cooperating_share_innovators": float(coop[s.innovative].mean()) if s.innovative.any() else 0.0,
+            "chemistry_formed": c["chem_formed_sum"] / c["chem_formed_n"] if c["chem_formed_n"] else np.nan,
+            "chemistry_candidates": c["chem_candidates_sum"] / c["chem_candidates_n"] if c["chem_candidates_n"] else np.nan,
+            "partner_turnover_at_scaleup": c["dropped_at_scaleup"] / c["memory_at_scaleup"] if c["memory_at_scaleup"] else np.nan,
+            "false_failures": c["false_failures"],
+            **{f"share_{st.label}": float(stage_counts[st]) for st in Stage},
+            **{f"pt_{pt.label}__{st.label}": int(m.pt_by_stage[pt, st]) for pt in PartnerType for st in Stage},
+            "scaling_up_reached": c["scaling_up_reached"],
+            "business_results_total": total,
+            "top1pct_business_share": top / total if total > 0 else 0.0,
+            "unicorns": c["unicorns"],
+            "mean_learning": float((s.learn_tech + s.learn_soft).mean()),
+            "exits": m.exits_month,
+            **{f"spend_{k}": float(spend[i]) for i, k in enumerate(LEVERS)},
+            "spend_total": float(spend.sum()),
+        }
+        self.rows.append(row)
+        self.latest = row
+        # per country
+        country = a.country[:n].astype(np.int64)
+        nc = m.n_countries
+        cnt = np.bincount(country, minlength=nc).astype(float)
+        coop_c = np.bincount(country, weights=coop, minlength=nc)
+        lead_c = lambda rows: np.bincount(a.country[rows].astype(np.int64), minlength=nc) if len(rows) else np.zeros(nc)  # noqa: E731
+        self.country_rows.append(
+            np.column_stack(
+                [
+                    np.full(nc, month + 1),
+                    np.arange(nc),
+                    np.divide(coop_c, cnt, out=np.zeros(nc), where=cnt > 0),
+                    np.divide(np.bincount(country, weights=foreign, minlength=nc), coop_c, out=np.zeros(nc), where=coop_c > 0),
+                    lead_c(new["lead"]) if n_new else np.zeros(nc),
+                    m.country_resolved[0],
+                    m.country_resolved[1],
+                    m.scaling_by_country,
+                    np.bincount(country, weights=results, minlength=nc),
+                    m.spend_month.sum(axis=0),
+                ]
+            )
+        )
+        self.spend_rows.append(m.spend_month.copy())
+        pr = m.panel_rows
+        if len(pr):
+            self.panel_rows.append(
+                {
+                    "step": np.full(len(pr), month + 1, dtype=np.int32),
+                    "sme_id": a.uid[pr],
+                    "stage": s.stage[pr].copy(),
+                    "confidence": s.confidence[pr].copy(),
+                    "cash": s.cash[pr].copy(),
+                    "resources": s.resources[pr].copy(),
+                    "business_results": s.results[pr].copy(),
+                    "successes": s.successes[pr].copy(),
+                    "failures": s.failures[pr].copy(),
+                    "in_project": active[pr].copy(),
+                    "failed_this_step": m.failed_now[pr].copy(),
+                }
+            )
+
+    # ------------------------------------------------------------------ tables
+    def timeseries(self) -> pd.DataFrame:
+        return pd.DataFrame(self.rows, columns=["step", *INDICATORS])
+
+    def countries(self) -> pd.DataFrame:
+        m = self.model
+        data = np.vstack(self.country_rows) if self.country_rows else np.zeros((0, 2 + len(COUNTRY_INDICATORS)))
+        df = pd.DataFrame(data, columns=["step", "country", *COUNTRY_INDICATORS])
+        df["step"] = df["step"].astype(np.int64)
+        df["country"] = pd.Categorical.from_codes(df["country"].astype(np.int64), m.country_names)
+        for col in ("new_partnerships", "successes", "failures", "scaling_up_reached"):
+            df[col] = df[col].astype(np.int64)
+        return df
+
+    def spend(self) -> pd.DataFrame:
+        m = self.model
+        if not self.spend_rows:
+            return pd.DataFrame({"step": [], "lever": [], "country": [], "eur": []})
+        arr = np.stack(self.spend_rows)  # (T, L, C)
+        t, lev, c = np.nonzero(arr)
+        return pd.DataFrame(
+            {
+                "step": (t + 1).astype(np.int64),
+                "lever": pd.Categorical.from_codes(lev, list(LEVERS)),
+                "country": pd.Categorical.from_codes(c, m.country_names),
+                "eur": arr[t, lev, c],
+            }
+        )
+
+    def panel(self) -> pd.DataFrame:
+        if not self.panel_rows:
+            return pd.DataFrame(columns=["step", "sme_id", "stage"])
+        df = pd.DataFrame({k: np.concatenate([r[k] for r in self.panel_rows]) for k in self.panel_rows[0]})
+        df["stage"] = pd.Categorical.from_codes(df["stage"].astype(np.int64), [s.label for s in Stage])
+        return df

@@ -1,0 +1,200 @@
+"""Pure, vectorised decision rules of the model, testable without a model.
+
+Every function takes numpy arrays (or scalars) and returns arrays; none draws random
+numbers except through the stateless :func:`pair_uniform` hash.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, ndtri
+
+from .agents import PartnerType, Stage
+
+# What each partner type contributes at each stage, in [0, 1] (rows: PartnerType,
+# columns: Stage). Source: INSPIRE findings (SOURCES.md): SME peers and PSRs engage from
+# development to scaling-up; large firms are prominent close to market, especially in
+# scaling-up; the crowd engages in resource stages and little in commercialisation.
+# The numbers are assumptions shaped by those findings.
+STAGE_FIT = np.array(
+    [
+        #  expl  dev   scale comm
+        [0.55, 0.80, 0.70, 0.40],  # SME peer
+        [0.60, 0.85, 0.60, 0.15],  # PSR
+        [0.10, 0.35, 0.85, 0.80],  # large firm
+        [0.70, 0.55, 0.20, 0.00],  # crowd
+    ],
+    dtype=np.float32,
+)
+assert STAGE_FIT.shape == (len(PartnerType), len(Stage))
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norm = np.linalg.norm(x, axis=-1, keepdims=True)
+    return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cosine similarity of unit vectors ``a`` and ``b`` (same shape, last axis)."""
+    return np.einsum("...d,...d->...", a, b)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def pair_uniform(uid_a: np.ndarray, uid_b: np.ndarray, key: np.uint64) -> np.ndarray:
+    """A reproducible uniform(0, 1) per unordered pair, without storing N x N values.
+
+    Symmetric: ``pair_uniform(a, b) == pair_uniform(b, a)``; depends only on the two
+    ids and the key (from the run's seed).
+    """
+    a = np.asarray(uid_a, dtype=np.uint64)
+    b = np.asarray(uid_b, dtype=np.uint64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    with np.errstate(over="ignore"):
+        h = _splitmix64(_splitmix64(lo ^ key) ^ (hi * np.uint64(0xD6E8FEB86659FD93)))
+    return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+def hash_uniform(key: np.uint64, month: int, ids: np.ndarray, ncols: int) -> np.ndarray:
+    """Stateless uniforms (len(ids), ncols) from (key, month, id, column) by splitmix64."""
+    ids = np.asarray(ids, dtype=np.uint64)
+    cols = np.arange(ncols, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        base = _splitmix64(ids ^ (key + np.uint64(month) * np.uint64(0x9E3779B97F4A7C15)))
+        h = _splitmix64(base[:, None] + cols[None, :] * np.uint64(0xD1B54A32D192ED03))
+    return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+def chemistry(persona_a: np.ndarray, persona_b: np.ndarray, uid_a, uid_b, key: np.uint64, pair_sd: float) -> np.ndarray:
+    """Personal chemistry of two lead managers.
+
+    ``cos(persona_a, persona_b) + pair_sd * z(pair)``: similarity of personas plus a
+    pair-specific normal term that the two persons reveal on meeting (reproducible from
+    the pair and the seed). Range: roughly [-1 - 3 sd, 1 + 3 sd]; 0 is indifferent.
+    """
+    z = ndtri(pair_uniform(uid_a, uid_b, key))
+    return cosine(persona_a, persona_b) + pair_sd * z
+
+
+def shared_vision(vision_a: np.ndarray, vision_b: np.ndarray, alignment: np.ndarray | float = 0.0) -> np.ndarray:
+    """Shared strategic vision in [0, 1]: ``(1 + cos) / 2``, raised by vision-setting skill.
+
+    ``alignment`` in [0, 1] (from OI-toolbox coaching) closes that share of the gap to 1.
+    """
+    base = 0.5 * (1.0 + cosine(vision_a, vision_b))
+    return base + np.asarray(alignment) * (1.0 - base)
+
+
+def border_friction(distance, experience, scale: float, experience_effect: float, reduction=0.0):
+    """Border friction of a pair: ``scale * distance * exp(-effect * experience) * (1 - reduction)``.
+
+    ``distance`` is the cultural distance of the two countries (0 for a domestic pair),
+    ``experience`` the SME's past projects with that country and ``reduction`` the share a
+    cross-border broker removes.
+    """
+    return scale * np.asarray(distance) * np.exp(-experience_effect * np.asarray(experience)) * (1.0 - np.asarray(reduction))
+
+
+def attractiveness(chem, vision, fit, trust, friction, search_cost, *, w_chemistry, w_vision, w_stage_fit, w_trust):
+    """Attractiveness of a candidate pair (DESIGN.md §1, phase 3).
+
+    ``w_c chem + w_v (vision - 0.5) + w_f (fit - 0.5) + w_t trust - friction - search_cost``.
+    Vision and fit are centred so that a typical pair sits near zero.
+    """
+    return (
+        w_chemistry * np.asarray(chem)
+        + w_vision * (np.asarray(vision) - 0.5)
+        + w_stage_fit * (np.asarray(fit) - 0.5)
+        + w_trust * np.asarray(trust)
+        - np.asarray(friction)
+        - np.asarray(search_cost)
+    )
+
+
+def partnership_model_quality(soft_skills, toolbox):
+    """Quality of an SME's partnership model in [0, 1]: OI-management skills plus coaching."""
+    return np.clip(np.asarray(soft_skills) + np.asarray(toolbox), 0.0, 1.0)
+
+
+def success_probability(vision, pm_quality, fit, trust, complementarity, friction, strength, *,
+                        base_success_logit, b_vision, b_partnership_model, b_stage_fit, b_trust,
+                        b_complementarity, b_friction, b_strength):
+    """Probability that an OI project succeeds (logistic).
+
+    ``logit p = b0 + b_v (vision - 0.5) + b_pm (pm - 0.2) + b_fit (fit - 0.5) + b_t trust
+    + b_c complementarity - b_f friction + b_s (strength - 0.5)``. Each term is centred
+    on a typical value, so ``b0`` is the logit of a typical domestic first-time project
+    (``b0 = 0`` gives 0.5; SOURCES.md puts failure at 25-55%). Rises with shared vision,
+    partnership-model quality, stage fit, trust, complementarity and the home system's
+    strength; falls with border friction.
+    """
+    z = (
+        base_success_logit
+        + b_vision * (np.asarray(vision) - 0.5)
+        + b_partnership_model * (np.asarray(pm_quality) - 0.2)
+        + b_stage_fit * (np.asarray(fit) - 0.5)
+        + b_trust * np.asarray(trust)
+        + b_complementarity * np.asarray(complementarity)
+        - b_friction * np.asarray(friction)
+        + b_strength * (np.asarray(strength) - 0.5)
+    )
+    return expit(z)
+
+
+def complementarity(partner_capability, sme_learning):
+    """What the partner brings beyond the SME's own technical stock, in [0, 1]."""
+    return np.clip(np.asarray(partner_capability) - np.asarray(sme_learning), 0.0, 1.0)
+
+
+def confidence_after_failure(confidence, resilience, hit: float):
+    """Confidence after a failed project: loses ``hit * (1 - resilience)``, floored at 0."""
+    return np.maximum(0.0, np.asarray(confidence) - hit * (1.0 - np.asarray(resilience)))
+
+
+def confidence_after_success(confidence, boost: float = 0.2):
+    """Confidence after a success: closes ``boost`` of the gap to 1."""
+    c = np.asarray(confidence)
+    return c + boost * (1.0 - c)
+
+
+def recover_confidence(confidence, resilience, rate: float, boost=1.0):
+    """Monthly recovery toward 1: ``rate * boost * (0.5 + resilience)`` of the gap.
+
+    Resilient SMEs (trait near 1) recover three times faster than fragile ones (near 0).
+    """
+    c = np.asarray(confidence)
+    step = np.clip(rate * np.asarray(boost) * (0.5 + np.asarray(resilience)), 0.0, 1.0)
+    return c + step * (1.0 - c)
+
+
+def search_probability(confidence, strength, net_cost_share, *, search_rate: float,
+                       strength_effect: float, min_confidence: float):
+    """Monthly probability that a free, innovation-active SME searches for a partner.
+
+    ``search_rate * (1 + e (2 strength - 1))_+ * confidence * (1.5 - net_cost_share)``
+    when confidence is at least ``min_confidence``, else 0. ``net_cost_share`` is the
+    share of the project cost the SME pays itself (1 without a grant, lower with one):
+    grants make OI affordable (assumption).
+    """
+    conf = np.asarray(confidence)
+    mult = np.maximum(0.0, 1.0 + strength_effect * (2.0 * np.asarray(strength) - 1.0))
+    p = search_rate * mult * conf * (1.5 - np.asarray(net_cost_share))
+    return np.where(conf >= min_confidence, np.clip(p, 0.0, 1.0), 0.0)
+
+
+def results_share(stage, resource_focus, resource_focus_results_share: float):
+    """Share of a success's gain that becomes business results (the rest builds resources).
+
+    Exploration builds only resources, development 10% results; market stages build
+    results: scaling-up 60%, commercialisation 100%, scaled down to
+    ``resource_focus_results_share`` of that for resource-focused SMEs (INSPIRE: they can
+    reach scaling-up with little business impact).
+    """
+    by_stage = np.array([0.0, 0.1, 0.6, 1.0])[np.asarray(stage)]
+    return np.where(np.asarray(resource_focus), by_stage * resource_focus_results_share, by_stage)

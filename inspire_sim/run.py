@@ -1,0 +1,112 @@
+"""Running the model: one run, or replications with common random numbers."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .results import RunResult
+from .scenario import Scenario, load_scenario
+
+
+def git_revision() -> str:
+    """The git revision of the source tree, or "unknown"."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
+                             capture_output=True, text=True, timeout=5, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
+    if scenario is None:
+        return load_scenario("baseline")
+    if isinstance(scenario, (str, Path)):
+        return load_scenario(scenario)
+    return scenario
+
+
+def _check_positive(value: int | None, name: str) -> None:
+    if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1):
+        raise InputError(f"must be a positive integer (got {value!r})", field=name, fix=f"give {name} >= 1")
+
+
+def run(scenario: Scenario | str | Path | None = None, *, seed: int = 0, steps: int | None = None,
+        record_partnerships: bool = True, progress: Callable[[int], Any] | None = None) -> RunResult:
+    """Run one simulation and return its :class:`RunResult`.
+
+    Args:
+        scenario: a :class:`Scenario`, a scenario file / shipped name, or None for the baseline.
+        seed: the run's seed (same seed, same scenario => identical results).
+        steps: months to simulate (default: the scenario's ``steps``).
+        record_partnerships: keep the per-project log.
+        progress: optional callback called with 1 after each month.
+    """
+    from .model import InspireModel
+    from . import __version__
+
+    scen = _as_scenario(scenario)
+    _check_positive(steps, "steps")
+    n_steps = steps if steps is not None else scen.params.steps
+    t0 = time.perf_counter()
+    model = InspireModel(scen, seed=seed, record_partnerships=record_partnerships)
+    t_init = time.perf_counter() - t0
+    t_run = model.run_months(n_steps, progress)
+    rec = model.recorder
+    manifest = {
+        "package": "inspire_sim",
+        "version": __version__,
+        "git_revision": git_revision(),
+        "seed": int(seed),
+        "steps": int(n_steps),
+        "scenario": scen.to_dict(),
+        "scenario_file_hash": scen.file_hash,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "timings": {"init_s": round(t_init, 4), "run_s": round(t_run, 4)},
+    }
+    return RunResult(
+        timeseries=rec.timeseries(),
+        smes=model.smes_table(),
+        partnerships=model.projects.table(model.country_names),
+        panel=rec.panel(),
+        spend=rec.spend(),
+        countries=rec.countries(),
+        manifest=manifest,
+    )
+
+
+def replication_seeds(seed: int, replications: int) -> list[int]:
+    """Seeds of ``replications`` runs derived from ``seed`` (the same for every scenario)."""
+    _check_positive(replications, "replications")
+    return [int(ss.generate_state(1, dtype=np.uint32)[0]) for ss in np.random.SeedSequence(int(seed)).spawn(replications)]
+
+
+def run_replications(scenario: Scenario | str | Path | None = None, replications: int = 10, *, seed: int = 0,
+                     steps: int | None = None, progress: Callable[[int], Any] | None = None,
+                     **kwargs: Any) -> list[RunResult]:
+    """Run ``replications`` runs with seeds from :func:`replication_seeds`.
+
+    Two scenarios run with the same ``seed`` get the same replication seeds, so their
+    replications are paired (common random numbers).
+    """
+    scen = _as_scenario(scenario)
+    out = []
+    for rep, s in enumerate(replication_seeds(seed, replications)):
+        res = run(scen, seed=s, steps=steps, **kwargs)
+        res.manifest["replication"] = rep
+        res.manifest["root_seed"] = int(seed)
+        out.append(res)
+        if progress is not None:
+            progress(1)
+    return out

@@ -1,0 +1,311 @@
+"""Scenarios: TOML data -> validated :class:`Scenario` (parameters, countries, policies).
+
+Contract of a scenario file (keep stable)::
+
+    name = "baseline"
+    description = "..."
+    extends = "baseline.toml"        # optional, relative to this file
+    [model]                          # ModelParams fields (n_smes, steps, ...)
+    [[countries]]                    # name, size, strength, culture = [x, y], regions
+    [[policies]]                     # kind, countries ("all" or names), start, end,
+                                     # regions, sectors, budget_per_step, total_budget,
+                                     # and the lever's own parameters
+
+With ``extends``, ``[model]`` keys are merged over the parent's; ``countries`` and
+``policies`` replace the parent's lists when given (``policies = []`` removes them).
+Any problem raises :class:`~inspire_sim.errors.InputError` with one line naming the
+file, the field and the fix.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError, unknown_key_fix
+from .params import LEVERS, Country, ModelParams, PolicyParams, spec_by_name
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+TOP_KEYS = {"name", "description", "extends", "model", "countries", "policies"}
+
+
+@dataclass
+class Scenario:
+    """A validated scenario: model parameters, countries and policies."""
+
+    name: str
+    description: str
+    params: ModelParams
+    countries: list[Country]
+    policies: list[PolicyParams]
+    path: str | None = None
+    file_hash: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    # -- views -----------------------------------------------------------------------
+    @property
+    def country_names(self) -> list[str]:
+        return [c.name for c in self.countries]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fully resolved scenario as plain data (for manifests)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "model": self.params.model_dump(mode="json"),
+            "countries": [c.model_dump(mode="json") for c in self.countries],
+            "policies": [p.model_dump(mode="json", exclude_none=True) for p in self.policies],
+            "path": self.path,
+            "file_hash": self.file_hash,
+            "overrides": self.overrides,
+        }
+
+    # -- changes -----------------------------------------------------------------------
+    def with_overrides(self, values: dict[str, Any] | None = None, **kw: Any) -> Scenario:
+        """A copy with parameters changed by (dotted) name.
+
+        ``"n_smes"`` or ``"model.n_smes"`` set a model parameter; ``"support_funding.grant_size"``
+        sets that field on every policy of that kind (adding one with defaults for all
+        countries if the scenario has none); ``"countries.Germany.strength"`` sets a
+        country field. Invalid names or values raise :class:`InputError`.
+        """
+        values = {**(values or {}), **kw}
+        if not values:
+            return self
+        model = self.params.model_dump()
+        countries = [c.model_dump() for c in self.countries]
+        policies = [p.model_dump() for p in self.policies]
+        for key, value in values.items():
+            parts = key.split(".")
+            if parts[0] == "model":
+                parts = parts[1:]
+            if len(parts) == 1:
+                if parts[0] not in ModelParams.model_fields:
+                    raise InputError("unknown parameter", field=key,
+                                     fix=unknown_key_fix(parts[0], ModelParams.model_fields))
+                model[parts[0]] = value
+            elif parts[0] == "countries" and len(parts) == 3:
+                match = [c for c in countries if c["name"] == parts[1]]
+                if not match:
+                    raise InputError(f"no country '{parts[1]}'", field=key,
+                                     fix=unknown_key_fix(parts[1], [c["name"] for c in countries]))
+                if parts[2] not in Country.model_fields:
+                    raise InputError("unknown country field", field=key,
+                                     fix=unknown_key_fix(parts[2], Country.model_fields))
+                match[0][parts[2]] = value
+            elif parts[0] in LEVERS and len(parts) == 2:
+                cls = LEVERS[parts[0]]
+                if parts[1] not in cls.model_fields or parts[1] == "kind":
+                    raise InputError("unknown lever parameter", field=key,
+                                     fix=unknown_key_fix(parts[1], set(cls.model_fields) - {"kind"}))
+                targets = [p for p in policies if p["kind"] == parts[0]]
+                if not targets:
+                    policies.append(cls().model_dump())
+                    targets = policies[-1:]
+                for p in targets:
+                    p[parts[1]] = value
+            else:
+                valid = list(spec_by_name()) + ["countries.<name>.<field>"]
+                raise InputError("unknown parameter", field=key, fix=unknown_key_fix(key, valid))
+        raw = {"name": self.name, "description": self.description, "model": model,
+               "countries": countries, "policies": policies}
+        new = _validate(raw, self.path or "<overrides>")
+        new.path, new.file_hash = self.path, self.file_hash
+        new.overrides = {**self.overrides, **values}
+        return new
+
+
+# ----------------------------------------------------------------------------------------
+
+
+def _loc(loc: tuple[Any, ...], raw: dict[str, Any]) -> str:
+    """Turn a pydantic error location into a readable field path."""
+    out: list[str] = []
+    node: Any = raw
+    for part in loc:
+        if isinstance(part, int):
+            name = None
+            if isinstance(node, list) and part < len(node) and isinstance(node[part], dict):
+                name = node[part].get("name") or node[part].get("kind")
+            out[-1] = f"{out[-1]}[{part}{'=' + name if name else ''}]" if out else str(part)
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            out.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(out)
+
+
+def _pydantic_error(exc: ValidationError, cls: type[BaseModel], raw: Any, prefix: str, source: str) -> InputError:
+    err = exc.errors()[0]
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in LEVERS))
+    field_path = ".".join(x for x in [prefix, _loc(loc, raw) if isinstance(raw, dict) else ""] if x)
+    kind = err["type"]
+    msg = err["msg"]
+    if kind == "extra_forbidden":
+        bad = str(err["loc"][-1])
+        valid = set(cls.model_fields) - {"kind"}
+        return InputError("unknown key", source=source, field=field_path, fix=unknown_key_fix(bad, valid))
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return InputError(f"value {err.get('input')!r} is out of bounds ({msg.lower()})", source=source,
+                          field=field_path, fix="use a value within the bounds shown by 'inspire-sim params'")
+    if kind == "value_error":
+        text = msg.removeprefix("Value error, ")
+        return InputError(text, source=source, field=field_path or None,
+                          fix=None if "fix:" in text else "correct the values")
+    return InputError(f"{msg.lower()} (got {err.get('input')!r})", source=source, field=field_path,
+                      fix="see 'inspire-sim params' for types and bounds")
+
+
+def _validate(raw: dict[str, Any], source: str) -> Scenario:
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise InputError("unknown top-level key", source=source, field=key, fix=unknown_key_fix(key, TOP_KEYS))
+    if "name" not in raw:
+        raise InputError("missing", source=source, field="name", fix='add name = "..." at the top of the file')
+    model_raw = raw.get("model", {})
+    if not isinstance(model_raw, dict):
+        raise InputError("must be a table", source=source, field="model", fix="write it as [model]")
+    try:
+        params = ModelParams(**model_raw)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, ModelParams, model_raw, "model", source) from None
+    countries_raw = raw.get("countries") or []
+    if not countries_raw:
+        raise InputError("no countries", source=source, field="countries",
+                         fix='add [[countries]] tables, or extends = "baseline.toml"')
+    countries = []
+    for i, c in enumerate(countries_raw):
+        try:
+            countries.append(Country(**c))
+        except ValidationError as exc:
+            raise _pydantic_error(exc, Country, c, f"countries[{i}]", source) from None
+        except TypeError:
+            raise InputError("must be a table", source=source, field=f"countries[{i}]",
+                             fix="write each country as a [[countries]] table") from None
+    names = [c.name for c in countries]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise InputError(f"duplicate country {sorted(dup)[0]!r}", source=source, field="countries",
+                         fix="give each country a unique name")
+    regions = {r for c in countries for r in c.region_names}
+    policies = []
+    for i, p in enumerate(raw.get("policies") or []):
+        where = f"policies[{i}]"
+        if not isinstance(p, dict):
+            raise InputError("must be a table", source=source, field=where, fix="write each as [[policies]]")
+        kind = p.get("kind")
+        if kind not in LEVERS:
+            fix = unknown_key_fix(str(kind), LEVERS) if kind else f"add kind = one of {', '.join(LEVERS)}"
+            raise InputError(f"unknown policy kind {kind!r}", source=source, field=f"{where}.kind", fix=fix)
+        cls = LEVERS[kind]
+        try:
+            pol = cls(**p)
+        except ValidationError as exc:
+            raise _pydantic_error(exc, cls, p, f"{where}={kind}", source) from None
+        if pol.countries != "all":
+            for cn in pol.countries:
+                if cn not in names:
+                    raise InputError(f"unknown country {cn!r}", source=source, field=f"{where}.countries",
+                                     fix=unknown_key_fix(cn, names + ["all"]))
+        for r in pol.regions or []:
+            if r not in regions:
+                raise InputError(f"unknown region {r!r}", source=source, field=f"{where}.regions",
+                                 fix=unknown_key_fix(r, regions))
+        for s in pol.sectors or []:
+            if s not in params.sectors:
+                raise InputError(f"unknown sector {s!r}", source=source, field=f"{where}.sectors",
+                                 fix=unknown_key_fix(s, params.sectors))
+        if getattr(pol, "target_stages", None) is not None:
+            from .params import STAGE_NAMES
+
+            for st in pol.target_stages:
+                if st not in STAGE_NAMES:
+                    raise InputError(f"unknown stage {st!r}", source=source, field=f"{where}.target_stages",
+                                     fix=unknown_key_fix(st, STAGE_NAMES))
+        if pol.start >= params.steps:
+            raise InputError(f"start {pol.start} is not before the end of the run ({params.steps} months)",
+                             source=source, field=f"{where}.start", fix=f"use a start below {params.steps}")
+        policies.append(pol)
+    return Scenario(
+        name=str(raw["name"]),
+        description=str(raw.get("description", "")),
+        params=params,
+        countries=countries,
+        policies=policies,
+    )
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], bytes]:
+    if path in chain:
+        raise InputError("extends forms a cycle", source=str(path), field="extends", fix="remove the cycle")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        options = sorted(p.name for p in SCENARIO_DIR.glob("*.toml")) if SCENARIO_DIR.exists() else []
+        fix = unknown_key_fix(path.name, options) if options else "check the path"
+        raise InputError("file not found", source=str(path), fix=fix) from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise InputError(f"cannot read ({exc.strerror})", source=str(path), fix="give a readable .toml file") from None
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"TOML syntax error: {exc}", source=str(path), fix="correct the TOML syntax") from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", source=str(path), fix="save the file as UTF-8") from None
+    blob = data
+    parent = raw.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise InputError("must be a file name", source=str(path), field="extends", fix='write extends = "baseline.toml"')
+        ppath = (path.parent / parent).resolve()
+        base, pblob = _read_toml(ppath, chain + (path,))
+        blob = pblob + b"\n" + data
+        merged = copy.deepcopy(base)
+        for key, value in raw.items():
+            if key == "model":
+                if not isinstance(value, dict):
+                    raise InputError("must be a table", source=str(path), field="model", fix="write it as [model]")
+                merged["model"] = {**merged.get("model", {}), **value}
+            else:
+                merged[key] = value
+        raw = merged
+    return raw, blob
+
+
+def resolve_path(path: str | Path) -> Path:
+    """A scenario path, or a bare name looked up in the shipped ``scenarios/`` folder."""
+    p = Path(path)
+    if not p.exists() and not p.is_absolute() and p.parent == Path("."):
+        cand = SCENARIO_DIR / (p.name if p.suffix == ".toml" else f"{p.name}.toml")
+        if cand.exists():
+            return cand
+    return p
+
+
+def load_scenario(path: str | Path = "baseline", **overrides: Any) -> Scenario:
+    """Load and validate a scenario file; keyword overrides as in :meth:`Scenario.with_overrides`.
+
+    ``path`` may be a file path or the name of a shipped scenario (``"baseline"``).
+    """
+    p = resolve_path(path)
+    raw, blob = _read_toml(p.resolve() if p.exists() else p)
+    scen = _validate(raw, str(path))
+    scen.path = str(p)
+    scen.file_hash = hashlib.sha256(blob).hexdigest()
+    if overrides:
+        try:
+            scen = scen.with_overrides(overrides)
+        except InputError as exc:
+            raise exc.with_source(str(path)) from None
+    return scen
+
+
+def list_scenarios() -> list[Path]:
+    """The shipped scenario files."""
+    return sorted(SCENARIO_DIR.glob("*.toml"))
