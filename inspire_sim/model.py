@@ -178,8 +178,9 @@ class InspireModel(mesa.Model):
         s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage]) if month < 0 else 0.0
         res_lo = np.array([0.0, 0.0, 0.0, p.commercialisation_threshold])
         res_hi = np.array([0.0, 0.2, 0.8 * p.commercialisation_threshold, 2.0 * p.commercialisation_threshold])
-        s.results[rows] = res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage]) if month < 0 else 0.0
         s.resource_focus[rows] = rng.random(k) < p.resource_focus_share
+        focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
+        s.results[rows] = focus * (res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage])) if month < 0 else 0.0
         s.innovative[rows] = rng.random(k) < p.innovation_active_share
         s.disruptive[rows] = rng.random(k) < p.disruptive_share
         s.resilience[rows] = rng.beta(p.resilience_alpha, p.resilience_beta, size=k)
@@ -268,6 +269,7 @@ class InspireModel(mesa.Model):
                 "false_failures": s.false_failures,
                 "unicorn": s.unicorn,
                 "born": s.born,
+                "entered_scaling": np.where(s.entered_scaling == NO_STEP, -1, s.entered_scaling),
             }
         )
 

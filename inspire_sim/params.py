@@ -137,7 +137,7 @@ class ModelParams(Strict):
                                     doc="Minimum attractiveness for the SME to propose and for the partner to accept.")
     search_cost_foreign: float = param(0.05, lo=0.0, hi=5.0, unit="attractiveness", role=U, source=INSPIRE + " (limited understanding of foreign markets)", sa=(0.0, 0.15),
                                        doc="Extra search cost of a foreign candidate.")
-    resource_focus_trap: float = param(1.0, lo=0.0, hi=10.0, unit="x", role=U, source=INSPIRE + " (national trap stronger for SMEs with resource impact)", sa=(0.0, 2.0),
+    resource_focus_trap: float = param(3.0, lo=0.0, hi=10.0, unit="x", role=U, source=INSPIRE + " (national trap stronger for SMEs with resource impact)", sa=(1.0, 5.0),
                                        doc="Extra foreign search cost of resource-focused SMEs, as a multiple of search_cost_foreign.")
     friction_scale: float = param(0.3, lo=0.0, hi=10.0, unit="attractiveness/distance", role=U, source=INSPIRE + " (psychological distance)", sa=(0.15, 0.6),
                                   doc="Border friction per unit of cultural distance between countries.")
@@ -181,11 +181,11 @@ class ModelParams(Strict):
                                       doc="Learning jump of a false failure (vs learning_per_project for others).")
     latent_surface_rate: float = param(0.03, lo=0.0, hi=1.0, unit="1/month", role=U, source=INSPIRE + " (value surfaces later)", sa=(0.01, 0.06),
                                        doc="Monthly probability that a false failure's latent value surfaces as resources/results.")
-    failure_confidence_hit: float = param(0.35, lo=0.0, hi=1.0, unit="confidence", role=U, source=INSPIRE + " (failure undermines confidence)", sa=(0.2, 0.5),
+    failure_confidence_hit: float = param(0.5, lo=0.0, hi=1.0, unit="confidence", role=U, source=INSPIRE + " (failure undermines confidence)", sa=(0.3, 0.7),
                                           doc="Confidence lost on a failure by an SME with zero resilience.")
     confidence_recovery: float = param(0.03, lo=0.0, hi=1.0, unit="1/month", role=U, source=ASSUMPTION, sa=(0.015, 0.06),
                                        doc="Monthly recovery of confidence toward 1 (scaled up by resilience).")
-    min_confidence_to_search: float = param(0.35, lo=0.0, hi=1.0, unit="confidence", role=U, source=ASSUMPTION, sa=(0.2, 0.5),
+    min_confidence_to_search: float = param(0.45, lo=0.0, hi=1.0, unit="confidence", role=U, source=ASSUMPTION, sa=(0.3, 0.6),
                                             doc="Below this confidence an SME does not seek partners.")
     resilience_alpha: float = param(2.0, lo=0.1, hi=20.0, unit="-", role=S, source=ASSUMPTION,
                                     doc="Beta(alpha, beta) distribution of the resilience trait: alpha.")
@@ -209,7 +209,7 @@ class ModelParams(Strict):
                                                 doc="Share of a market-stage success that a resource-focused SME turns into business results.")
     business_model_revision_cost: float = param(50_000.0, lo=0.0, hi=1e7, unit="EUR", role=U, source=INSPIRE + " (revising business model at scaling-up)", sa=(20_000.0, 100_000.0),
                                                  doc="Cash cost of revising the business model on entering scaling-up.")
-    scaleup_partner_drop: float = param(0.6, lo=0.0, hi=1.0, unit="probability", role=U, source=INSPIRE + " (leaving trusted partners whose skills no longer fit)", sa=(0.3, 0.9),
+    scaleup_partner_drop: float = param(0.85, lo=0.0, hi=1.0, unit="probability", role=U, source=INSPIRE + " (leaving trusted partners whose skills no longer fit)", sa=(0.6, 0.95),
                                         doc="Probability of dropping each trusted partner whose type fits scaling-up poorly.")
     unicorn_prob: float = param(0.15, lo=0.0, hi=1.0, unit="probability", role=U, source=INSPIRE + " (a disruptive innovation can make a unicorn)", sa=(0.05, 0.3),
                                 doc="Chance that a success of a disruptive SME in commercialisation is a heavy-tailed outlier.")

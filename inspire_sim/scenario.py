@@ -12,7 +12,8 @@ Contract of a scenario file (keep stable)::
                                      # and the lever's own parameters
 
 With ``extends``, ``[model]`` keys are merged over the parent's; ``countries`` and
-``policies`` replace the parent's lists when given (``policies = []`` removes them).
+``policies`` replace the parent's lists when given (``policies = []`` removes them),
+except that ``inherit_policies = true`` appends this file's policies to the parent's.
 Any problem raises :class:`~inspire_sim.errors.InputError` with one line naming the
 file, the field and the fix.
 """
@@ -32,7 +33,7 @@ from .errors import InputError, unknown_key_fix
 from .params import LEVERS, Country, ModelParams, PolicyParams, spec_by_name
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-TOP_KEYS = {"name", "description", "extends", "model", "countries", "policies"}
+TOP_KEYS = {"name", "description", "extends", "inherit_policies", "model", "countries", "policies"}
 
 
 @dataclass
@@ -260,6 +261,9 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         raise InputError("not UTF-8 text", source=str(path), fix="save the file as UTF-8") from None
     blob = data
     parent = raw.pop("extends", None)
+    if parent is None and "inherit_policies" in raw:
+        raise InputError("needs extends", source=str(path), field="inherit_policies",
+                         fix='add extends = "baseline.toml" or remove inherit_policies')
     if parent is not None:
         if not isinstance(parent, str):
             raise InputError("must be a file name", source=str(path), field="extends", fix='write extends = "baseline.toml"')
@@ -267,8 +271,14 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         base, pblob = _read_toml(ppath, chain + (path,))
         blob = pblob + b"\n" + data
         merged = copy.deepcopy(base)
+        inherit = raw.pop("inherit_policies", False)
+        if not isinstance(inherit, bool):
+            raise InputError("must be true or false", source=str(path), field="inherit_policies",
+                             fix="write inherit_policies = true")
         for key, value in raw.items():
-            if key == "model":
+            if key == "policies" and inherit:
+                merged["policies"] = list(merged.get("policies", [])) + list(value)
+            elif key == "model":
                 if not isinstance(value, dict):
                     raise InputError("must be a table", source=str(path), field="model", fix="write it as [model]")
                 merged["model"] = {**merged.get("model", {}), **value}
