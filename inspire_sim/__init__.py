@@ -29,8 +29,7 @@ def __getattr__(name):
     if name not in _LAZY:
         raise AttributeError(f"module 'inspire_sim' has no attribute {name!r}")
     mod = importlib.import_module(_LAZY[name], __name__)
-    value = getattr(mod, name)
-    globals()[name] = value  # importing .run set the module here; bind the function
-    if name == "run":
-        globals()["run_replications"] = mod.run_replications
-    return value
+    for other, where in _LAZY.items():  # importing .run set the module as `run`: bind the functions
+        if where == _LAZY[name]:
+            globals()[other] = getattr(mod, other)
+    return globals()[name]

@@ -69,6 +69,7 @@ def _remember(model: InspireModel, lead: np.ndarray, partner: np.ndarray, delta:
     if len(fresh):
         score = np.where(mem[fresh] < 0, -np.inf, s.mem_trust[lead[fresh]])
         slot[fresh] = score.argmin(axis=1)
+        model.counters["evictions"] += int((mem[fresh, slot[fresh]] >= 0).sum())
         s.mem_partner[lead[fresh], slot[fresh]] = partner[fresh]
         s.mem_trust[lead[fresh], slot[fresh]] = 0.0
     s.mem_trust[lead, slot] = np.clip(s.mem_trust[lead, slot] + delta, -1.0, 1.0)

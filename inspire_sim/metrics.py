@@ -45,6 +45,7 @@ INDICATORS: dict[str, Indicator] = dict(
         _ind("chemistry_formed", "chemistry", "Mean personal chemistry of the partnerships formed so far"),
         _ind("chemistry_candidates", "chemistry", "Mean personal chemistry of all candidate pairs met so far (the chance level)"),
         _ind("partner_turnover_at_scaleup", "share", "Share of trusted partners dropped by SMEs on entering scaling-up, so far"),
+        _ind("partner_churn", "share/year", "Share of trusted partners replaced per year outside stage transitions, so far"),
         _ind("false_failures", "projects", "False failures so far (failed, but with a large learning jump)"),
         *[_ind(f"share_{s.label}", "share", f"Share of SMEs in the {s.label.replace('_', '-')} stage") for s in Stage],
         *[
@@ -110,6 +111,7 @@ class Recorder:
         win = self._resolved[-self.WINDOW :]
         resolved = sum(x + y for x, y in win)
         c = m.counters
+        c["memory_months"] += int((s.mem_partner >= 0).sum())
         tried = c["retries"] + c["no_retries"]
         results = s.results
         total = float(results.sum())
@@ -134,6 +136,7 @@ class Recorder:
             "chemistry_formed": c["chem_formed_sum"] / c["chem_formed_n"] if c["chem_formed_n"] else np.nan,
             "chemistry_candidates": c["chem_candidates_sum"] / c["chem_candidates_n"] if c["chem_candidates_n"] else np.nan,
             "partner_turnover_at_scaleup": c["dropped_at_scaleup"] / c["memory_at_scaleup"] if c["memory_at_scaleup"] else np.nan,
+            "partner_churn": 12 * c["evictions"] / c["memory_months"] if c["memory_months"] else np.nan,
             "false_failures": c["false_failures"],
             **{f"share_{st.label}": float(stage_counts[st]) for st in Stage},
             **{f"pt_{pt.label}__{st.label}": int(m.pt_by_stage[pt, st]) for pt in PartnerType for st in Stage},
