@@ -102,7 +102,7 @@ def draw_candidates(model: InspireModel, seekers: np.ndarray, month: int) -> Can
     served_any = np.zeros(n_s, dtype=bool)
     prio = model.streams.uniform("intermediaries", month, a.uid[seekers], 1)[:, 0]
     stage = s.stage[seekers]
-    for pol in model.service_policies("cross_border_brokering", month):
+    for pol in model.active_policies("cross_border_brokering", month):
         pos = np.flatnonzero(~served_any)
         served = np.isin(seekers, pol.serve(model, seekers[pos], prio[pos]))
         if not served.any():
@@ -119,7 +119,7 @@ def draw_candidates(model: InspireModel, seekers: np.ndarray, month: int) -> Can
         brokered.append(extra >= 0)
         matchmade.append(np.zeros_like(extra, dtype=bool))
     served_any[:] = False
-    for pol in model.service_policies("matchmaking", month):
+    for pol in model.active_policies("matchmaking", month):
         pos = np.flatnonzero(~served_any)
         served = np.isin(seekers, pol.serve(model, seekers[pos], prio[pos]))
         if not served.any():

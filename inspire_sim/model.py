@@ -232,9 +232,8 @@ class InspireModel(mesa.Model):
             pol.open_month(self, month)
 
     def active_policies(self, kind: str, month: int) -> list[Policy]:
+        """Policies of lever ``kind`` running in ``month``."""
         return [p for p in self.policies if p.kind == kind and p.active(month)]
-
-    service_policies = active_policies
 
     def observe(self, month: int) -> None:
         """Phase 6: indicators of this month."""
