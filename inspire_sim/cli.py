@@ -57,11 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     except (typer.Abort, KeyboardInterrupt):
         print("inspire-sim: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # click usage errors
+    except Exception as exc:  # usage errors (typer vendors its own click)
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
-            print(f"inspire-sim: error: {exc.format_message()}", file=sys.stderr)
+        if isinstance(exc, (click.exceptions.ClickException, getattr(typer, "TyperException", ()))):
+            print(f"inspire-sim: error: {' '.join(exc.format_message().split())}", file=sys.stderr)
             return 2
         raise
     return 0

@@ -37,6 +37,8 @@ import pandas as pd
 MANIFEST = "manifest.json"
 REPLICATION = "replication"
 FORMAT_VERSION = 1
+PER_REPLICATION = (REPLICATION, "seed", "timings")
+"""Manifest keys always stored per replication (even when there is only one)."""
 
 
 @dataclass
@@ -84,7 +86,7 @@ class RunResult:
 
 
 def git_revision(path: str | Path | None = None) -> str:
-    """The git commit of the code (``+dirty`` if tracked files changed), or ``"unknown"``."""
+    """The git commit of the code (``-dirty`` if tracked files changed), or ``"unknown"``."""
     cwd = Path(path) if path is not None else Path(__file__).resolve().parent
 
     def git(*args: str) -> str:
@@ -99,7 +101,7 @@ def git_revision(path: str | Path | None = None) -> str:
         dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     except (OSError, subprocess.SubprocessError):
         dirty = False
-    return f"{rev}+dirty" if dirty else rev
+    return f"{rev}-dirty" if dirty else rev
 
 
 def _jsonable(value: Any) -> Any:
@@ -121,16 +123,17 @@ def _plain(value: Any) -> Any:
 def build_manifest(results: Sequence[RunResult], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """One manifest for a list of replications.
 
-    Keys whose value is the same in every run's manifest (version, scenario, file hash,
-    base seed, ...) go to the top level; keys that differ (seed, timings, ...) go to
-    ``replications[r]``. ``version`` and ``git_revision`` are always filled in; ``extra``
-    (e.g. the command's own timings) is added at the top level.
+    Keys of :data:`PER_REPLICATION` and keys whose value differs between runs go to
+    ``replications[r]``; keys with the same value in every run's manifest (version,
+    scenario, file hash, root seed, ...) go to the top level. ``version`` and
+    ``git_revision`` are always filled in; ``extra`` (e.g. the command's options and
+    timings) is added at the top level.
     """
     from . import __version__
 
     runs = [_plain(r.manifest) for r in results]
     keys = list(dict.fromkeys(k for m in runs for k in m))
-    common = [k for k in keys if all(k in m and m[k] == runs[0][k] for m in runs)]
+    common = [k for k in keys if k not in PER_REPLICATION and all(k in m and m[k] == runs[0][k] for m in runs)]
     manifest: dict[str, Any] = {"format": FORMAT_VERSION, "version": __version__, "git_revision": git_revision()}
     manifest |= {k: runs[0][k] for k in common}
     manifest |= {
@@ -161,9 +164,7 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
 def replication_manifest(manifest: dict[str, Any], replication: int) -> dict[str, Any]:
     """The manifest of one run: the common keys plus that replication's own."""
     common = {k: v for k, v in manifest.items() if k not in {"replications", "tables", "n_replications"}}
-    own = dict(manifest["replications"][replication])
-    own.pop(REPLICATION, None)
-    return common | own
+    return common | manifest["replications"][replication]
 
 
 # ----------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import platform
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,20 +12,11 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .results import RunResult
+from .results import RunResult, git_revision
 from .scenario import Scenario, load_scenario
 
 
-def git_revision() -> str:
-    """The git revision of the source tree, or "unknown"."""
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent,
-                             capture_output=True, text=True, timeout=5, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=Path(__file__).resolve().parent, capture_output=True, text=True, timeout=5)
-        return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+_revision = functools.cache(git_revision)  # one git call per process, not per run
 
 
 def _as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
@@ -66,7 +57,7 @@ def run(scenario: Scenario | str | Path | None = None, *, seed: int = 0, steps: 
     manifest = {
         "package": "inspire_sim",
         "version": __version__,
-        "git_revision": git_revision(),
+        "git_revision": _revision(),
         "seed": int(seed),
         "steps": int(n_steps),
         "scenario": scen.to_dict(),

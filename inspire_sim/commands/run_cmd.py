@@ -1,0 +1,188 @@
+"""``inspire-sim run`` (simulate a scenario, summarise, store, plot) and ``inspire-sim params``."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from ..errors import InputError, unknown_key_fix
+from ..params import Role, parameter_table, spec_by_name
+# Through the package, not ``from ..run import``: importing the submodule directly would
+# rebind ``inspire_sim.run`` (the function) to the module of the same name.
+from .. import run_replications
+from ..scenario import load_scenario
+
+_RUN_DEFAULTS = inspect.signature(run_replications).parameters
+DEFAULT_REPLICATIONS: int = _RUN_DEFAULTS["replications"].default
+DEFAULT_SEED: int = _RUN_DEFAULTS["seed"].default
+DEFAULT_SCENARIO: str = inspect.signature(load_scenario).parameters["path"].default
+
+CLI = "command line"
+ROLES = " | ".join(Role)
+
+
+def text_table(df: pd.DataFrame) -> str:
+    """``df`` as plain text with every column left-aligned (cells shown with ``str``)."""
+    cells = df.astype(str)
+    widths = {c: max([len(str(c)), *cells[c].str.len()]) for c in cells.columns}
+    fmt = {c: (lambda v, w=widths[c]: v.ljust(w)) for c in cells.columns}
+    text = cells.to_string(index=False, justify="left", formatters=fmt)
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``run`` and ``params`` commands to the ``inspire-sim`` app."""
+    app.command("run")(run_command)
+    app.command("params")(params_command)
+
+
+# ----------------------------------------------------------------------------------------
+# inspire-sim run
+# ----------------------------------------------------------------------------------------
+
+
+def _check_positive(value: int | None, option: str, what: str, hi: float | None = None) -> None:
+    """Raise InputError unless ``value`` is None or a whole number in 1..hi."""
+    if value is None or (value >= 1 and (hi is None or value <= hi)):
+        return
+    allowed = f"1..{int(hi)}" if hi is not None else "1 or more"
+    raise InputError(f"must be a positive number of {what}, got {value}", source=CLI, field=option,
+                     fix=f"give {option} {allowed}")
+
+
+def _check_options(replications: int, seed: int, steps: int | None) -> None:
+    _check_positive(replications, "--replications", "replications")
+    _check_positive(steps, "--steps", "months", spec_by_name()["steps"].hi)
+    if seed < 0:
+        raise InputError(f"must not be negative, got {seed}", source=CLI, field="--seed", fix="give --seed 0 or more")
+
+
+def _output_dir(out: Path | None, scenario_name: str) -> Path:
+    path = out if out is not None else Path("runs") / scenario_name
+    if path.exists() and not path.is_dir():
+        raise InputError("exists and is not a directory", source=CLI, field="--out", fix="give a directory path")
+    return path
+
+
+def _simulate(scenario, replications: int, seed: int, steps: int | None, quiet: bool):
+    """Run the replications with a progress bar (on stderr)."""
+    from tqdm import tqdm
+
+    with tqdm(total=replications, desc=scenario.name, unit="run", disable=quiet, file=sys.stderr) as bar:
+        return run_replications(scenario, replications, seed=seed, steps=steps, progress=bar.update)
+
+
+def _number(v: float) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
+
+
+def format_summary(summary: pd.DataFrame, partner_types: bool = False) -> str:
+    """The summary table as text: indicator, statistic, unit, mean, 95% CI.
+
+    The 16 counts of partnerships by partner type x stage (``pt_*``) are shown only with
+    ``partner_types`` (they are in summary.csv and the heatmap figure).
+    """
+    rows = summary if partner_types else summary[~summary["indicator"].str.startswith("pt_")]
+    ci = [
+        "n/a (1 run)" if n < 2 else f"[{_number(lo)}, {_number(hi)}]"
+        for lo, hi, n in zip(rows["ci_low"], rows["ci_high"], rows["n"], strict=True)
+    ]
+    table = pd.DataFrame({"indicator": rows["indicator"], "statistic": rows["statistic"], "unit": rows["unit"],
+                          "mean": [_number(v) for v in rows["mean"]], "95% CI": ci})
+    return text_table(table)
+
+
+def _write_outputs(results, summary: pd.DataFrame, out: Path, command: dict, figures: bool) -> list[Path]:
+    """Write figures, summary.csv, the Parquet tables and manifest.json into ``out``."""
+    from ..results import save_runs
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        written = []
+        if figures:
+            from ..plots import save_figures
+
+            written += save_figures(results, out)
+        command["timings"]["figures_s"] = round(time.perf_counter() - t, 3)
+        summary.to_csv(out / "summary.csv", index=False)
+        save_runs(results, out, extra={"command": command})
+    except OSError as exc:
+        raise InputError(f"cannot write results ({exc.strerror or exc})", source=str(out), field="--out",
+                         fix="choose a writable directory") from None
+    return written
+
+
+def run_command(
+    scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped scenario.")] = DEFAULT_SCENARIO,
+    replications: Annotated[int, typer.Option("--replications", "-r", help="Number of replications.")] = DEFAULT_REPLICATIONS,
+    seed: Annotated[int, typer.Option("--seed", "-s", help="Root seed; replication seeds are spawned from it.")] = DEFAULT_SEED,
+    steps: Annotated[int | None, typer.Option("--steps", "-t", help="Months to simulate (default: the scenario's steps).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/<scenario name>).")] = None,
+    n_smes: Annotated[int | None, typer.Option("--n-smes", "-n", help="Number of SMEs (default: the scenario's n_smes).")] = None,
+    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    partner_types: Annotated[bool, typer.Option("--partner-types", help="Also print partnerships by partner type x stage.")] = False,
+) -> None:
+    """Simulate SCENARIO, print the indicators (mean, 95% CI over replications), write --out.
+
+    --out gets one Parquet file per table (with a replication column), manifest.json, summary.csv and PNG figures.
+    """
+    from ..results import summarize
+
+    _check_options(replications, seed, steps)
+    overrides = {"n_smes": n_smes} if n_smes is not None else {}
+    scen = load_scenario(scenario, **overrides)
+    out_dir = _output_dir(out, scen.name)
+    t0 = time.perf_counter()
+    results = _simulate(scen, replications, seed, steps, quiet)
+    command = {"name": "run", "scenario": scenario, "replications": replications, "seed": seed, "steps": steps,
+               "n_smes": n_smes, "out": str(out_dir), "timings": {"simulate_s": round(time.perf_counter() - t0, 3)}}
+    summary = summarize(results)
+    typer.echo(f"{scen.name}: {replications} replication(s), {len(results[0].timeseries)} months, "
+               f"{scen.params.n_smes} SMEs")
+    typer.echo(format_summary(summary, partner_types))
+    written = _write_outputs(results, summary, out_dir, command, figures)
+    typer.echo(f"wrote {out_dir}: Parquet tables, manifest.json, summary.csv"
+               + (f", {len(written)} figures" if written else ""))
+
+
+# ----------------------------------------------------------------------------------------
+# inspire-sim params
+# ----------------------------------------------------------------------------------------
+
+
+def _bounds(lo: float | None, hi: float | None) -> str:
+    fmt = lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:g}"  # noqa: E731
+    return f"[{fmt(lo)}, {fmt(hi)}]" if (lo, hi) != (None, None) else ""
+
+
+def params_command(
+    role: Annotated[str | None, typer.Option("--role", help=f"Only parameters of this role: {ROLES}.")] = None,
+    csv: Annotated[bool, typer.Option("--csv", help="Every column (with description, SA range) as CSV.")] = False,
+) -> None:
+    """Print the parameter table: name, default, unit, bounds, role, source."""
+    if role is not None and role not in list(Role):
+        raise InputError(f"unknown role {role!r}", source=CLI, field="--role", fix=unknown_key_fix(role, list(Role)))
+    table = parameter_table(role)
+    if csv:
+        typer.echo(table.to_csv(index=False), nl=False)
+        return
+    shown = pd.DataFrame({
+        "name": table["name"],
+        "default": [str(v) for v in table["default"]],
+        "unit": table["unit"],
+        "bounds": [_bounds(lo, hi) for lo, hi in zip(table["lo"], table["hi"], strict=True)],
+        "role": table["role"],
+        "source": table["source"],
+    })
+    typer.echo(text_table(shown))
