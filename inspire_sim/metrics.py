@@ -118,7 +118,7 @@ class Recorder:
         k = max(1, int(np.ceil(0.01 * n)))
         top = float(np.partition(results, n - k)[n - k :].sum()) if n > k else total
         stage_counts = np.bincount(s.stage, minlength=len(Stage)) / n
-        spend = m.spend_month.sum(axis=1)
+        spend = m.spend_by_lever().sum(axis=1)
         row = {
             "step": month + 1,
             "n_smes": n,
@@ -209,15 +209,18 @@ class Recorder:
     def spend(self) -> pd.DataFrame:
         m = self.model
         if not self.spend_rows:
-            return pd.DataFrame({"step": [], "lever": [], "country": [], "eur": []})
-        arr = np.stack(self.spend_rows)  # (T, L, C)
-        t, lev, c = np.nonzero(arr)
+            return pd.DataFrame({"step": [], "lever": [], "measure": [], "country": [], "eur": []})
+        arr = np.stack(self.spend_rows)  # (T, measures, C)
+        t, k, c = np.nonzero(arr)
+        names = [p.name for p in m.policies]
+        labels = [f"{i}:{n}" for i, n in enumerate(names)] if len(set(names)) < len(names) else names
         return pd.DataFrame(
             {
                 "step": (t + 1).astype(np.int64),
-                "lever": pd.Categorical.from_codes(lev, list(LEVERS)),
+                "lever": pd.Categorical.from_codes(m.policy_lever[k], list(LEVERS)),
+                "measure": pd.Categorical.from_codes(k, labels),
                 "country": pd.Categorical.from_codes(c, m.country_names),
-                "eur": arr[t, lev, c],
+                "eur": arr[t, k, c],
             }
         )
 

@@ -59,9 +59,11 @@ class InspireModel(mesa.Model):
         self._setup_countries()
         self._setup_actors()
         self.policies: list[Policy] = build_policies(self)
+        self.policy_lever = np.array([LEVER_ORDER.index(p.kind) for p in self.policies], dtype=np.int64)
         self.projects = ProjectBook(keep_log=record_partnerships)
         self.counters: Counter[str] = Counter()
-        self.spend_month = np.zeros((len(LEVER_ORDER), self.n_countries))
+        self.spend_month = np.zeros((len(self.policies), self.n_countries))  # EUR by measure x country
+        self.plan_spent = 0.0  # EUR spent by all measures so far (the scenario's total_budget caps it)
         self.pt_by_stage = np.zeros((len(PartnerType), len(Stage)), dtype=np.int64)
         self.scaling_by_country = np.zeros(self.n_countries, dtype=np.int64)
         self.country_resolved = np.zeros((2, self.n_countries), dtype=np.int64)
@@ -230,6 +232,17 @@ class InspireModel(mesa.Model):
         self.spend_month[:] = 0.0
         for pol in self.policies:
             pol.open_month(self, month)
+
+    def plan_budget_left(self) -> float:
+        """EUR the plan may still spend in total (inf without a scenario ``total_budget``)."""
+        cap = self.scenario.total_budget
+        return float("inf") if cap is None else max(cap - self.plan_spent, 0.0)
+
+    def spend_by_lever(self) -> np.ndarray:
+        """This month's spend as (lever, country), levers in LEVER_ORDER."""
+        out = np.zeros((len(LEVER_ORDER), self.n_countries))
+        np.add.at(out, self.policy_lever, self.spend_month)
+        return out
 
     def active_policies(self, kind: str, month: int) -> list[Policy]:
         """Policies of lever ``kind`` running in ``month``."""

@@ -88,18 +88,18 @@ class Policy:
         end = self.spec.end if self.spec.end is not None else math.inf
         return self.spec.start <= month < end
 
-    def budget_left(self) -> float:
-        """EUR that may still be spent this month (per-step and total caps)."""
-        left = math.inf
+    def budget_left(self, model: InspireModel) -> float:
+        """EUR that may still be spent this month (this measure's caps and the plan's total cap)."""
+        left = model.plan_budget_left()
         if self.spec.budget_per_step is not None:
-            left = self.spec.budget_per_step - self.spent_month
+            left = min(left, self.spec.budget_per_step - self.spent_month)
         if self.spec.total_budget is not None:
             left = min(left, self.spec.total_budget - self.spent_total)
         return max(left, 0.0)
 
-    def affordable(self, unit_cost: float) -> int | None:
+    def affordable(self, model: InspireModel, unit_cost: float) -> int | None:
         """How many units of ``unit_cost`` the remaining budget pays for (None: unlimited)."""
-        left = self.budget_left()
+        left = self.budget_left(model)
         if math.isinf(left):
             return None
         return int(left // unit_cost) if unit_cost > 0 else None
@@ -112,7 +112,8 @@ class Policy:
             return
         self.spent_month += total
         self.spent_total += total
-        np.add.at(model.spend_month[self.lever], model.actors.country[smes], eur)
+        model.plan_spent += total
+        np.add.at(model.spend_month[self.index], model.actors.country[smes], eur)
 
     def open_month(self, model: InspireModel, month: int) -> None:
         """Phase 1: reset the monthly account, give intermediaries capacity, act."""
@@ -139,7 +140,7 @@ class Policy:
         keep = self.sme_mask[smes]
         eligible, prio = smes[keep], priority[keep]
         chosen = pick_per_country(eligible, model.actors.country[eligible], self.capacity_array(model), prio,
-                                  self.affordable(cost))
+                                  self.affordable(model, cost))
         counts = np.bincount(model.actors.country[chosen], minlength=len(model.country_names))
         for im in self.intermediaries:
             im.serve(int(counts[im.country]))
@@ -167,7 +168,7 @@ class SupportFundingPolicy(Policy):
         grant = self.grant(model)
         if grant <= 0 or len(eligible) == 0:
             return
-        n = self.affordable(grant)
+        n = self.affordable(model, grant)
         priority = model.streams.get(f"policy:{self.kind}:{self.index}", month).random(model.n)[eligible]
         caps = np.full(len(model.country_names), len(eligible), dtype=np.int64)
         chosen = pick_per_country(eligible, model.actors.country[eligible], caps, priority, n)

@@ -5,6 +5,8 @@ Contract of a scenario file (keep stable)::
     name = "baseline"
     description = "..."
     extends = "baseline.toml"        # optional, relative to this file
+    inherit_policies = true          # optional: add this file's policies to the parent's
+    total_budget = 5e6               # optional: EUR cap on all measures together
     [model]                          # ModelParams fields (n_smes, steps, ...)
     [[countries]]                    # name, size, strength, culture = [x, y], regions
     [[policies]]                     # kind, countries ("all" or names), start, end,
@@ -33,7 +35,7 @@ from .errors import InputError, unknown_key_fix
 from .params import LEVERS, Country, ModelParams, PolicyParams, spec_by_name
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-TOP_KEYS = {"name", "description", "extends", "inherit_policies", "model", "countries", "policies"}
+TOP_KEYS = {"name", "description", "extends", "inherit_policies", "total_budget", "model", "countries", "policies"}
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Scenario:
     params: ModelParams
     countries: list[Country]
     policies: list[PolicyParams]
+    total_budget: float | None = None  # EUR cap on the spending of all measures together
     path: str | None = None
     file_hash: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -62,6 +65,7 @@ class Scenario:
             "model": self.params.model_dump(mode="json"),
             "countries": [c.model_dump(mode="json") for c in self.countries],
             "policies": [p.model_dump(mode="json", exclude_none=True) for p in self.policies],
+            "total_budget": self.total_budget,
             "path": self.path,
             "file_hash": self.file_hash,
             "overrides": self.overrides,
@@ -82,8 +86,12 @@ class Scenario:
         model = self.params.model_dump()
         countries = [c.model_dump() for c in self.countries]
         policies = [p.model_dump() for p in self.policies]
+        total_budget = self.total_budget
         for key, value in values.items():
             parts = key.split(".")
+            if key == "total_budget":
+                total_budget = value
+                continue
             if parts[0] == "model":
                 parts = parts[1:]
             if len(parts) == 1:
@@ -116,6 +124,8 @@ class Scenario:
                 raise InputError("unknown parameter", field=key, fix=unknown_key_fix(key, valid))
         raw = {"name": self.name, "description": self.description, "model": model,
                "countries": countries, "policies": policies}
+        if total_budget is not None:
+            raw["total_budget"] = total_budget
         new = _validate(raw, self.path or "<overrides>")
         new.path, new.file_hash = self.path, self.file_hash
         new.overrides = {**self.overrides, **values}
@@ -233,7 +243,12 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
             raise InputError(f"start {pol.start} is not before the end of the run ({params.steps} months)",
                              source=source, field=f"{where}.start", fix=f"use a start below {params.steps}")
         policies.append(pol)
+    total = raw.get("total_budget")
+    if total is not None and (isinstance(total, bool) or not isinstance(total, (int, float)) or total < 0):
+        raise InputError(f"must be a non-negative number of EUR (got {total!r})", source=source, field="total_budget",
+                         fix="write e.g. total_budget = 5000000.0, or remove it for no plan-wide cap")
     return Scenario(
+        total_budget=float(total) if total is not None else None,
         name=str(raw["name"]),
         description=str(raw.get("description", "")),
         params=params,

@@ -71,6 +71,17 @@ def test_spend_never_exceeds_budgets(base):
     assert ts["spend_total"].sum() == pytest.approx(r.spend["eur"].sum())
 
 
+def test_plan_total_budget_caps_all_measures(base):
+    scen = base.with_overrides({"support_funding.start": 0, "oi_toolbox.capacity": 30, "total_budget": 3_000_000.0})
+    r = I.run(scen, seed=1)
+    total = r.timeseries["spend_total"].sum()
+    assert 2_900_000.0 < total <= 3_000_000.0 + 1e-6
+    assert set(r.spend["lever"].astype(str)) == {"support_funding", "oi_toolbox"}
+    assert r.spend.groupby("measure", observed=True)["eur"].sum().sum() == pytest.approx(total)
+    with pytest.raises(I.InputError, match="total_budget"):
+        base.with_overrides({"total_budget": -1.0})
+
+
 def test_country_targeting_and_time_window(base):
     scen = base.with_overrides({"oi_toolbox.countries": ["Denmark"], "oi_toolbox.start": 12, "oi_toolbox.end": 24})
     r = I.run(scen, seed=1)

@@ -1,0 +1,303 @@
+"""Deployment-plan comparisons: paired effects, CRN, plan directions, cost-effectiveness,
+budget ceilings, and one-line errors (exit 2) of ``inspire-sim compare``."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from inspire_sim import load_scenario
+from inspire_sim.cli import main
+from inspire_sim.compare import (
+    OUTCOMES,
+    compare,
+    compare_results,
+    load_plans,
+    paired_ci,
+    plan_ceilings,
+    welch_ci,
+)
+from inspire_sim.errors import InputError
+from inspire_sim.results import RunResult
+from inspire_sim.run import run_replications
+
+PLANS = ("national_funding", "cross_border_brokering", "toolbox_and_recovery", "eu_deployment_plan",
+         "regional_smart_specialisation")
+SMALL = {"n_smes": 1000, "steps": 60}
+R = 6
+SEED = 7
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def scenarios():
+    return {name: load_scenario(name, **SMALL) for name in ("baseline", *PLANS)}
+
+
+@pytest.fixture(scope="module")
+def runs(scenarios):
+    """Six paired replications of the baseline and of every shipped plan (about 15 s)."""
+    return {name: run_replications(s, R, seed=SEED) for name, s in scenarios.items()}
+
+
+@pytest.fixture(scope="module")
+def comparison(runs, scenarios):
+    return compare_results(runs["baseline"], {k: runs[k] for k in PLANS}, scenarios=scenarios, seed=SEED)
+
+
+# ----------------------------------------------------------------------------------------
+# Statistics: known answers
+# ----------------------------------------------------------------------------------------
+
+
+def test_paired_and_welch_intervals_match_textbook_formulas():
+    d = np.array([[1.0], [2.0], [3.0]])
+    mean, lo, hi = paired_ci(d)
+    half = stats.t.ppf(0.975, 2) * 1.0 / math.sqrt(3)
+    assert mean[0] == pytest.approx(2.0) and lo[0] == pytest.approx(2 - half) and hi[0] == pytest.approx(2 + half)
+    a, b = np.array([3.0, 5.0, 9.0, 4.0]), np.array([1.0, 2.0, 0.5])
+    ref = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    lo, hi = welch_ci(a[:, None], b[:, None])
+    assert lo[0] == pytest.approx(ref.low) and hi[0] == pytest.approx(ref.high)
+
+
+def _fake(successes: list[int], spend: list[float], cross_border: int, scaling: int, seed: int) -> RunResult:
+    """A three-month run in one country with the given monthly successes and spending."""
+    steps = np.arange(1, len(successes) + 1)
+    ts = pd.DataFrame({"step": steps, "n_smes": 100, "successes": successes, "new_cross_border": 0,
+                       "scaling_up_reached": np.linspace(0, scaling, len(steps)).round().astype(int),
+                       "spend_total": spend})
+    ts.loc[0, "new_cross_border"] = cross_border
+    country = pd.Categorical(["A"] * len(steps), categories=["A"])
+    countries = pd.DataFrame({"step": steps, "country": country, "cooperating_share": 0.2,
+                              "cross_border_share": 0.1, "new_partnerships": successes, "successes": successes,
+                              "failures": 0, "scaling_up_reached": ts["scaling_up_reached"],
+                              "business_results_total": 1.0, "spend_total": spend})
+    levers = pd.Categorical(["support_funding"] * len(steps))
+    sp = pd.DataFrame({"step": steps, "lever": levers, "country": country, "eur": spend})
+    part = pd.DataFrame({"cross_border": [True] * cross_border,
+                         "lead_country": pd.Categorical(["A"] * cross_border, categories=["A"])})
+    empty = pd.DataFrame()
+    return RunResult(ts, empty, part, empty, sp, countries, manifest={"seed": seed})
+
+
+def test_cost_effectiveness_known_answers_and_honest_no_gain():
+    base = [_fake([3, 3, 4 + k], [50.0, 50.0, 0.0], 5, 10, seed=k) for k in range(3)]
+    # +10 successes and +EUR 1,000 in every replication: EUR 100 per success, CI collapsed
+    plan = [_fake([3, 3, 14 + k], [550.0, 550.0, 0.0], 5, 8, seed=k) for k in range(3)]
+    # +10 successes for EUR 50 less: saves money
+    cheap = [_fake([3, 3, 14 + k], [25.0, 25.0, 0.0], 5, 10, seed=k) for k in range(3)]
+    comp = compare_results(base, {"plan": plan, "cheap": cheap}, seed=1)
+    ce = comp.cost_effectiveness.set_index(["scenario", "outcome"])
+    row = ce.loc[("plan", "successful_projects")]
+    assert row["additional"] == 10 and row["additional_cost_eur"] == 1000
+    assert row["eur_per_unit"] == 100 and row["eur_per_unit_ci_low"] == 100 and row["eur_per_unit_ci_high"] == 100
+    assert row["status"] == "cost per unit"
+    # the same cross-border partnerships: no gain, no ratio
+    row = ce.loc[("plan", "cross_border_partnerships")]
+    assert row["status"] == "no gain" and math.isnan(row["eur_per_unit"])
+    # fewer SMEs reach scaling-up: "no gain", never a negative EUR per unit
+    row = ce.loc[("plan", "smes_reaching_scaling_up")]
+    assert row["additional"] < 0 and row["status"] == "no gain" and math.isnan(row["eur_per_unit"])
+    row = ce.loc[("cheap", "successful_projects")]
+    assert row["status"] == "saves money" and row["additional_cost_eur"] == -50
+    assert set(comp.cost_effectiveness["outcome"]) == set(OUTCOMES)
+
+
+def test_uncertain_gain_has_no_upper_bound():
+    base = [_fake([3, 3, 4], [50.0, 50.0, 0.0], 5, 10, seed=k) for k in range(6)]
+    plan = [_fake([3, 3, 4 + g], [60.0, 60.0, 0.0], 5, 10, seed=k) for k, g in enumerate([3, -2, 2, -1, 1, 0])]
+    row = compare_results(base, {"plan": plan}, seed=3).cost_effectiveness.iloc[0]
+    assert row["status"] == "uncertain gain" and row["additional_ci_low"] < 0
+    assert row["eur_per_unit"] == pytest.approx(20 / 0.5) and math.isinf(row["eur_per_unit_ci_high"])
+    assert row["bootstrap_no_gain_share"] > 0.025
+
+
+def test_plan_ceilings_known_answer():
+    eu = load_scenario("eu_deployment_plan")
+    c = plan_ceilings(eu, 120)
+    # pilot 60,000 x 36 months + EU-wide min(120,000 x 72, 7,000,000)
+    assert c["oi_toolbox"] == pytest.approx(60_000 * 36 + 7_000_000)
+    assert c["failure_recovery"] == pytest.approx(24_000 * 36 + 3_000_000)
+    assert c["cross_border_brokering"] == pytest.approx(32_000 * 36 + min(64_000 * 72, 4_000_000))
+    assert c["support_funding"] == pytest.approx(150_000 * 120)
+    assert plan_ceilings(load_scenario("no_support"), 120) == dict.fromkeys(c, 0.0)
+
+
+# ----------------------------------------------------------------------------------------
+# The shipped plans
+# ----------------------------------------------------------------------------------------
+
+
+def test_shipped_plans_target_countries_regions_sectors_with_phases_and_caps():
+    policies = [p for name in PLANS for p in load_scenario(name).policies]
+    assert any(p.regions for p in policies) and any(p.sectors for p in policies)
+    assert any(p.countries != "all" for p in policies)
+    assert any(p.start > 0 for p in policies) and any(p.end is not None for p in policies)
+    assert any(p.total_budget is not None for p in policies)
+    assert all(p.budget_per_step is not None for p in policies)
+
+
+def test_a_scenario_compared_with_itself_gives_exactly_zero(runs):
+    base = runs["baseline"]
+    comp = compare_results(base, {"same": base}, seed=SEED)
+    assert (comp.indicators["effect"].fillna(0) == 0).all()
+    assert (comp.indicators[["ci_low", "ci_high"]].fillna(0) == 0).all().all()
+    assert set(comp.indicators["verdict"]) <= {"no change", "n/a"}
+    assert (comp.countries["effect"].fillna(0) == 0).all()
+    assert (comp.cost_effectiveness["additional"] == 0).all()
+    assert (comp.cost_effectiveness["additional_cost_eur"] == 0).all()
+    assert set(comp.cost_effectiveness["status"]) == {"no gain"}
+
+
+def test_compared_with_itself_through_the_runner_and_store_is_exactly_zero(tmp_path):
+    comp = compare("baseline", ["baseline"], replications=2, seed=1, n_smes=300, steps=24, workers=1,
+                   store=tmp_path)
+    assert comp.labels == ["baseline (2)"]
+    assert (comp.indicators["effect"].fillna(0) == 0).all()
+    assert comp.meta["runs"]["runs_executed"] == 2  # one set of runs serves both
+    again = compare("baseline", ["baseline"], replications=2, seed=1, n_smes=300, steps=24, workers=1,
+                    store=tmp_path)
+    assert again.meta["runs"]["runs_executed"] == 0 and again.meta["runs"]["runs_reused"] == 2
+    pd.testing.assert_frame_equal(comp.indicators, again.indicators)
+
+
+def test_same_results_on_local_processes_as_sequential(tmp_path):
+    kw = {"replications": 2, "seed": 5, "n_smes": 200, "steps": 12}
+    seq = compare("baseline", ["cross_border_brokering"], workers=1, store=tmp_path / "seq", **kw)
+    par = compare("baseline", ["cross_border_brokering"], workers=2, store=tmp_path / "par", **kw)
+    assert par.meta["runs"]["backend"]["backend"] == "processes"
+    pd.testing.assert_frame_equal(seq.indicators, par.indicators)
+    pd.testing.assert_frame_equal(seq.cost_effectiveness, par.cost_effectiveness)
+
+
+def test_paired_intervals_are_narrower_than_unpaired(comparison):
+    ind = comparison.indicators
+    width = ind["ci_high"] - ind["ci_low"]
+    unpaired = ind["unpaired_ci_high"] - ind["unpaired_ci_low"]
+    ratio = (width / unpaired).where(unpaired > 0)
+    by = ratio.groupby([ind["scenario"], ind["indicator"]]).first()
+    for plan in PLANS:
+        for name in ("successes", "new_partnerships"):
+            assert by[(plan, name)] < 1, (plan, name, by[(plan, name)])
+    headline = ind["indicator"].isin(["cooperating_share", "cross_border_share", "new_partnerships",
+                                      "new_cross_border", "successes", "project_success_rate",
+                                      "scaling_up_reached", "mean_confidence", "business_results_total"])
+    assert ratio[headline].median() < 0.75
+
+
+EXPECTED = {
+    "national_funding": ["cooperating_share", "new_partnerships", "successes"],
+    "cross_border_brokering": ["cross_border_share", "new_cross_border", "successes"],
+    "toolbox_and_recovery": ["project_success_rate", "mean_confidence", "successes"],
+    "eu_deployment_plan": ["cross_border_share", "new_cross_border", "project_success_rate", "mean_confidence"],
+    "regional_smart_specialisation": ["new_cross_border", "successes"],
+}
+
+
+@pytest.mark.parametrize("plan", PLANS)
+def test_each_plan_moves_its_targets_in_the_expected_direction(comparison, plan):
+    ind = comparison.indicators.set_index(["scenario", "indicator"])
+    for name in EXPECTED[plan]:
+        row = ind.loc[(plan, name)]
+        assert row["ci_low"] > 0 and row["verdict"] == "better", (plan, name, row.to_dict())
+    assert ind.loc[(plan, "spend_total"), "ci_low"] > 0
+    ce = comparison.cost_effectiveness.set_index(["scenario", "outcome"])
+    succ = ce.loc[(plan, "successful_projects")]
+    assert succ["status"] == "cost per unit" and 0 < succ["eur_per_unit_ci_low"] <= succ["eur_per_unit"]
+
+
+def test_regional_plan_helps_its_target_countries(comparison):
+    c = comparison.countries
+    sub = c[(c["scenario"] == "regional_smart_specialisation") & (c["indicator"] == "successes")].set_index("country")
+    for country in ("Italy", "Spain"):
+        assert sub.loc[country, "ci_low"] > 0, (country, sub.loc[country].to_dict())
+    spend = comparison.costs
+    extra = spend[(spend["scenario"] == "regional_smart_specialisation")].groupby("country", observed=True)["eur"].sum() \
+        - spend[(spend["scenario"] == "baseline")].groupby("country", observed=True)["eur"].sum()
+    assert extra[["Italy", "Spain", "Poland", "Greece"]].min() > extra[["Denmark", "Finland"]].max()
+
+
+def test_costs_stay_within_ceilings(comparison):
+    cl = comparison.ceilings
+    assert ((cl["spent_eur"] <= cl["ceiling_eur"] + 1e-6) | cl["ceiling_eur"].isna()).all()
+    eu = cl[(cl["scenario"] == "eu_deployment_plan") & (cl["lever"] == "oi_toolbox")].iloc[0]
+    assert eu["spent_eur"] > 0 and 0 < eu["utilisation"] <= 1
+
+
+def test_bootstrap_is_reproducible(runs, comparison, scenarios):
+    again = compare_results(runs["baseline"], {k: runs[k] for k in PLANS}, scenarios=scenarios, seed=SEED)
+    pd.testing.assert_frame_equal(comparison.cost_effectiveness, again.cost_effectiveness)
+
+
+def test_unpaired_runs_are_refused(runs):
+    other = run_replications(load_scenario("baseline", n_smes=300, steps=12), 2, seed=SEED + 1)
+    base = run_replications(load_scenario("baseline", n_smes=300, steps=12), 2, seed=SEED)
+    with pytest.raises(ValueError, match="not paired"):
+        compare_results(base, {"other": other})
+
+
+# ----------------------------------------------------------------------------------------
+# Bad input: InputError in the API, one line and exit 2 on the command line
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def other_countries(tmp_path) -> Path:
+    path = tmp_path / "two_countries.toml"
+    path.write_text('name = "two"\n[model]\nn_smes = 2000\nsteps = 120\n'
+                    '[[countries]]\nname = "Germany"\n[[countries]]\nname = "Austria"\n')
+    return path
+
+
+@pytest.fixture()
+def shorter(tmp_path) -> Path:
+    path = tmp_path / "shorter.toml"
+    path.write_text(f'name = "shorter"\nextends = "{(SCENARIO_DIR / "baseline.toml").as_posix()}"\n'
+                    "[model]\nsteps = 60\n")
+    return path
+
+
+def test_load_plans_errors(other_countries, shorter):
+    with pytest.raises(InputError, match="countries differ"):
+        load_plans(["baseline", str(other_countries)])
+    with pytest.raises(InputError, match="--steps"):
+        load_plans(["baseline", str(shorter)])
+    assert len(load_plans(["baseline", str(shorter)], steps=60)) == 2
+    with pytest.raises(InputError, match="at least one scenario"):
+        load_plans(["baseline"])
+    with pytest.raises(InputError, match="replications"):
+        compare("baseline", ["national_funding"], replications=1)
+
+
+def _one_line_error(capsys, *args: str) -> str:
+    code = main(["compare", *args])
+    out, err = capsys.readouterr()
+    assert code == 2, (code, out, err)
+    assert "Traceback" not in out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("inspire-sim: error:"), err
+    return lines[0]
+
+
+def test_cli_bad_input_is_one_line_exit_2(capsys, tmp_path, other_countries, shorter):
+    fast = ["-n", "100", "-t", "6", "-w", "1", "-q", "-o", str(tmp_path / "o")]
+    assert "no_such_plan" in _one_line_error(capsys, "baseline", "no_such_plan", *fast)
+    assert "at least one scenario" in _one_line_error(capsys, "baseline", *fast)
+    assert "at least one scenario" in _one_line_error(capsys, *fast)
+    assert "--replications" in _one_line_error(capsys, "baseline", "national_funding", "-r", "1", *fast)
+    assert "countries differ" in _one_line_error(capsys, "baseline", str(other_countries), "-n", "100", "-q")
+    assert "--steps" in _one_line_error(capsys, "baseline", str(shorter), "-q")
+    assert "--workers" in _one_line_error(capsys, "baseline", "national_funding", "-w", "0", "-q")
+    assert "--seed" in _one_line_error(capsys, "baseline", "national_funding", "--seed", "-1", "-q")
+    afile = tmp_path / "a_file"
+    afile.write_text("x")
+    assert "--out" in _one_line_error(capsys, "baseline", "national_funding", "-o", str(afile), "-q")
+    # a policy that starts after the (shortened) run: the scenario's own one-line error
+    assert "start" in _one_line_error(capsys, "baseline", "eu_deployment_plan", "-t", "10", "-q")
+    assert not (tmp_path / "o").exists()  # nothing run, nothing written
