@@ -48,7 +48,7 @@ _register_all()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning InputError into a one-line message and exit 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
     except InputError as exc:
         print(f"inspire-sim: error: {exc.one_line()}", file=sys.stderr)
         return 2
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"inspire-sim: error: {' '.join(exc.format_message().split())}", file=sys.stderr)
             return 2
         raise
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,228 @@
+"""The experiment store: a directory that fills up run by run and can be resumed.
+
+Layout::
+
+    OUT/manifest.json        spec, spec hash, design, root seed, versions, git revision,
+                             one entry per session (backend, started, finished, runs)
+    OUT/design.parquet       design points (point_id + factor values; unit_* columns =
+                             the unit-hypercube sample for lhs/sobol/morris)
+    OUT/parts/*.parquet      run records written as they complete (atomic renames)
+    OUT/runs.parquet, .csv   consolidated table, one row per run, sorted by run_id:
+                             run_id, point_id, replicate, seed, status, error,
+                             duration_s, factor columns, output columns
+
+Records are flushed at least every ``flush_seconds`` (and at once when a run took
+longer than that), so a SIGKILL loses only the runs in flight plus at most
+``flush_seconds`` of finished work. Re-opening a directory resumes it: run ids already
+recorded are skipped. A directory holding another spec's runs is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import time
+import uuid
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import InputError
+
+FORMAT = "inspire-sim-experiment/1"
+RUN_COLUMNS = ("run_id", "point_id", "replicate", "seed", "status", "error", "duration_s")
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def _atomic_parquet(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def _atomic_csv(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    df.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def git_revision() -> str | None:
+    """The git revision of the inspire_sim source tree (``+dirty`` when modified)."""
+    root = Path(__file__).resolve().parent.parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
+        if rev.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return rev.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for pkg in ("inspire-sim", "numpy", "pandas", "scipy", "SALib", "pyarrow", "mesa", "dask", "distributed"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = None
+    return out
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+
+
+class RunStore:
+    """An experiment directory (see the module docstring)."""
+
+    def __init__(self, path: str | Path, output_names: list[str], flush_seconds: float = 2.0,
+                 flush_rows: int = 5000, compact_parts: int = 200) -> None:
+        self.path = Path(path)
+        self.parts = self.path / "parts"
+        self.outputs = list(output_names)
+        self.flush_seconds = flush_seconds
+        self.flush_rows = flush_rows
+        self.compact_parts = compact_parts
+        self._buffer: list[dict[str, Any]] = []
+        self._last_flush = time.monotonic()
+        self._seq = 0
+        self.schema = pa.schema(
+            [("run_id", pa.int64()), ("point_id", pa.int64()), ("replicate", pa.int64()), ("seed", pa.int64()),
+             ("status", pa.string()), ("error", pa.string()), ("duration_s", pa.float64())]
+            + [(name, pa.float64()) for name in self.outputs]
+        )
+
+    # -- opening -----------------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / "manifest.json"
+
+    def read_manifest(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except FileNotFoundError:
+            return None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InputError("manifest.json is unreadable", source=str(self.path), field="manifest.json",
+                             fix="use another --out directory, or delete this one to start over") from None
+
+    def open(self, manifest: dict[str, Any], design: pd.DataFrame) -> dict[str, Any]:
+        """Create the directory, or check that it belongs to this spec (then resume)."""
+        old = self.read_manifest()
+        if old is None and self.path.exists() and any(p for p in self.path.iterdir() if not p.name.startswith(".")):
+            if not (self.path / "design.parquet").exists():
+                raise InputError("the output directory is not empty and holds no experiment", source=str(self.path),
+                                 field="--out", fix="give a new or empty directory")
+        if old is not None:
+            if old.get("spec_hash") != manifest["spec_hash"]:
+                name = old.get("spec", {}).get("name", "?")
+                raise InputError(
+                    f"this directory holds runs of a different spec ({name!r}, hash {str(old.get('spec_hash'))[:12]}; "
+                    f"this spec {manifest['spec_hash'][:12]})", source=str(self.path), field="--out",
+                    fix="use another --out directory, or delete this one to start over")
+            old.setdefault("sessions", [])
+            manifest = {**old, "sessions": old["sessions"]}
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            manifest = {**manifest, "sessions": []}
+        self.parts.mkdir(parents=True, exist_ok=True)
+        if not (self.path / "design.parquet").exists():
+            _atomic_parquet(pa.Table.from_pandas(design, preserve_index=False), self.path / "design.parquet")
+        self.manifest = manifest
+        self.write_manifest()
+        self._seq = len(list(self.parts.glob("part-*.parquet")))
+        return manifest
+
+    def write_manifest(self) -> None:
+        _atomic_write_bytes(self.manifest_path, json.dumps(self.manifest, indent=2, default=str).encode())
+
+    # -- reading -----------------------------------------------------------------------
+    def _files(self) -> list[Path]:
+        files = sorted(self.parts.glob("part-*.parquet")) if self.parts.exists() else []
+        main = self.path / "runs.parquet"
+        return ([main] if main.exists() else []) + files
+
+    def read_records(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """All run records on disk (latest record per run_id), sorted by run_id."""
+        tables = [pq.read_table(f, columns=columns or list(self.schema.names)) for f in self._files()]
+        tables = [t.select(columns or list(self.schema.names)).cast(
+            pa.schema([self.schema.field(c) for c in (columns or self.schema.names)])) for t in tables]
+        if not tables:
+            return self.schema.empty_table().to_pandas() if not columns else \
+                pa.schema([self.schema.field(c) for c in columns]).empty_table().to_pandas()
+        df = pa.concat_tables(tables).to_pandas()
+        return df.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable").reset_index(drop=True)
+
+    def recorded(self, retry_failed: bool = False) -> set[int]:
+        """Run ids that need not run again."""
+        df = self.read_records(["run_id", "status"])
+        if retry_failed:
+            df = df[df["status"] == "ok"]
+        return set(int(x) for x in df["run_id"])
+
+    # -- writing -----------------------------------------------------------------------
+    def add(self, record: dict[str, Any]) -> None:
+        self._buffer.append(record)
+        if len(self._buffer) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self._buffer:
+            return
+        cols: dict[str, list[Any]] = {c: [] for c in self.schema.names}
+        for rec in self._buffer:
+            vals = rec.get("values", {})
+            for c in RUN_COLUMNS:
+                cols[c].append(rec.get(c))
+            for c in self.outputs:
+                cols[c].append(vals.get(c, np.nan))
+        table = pa.Table.from_pydict(cols, schema=self.schema)
+        self._seq += 1
+        _atomic_parquet(table, self.parts / f"part-{self._seq:06d}-{uuid.uuid4().hex[:8]}.parquet")
+        self._buffer.clear()
+        if len(list(self.parts.glob("part-*.parquet"))) >= self.compact_parts:
+            self.compact()
+
+    def compact(self) -> None:
+        """Merge the parts into runs.parquet (crash-safe: duplicates resolve on read)."""
+        files = sorted(self.parts.glob("part-*.parquet"))
+        df = self.read_records()
+        _atomic_parquet(pa.Table.from_pandas(df, schema=self.schema, preserve_index=False), self.path / "runs.parquet")
+        for f in files:
+            f.unlink(missing_ok=True)
+
+    def finalize(self, design: pd.DataFrame, factor_names: list[str]) -> pd.DataFrame:
+        """Consolidate: runs.parquet (records only) and runs.csv / results.parquet with factors."""
+        self.flush()
+        self.compact()
+        df = self.read_records()
+        runs = df.merge(design[["point_id", *factor_names]], on="point_id", how="left")
+        runs = runs[[*RUN_COLUMNS, *factor_names, *self.outputs]]
+        _atomic_parquet(pa.Table.from_pandas(runs, preserve_index=False), self.path / "results.parquet")
+        _atomic_csv(runs, self.path / "results.csv")
+        return runs
+
+    def start_session(self, info: dict[str, Any]) -> None:
+        self.manifest["sessions"].append({"started": _now(), **info})
+        self.write_manifest()
+
+    def end_session(self, **info: Any) -> None:
+        if self.manifest.get("sessions"):
+            self.manifest["sessions"][-1].update({"finished": _now(), **info})
+            self.write_manifest()

@@ -1,0 +1,229 @@
+"""Run an experiment: design -> runs on a backend -> resumable store -> analysis."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .analysis import sensitivity_indices, summarize
+from .design import Design, build_design, run_table
+from .execute import Backend, RunContext, make_backend
+from .spec import ExperimentSpec, load_spec
+from .store import FORMAT, RunStore, git_revision, versions
+
+
+@dataclass
+class SweepResult:
+    """What a sweep produced (tables are also on disk in ``out``)."""
+
+    spec: ExperimentSpec
+    design: Design
+    out: Path
+    runs: pd.DataFrame  # one row per run: ids, seed, status, error, duration, factors, outputs
+    summary: pd.DataFrame  # per point x output: mean, sd, CI
+    indices: pd.DataFrame | None = None  # tidy sensitivity indices (sobol / morris)
+    notes: list[str] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    executed: int = 0  # runs executed in this call (the rest were resumed from disk)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.runs)
+
+    @property
+    def n_failed(self) -> int:
+        """Runs that did not succeed (failed or timed out)."""
+        return int((self.runs["status"] != "ok").sum())
+
+    @property
+    def n_timed_out(self) -> int:
+        return int((self.runs["status"] == "timed_out").sum())
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.runs[self.runs["status"] != "ok"]
+
+
+def _context(spec: ExperimentSpec) -> RunContext:
+    if spec.route == "inspire":
+        return RunContext(route="inspire", outputs=list(spec.outputs), timeout=spec.timeout,
+                          scenario=spec.load_base_scenario(), steps=spec.steps)
+    return RunContext(route="model", outputs=list(spec.outputs), timeout=spec.timeout, model_ref=spec.model,
+                      base_dir=spec.base_dir, fixed=dict(spec.fixed))
+
+
+def _manifest(spec: ExperimentSpec, design: Design, ctx: RunContext) -> dict[str, Any]:
+    m: dict[str, Any] = {
+        "format": FORMAT,
+        "spec": spec.model_dump(mode="json"),
+        "spec_hash": spec.hash,
+        "spec_source": spec.source,
+        "root_seed": spec.seed,
+        "seeding": ("SeedSequence(root_seed, spawn_key=(replicate,)) - common random numbers across design points"
+                    if spec.common_random_numbers else "SeedSequence(root_seed, spawn_key=(point_id, replicate))"),
+        "design": {"kind": design.kind, "factors": design.factors, "n_points": design.n_points,
+                   "replications": design.replications, "n_runs": design.n_runs, "problem": design.problem},
+        "outputs": spec.output_names,
+        "versions": versions(),
+        "git_revision": git_revision(),
+    }
+    if ctx.scenario is not None:
+        m["scenario"] = ctx.scenario.to_dict()
+    return m
+
+
+def _design_frame(design: Design) -> pd.DataFrame:
+    df = design.points.copy()
+    if design.unit is not None:
+        for i, n in enumerate(design.factors):
+            df[f"unit_{n}"] = design.unit[:, i]
+    return df
+
+
+def run_sweep(
+    spec: ExperimentSpec | str | Path,
+    out: str | Path | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    backend: Backend | None = None,
+    progress: bool = True,
+    retry_failed: bool = False,
+    analyze: bool | None = None,
+    figures: bool = True,
+    flush_seconds: float = 2.0,
+) -> SweepResult:
+    """Run (or resume) every run of ``spec`` and store the results in ``out``.
+
+    ``workers=1`` runs sequentially in this process; ``workers=N`` (default: all
+    cores) on N local processes; ``scheduler="tcp://host:8786"`` on a Dask cluster;
+    ``cluster="local"`` on a Dask LocalCluster; or pass a ``backend``. ``out=None``
+    uses a temporary directory. Sensitivity indices are computed when ``analyze``
+    (default: for sobol and morris designs). Failed runs are recorded, never raised:
+    see ``result.n_failed`` and ``result.failures``.
+    """
+    t0 = time.perf_counter()
+    if not isinstance(spec, ExperimentSpec):
+        spec = load_spec(spec)
+    design = build_design(spec)
+    runs = run_table(spec, design)
+    ctx = _context(spec)
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"inspire-{spec.name}-"))
+    store = RunStore(out, spec.output_names, flush_seconds=flush_seconds)
+    design_df = _design_frame(design)
+    store.open(_manifest(spec, design, ctx), design_df)
+    done = store.recorded(retry_failed=retry_failed)
+    params = [design.params(i) for i in range(design.n_points)]
+    point = runs["point_id"].to_numpy()
+    rep = runs["replicate"].to_numpy()
+    seed = runs["seed"].to_numpy()
+    tasks = [(int(r), int(seed[r]), params[point[r]]) for r in runs["run_id"].to_numpy() if int(r) not in done]
+    executed = 0
+    if tasks:
+        own = backend is None
+        backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster)
+        from tqdm.auto import tqdm
+
+        failed = 0
+        bar = tqdm(total=design.n_runs, initial=design.n_runs - len(tasks), unit="run", desc=spec.name,
+                   disable=not progress, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+        bar.set_postfix(failed=0)
+        store.start_session({**backend.describe(), "runs_to_do": len(tasks)})
+        try:
+            for res in backend.execute(ctx, tasks):
+                r = res["run_id"]
+                res.update(point_id=int(point[r]), replicate=int(rep[r]), seed=int(seed[r]))
+                store.add(res)
+                executed += 1
+                if res["status"] != "ok":
+                    failed += 1
+                    bar.set_postfix(failed=failed, refresh=False)
+                bar.update(1)
+        finally:
+            store.flush()
+            store.end_session(runs_done=executed, runs_failed=failed)
+            bar.close()
+            if own:
+                backend.close()
+    table = store.finalize(design_df, spec.factor_names)
+    summary = summarize(table, spec)
+    _write(summary, out / "summary")
+    result = SweepResult(spec, design, out, table, summary, executed=executed)
+    if analyze is None:
+        analyze = spec.design.kind in ("sobol", "morris")
+    if analyze:
+        result.indices, result.notes = sensitivity_indices(table, spec, design)
+        _write(result.indices, out / "indices")
+    if figures:
+        from .plots import make_figures
+
+        result.figures = make_figures(result)
+    result.elapsed_s = time.perf_counter() - t0
+    return result
+
+
+def run_sensitivity(spec: ExperimentSpec | str | Path, out: str | Path | None = None, **kw: Any) -> SweepResult:
+    """:func:`run_sweep` for a sobol or morris design, with the indices computed."""
+    if not isinstance(spec, ExperimentSpec):
+        spec = load_spec(spec)
+    if spec.design.kind not in ("sobol", "morris"):
+        from ..errors import InputError
+
+        raise InputError(f"design {spec.design.kind!r} has no sensitivity indices", source=spec.source,
+                         field="design.kind", fix='use kind = "sobol" or "morris", or run it with the sweep command')
+    return run_sweep(spec, out, analyze=True, **kw)
+
+
+def _write(df: pd.DataFrame, stem: Path) -> None:
+    import pyarrow as pa
+
+    from .store import _atomic_csv, _atomic_parquet
+
+    df = df.copy()
+    for c in df.columns:  # mixed-type level columns -> strings for Parquet
+        if df[c].dtype == object and df[c].map(type).nunique() > 1:
+            df[c] = df[c].astype(str)
+    _atomic_parquet(pa.Table.from_pandas(df, preserve_index=False), stem.with_suffix(".parquet"))
+    _atomic_csv(df, stem.with_suffix(".csv"))
+
+
+def format_summary(result: SweepResult, max_rows: int = 20) -> str:
+    """A plain-text summary for the terminal."""
+    spec = result.spec
+    lines = [f"{spec.name}: {result.n_runs} runs ({result.design.n_points} points x {spec.replications} "
+             f"replications, design {spec.design.kind}), {result.n_runs - result.n_failed} ok, "
+             f"{result.n_failed - result.n_timed_out} failed, {result.n_timed_out} timed out; "
+             f"{result.executed} executed now in {result.elapsed_s:.1f} s"]
+    if result.indices is not None and not result.indices.empty:
+        from .analysis import wide_indices
+
+        wide = wide_indices(result.indices)
+        key = "ST" if spec.design.kind == "sobol" else "mu_star"
+        for out, g in wide.groupby("output", sort=False):
+            lines.append(f"\n{out} ({'Sobol' if key == 'ST' else 'Morris'}, sorted by {key}):")
+            g = g.sort_values(key, ascending=False).drop(columns="output")
+            lines.append(g.head(max_rows).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    else:
+        s = result.summary
+        wide = s.pivot_table(index=["point_id", *spec.factor_names], columns="output", values="mean", sort=False)
+        wide = wide.reset_index().drop(columns="point_id")
+        lines.append(f"\nmean over ok replications per design point (first {min(max_rows, len(wide))} of {len(wide)}):")
+        lines.append(wide.head(max_rows).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    for n in result.notes:
+        lines.append(f"note: {n}")
+    if result.n_failed:
+        first = result.failures.iloc[0]
+        lines.append(f"first problem: run {first['run_id']} ({first['status']}): {first['error']}")
+    lines.append(f"\nresults: {result.out}/results.parquet (.csv), summary.parquet"
+                 + (", indices.parquet" if result.indices is not None else "")
+                 + (f", {len(result.figures)} figures in {result.out}/figures" if result.figures else ""))
+    return "\n".join(lines)

@@ -1,0 +1,109 @@
+"""Backends: identical results sequentially, on local processes and on Dask; failures
+and time limits recorded without stopping (or hanging) the sweep."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+
+from inspire_sim.experiments import DaskBackend, LocalProcesses, Sequential, load_spec, run_sweep
+from test_experiments_toy import toy_spec
+
+COMPARE = ["run_id", "point_id", "replicate", "seed", "status", "error", "x", "y", "z", "w", "noise"]
+
+
+@pytest.fixture(scope="module")
+def dask_backend():
+    backend = DaskBackend(workers=2, processes=True)
+    yield backend
+    backend.close()
+
+
+def _noise_spec(tmp_path, **kw):
+    path = toy_spec(tmp_path, **kw)
+    text = path.read_text() + '\n[[outputs]]\nindicator = "noise"\n'
+    path.write_text(text)
+    return path
+
+
+def test_identical_results_sequential_processes_dask(tmp_path, dask_backend):
+    spec = load_spec(_noise_spec(tmp_path, design="lhs", replications=3))
+    seq = run_sweep(spec, tmp_path / "seq", backend=Sequential(), progress=False, figures=False)
+    proc = run_sweep(spec, tmp_path / "proc", workers=2, progress=False, figures=False)
+    dask = run_sweep(spec, tmp_path / "dask", backend=dask_backend, progress=False, figures=False)
+    assert seq.n_runs == 16 * 3 and seq.n_failed == 0
+    for other in (proc, dask):
+        pd.testing.assert_frame_equal(seq.runs[COMPARE], other.runs[COMPARE], check_exact=True)
+    # common random numbers: a replicate has the same seed (and noise) at every point
+    by_rep = seq.runs.groupby("replicate")
+    assert (by_rep["seed"].nunique() == 1).all() and (by_rep["noise"].nunique() == 1).all()
+    assert seq.runs["seed"].nunique() == 3
+
+
+def test_independent_seeds_when_crn_off(tmp_path):
+    spec = load_spec(_noise_spec(tmp_path, design="lhs", replications=2, extra="common_random_numbers = false"))
+    res = run_sweep(spec, tmp_path / "o", workers=1, progress=False, figures=False)
+    assert res.runs["seed"].nunique() == len(res.runs)
+
+
+def test_dask_local_cluster_threads_identical(tmp_path):
+    spec = load_spec(_noise_spec(tmp_path, replications=2))
+    seq = run_sweep(spec, tmp_path / "seq", workers=1, progress=False, figures=False)
+    backend = DaskBackend(workers=2, processes=False)
+    try:
+        dask = run_sweep(spec, tmp_path / "dask", backend=backend, progress=False, figures=False)
+    finally:
+        backend.close()
+    pd.testing.assert_frame_equal(seq.runs[COMPARE], dask.runs[COMPARE], check_exact=True)
+
+
+@pytest.mark.parametrize("which", ["sequential", "processes", "dask"])
+def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, which, dask_backend):
+    backend = {"sequential": Sequential(), "processes": LocalProcesses(2), "dask": dask_backend}[which]
+    res = run_sweep(toy_spec(tmp_path, mode="fail"), tmp_path / "o", backend=backend, progress=False, figures=False)
+    bad = res.runs[res.runs["x"] > 0.75]
+    assert res.n_runs == 24 and res.n_failed == len(bad) == 8
+    assert (bad["status"] == "failed").all()
+    assert bad["error"].str.contains("ValueError: boom at x=0.900").all()
+    assert bad["z"].isna().all()
+    good = res.runs[res.runs["x"] < 0.75]
+    assert (good["status"] == "ok").all() and good["error"].isna().all()
+
+
+@pytest.mark.parametrize("which", ["sequential", "processes", "dask"])
+def test_runs_over_the_time_limit_are_timed_out(tmp_path, which, dask_backend):
+    backend = {"sequential": Sequential(), "processes": LocalProcesses(2), "dask": dask_backend}[which]
+    t0 = time.monotonic()
+    res = run_sweep(toy_spec(tmp_path, mode="hang", replications=1, timeout=0.5), tmp_path / "o",
+                    backend=backend, progress=False, figures=False)
+    elapsed = time.monotonic() - t0
+    hung = res.runs[res.runs["x"] > 0.75]
+    assert (hung["status"] == "timed_out").all() and len(hung) == 4
+    assert (res.runs[res.runs["x"] < 0.75]["status"] == "ok").all()
+    assert res.n_timed_out == 4
+    assert elapsed < 20
+
+
+def test_uninterruptible_run_gets_its_worker_killed(tmp_path):
+    """A run stuck where SIGALRM cannot reach it: the parent kills and replaces the worker."""
+    t0 = time.monotonic()
+    spec = load_spec(toy_spec(tmp_path, mode="hardhang", replications=1, timeout=0.3),
+                     factors=[{"name": "x", "levels": [0.1, 0.5, 0.9]}, {"name": "y", "levels": [0.2, 0.4]}])
+    res = run_sweep(spec, tmp_path / "o", backend=LocalProcesses(2, grace=1.0), progress=False, figures=False)
+    hung = res.runs[res.runs["x"] > 0.75]
+    assert len(hung) == 2 and (hung["status"] == "timed_out").all()
+    assert hung["error"].str.contains("worker process was killed").all()
+    assert (res.runs[res.runs["x"] < 0.75]["status"] == "ok").all()
+    assert time.monotonic() - t0 < 30
+
+
+def test_worker_crash_is_isolated_and_recorded(tmp_path):
+    path = toy_spec(tmp_path, mode="crash", replications=1)
+    spec = load_spec(path, factors=[{"name": "x", "levels": [0.1, 0.5, 0.9]}, {"name": "y", "levels": [0.2, 0.4]}])
+    res = run_sweep(spec, tmp_path / "o", backend=LocalProcesses(2), progress=False, figures=False)
+    crashed = res.runs[res.runs["x"] > 0.75]
+    assert len(crashed) == 2 and (crashed["status"] == "failed").all()
+    assert crashed["error"].str.contains("worker process died").all()
+    assert (res.runs[res.runs["x"] < 0.75]["status"] == "ok").all()

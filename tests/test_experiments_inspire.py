@@ -1,0 +1,85 @@
+"""The INSPIRE model route: a spec naming a base scenario, small runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inspire_sim.experiments import build_design, load_spec, run_sweep
+from inspire_sim.run import run
+from inspire_sim.scenario import load_scenario
+
+OUTPUTS = [
+    {"indicator": "cooperating_share", "statistic": "final"},
+    {"indicator": "cooperating_share", "statistic": "mean", "window": [13, 24], "name": "coop_year2"},
+    {"indicator": "spend_total", "statistic": "cumulative"},
+]
+
+
+@pytest.fixture(scope="module")
+def small_spec():
+    return load_spec("policy_grid", replications=2, steps=24, fixed={"n_smes": 200}, outputs=OUTPUTS,
+                     factors=[{"name": "support_funding.budget_per_step", "levels": [0.0, 1_000_000.0]},
+                              {"name": "cross_border_brokering.capacity", "levels": [0, 80]}])
+
+
+@pytest.fixture(scope="module")
+def sequential(small_spec, tmp_path_factory):
+    return run_sweep(small_spec, tmp_path_factory.mktemp("seq") / "o", workers=1, progress=False)
+
+
+def test_runs_equal_direct_model_runs(small_spec, sequential):
+    res = sequential
+    assert res.n_runs == 8 and res.n_failed == 0
+    assert list(res.runs.columns[-3:]) == ["cooperating_share_final", "coop_year2", "spend_total_cumulative"]
+    base = load_scenario("baseline", n_smes=200)
+    for _, row in res.runs.iloc[[0, 5]].iterrows():
+        scen = base.with_overrides({"support_funding.budget_per_step": row["support_funding.budget_per_step"],
+                                    "cross_border_brokering.capacity": int(row["cross_border_brokering.capacity"])})
+        ts = run(scen, seed=int(row["seed"]), steps=24).timeseries
+        assert row["cooperating_share_final"] == ts["cooperating_share"].iloc[-1]
+        assert row["coop_year2"] == ts.loc[ts["step"].between(13, 24), "cooperating_share"].mean()
+        assert row["spend_total_cumulative"] == ts["spend_total"].sum()
+
+
+def test_processes_identical_to_sequential(small_spec, sequential, tmp_path):
+    proc = run_sweep(small_spec, tmp_path / "p", workers=2, progress=False, figures=False)
+    cols = [c for c in sequential.runs.columns if c != "duration_s"]
+    pd.testing.assert_frame_equal(sequential.runs[cols], proc.runs[cols], check_exact=True)
+
+
+def test_policy_moves_its_target_under_crn(sequential):
+    s = sequential.summary
+    spend = s[s["output"] == "spend_total_cumulative"].groupby("support_funding.budget_per_step")["mean"].mean()
+    assert spend.loc[1_000_000.0] > spend.loc[0.0]
+    assert (sequential.out / "figures" / "response_coop_year2.png").exists()
+
+
+def test_manifest_records_the_scenario(sequential):
+    import json
+
+    m = json.loads((sequential.out / "manifest.json").read_text())
+    assert m["scenario"]["name"] == "baseline" and m["scenario"]["model"]["n_smes"] == 200
+    assert m["spec"]["scenario"] == "baseline" and m["spec"]["steps"] == 24
+
+
+def test_invalid_design_point_is_a_failed_run_not_a_crash(tmp_path):
+    # development_threshold must not exceed scaling_threshold (2.5): the middle level breaks that
+    spec = load_spec("policy_grid", replications=1, steps=12, fixed={"n_smes": 100},
+                     outputs=[{"indicator": "cooperating_share"}],
+                     factors=[{"name": "development_threshold", "levels": [1.0, 3.0, 1.2]},
+                              {"name": "cross_border_brokering.capacity", "levels": [0, 10]}])
+    res = run_sweep(spec, tmp_path / "o", workers=1, progress=False, figures=False)
+    bad = res.runs[res.runs["development_threshold"] == 3.0]
+    assert res.n_failed == len(bad) == 2 and (bad["status"] == "failed").all()
+    assert bad["error"].str.contains("development_threshold must not exceed scaling_threshold").all()
+    assert np.isfinite(res.runs.loc[res.runs["status"] == "ok", "cooperating_share_final"]).all()
+
+
+def test_corner_of_the_design_is_validated_at_load():
+    from inspire_sim.errors import InputError
+
+    with pytest.raises(InputError, match=r"field 'factors': design point 3 \(development_threshold=3.0, cross_border_brokering.capacity=10\) is invalid.*narrow"):
+        load_spec("policy_grid", factors=[{"name": "development_threshold", "levels": [1.0, 3.0]},
+                                          {"name": "cross_border_brokering.capacity", "levels": [0, 10]}])

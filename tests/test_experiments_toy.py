@@ -1,0 +1,80 @@
+"""Shared helpers for the experiment-runner tests: a toy model written to a temp dir.
+
+(Kept in a test module so that no conftest is needed; it holds one smoke test.)
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+TOY = textwrap.dedent(
+    '''
+    import os, signal, time
+    import numpy as np
+
+    def toy(params, seed):
+        """z = x + 2y + noise; misbehaves on purpose for some x (see mode)."""
+        x, y = float(params["x"]), float(params["y"])
+        mode = params.get("mode", "ok")
+        if mode == "fail" and x > 0.75:
+            raise ValueError(f"boom at x={x:.3f}")
+        if mode == "hang" and x > 0.75:  # busy in Python: interruptible
+            t0 = time.monotonic()
+            while time.monotonic() - t0 < 600:
+                pass
+        if mode == "hardhang" and x > 0.75:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(600)
+        if mode == "crash" and x > 0.75:
+            os._exit(3)
+        if mode == "slow":
+            time.sleep(0.05)
+        rng = np.random.default_rng(seed)
+        return {"z": x + 2 * y + 0.1 * rng.normal(), "w": x * y, "noise": rng.normal()}
+    '''
+)
+
+
+def toy_spec(tmp: Path, *, mode: str = "ok", design: str = "grid", replications: int = 2, extra: str = "",
+             timeout: float | None = None, name: str = "toy") -> Path:
+    """Write toy.py and a spec using it; return the spec path."""
+    (tmp / "toy.py").write_text(TOY)
+    if design == "grid":
+        factors = '[[factors]]\nname = "x"\nlevels = [0.1, 0.5, 0.9]\n\n[[factors]]\nname = "y"\nrange = [0, 1]\npoints = 4\n'
+        design_t = 'kind = "grid"'
+    else:
+        factors = '[[factors]]\nname = "x"\nrange = [0, 1]\n\n[[factors]]\nname = "y"\nrange = [0, 1]\n'
+        design_t = f'kind = "{design}"\nsamples = {16 if design != "morris" else 10}'
+    text = f'''name = "{name}"
+model = "toy.py:toy"
+replications = {replications}
+seed = 42
+{f"timeout = {timeout}" if timeout else ""}
+{extra}
+[design]
+{design_t}
+
+[fixed]
+mode = "{mode}"
+
+{factors}
+[[outputs]]
+indicator = "z"
+
+[[outputs]]
+indicator = "w"
+'''
+    path = tmp / f"{name}.toml"
+    path.write_text(text)
+    return path
+
+
+def test_toy_spec_sequential_runs(tmp_path):
+    from inspire_sim.experiments import run_sweep
+
+    res = run_sweep(toy_spec(tmp_path), tmp_path / "out", workers=1, progress=False, figures=False)
+    assert res.n_runs == 3 * 4 * 2 and res.n_failed == 0
+    assert list(res.runs.columns) == ["run_id", "point_id", "replicate", "seed", "status", "error", "duration_s",
+                                      "x", "y", "z", "w"]
+    assert (res.runs["w"] == res.runs["x"] * res.runs["y"]).all()
