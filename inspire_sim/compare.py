@@ -438,6 +438,14 @@ def compare_results(baseline: Sequence[RunResult], plans: dict[str, Sequence[Run
             cap = ceilings.get(lever, np.nan)
             ceil_rows.append({"scenario": label, "lever": lever, "spent_eur": spent, "ceiling_eur": cap,
                               "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan})
+        # the plan as a whole: the sum of its measures' ceilings, capped by a plan-wide total_budget
+        if ceilings:
+            cap = sum(ceilings.values())
+            plan_cap = getattr(comp.scenarios[label], "total_budget", None)
+            cap = min(cap, plan_cap) if plan_cap is not None else cap
+            spent = float(by_lever.to_numpy().sum(axis=1).mean())
+            ceil_rows.append({"scenario": label, "lever": "plan total", "spent_eur": spent, "ceiling_eur": cap,
+                              "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan})
     comp.costs = pd.DataFrame(cost_rows)
     comp.ceilings = pd.DataFrame(ceil_rows)
 
