@@ -18,11 +18,14 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/inspire-sim run baseline --replications 10
 
-## browser: Debian's Chromium for the browser tests (never a downloaded browser)
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+## browser: Debian's Chromium (never a downloaded browser) and npm, and the app's
+## browser front-end cached from the npm registry, for the browser tests
+browser: $(STAMP)
+	@command -v chromium >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium npm; }
+	$(BIN)/inspire-sim app --prepare-offline
 
 ## test: set up and run the whole test suite
 test: $(STAMP) browser

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtri
 
 from . import rules
 from .agents import NO_STEP, Stage
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from .model import InspireModel
 
 RETRY_WINDOW = 12  # months within which a new project counts as a retry after a failure
+MAX_PROJECT_KEYS = 16  # > max_concurrent_projects: keys (SME id, k-th project) of outcome draws
 
 
 def upkeep(model: InspireModel, month: int) -> None:
@@ -86,22 +88,22 @@ def resolve_projects(model: InspireModel, month: int) -> None:
         return
     r = book.running
     lead, partner = r["lead"][idx].astype(np.int64), r["partner"][idx].astype(np.int64)
-    # one uniform per (SME slot, k-th project of that SME resolving now): common random numbers
+    # draws keyed by (SME id, k-th project of that SME resolving now): common random numbers
+    # across scenarios, and only as many as there are projects to resolve
     order = np.lexsort((r["project_id"][idx], lead))
     k = np.empty(len(idx), dtype=np.int64)
     k[order] = np.arange(len(idx)) - np.searchsorted(lead[order], lead[order], side="left")
-    u = model.streams.get("outcome", month).random((model.n, 3 * p.max_concurrent_projects))
-    u_success, u_false, u_uni = (u[lead, 3 * k + j] for j in range(3))
+    u = model.streams.uniform("outcome", month, a.uid[lead] * MAX_PROJECT_KEYS + k, 5)
+    u_success, u_false, u_uni, u_gain, u_pareto = u.T
     success = u_success < r["p_success"][idx]
     false_failure = ~success & (u_false < p.false_failure_prob)
-    gain_rng = model.streams.get("gain", month)
-    gain = gain_rng.lognormal(np.log(p.gain_mean) - 0.5 * p.gain_sigma**2, p.gain_sigma, size=model.n)[lead]
+    gain = np.exp(np.log(p.gain_mean) - 0.5 * p.gain_sigma**2 + p.gain_sigma * ndtri(u_gain))  # lognormal, mean gain_mean
     # success: resources or business results by stage and focus; rare unicorns
     win = np.flatnonzero(success)
     add_gain(model, lead[win], gain[win])
     uni = win[(s.disruptive[lead[win]]) & (s.stage[lead[win]] == Stage.COMMERCIALISATION) & (u_uni[win] < p.unicorn_prob)]
     if len(uni):
-        pareto = (1.0 - gain_rng.random(model.n)[lead[uni]]) ** (-1.0 / p.unicorn_pareto_alpha)
+        pareto = (1.0 - u_pareto[uni]) ** (-1.0 / p.unicorn_pareto_alpha)
         np.add.at(s.results, lead[uni], p.unicorn_scale * pareto)
         s.unicorn[lead[uni]] = True
         model.counters["unicorns"] += len(uni)
@@ -151,7 +153,8 @@ def start_projects(model: InspireModel, month: int, new: dict[str, np.ndarray]) 
     )
     # geometric durations of at least two months with the given mean
     q = 1.0 / max(p.duration_mean - 1.0, 1.0)
-    dur = 1 + model.streams.get("duration", month).geometric(q, size=model.n)[lead]
+    u = model.streams.uniform("duration", month, a.uid[lead], 1)[:, 0]
+    dur = 1 + (np.maximum(1, np.ceil(np.log1p(-u) / np.log1p(-q))).astype(np.int64) if q < 1 else np.ones(n, dtype=np.int64))
     funded = s.voucher[lead] > 0
     s.cash[lead] -= p.project_cost
     s.voucher[lead] = 0.0
@@ -195,7 +198,7 @@ def transition_stages(model: InspireModel, month: int) -> None:
     # leave trusted partners whose skills no longer fit the market stage
     mem = s.mem_partner[rows]
     fit = np.where(mem >= 0, rules.STAGE_FIT[a.ptype[np.maximum(mem, 0)], Stage.SCALING_UP], 1.0)
-    u = model.streams.get("partner_drop", month).random(s.mem_partner.shape)[rows]
+    u = model.streams.uniform("partner_drop", month, a.uid[rows], s.mem_partner.shape[1])
     drop = (mem >= 0) & (fit < 0.75) & (u < p.scaleup_partner_drop)
     model.counters["memory_at_scaleup"] += int((mem >= 0).sum())
     model.counters["dropped_at_scaleup"] += int(drop.sum())

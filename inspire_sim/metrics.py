@@ -111,20 +111,21 @@ class Recorder:
         win = self._resolved[-self.WINDOW :]
         resolved = sum(x + y for x, y in win)
         c = m.counters
-        c["memory_months"] += int((s.mem_partner >= 0).sum())
+        c["memory_months"] += int(np.count_nonzero(s.mem_partner >= 0))
         tried = c["retries"] + c["no_retries"]
         results = s.results
         total = float(results.sum())
         k = max(1, int(np.ceil(0.01 * n)))
-        top = float(np.partition(results, n - k)[n - k :].sum()) if n > k else total
+        positive = results[results > 0]
+        top = float(np.partition(positive, len(positive) - k)[-k:].sum()) if len(positive) > k else total
         stage_counts = np.bincount(s.stage, minlength=len(Stage)) / n
         spend = m.spend_by_lever().sum(axis=1)
         row = {
             "step": month + 1,
             "n_smes": n,
             "oi_active_share": float(active.mean()),
-            "cooperating_share": float(coop.mean()),
-            "cross_border_share": float(foreign.sum() / coop.sum()) if coop.any() else 0.0,
+            "cooperating_share": np.count_nonzero(coop) / n,
+            "cross_border_share": np.count_nonzero(foreign) / max(np.count_nonzero(coop), 1),
             "new_partnerships": n_new,
             "new_cross_border": n_new_xb,
             "successes": succ,
@@ -132,7 +133,7 @@ class Recorder:
             "project_success_rate": sum(x for x, _ in win) / resolved if resolved else np.nan,
             "mean_confidence": float(s.confidence.mean()),
             "retry_rate_after_failure": c["retries"] / tried if tried else np.nan,
-            "cooperating_share_innovators": float(coop[s.innovative].mean()) if s.innovative.any() else 0.0,
+            "cooperating_share_innovators": np.count_nonzero(coop & s.innovative) / max(np.count_nonzero(s.innovative), 1),
             "chemistry_formed": c["chem_formed_sum"] / c["chem_formed_n"] if c["chem_formed_n"] else np.nan,
             "chemistry_candidates": c["chem_candidates_sum"] / c["chem_candidates_n"] if c["chem_candidates_n"] else np.nan,
             "partner_turnover_at_scaleup": c["dropped_at_scaleup"] / c["memory_at_scaleup"] if c["memory_at_scaleup"] else np.nan,
@@ -155,7 +156,7 @@ class Recorder:
         country = a.country[:n].astype(np.int64)
         nc = m.n_countries
         cnt = np.bincount(country, minlength=nc).astype(float)
-        coop_c = np.bincount(country, weights=coop, minlength=nc)
+        coop_c = np.bincount(country[coop], minlength=nc).astype(float)
         lead_c = lambda rows: np.bincount(a.country[rows].astype(np.int64), minlength=nc) if len(rows) else np.zeros(nc)  # noqa: E731
         self.country_rows.append(
             np.column_stack(
@@ -163,7 +164,7 @@ class Recorder:
                     np.full(nc, month + 1),
                     np.arange(nc),
                     np.divide(coop_c, cnt, out=np.zeros(nc), where=cnt > 0),
-                    np.divide(np.bincount(country, weights=foreign, minlength=nc), coop_c, out=np.zeros(nc), where=coop_c > 0),
+                    np.divide(np.bincount(country[foreign], minlength=nc), coop_c, out=np.zeros(nc), where=coop_c > 0),
                     lead_c(new["lead"]) if n_new else np.zeros(nc),
                     m.country_resolved[0],
                     m.country_resolved[1],

@@ -51,8 +51,8 @@ class InspireModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 0, record_partnerships: bool = True) -> None:
         super().__init__(rng=int(seed))
-        self.scenario = scenario if scenario is not None else load_scenario("baseline")
-        self.p = self.scenario.params
+        self.inspire_scenario = scenario if scenario is not None else load_scenario("baseline")  # not `scenario`: Mesa owns that name
+        self.p = self.inspire_scenario.params
         self.seed = int(seed)
         self.streams = RandomStreams(self.seed)
         self.chem_key = self.streams.key("chemistry")
@@ -79,7 +79,7 @@ class InspireModel(mesa.Model):
 
     # ------------------------------------------------------------------ setup
     def _setup_countries(self) -> None:
-        cs = self.scenario.countries
+        cs = self.inspire_scenario.countries
         self.country_names = [c.name for c in cs]
         self.n_countries = len(cs)
         self.strength = np.array([c.strength for c in cs])
@@ -92,7 +92,7 @@ class InspireModel(mesa.Model):
         p = self.p
         rng = self.streams.get("init")
         n, d, nc = p.n_smes, p.persona_dims, self.n_countries
-        sizes = np.array([c.size for c in self.scenario.countries])
+        sizes = np.array([c.size for c in self.inspire_scenario.countries])
         sme_country = np.repeat(np.arange(nc), allocate(n, sizes))
         shares = {PartnerType.SME_PEER: p.share_peer, PartnerType.PSR: p.share_psr,
                   PartnerType.LARGE_FIRM: p.share_large_firm, PartnerType.CROWD: p.share_crowd}
@@ -235,7 +235,7 @@ class InspireModel(mesa.Model):
 
     def plan_budget_left(self) -> float:
         """EUR the plan may still spend in total (inf without a scenario ``total_budget``)."""
-        cap = self.scenario.total_budget
+        cap = self.inspire_scenario.total_budget
         return float("inf") if cap is None else max(cap - self.plan_spent, 0.0)
 
     def spend_by_lever(self) -> np.ndarray:

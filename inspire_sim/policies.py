@@ -160,18 +160,19 @@ class SupportFundingPolicy(Policy):
 
     def apply(self, model: InspireModel, month: int) -> None:
         s = model.sme
-        stages = [STAGE_NAMES.index(x) for x in self.spec.target_stages]
+        stage_ok = np.zeros(len(STAGE_NAMES), dtype=bool)
+        stage_ok[[STAGE_NAMES.index(x) for x in self.spec.target_stages]] = True
         eligible = np.flatnonzero(
             self.sme_mask & s.innovative & (s.voucher <= 0) & (s.n_lead < model.p.max_concurrent_projects)
-            & np.isin(s.stage, stages)
+            & stage_ok[s.stage]
         )
         grant = self.grant(model)
         if grant <= 0 or len(eligible) == 0:
             return
         n = self.affordable(model, grant)
         priority = model.streams.get(f"policy:{self.kind}:{self.index}", month).random(model.n)[eligible]
-        caps = np.full(len(model.country_names), len(eligible), dtype=np.int64)
-        chosen = pick_per_country(eligible, model.actors.country[eligible], caps, priority, n)
+        # vouchers go to the eligible SMEs with the lowest priority draws, as many as the budget pays
+        chosen = eligible if n is None or n >= len(eligible) else eligible[np.sort(np.argpartition(priority, n)[:n])]
         s.voucher[chosen] = grant
         s.voucher_until[chosen] = month + model.VOUCHER_MONTHS
         s.cash[chosen] += grant
@@ -242,7 +243,7 @@ POLICY_CLASSES: dict[str, type[Policy]] = {
 
 def build_policies(model: InspireModel) -> list[Policy]:
     """Policy objects for the scenario's ``[[policies]]`` entries, in file order."""
-    return [POLICY_CLASSES[spec.kind](spec, model, i) for i, spec in enumerate(model.scenario.policies)]
+    return [POLICY_CLASSES[spec.kind](spec, model, i) for i, spec in enumerate(model.inspire_scenario.policies)]
 
 
 __all__ = ["LEVER_ORDER", "POLICY_CLASSES", "Policy", "build_policies", "pick_per_country", "Stage"]

@@ -26,6 +26,7 @@ class RandomStreams:
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
         self.seed_sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
         self.entropy = self.seed_sequence.entropy
+        self._keys: dict[str, np.uint64] = {}
 
     def get(self, name: str, month: int = -1) -> np.random.Generator:
         """The generator for process ``name`` in ``month`` (-1: initialisation)."""
@@ -46,5 +47,7 @@ class RandomStreams:
 
     def key(self, name: str) -> np.uint64:
         """A 64-bit key for hash-based (stateless) randomness, e.g. pair chemistry."""
-        ss = np.random.SeedSequence(self.entropy, spawn_key=(*self.seed_sequence.spawn_key, stable_id(name)))
-        return np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
+        if name not in self._keys:
+            ss = np.random.SeedSequence(self.entropy, spawn_key=(*self.seed_sequence.spawn_key, stable_id(name)))
+            self._keys[name] = np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
+        return self._keys[name]

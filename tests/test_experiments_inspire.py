@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspire_sim.experiments import build_design, load_spec, run_sweep
+from inspire_sim.experiments import load_spec, run_sweep
 from inspire_sim.run import run
 from inspire_sim.scenario import load_scenario
 

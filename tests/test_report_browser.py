@@ -64,9 +64,10 @@ def test_html_is_self_contained(report_dir):
 
 @pytest.mark.browser
 def test_report_renders_in_headless_chromium(report_dir):
-    sync_api = pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api as sync_api
+
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+        pytest.fail("Debian chromium is not installed (make browser installs it)")
     html = report_dir / "report.html"
     n_figures = len(list((report_dir / "figures").glob("*.png")))
     console_errors, page_errors, requests = [], [], []

@@ -133,8 +133,8 @@ def test_git_revision_names_the_commit(tmp_path):
         (tmp_path / "f.txt").write_text("x")
         subprocess.run([*git, "add", "f.txt"], check=True)
         subprocess.run([*git, "commit", "-q", "-m", "c"], check=True)
-    except (OSError, subprocess.CalledProcessError):
-        pytest.skip("git is not usable here")
+    except (OSError, subprocess.CalledProcessError) as exc:
+        pytest.fail(f"git is needed for this test: {exc}")
     head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert git_revision(tmp_path) == head
     (tmp_path / "f.txt").write_text("y")

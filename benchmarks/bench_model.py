@@ -1,0 +1,279 @@
+"""Model benchmark: SME-steps per second and peak memory of the baseline scenario.
+
+Each (size, repetition) runs in a fresh Python subprocess, pinned to one CPU with
+BLAS/OpenMP threads set to 1, so that import caches, allocator state and the peak RSS of
+one run never leak into the next. A run is ``inspire_sim.run(scenario, seed=...)`` -- the
+public API, exactly what ``inspire-sim run`` does for one replication -- and is reported
+in three parts:
+
+* ``init``: building ``InspireModel`` (agents, arrays, policies);
+* ``run``: ``model.run_months(steps)`` (the 120 monthly steps), of which ``match`` is the
+  vectorised matching phase (``inspire_sim.matching.match``, timed by a wrapper);
+* ``total``: the whole ``run()`` call including assembling the ``RunResult`` tables.
+
+SME-steps/s = n_smes * steps / run seconds (and / total seconds). Peak memory is the
+child's peak resident set size (``getrusage(RUSAGE_SELF).ru_maxrss``), also given net of
+the RSS right after the imports (interpreter + numpy/pandas/mesa, ~130 MB).
+
+Usage (from the repository root)::
+
+    .venv/bin/python benchmarks/bench_model.py                 # 1k, 10k, 100k x 120, 3 reps
+    .venv/bin/python benchmarks/bench_model.py --million       # ... and 1,000,000 x 120 (1 rep)
+    .venv/bin/python benchmarks/bench_model.py --sizes 100000 --reps 5
+
+Results: a markdown table on stdout and ``benchmarks/results/bench_model.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "results"
+
+# Targets of issue 2 ("Performance"): seconds for n x 120 steps (total) and peak RSS MB.
+TARGETS = {100_000: (6.0, 1024.0), 1_000_000: (180.0, 4096.0)}
+TARGET_RATE = 2_000_000  # SME-steps/s at 100k
+
+
+# ---------------------------------------------------------------------- child
+def _rss_now_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def child(n: int, steps: int, seed: int, record: bool) -> dict:
+    """One benchmark run in this (fresh) process; returns the measurements."""
+    import resource
+
+    import numpy as np
+
+    import inspire_sim.matching as matching
+    from inspire_sim.run import run
+    from inspire_sim.scenario import load_scenario
+
+    rss_import = _rss_now_mb()
+    match_s = [0.0]
+    orig = matching.match
+
+    def timed_match(model, month):
+        t = time.perf_counter()
+        out = orig(model, month)
+        match_s[0] += time.perf_counter() - t
+        return out
+
+    matching.match = timed_match  # model.py calls matching.match(...) through the module
+    from inspire_sim.model import InspireModel
+
+    run_cpu = [0.0]
+    orig_run_months = InspireModel.run_months
+
+    def timed_run_months(self, steps, progress=None):
+        c = time.process_time()
+        out = orig_run_months(self, steps, progress)
+        run_cpu[0] += time.process_time() - c
+        return out
+
+    InspireModel.run_months = timed_run_months
+    scen = load_scenario("baseline", n_smes=n)
+    c0 = time.process_time()
+    t0 = time.perf_counter()
+    res = run(scen, seed=seed, steps=steps, record_partnerships=record)
+    total = time.perf_counter() - t0
+    cpu = time.process_time() - c0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB -> MB on Linux
+    tm = res.manifest["timings"]
+    return {
+        "n_smes": n,
+        "steps": steps,
+        "seed": seed,
+        "record_partnerships": record,
+        "init_s": tm["init_s"],
+        "run_s": tm["run_s"],
+        "match_s": round(match_s[0], 4),
+        "total_s": round(total, 4),
+        "cpu_total_s": round(cpu, 4),
+        "cpu_run_s": round(run_cpu[0], 4),
+        "peak_rss_mb": round(peak, 1),
+        "rss_after_import_mb": round(rss_import, 1),
+        "partnerships": int(len(res.partnerships)),
+        "final_cooperating_share": float(res.timeseries["cooperating_share"].iloc[-1]),
+        "numpy": np.__version__,
+    }
+
+
+# ---------------------------------------------------------------------- parent
+def machine() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem_gb = float("nan")
+    import mesa
+    import numpy
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(mem_gb, 1),
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "mesa": mesa.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def git_revision() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=5).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return rev + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def spawn(n: int, steps: int, seed: int, record: bool, cpu: int | None) -> dict:
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
+               NUMEXPR_NUM_THREADS="1", PYTHONHASHSEED="0")
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--steps", str(steps),
+           "--seed", str(seed)] + ([] if record else ["--no-log"])
+    pre = None
+    if cpu is not None:
+        pre = lambda: os.sched_setaffinity(0, {cpu})  # noqa: E731  one core
+    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, preexec_fn=pre)
+    if out.returncode != 0:
+        raise RuntimeError(f"child n={n} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def summarise(runs: list[dict]) -> dict:
+    med = lambda k: statistics.median(r[k] for r in runs)  # noqa: E731
+    n, steps = runs[0]["n_smes"], runs[0]["steps"]
+    sme_steps = n * steps
+    s = {
+        "n_smes": n,
+        "steps": steps,
+        "reps": len(runs),
+        "init_s": med("init_s"),
+        "run_s": med("run_s"),
+        "match_s": med("match_s"),
+        "total_s": med("total_s"),
+        "cpu_total_s": med("cpu_total_s"),
+        "cpu_run_s": med("cpu_run_s"),
+        "run_s_min": min(r["run_s"] for r in runs),
+        "run_s_max": max(r["run_s"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "rss_after_import_mb": med("rss_after_import_mb"),
+    }
+    s["sme_steps_per_s_run"] = sme_steps / s["run_s"]
+    s["sme_steps_per_s_total"] = sme_steps / s["total_s"]
+    s["sme_steps_per_s_cpu_run"] = sme_steps / s["cpu_run_s"]
+    s["match_share_of_run"] = s["match_s"] / s["run_s"]
+    if n in TARGETS and steps == 120:
+        t_s, t_mb = TARGETS[n]
+        s["target_s"], s["target_mb"] = t_s, t_mb
+        s["time_ok"] = s["total_s"] <= t_s
+        s["memory_ok"] = s["peak_rss_mb"] <= t_mb
+        if n == 100_000:
+            s["rate_ok"] = s["sme_steps_per_s_total"] >= TARGET_RATE
+    return s
+
+
+def markdown(summary: list[dict], meta: dict) -> str:
+    lines = [
+        f"Model benchmark, baseline scenario, {summary[0]['steps']} steps; median of reps, one core "
+        f"(git {meta['git']}, {meta['date']}, load before/after {meta['load_before']}/{meta['load_after']}).",
+        "",
+        "| n_smes | reps | init s | run s (min-max) | match s | total s | SME-steps/s (run) | SME-steps/s (total) | CPU s (run/total) | peak RSS MB | target | met |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for s in summary:
+        tgt, met = "", ""
+        if "target_s" in s:
+            tgt = f"<= {s['target_s']:g} s, <= {s['target_mb']:g} MB"
+            met = "yes" if s["time_ok"] and s["memory_ok"] else (
+                "no (" + ", ".join(k for k, ok in (("time", s["time_ok"]), ("memory", s["memory_ok"])) if not ok) + ")")
+        lines.append(
+            f"| {s['n_smes']:,} | {s['reps']} | {s['init_s']:.2f} | {s['run_s']:.2f} ({s['run_s_min']:.2f}-{s['run_s_max']:.2f}) "
+            f"| {s['match_s']:.2f} | {s['total_s']:.2f} | {s['sme_steps_per_s_run'] / 1e6:.2f} M "
+            f"| {s['sme_steps_per_s_total'] / 1e6:.2f} M | {s['cpu_run_s']:.2f}/{s['cpu_total_s']:.2f} "
+            f"| {s['peak_rss_mb']:.0f} | {tgt} | {met} |"
+        )
+    lines.append("")
+    lines.append("Wall-clock seconds; 'CPU s' is the process CPU time of the run phase / the whole run() call "
+                 "(close to wall time on an idle core; lower when other jobs share the core). 'met' judges the "
+                 "wall-clock total (init + run + result tables) and the peak RSS.")
+    lines.append("")
+    lines.append(f"RSS right after imports (interpreter + libraries): ~{summary[0]['rss_after_import_mb']:.0f} MB, "
+                 "included in peak RSS.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    ap.add_argument("--million", action="store_true", help="also run 1,000,000 SMEs")
+    ap.add_argument("--million-reps", type=int, default=1)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--steps", type=int, default=120)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-log", action="store_true", help="record_partnerships=False (default: the run() default, True)")
+    ap.add_argument("--cpu", type=int, default=None, help="CPU to pin children to (default: the last one); -1: no pinning")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.child is not None:
+        print(json.dumps(child(args.child, args.steps, args.seed, not args.no_log)))
+        return 0
+
+    cpu = None if args.cpu == -1 else (args.cpu if args.cpu is not None else max(os.sched_getaffinity(0)))
+    meta = {
+        "git": git_revision(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "pinned_cpu": cpu,
+        "load_before": round(os.getloadavg()[0], 2),
+        "record_partnerships": not args.no_log,
+    }
+    plan = [(n, args.reps) for n in args.sizes] + ([(1_000_000, args.million_reps)] if args.million else [])
+    runs: dict[int, list[dict]] = {n: [] for n, _ in plan}
+    # repetitions are interleaved across sizes so that a burst of load hits all sizes alike
+    for rep in range(max(r for _, r in plan)):
+        for n, reps in plan:
+            if rep < reps:
+                r = spawn(n, args.steps, args.seed + rep, not args.no_log, cpu)
+                runs[n].append(r)
+                print(f"  rep {rep + 1}: n={n:>9,} init {r['init_s']:.2f}s run {r['run_s']:.2f}s "
+                      f"(match {r['match_s']:.2f}s) total {r['total_s']:.2f}s peak {r['peak_rss_mb']:.0f} MB",
+                      file=sys.stderr, flush=True)
+    meta["load_after"] = round(os.getloadavg()[0], 2)
+    summary = [summarise(runs[n]) for n, _ in plan]
+    md = markdown(summary, meta)
+    print(md)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench_model.json").write_text(json.dumps({"meta": meta, "summary": summary, "runs": runs}, indent=2))
+    (args.out / "bench_model.md").write_text(md + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
