@@ -303,11 +303,11 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     return raw, blob
 
 
-def resolve_path(path: str | Path) -> Path:
-    """A scenario path, or a bare name looked up in the shipped ``scenarios/`` folder."""
+def resolve_path(path: str | Path, folder: Path = SCENARIO_DIR) -> Path:
+    """A file path, or a bare name looked up in a shipped folder (default ``scenarios/``)."""
     p = Path(path)
     if not p.exists() and not p.is_absolute() and p.parent == Path("."):
-        cand = SCENARIO_DIR / (p.name if p.suffix == ".toml" else f"{p.name}.toml")
+        cand = folder / (p.name if p.suffix == ".toml" else f"{p.name}.toml")
         if cand.exists():
             return cand
     return p

@@ -436,12 +436,9 @@ def _retry(cls: type[BaseModel], sub: Any) -> ValidationError | None:
 
 def resolve_spec_path(path: str | Path) -> Path:
     """A spec path, or a bare name looked up in the shipped ``experiments/`` folder."""
-    p = Path(path)
-    if not p.exists() and not p.is_absolute() and p.parent == Path("."):
-        cand = EXPERIMENT_DIR / (p.name if p.suffix == ".toml" else f"{p.name}.toml")
-        if cand.exists():
-            return cand
-    return p
+    from ..scenario import resolve_path
+
+    return resolve_path(path, EXPERIMENT_DIR)
 
 
 def load_spec(path: str | Path, **changes: Any) -> ExperimentSpec:
