@@ -92,10 +92,12 @@ def compare_command(
     fresh: Annotated[bool, typer.Option("--fresh", help="Run again even if OUT/runs holds matching runs.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Compare deployment plans with a BASELINE: paired effects with 95% CIs per indicator
-    and country, costs by lever and country, EUR per additional successful OI project,
-    cross-border partnership and SME reaching scaling-up; writes an offline HTML report,
-    Markdown, PNG figures and CSV tables to OUT."""
+    """Compare deployment plans with a BASELINE (common random numbers).
+
+    Paired effects with 95% CIs per indicator and country, costs by lever and country, EUR
+    per additional successful OI project, cross-border partnership and SME reaching
+    scaling-up; writes an offline HTML report, Markdown, PNG figures and CSV tables to OUT.
+    """
     from ..compare import compare, load_plans
     from ..report import write_report
 

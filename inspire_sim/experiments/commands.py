@@ -55,22 +55,26 @@ def _execute(kind: str, spec_path: str, out: Path | None, workers: int | None, s
         print(f"inspire-sim: {result.n_failed} of {result.n_runs} runs did not succeed "
               f"({result.n_timed_out} timed out); see the error column of {out}/results.csv "
               "(re-run with --retry-failed to try them again)", file=sys.stderr)
-        raise SystemExit(1)  # cli.main ignores typer.Exit codes in non-standalone mode
+        raise SystemExit(1)  # the exit status counts as failure
 
 
 def sweep_command(spec: SpecArg, out: OutOpt = None, workers: WorkersOpt = None, scheduler: SchedulerOpt = None,
                   cluster: ClusterOpt = None, retry_failed: RetryOpt = False, progress: ProgressOpt = True,
                   figures: FiguresOpt = True) -> None:
-    """Run every design point x replication of an experiment spec (resumable), then
-    summarise each output per design point (mean, sd, CI) and plot the responses."""
+    """Run an experiment spec: every design point x replication (resumable).
+
+    Then summarise each output per design point (mean, sd, CI) and plot the responses.
+    """
     _execute("sweep", spec, out, workers, scheduler, cluster, retry_failed, progress, figures)
 
 
 def sensitivity_command(spec: SpecArg, out: OutOpt = None, workers: WorkersOpt = None,
                         scheduler: SchedulerOpt = None, cluster: ClusterOpt = None, retry_failed: RetryOpt = False,
                         progress: ProgressOpt = True, figures: FiguresOpt = True) -> None:
-    """Run a sobol or morris spec and compute sensitivity indices with SALib (Sobol' S1,
-    ST [, S2]; Morris mu, mu*, sigma; with confidence intervals), tables and figures."""
+    """Sensitivity analysis of a sobol or morris spec with SALib.
+
+    Sobol' S1, ST [, S2]; Morris mu, mu*, sigma; with confidence intervals, tables and figures.
+    """
     _execute("sensitivity", spec, out, workers, scheduler, cluster, retry_failed, progress, figures)
 
 
