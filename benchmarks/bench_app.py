@@ -1,7 +1,7 @@
 """Benchmark of the classroom app: steps per second on screen with 500 SMEs (target >= 5).
 
 Drives the real app in headless Chromium through the browser test of the play loop
-(tests/test_app_browser.py::test_play_keeps_up_with_500_smes), which records the measured
+(tests/test_app_browser.py::test_play_draws_every_month_with_500_smes), which records the measured
 rate in test-artifacts/app_speed.json, and reports it against the target.
 
     .venv/bin/python benchmarks/bench_app.py [--reps 3]
@@ -27,7 +27,7 @@ def main() -> int:
     rates, shown = [], []
     for _ in range(args.reps):
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        "tests/test_app_browser.py::test_play_keeps_up_with_500_smes"], cwd=ROOT, check=True)
+                        "tests/test_app_browser.py::test_play_draws_every_month_with_500_smes"], cwd=ROOT, check=True)
         data = json.loads((ROOT / "test-artifacts" / "app_speed.json").read_text())
         rates.append(data["steps_per_s_on_screen"])
         shown.append(data["share_of_months_shown"])

@@ -156,7 +156,7 @@ def test_step_slider_reset_in_the_browser(page):
     assert page.errors == [], page.errors
 
 
-def test_play_keeps_up_with_500_smes(page):
+def test_play_draws_every_month_with_500_smes(page):
     assert "500 SMEs" in page.locator(".inspire-status").inner_text()
     page.evaluate(WATCH_MONTHS)
     page.get_by_role("button", name="▶").click()
