@@ -157,7 +157,6 @@ class Recorder:
         nc = m.n_countries
         cnt = np.bincount(country, minlength=nc).astype(float)
         coop_c = np.bincount(country[coop], minlength=nc).astype(float)
-        lead_c = lambda rows: np.bincount(a.country[rows].astype(np.int64), minlength=nc) if len(rows) else np.zeros(nc)  # noqa: E731
         self.country_rows.append(
             np.column_stack(
                 [
@@ -165,7 +164,7 @@ class Recorder:
                     np.arange(nc),
                     np.divide(coop_c, cnt, out=np.zeros(nc), where=cnt > 0),
                     np.divide(np.bincount(country[foreign], minlength=nc), coop_c, out=np.zeros(nc), where=coop_c > 0),
-                    lead_c(new["lead"]) if n_new else np.zeros(nc),
+                    np.bincount(a.country[new["lead"]].astype(np.int64), minlength=nc) if n_new else np.zeros(nc),
                     m.country_resolved[0],
                     m.country_resolved[1],
                     m.scaling_by_country,
