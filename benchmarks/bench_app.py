@@ -26,14 +26,27 @@ def main() -> int:
     args = ap.parse_args()
     rates, shown = [], []
     for _ in range(args.reps):
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        "tests/test_app_browser.py::test_play_draws_every_month_with_500_smes"], cwd=ROOT, check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/test_app_browser.py::test_play_draws_every_month_with_500_smes",
+            ],
+            cwd=ROOT,
+            check=True,
+        )
         data = json.loads((ROOT / "test-artifacts" / "app_speed.json").read_text())
         rates.append(data["steps_per_s_on_screen"])
         shown.append(data["share_of_months_shown"])
     med = statistics.median(rates)
-    print(f"app, 500 SMEs: {med:.1f} steps/s on screen (median of {args.reps}: {rates}), "
-          f"months drawn {min(shown):.0%}-{max(shown):.0%}; target >= {TARGET}: {'met' if med >= TARGET else 'NOT met'}")
+    print(
+        f"app, 500 SMEs: {med:.1f} steps/s on screen (median of {args.reps}: {rates}), "
+        f"months drawn {min(shown):.0%}-{max(shown):.0%}; target >= {TARGET}: {'met' if med >= TARGET else 'NOT met'}"
+    )
     return 0 if med >= TARGET else 1
 
 

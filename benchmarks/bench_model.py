@@ -105,7 +105,7 @@ def child(n: int, steps: int, seed: int, record: bool) -> dict:
         "cpu_run_s": round(run_cpu[0], 4),
         "peak_rss_mb": round(peak, 1),
         "rss_after_import_mb": round(rss_import, 1),
-        "partnerships": int(len(res.partnerships)),
+        "partnerships": len(res.partnerships),
         "final_cooperating_share": float(res.timeseries["cooperating_share"].iloc[-1]),
         "numpy": np.__version__,
     }
@@ -141,20 +141,40 @@ def machine() -> dict:
 
 def git_revision() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return rev + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
 
 def spawn(n: int, steps: int, seed: int, record: bool, cpu: int | None) -> dict:
-    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
-               NUMEXPR_NUM_THREADS="1", PYTHONHASHSEED="0")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--steps", str(steps),
-           "--seed", str(seed)] + ([] if record else ["--no-log"])
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        NUMEXPR_NUM_THREADS="1",
+        PYTHONHASHSEED="0",
+    )
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        str(n),
+        "--steps",
+        str(steps),
+        "--seed",
+        str(seed),
+    ] + ([] if record else ["--no-log"])
     pre = None
     if cpu is not None:
         pre = lambda: os.sched_setaffinity(0, {cpu})  # noqa: E731  one core
@@ -209,8 +229,15 @@ def markdown(summary: list[dict], meta: dict) -> str:
         tgt, met = "", ""
         if "target_s" in s:
             tgt = f"<= {s['target_s']:g} s, <= {s['target_mb']:g} MB"
-            met = "yes" if s["time_ok"] and s["memory_ok"] else (
-                "no (" + ", ".join(k for k, ok in (("time", s["time_ok"]), ("memory", s["memory_ok"])) if not ok) + ")")
+            met = (
+                "yes"
+                if s["time_ok"] and s["memory_ok"]
+                else (
+                    "no ("
+                    + ", ".join(k for k, ok in (("time", s["time_ok"]), ("memory", s["memory_ok"])) if not ok)
+                    + ")"
+                )
+            )
         lines.append(
             f"| {s['n_smes']:,} | {s['reps']} | {s['init_s']:.2f} | {s['run_s']:.2f} ({s['run_s_min']:.2f}-{s['run_s_max']:.2f}) "
             f"| {s['match_s']:.2f} | {s['total_s']:.2f} | {s['sme_steps_per_s_run'] / 1e6:.2f} M "
@@ -218,12 +245,16 @@ def markdown(summary: list[dict], meta: dict) -> str:
             f"| {s['peak_rss_mb']:.0f} | {tgt} | {met} |"
         )
     lines.append("")
-    lines.append("Wall-clock seconds; 'CPU s' is the process CPU time of the run phase / the whole run() call "
-                 "(close to wall time on an idle core; lower when other jobs share the core). 'met' judges the "
-                 "wall-clock total (init + run + result tables) and the peak RSS.")
+    lines.append(
+        "Wall-clock seconds; 'CPU s' is the process CPU time of the run phase / the whole run() call "
+        "(close to wall time on an idle core; lower when other jobs share the core). 'met' judges the "
+        "wall-clock total (init + run + result tables) and the peak RSS."
+    )
     lines.append("")
-    lines.append(f"RSS right after imports (interpreter + libraries): ~{summary[0]['rss_after_import_mb']:.0f} MB, "
-                 "included in peak RSS.")
+    lines.append(
+        f"RSS right after imports (interpreter + libraries): ~{summary[0]['rss_after_import_mb']:.0f} MB, "
+        "included in peak RSS."
+    )
     return "\n".join(lines)
 
 
@@ -235,8 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--steps", type=int, default=120)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--no-log", action="store_true", help="record_partnerships=False (default: the run() default, True)")
-    ap.add_argument("--cpu", type=int, default=None, help="CPU to pin children to (default: the last one); -1: no pinning")
+    ap.add_argument(
+        "--no-log", action="store_true", help="record_partnerships=False (default: the run() default, True)"
+    )
+    ap.add_argument(
+        "--cpu", type=int, default=None, help="CPU to pin children to (default: the last one); -1: no pinning"
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -262,9 +297,12 @@ def main(argv: list[str] | None = None) -> int:
             if rep < reps:
                 r = spawn(n, args.steps, args.seed + rep, not args.no_log, cpu)
                 runs[n].append(r)
-                print(f"  rep {rep + 1}: n={n:>9,} init {r['init_s']:.2f}s run {r['run_s']:.2f}s "
-                      f"(match {r['match_s']:.2f}s) total {r['total_s']:.2f}s peak {r['peak_rss_mb']:.0f} MB",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  rep {rep + 1}: n={n:>9,} init {r['init_s']:.2f}s run {r['run_s']:.2f}s "
+                    f"(match {r['match_s']:.2f}s) total {r['total_s']:.2f}s peak {r['peak_rss_mb']:.0f} MB",
+                    file=sys.stderr,
+                    flush=True,
+                )
     meta["load_after"] = round(os.getloadavg()[0], 2)
     summary = [summarise(runs[n]) for n, _ in plan]
     md = markdown(summary, meta)

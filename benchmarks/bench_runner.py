@@ -40,13 +40,22 @@ def main() -> None:
     from inspire_sim.run import run
     from inspire_sim.scenario import load_scenario
 
-    spec = spec_from_dict({
-        "name": "bench", "scenario": "baseline", "replications": args.runs, "seed": 1, "steps": args.steps,
-        "fixed": {"n_smes": args.n_smes},
-        "factors": [{"name": "support_funding.budget_per_step", "levels": [150_000.0]}],
-        "outputs": [{"indicator": "cooperating_share", "statistic": "mean", "window": [args.steps - 11, args.steps]},
-                    {"indicator": "cross_border_share"}, {"indicator": "spend_total", "statistic": "cumulative"}],
-    })
+    spec = spec_from_dict(
+        {
+            "name": "bench",
+            "scenario": "baseline",
+            "replications": args.runs,
+            "seed": 1,
+            "steps": args.steps,
+            "fixed": {"n_smes": args.n_smes},
+            "factors": [{"name": "support_funding.budget_per_step", "levels": [150_000.0]}],
+            "outputs": [
+                {"indicator": "cooperating_share", "statistic": "mean", "window": [args.steps - 11, args.steps]},
+                {"indicator": "cross_border_share"},
+                {"indicator": "spend_total", "statistic": "cumulative"},
+            ],
+        }
+    )
     tmp = Path(tempfile.mkdtemp(prefix="bench-runner-"))
 
     def sweep(backend, tag):
@@ -87,21 +96,30 @@ def main() -> None:
 
     med = {k: statistics.median(v) for k, v in rows.items() if v}
     print()
-    print(f"{args.runs} runs x {args.n_smes} SMEs x {args.steps} months, {args.workers} workers, "
-          f"median of {args.repeat}; cpu_count={os.cpu_count()}")
+    print(
+        f"{args.runs} runs x {args.n_smes} SMEs x {args.steps} months, {args.workers} workers, "
+        f"median of {args.repeat}; cpu_count={os.cpu_count()}"
+    )
     print()
     print("| setting | wall time (s) | per run (s) | speed-up vs sequential |")
     print("|---|---|---|---|")
     print(f"| model alone (`run()` in a loop, no runner) | {med['model']:.1f} | {med['model'] / args.runs:.3f} | - |")
-    for k, label in (("sequential", "runner, sequential"), ("processes", f"runner, {args.workers} local processes"),
-                     ("dask", f"runner, Dask LocalCluster ({args.workers} worker processes)")):
+    for k, label in (
+        ("sequential", "runner, sequential"),
+        ("processes", f"runner, {args.workers} local processes"),
+        ("dask", f"runner, Dask LocalCluster ({args.workers} worker processes)"),
+    ):
         if k in med:
             print(f"| {label} | {med[k]:.1f} | {med[k] / args.runs:.3f} | {med['sequential'] / med[k]:.2f}x |")
     print()
-    print(f"runner overhead, sequential: {100 * statistics.median(overhead):.1f}% of model time "
-          f"(runs: {', '.join(f'{100 * o:.1f}%' for o in overhead)})")
-    print(f"runner's own time outside the runs (wall - sum of per-run durations), sequential: "
-          f"{100 * statistics.median(own):.2f}% (runs: {', '.join(f'{100 * o:.2f}%' for o in own)})")
+    print(
+        f"runner overhead, sequential: {100 * statistics.median(overhead):.1f}% of model time "
+        f"(runs: {', '.join(f'{100 * o:.1f}%' for o in overhead)})"
+    )
+    print(
+        f"runner's own time outside the runs (wall - sum of per-run durations), sequential: "
+        f"{100 * statistics.median(own):.2f}% (runs: {', '.join(f'{100 * o:.2f}%' for o in own)})"
+    )
     shutil.rmtree(tmp, ignore_errors=True)
 
 

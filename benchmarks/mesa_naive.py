@@ -78,8 +78,11 @@ class NumpyRules:
         self.key, self.sd = model.chem_key, p.chemistry_pair_sd
         self.w = dict(w_chemistry=p.w_chemistry, w_vision=p.w_vision, w_stage_fit=p.w_stage_fit, w_trust=p.w_trust)
         self.scale, self.effect = p.friction_scale, p.experience_effect
-        self.search = dict(search_rate=p.search_rate, strength_effect=p.strength_search_effect,
-                           min_confidence=p.min_confidence_to_search)
+        self.search = dict(
+            search_rate=p.search_rate,
+            strength_effect=p.strength_search_effect,
+            min_confidence=p.min_confidence_to_search,
+        )
 
     def search_probability(self, confidence, strength, net_share):
         return rules.search_probability(confidence, strength, net_share, **self.search)
@@ -144,8 +147,14 @@ class PurePythonRules(NumpyRules):
 
     def attractiveness(self, chem, vision, fit, trust, friction, search_cost):
         w = self.w
-        return (w["w_chemistry"] * chem + w["w_vision"] * (vision - 0.5) + w["w_stage_fit"] * (fit - 0.5)
-                + w["w_trust"] * trust - friction - search_cost)
+        return (
+            w["w_chemistry"] * chem
+            + w["w_vision"] * (vision - 0.5)
+            + w["w_stage_fit"] * (fit - 0.5)
+            + w["w_trust"] * trust
+            - friction
+            - search_cost
+        )
 
 
 # ---------------------------------------------------------------------- agents
@@ -173,8 +182,9 @@ class NaivePartner(NaiveActor):
 class NaiveSME(NaiveActor):
     """An SME leading its own partner search."""
 
-    def __init__(self, model, *, stage, confidence, cash, voucher, innovative, resource_focus, vision_align,
-                 experience, **kw):
+    def __init__(
+        self, model, *, stage, confidence, cash, voucher, innovative, resource_focus, vision_align, experience, **kw
+    ):
         super().__init__(model, **kw)
         self.stage = stage
         self.confidence = confidence
@@ -318,15 +328,31 @@ class NaiveModel(mesa.Model):
         s, a, n = source.sme, source.actors, source.n
         actors: list[NaiveActor] = []
         for j in range(source.m):
-            common = dict(ptype=int(a.ptype[j]), country=int(a.country[j]), persona=a.persona[j].copy(),
-                          vision=a.vision[j].copy(), capability=float(a.capability[j]), capacity=int(a.capacity[j]),
-                          load=int(a.load[j]), pair_id=int(a.uid[j]))
+            common = dict(
+                ptype=int(a.ptype[j]),
+                country=int(a.country[j]),
+                persona=a.persona[j].copy(),
+                vision=a.vision[j].copy(),
+                capability=float(a.capability[j]),
+                capacity=int(a.capacity[j]),
+                load=int(a.load[j]),
+                pair_id=int(a.uid[j]),
+            )
             if j < n:
-                actors.append(NaiveSME(self, stage=int(s.stage[j]), confidence=float(s.confidence[j]),
-                                       cash=float(s.cash[j]), voucher=float(s.voucher[j]),
-                                       innovative=bool(s.innovative[j]), resource_focus=bool(s.resource_focus[j]),
-                                       vision_align=float(s.vision_align[j]),
-                                       experience=s.experience[j].astype(float).tolist(), **common))
+                actors.append(
+                    NaiveSME(
+                        self,
+                        stage=int(s.stage[j]),
+                        confidence=float(s.confidence[j]),
+                        cash=float(s.cash[j]),
+                        voucher=float(s.voucher[j]),
+                        innovative=bool(s.innovative[j]),
+                        resource_focus=bool(s.resource_focus[j]),
+                        vision_align=float(s.vision_align[j]),
+                        experience=s.experience[j].astype(float).tolist(),
+                        **common,
+                    )
+                )
             else:
                 actors.append(NaivePartner(self, **common))
         for i in range(n):
@@ -342,8 +368,9 @@ class NaiveModel(mesa.Model):
         self.by_tc = [[[] for _ in range(nc)] for _ in range(4)]
         for ag in actors:
             self.by_tc[ag.ptype][ag.country].append(ag)
-        self.foreign_tc = [[[ag for c2 in range(nc) if c2 != c for ag in self.by_tc[t][c2]] for c in range(nc)]
-                           for t in range(4)]
+        self.foreign_tc = [
+            [[ag for c2 in range(nc) if c2 != c for ag in self.by_tc[t][c2]] for c in range(nc)] for t in range(4)
+        ]
         mm = [pol for pol in source.policies if pol.kind == "matchmaking"]
         self.mm_policy = mm[0] if mm else None
         self.matchmaker = None
@@ -360,8 +387,9 @@ class NaiveModel(mesa.Model):
         sp = pol.spec
         left = [sp.capacity if on else 0 for on in pol.country_mask]
         budget = sp.budget_per_step if sp.budget_per_step is not None else math.inf
-        self.matchmaker = dict(left=left, budget=budget, cost=sp.cost_per_service, pool=sp.screening_pool,
-                               extra=sp.extra_candidates)
+        self.matchmaker = dict(
+            left=left, budget=budget, cost=sp.cost_per_service, pool=sp.screening_pool, extra=sp.extra_candidates
+        )
 
     def step(self) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -420,21 +448,42 @@ def child(n: int, seed: int, warmup: int, months: int, pure_python: bool) -> dic
     if pure_python:
         variants["naive_pure_python"] = NaiveModel(v, pure_python=True, seed=seed)
     diffs = {k: check_same_formula(v, m, int(v.time)) for k, m in variants.items()}
-    out: dict = {"n_smes": n, "seed": seed, "warmup": warmup, "months": months, "formula_max_abs_diff": diffs,
-                 "naive_init_s": round(naive_init_s, 4), "naive_model_mb": round(rss1 - rss0, 1)}
+    out: dict = {
+        "n_smes": n,
+        "seed": seed,
+        "warmup": warmup,
+        "months": months,
+        "formula_max_abs_diff": diffs,
+        "naive_init_s": round(naive_init_s, 4),
+        "naive_model_mb": round(rss1 - rss0, 1),
+    }
     gc.collect()
     for name, m in variants.items():
         for _ in range(months):
             m.step()
         xb = [f for _, f, _ in m.matches]
-        out[name] = {"match_s": m.match_s, "step_s": m.step_s, "match_cpu": m.match_cpu, "step_cpu": m.step_cpu,
-                     "seekers": m.seekers, "matches": len(m.matches),
-                     "cross_border_share": (sum(xb) / len(xb)) if xb else float("nan"),
-                     "mean_chemistry": statistics.fmean(c for _, _, c in m.matches) if m.matches else float("nan"),
-                     "type_counts": [sum(1 for t, _, _ in m.matches if t == k) for k in range(4)]}
+        out[name] = {
+            "match_s": m.match_s,
+            "step_s": m.step_s,
+            "match_cpu": m.match_cpu,
+            "step_cpu": m.step_cpu,
+            "seekers": m.seekers,
+            "matches": len(m.matches),
+            "cross_border_share": (sum(xb) / len(xb)) if xb else float("nan"),
+            "mean_chemistry": statistics.fmean(c for _, _, c in m.matches) if m.matches else float("nan"),
+            "type_counts": [sum(1 for t, _, _ in m.matches if t == k) for k in range(4)],
+        }
     # the vectorised model, same state, same months: whole step and the matching phase
     orig = matching.match
-    acc = {"match_s": 0.0, "match_cpu": 0.0, "seekers": 0, "matches": 0, "xb": 0, "chem": 0.0, "types": np.zeros(4, dtype=int)}
+    acc = {
+        "match_s": 0.0,
+        "match_cpu": 0.0,
+        "seekers": 0,
+        "matches": 0,
+        "xb": 0,
+        "chem": 0.0,
+        "types": np.zeros(4, dtype=int),
+    }
 
     def timed(model, month):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -455,12 +504,17 @@ def child(n: int, seed: int, warmup: int, months: int, pure_python: bool) -> dic
         step_cpu = time.process_time() - c0
     finally:
         matching.match = orig
-    out["vectorised"] = {"match_s": acc["match_s"], "step_s": step_s, "match_cpu": acc["match_cpu"],
-                         "step_cpu": step_cpu, "seekers": acc["seekers"],
-                         "matches": acc["matches"],
-                         "cross_border_share": acc["xb"] / acc["matches"] if acc["matches"] else float("nan"),
-                         "mean_chemistry": acc["chem"] / acc["matches"] if acc["matches"] else float("nan"),
-                         "type_counts": acc["types"].tolist()}
+    out["vectorised"] = {
+        "match_s": acc["match_s"],
+        "step_s": step_s,
+        "match_cpu": acc["match_cpu"],
+        "step_cpu": step_cpu,
+        "seekers": acc["seekers"],
+        "matches": acc["matches"],
+        "cross_border_share": acc["xb"] / acc["matches"] if acc["matches"] else float("nan"),
+        "mean_chemistry": acc["chem"] / acc["matches"] if acc["matches"] else float("nan"),
+        "type_counts": acc["types"].tolist(),
+    }
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return out
 
@@ -468,8 +522,18 @@ def child(n: int, seed: int, warmup: int, months: int, pure_python: bool) -> dic
 # ---------------------------------------------------------------------- parent
 def spawn(n: int, seed: int, warmup: int, months: int, pure_python: bool, cpu: int | None) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONHASHSEED="0")
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--seed", str(seed),
-           "--warmup", str(warmup), "--months", str(months)] + (["--pure-python"] if pure_python else [])
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        str(n),
+        "--seed",
+        str(seed),
+        "--warmup",
+        str(warmup),
+        "--months",
+        str(months),
+    ] + (["--pure-python"] if pure_python else [])
     pre = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
     res = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, preexec_fn=pre)
     if res.returncode != 0:
@@ -532,7 +596,7 @@ def markdown(summary: list[dict], variants: list[str], meta: dict) -> str:
             )
     lines += [
         "",
-        "matching = the matching phase (vectorised: `matching.match`; naive: `shuffle_do(\"search\")`); "
+        'matching = the matching phase (vectorised: `matching.match`; naive: `shuffle_do("search")`); '
         "whole step = a month (vectorised: every phase of `InspireModel.step`: policies, upkeep incl. exits/entries, "
         "matching, projects, stages, indicators; naive: only matching plus freeing partners when projects end). "
         "Ratio = naive time / vectorised time for the same SMEs and months (so also per SME-step), computed within "
@@ -568,15 +632,23 @@ def main(argv: list[str] | None = None) -> int:
 
     cpu = None if args.cpu == -1 else (args.cpu if args.cpu is not None else max(os.sched_getaffinity(0)))
     variants = ["naive"] + (["naive_pure_python"] if args.pure_python else [])
-    meta = {"git": git_revision(), "date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "pinned_cpu": cpu,
-            "warmup": args.warmup, "load_before": round(os.getloadavg()[0], 2)}
+    meta = {
+        "git": git_revision(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "pinned_cpu": cpu,
+        "warmup": args.warmup,
+        "load_before": round(os.getloadavg()[0], 2),
+    }
     runs: dict[int, list[dict]] = {n: [] for n in args.sizes}
     for rep in range(args.reps):
         for n in args.sizes:
             r = spawn(n, args.seed + rep, args.warmup, args.months, args.pure_python, cpu)
             runs[n].append(r)
-            msg = " ".join(f"{v} match {r[v]['match_s']:.3f}s/{r[v]['match_cpu']:.3f}cpu step {r[v]['step_s']:.3f}s"
-                           for v in ["vectorised", *variants])
+            msg = " ".join(
+                f"{v} match {r[v]['match_s']:.3f}s/{r[v]['match_cpu']:.3f}cpu step {r[v]['step_s']:.3f}s"
+                for v in ["vectorised", *variants]
+            )
             print(f"  rep {rep + 1}: n={n:>7,} {msg}", file=sys.stderr, flush=True)
     meta["load_after"] = round(os.getloadavg()[0], 2)
     summary = [summarise(runs[n], variants) for n in args.sizes]

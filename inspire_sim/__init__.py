@@ -19,7 +19,6 @@ __version__ = "0.1.0"
 __all__ = ["InputError", "InspireModel", "RunResult", "Scenario", "load_scenario", "run", "run_replications"]
 
 
-
 def __getattr__(name):
     """Import the model (and Mesa) on first use, keeping the CLI quick."""
     if name == "InspireModel":

@@ -177,8 +177,9 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
 
 
-def classroom_scenario(scenario_name: str = DEFAULT_SCENARIO, n_smes: int = DEFAULT_N_SMES,
-                       values: dict[str, Any] | None = None) -> Scenario:
+def classroom_scenario(
+    scenario_name: str = DEFAULT_SCENARIO, n_smes: int = DEFAULT_N_SMES, values: dict[str, Any] | None = None
+) -> Scenario:
     """The scenario a classroom run uses: ``scenario_name`` with ``n_smes`` and slider values.
 
     A slider value equal to the scenario's own (:func:`scenario_value`) changes nothing;
@@ -235,8 +236,11 @@ class JourneyBook:
     def _snapshot(model: InspireModel) -> dict[str, np.ndarray]:
         s, n = model.sme, model.n
         return {
-            "uid": model.actors.uid[:n].copy(), "stage": s.stage.copy(), "successes": s.successes.copy(),
-            "failures": s.failures.copy(), "false_failures": s.false_failures.copy(),
+            "uid": model.actors.uid[:n].copy(),
+            "stage": s.stage.copy(),
+            "successes": s.successes.copy(),
+            "failures": s.failures.copy(),
+            "false_failures": s.false_failures.copy(),
             "stock": (s.resources + s.results).copy(),
         }
 
@@ -259,29 +263,51 @@ class JourneyBook:
             self._add(i, month, f"entered the economy (replacing SME #{before['uid'][i]}, which ran out of cash)")
         same = now["uid"] == before["uid"]
         for i in np.flatnonzero(same & (now["successes"] > before["successes"])):
-            self._add(i, month, f"a project succeeded (+{max(now['stock'][i] - before['stock'][i], 0):.2f} "
-                                "resources/results, more trust in the partner)")
+            self._add(
+                i,
+                month,
+                f"a project succeeded (+{max(now['stock'][i] - before['stock'][i], 0):.2f} "
+                "resources/results, more trust in the partner)",
+            )
         for i in np.flatnonzero(same & (now["failures"] > before["failures"])):
             false = now["false_failures"][i] > before["false_failures"][i]
-            self._add(i, month, "a project failed" + (": a false failure, a big jump in learning" if false else "")
-                      + f"; confidence down to {s.confidence[i]:.2f}")
+            self._add(
+                i,
+                month,
+                "a project failed"
+                + (": a false failure, a big jump in learning" if false else "")
+                + f"; confidence down to {s.confidence[i]:.2f}",
+            )
         for i in np.flatnonzero(same & (now["stage"] != before["stage"])):
             self._add(i, month, f"moved to the {STAGE_TEXT[Stage(int(now['stage'][i]))]} stage")
         for p in np.flatnonzero(r["start"] == model.month):
             lead, partner = int(r["lead"][p]), int(r["partner"][p])
-            bits = [x for x, on in (("cross-border", r["cross_border"][p]), ("brokered", r["brokered"][p]),
-                                    ("matchmade", r["matchmade"][p]), ("with a grant", r["funded"][p])) if on]
-            with_whom = (f"SME #{a.uid[partner]}" if partner < model.n
-                         else PTYPE_TEXT[PartnerType(int(a.ptype[partner]))])
-            self._add(lead, month, f"started an OI project with {with_whom} in {model.country_names[a.country[partner]]}"
-                      + (f" ({', '.join(bits)})" if bits else ""))
+            bits = [
+                x
+                for x, on in (
+                    ("cross-border", r["cross_border"][p]),
+                    ("brokered", r["brokered"][p]),
+                    ("matchmade", r["matchmade"][p]),
+                    ("with a grant", r["funded"][p]),
+                )
+                if on
+            ]
+            with_whom = (
+                f"SME #{a.uid[partner]}" if partner < model.n else PTYPE_TEXT[PartnerType(int(a.ptype[partner]))]
+            )
+            self._add(
+                lead,
+                month,
+                f"started an OI project with {with_whom} in {model.country_names[a.country[partner]]}"
+                + (f" ({', '.join(bits)})" if bits else ""),
+            )
             if partner < model.n:
                 self._add(partner, month, f"joined SME #{a.uid[lead]}'s project as a partner")
         self._snap = now
 
     def trajectory(self, slot: int, what: str) -> list[float]:
         """``what`` ("stage", "confidence", "learning") of the slot's current SME, month by month."""
-        rows = getattr(self, what)[int(self.since[slot]):]
+        rows = getattr(self, what)[int(self.since[slot]) :]
         return [float(x[slot]) for x in rows]
 
 
@@ -299,8 +325,14 @@ class ClassroomModel(InspireModel):
     the class picks one, it moves to the SME with the most eventful journey).
     """
 
-    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, n_smes: int = DEFAULT_N_SMES, seed: int = 0,
-                 scenario: Any = None, **values: Any) -> None:
+    def __init__(
+        self,
+        scenario_name: str = DEFAULT_SCENARIO,
+        n_smes: int = DEFAULT_N_SMES,
+        seed: int = 0,
+        scenario: Any = None,
+        **values: Any,
+    ) -> None:
         # ``scenario`` is the Mesa scenario object SolaraViz's Reset passes back; it holds
         # only Mesa's rng, which ``seed`` decides here, so it is not used
         del scenario
@@ -354,13 +386,15 @@ class ClassroomModel(InspireModel):
             lead = int(r["lead"][p]) == slot
             other = int(r["partner"][p]) if lead else int(r["lead"][p])
             with_whom = PTYPE_TEXT[PartnerType(int(a.ptype[other]))] if other >= self.n else f"SME #{a.uid[other]}"
-            out.append({
-                "role": "lead" if lead else "partner",
-                "with": with_whom,
-                "country": self.country_names[a.country[other]],
-                "cross_border": bool(r["cross_border"][p]),
-                "ends": int(r["end"][p]) + 1,
-            })
+            out.append(
+                {
+                    "role": "lead" if lead else "partner",
+                    "with": with_whom,
+                    "country": self.country_names[a.country[other]],
+                    "cross_border": bool(r["cross_border"][p]),
+                    "ends": int(r["end"][p]) + 1,
+                }
+            )
         return out
 
 
@@ -368,14 +402,28 @@ class ClassroomModel(InspireModel):
 # Figures: matplotlib with blitting (static parts drawn once, data artists every frame)
 # ----------------------------------------------------------------------------------------
 
-COUNTRY_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
-                  "#7f7f7f", "#d62728"]
+COUNTRY_COLORS = [
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+    "#d62728",
+]
 STAGE_MARKER = {Stage.EXPLORATION: "o", Stage.DEVELOPMENT: "s", Stage.SCALING_UP: "^", Stage.COMMERCIALISATION: "*"}
 STAGE_SIZE = {Stage.EXPLORATION: 14, Stage.DEVELOPMENT: 22, Stage.SCALING_UP: 40, Stage.COMMERCIALISATION: 90}
 STAGE_COLORS = ["#c6dbef", "#6baed6", "#fd8d3c", "#a63603"]
 PTYPE_MARKER = {PartnerType.SME_PEER: "d", PartnerType.PSR: "P", PartnerType.LARGE_FIRM: "H", PartnerType.CROWD: "v"}
-PTYPE_COLOR = {PartnerType.SME_PEER: "#6b6b6b", PartnerType.PSR: "#2b2b8c", PartnerType.LARGE_FIRM: "#111111",
-               PartnerType.CROWD: "#8c6d1f"}
+PTYPE_COLOR = {
+    PartnerType.SME_PEER: "#6b6b6b",
+    PartnerType.PSR: "#2b2b8c",
+    PartnerType.LARGE_FIRM: "#111111",
+    PartnerType.CROWD: "#8c6d1f",
+}
 LEVER_COLORS = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756"]
 XB_COLOR, DOM_COLOR, TIE_COLOR = "#d62728", "#34495e", "#9aa5b1"
 DPI = 80
@@ -460,8 +508,11 @@ class NetworkView(LiveFigure):
         n, a = model.n, model.actors
         self.pos, centre, radius = network_layout(model)
         # a fixed display sample (its own generator: the model's random streams are untouched)
-        self.sample = np.arange(n) if n <= NETWORK_MAX_SMES else np.sort(
-            np.random.default_rng(0).choice(n, NETWORK_MAX_SMES, replace=False))
+        self.sample = (
+            np.arange(n)
+            if n <= NETWORK_MAX_SMES
+            else np.sort(np.random.default_rng(0).choice(n, NETWORK_MAX_SMES, replace=False))
+        )
         fig = self.fig
         ax = self.ax = fig.add_axes([0.0, 0.12, 1.0, 0.87])
         ax.set_axis_off()
@@ -471,37 +522,98 @@ class NetworkView(LiveFigure):
         ax.set_aspect("equal")
         for c, name in enumerate(model.country_names):
             where = centre[c] * (1.0 + radius[c] + 0.42) if model.n_countries > 1 else (0.0, radius[c] + 0.3)
-            ax.text(*where, name, ha="center", va="center", fontsize=8, weight="bold",
-                    color=COUNTRY_COLORS[c % len(COUNTRY_COLORS)])
+            ax.text(
+                *where,
+                name,
+                ha="center",
+                va="center",
+                fontsize=8,
+                weight="bold",
+                color=COUNTRY_COLORS[c % len(COUNTRY_COLORS)],
+            )
         self.partner_rows = {t: n + np.flatnonzero(a.ptype[n:] == t) for t in PartnerType}
         for t, rows in self.partner_rows.items():  # idle partners: faded, static
-            ax.scatter(self.pos[rows, 0], self.pos[rows, 1], s=26, marker=PTYPE_MARKER[t], c=PTYPE_COLOR[t],
-                       alpha=0.3, linewidths=0, zorder=4)
+            ax.scatter(
+                self.pos[rows, 0],
+                self.pos[rows, 1],
+                s=26,
+                marker=PTYPE_MARKER[t],
+                c=PTYPE_COLOR[t],
+                alpha=0.3,
+                linewidths=0,
+                zorder=4,
+            )
         self.ties = LineCollection([], colors=TIE_COLOR, linewidths=0.5, alpha=0.4, zorder=1, animated=True)
         self.dom = LineCollection([], colors=DOM_COLOR, linewidths=1.0, alpha=0.85, zorder=2, animated=True)
         self.xb = LineCollection([], colors=XB_COLOR, linewidths=1.7, alpha=0.9, zorder=3, animated=True)
         for coll in (self.ties, self.dom, self.xb):
             ax.add_collection(coll)
         empty = np.zeros((0, 2))
-        self.busy = {t: ax.scatter(empty[:, 0], empty[:, 1], s=26, marker=PTYPE_MARKER[t], c=PTYPE_COLOR[t],
-                                   linewidths=0, zorder=4, animated=True) for t in PartnerType}
-        self.smes = {st: ax.scatter(empty[:, 0], empty[:, 1], s=STAGE_SIZE[st], marker=STAGE_MARKER[st], zorder=5,
-                                    linewidths=0, animated=True) for st in Stage}
-        self.ring = ax.scatter([0], [0], s=320, facecolors="none", edgecolors="black", linewidths=2.0, zorder=6,
-                               animated=True)
+        self.busy = {
+            t: ax.scatter(
+                empty[:, 0],
+                empty[:, 1],
+                s=26,
+                marker=PTYPE_MARKER[t],
+                c=PTYPE_COLOR[t],
+                linewidths=0,
+                zorder=4,
+                animated=True,
+            )
+            for t in PartnerType
+        }
+        self.smes = {
+            st: ax.scatter(
+                empty[:, 0],
+                empty[:, 1],
+                s=STAGE_SIZE[st],
+                marker=STAGE_MARKER[st],
+                zorder=5,
+                linewidths=0,
+                animated=True,
+            )
+            for st in Stage
+        }
+        self.ring = ax.scatter(
+            [0], [0], s=320, facecolors="none", edgecolors="black", linewidths=2.0, zorder=6, animated=True
+        )
         self.caption = ""  # shown above the image (text drawn in the figure costs ~10 ms a frame)
         grey = "#555555"
-        handles = [Line2D([], [], ls="", marker=STAGE_MARKER[st], color=grey, markersize=math.sqrt(STAGE_SIZE[st]) + 1,
-                          label=f"SME: {STAGE_TEXT[st]}") for st in Stage]
-        handles += [Line2D([], [], ls="", marker=PTYPE_MARKER[t], color=PTYPE_COLOR[t], markersize=6,
-                           label=PTYPE_TEXT[t].split(" ", 1)[1]) for t in PartnerType]
-        handles += [Line2D([], [], color=DOM_COLOR, lw=1.2, label="domestic project"),
-                    Line2D([], [], color=XB_COLOR, lw=1.7, label="cross-border project"),
-                    Line2D([], [], color=TIE_COLOR, lw=0.8, label="trusted past partner")]
-        fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False, handletextpad=0.3,
-                   columnspacing=0.9)
-        self._country_rgba = np.array([to_rgba(COUNTRY_COLORS[c % len(COUNTRY_COLORS)])
-                                       for c in range(model.n_countries)])
+        handles = [
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=STAGE_MARKER[st],
+                color=grey,
+                markersize=math.sqrt(STAGE_SIZE[st]) + 1,
+                label=f"SME: {STAGE_TEXT[st]}",
+            )
+            for st in Stage
+        ]
+        handles += [
+            Line2D(
+                [],
+                [],
+                ls="",
+                marker=PTYPE_MARKER[t],
+                color=PTYPE_COLOR[t],
+                markersize=6,
+                label=PTYPE_TEXT[t].split(" ", 1)[1],
+            )
+            for t in PartnerType
+        ]
+        handles += [
+            Line2D([], [], color=DOM_COLOR, lw=1.2, label="domestic project"),
+            Line2D([], [], color=XB_COLOR, lw=1.7, label="cross-border project"),
+            Line2D([], [], color=TIE_COLOR, lw=0.8, label="trusted past partner"),
+        ]
+        fig.legend(
+            handles=handles, loc="lower center", ncol=4, fontsize=7, frameon=False, handletextpad=0.3, columnspacing=0.9
+        )
+        self._country_rgba = np.array(
+            [to_rgba(COUNTRY_COLORS[c % len(COUNTRY_COLORS)]) for c in range(model.n_countries)]
+        )
 
     def animated(self) -> list[Any]:
         return [self.ties, self.dom, self.xb, *self.busy.values(), *self.smes.values(), self.ring]
@@ -526,8 +638,10 @@ class NetworkView(LiveFigure):
             sc.set_offsets(pos[rows])
             sc.set_facecolor(self._country_rgba[a.country[rows]])
         self.ring.set_offsets(pos[[m.followed]])
-        self.caption = (f"Month {m.month_number}: {len(lead)} running projects, {int(xb.sum())} of them cross-border"
-                        f" ({len(shown)} of {m.n} SMEs shown)")
+        self.caption = (
+            f"Month {m.month_number}: {len(lead)} running projects, {int(xb.sum())} of them cross-border"
+            f" ({len(shown)} of {m.n} SMEs shown)"
+        )
         return None
 
 
@@ -551,8 +665,10 @@ def _stack_polygons(x: np.ndarray, layers: np.ndarray) -> list[np.ndarray]:
         layers = np.repeat(layers, 2, axis=1)
     top = np.cumsum(np.nan_to_num(layers), axis=0)
     bottom = np.vstack([np.zeros_like(top[:1]), top[:-1]])
-    return [np.column_stack([np.concatenate([x, x[::-1]]), np.concatenate([lo, hi[::-1]])])
-            for lo, hi in zip(bottom, top, strict=True)]
+    return [
+        np.column_stack([np.concatenate([x, x[::-1]]), np.concatenate([lo, hi[::-1]])])
+        for lo, hi in zip(bottom, top, strict=True)
+    ]
 
 
 class ChartsView(LiveFigure):
@@ -598,18 +714,35 @@ class ChartsView(LiveFigure):
             "cross_border_share": line("shares", "cross-border share", XB_COLOR),
             "project_success_rate": line("shares", "project success rate", "#2ca02c"),
         }
-        above = {"loc": "lower left", "bbox_to_anchor": (0.0, 1.0), "frameon": False, "fontsize": 6.5,
-                 "handlelength": 1.0, "borderaxespad": 0.1, "columnspacing": 0.8, "handletextpad": 0.3}
+        above = {
+            "loc": "lower left",
+            "bbox_to_anchor": (0.0, 1.0),
+            "frameon": False,
+            "fontsize": 6.5,
+            "handlelength": 1.0,
+            "borderaxespad": 0.1,
+            "columnspacing": 0.8,
+            "handletextpad": 0.3,
+        }
         for k in ("partnerships", "outcomes", "confidence", "shares"):
             self.ax[k].legend(ncol=2, **above)
-        self.ax["stages"].legend(handles=[Patch(color=STAGE_COLORS[s], label=STAGE_TEXT[s]) for s in Stage],
-                                 ncol=4, **above)
+        self.ax["stages"].legend(
+            handles=[Patch(color=STAGE_COLORS[s], label=STAGE_TEXT[s]) for s in Stage], ncol=4, **above
+        )
         self.levers = list(LEVERS)
-        self.ax["spend"].legend(handles=[Patch(color=LEVER_COLORS[i], label=k.replace("_", " ").replace("cross border", "x-border"))
-                                         for i, k in enumerate(self.levers)], ncol=3, **{**above, "fontsize": 6})
+        self.ax["spend"].legend(
+            handles=[
+                Patch(color=LEVER_COLORS[i], label=k.replace("_", " ").replace("cross border", "x-border"))
+                for i, k in enumerate(self.levers)
+            ],
+            ncol=3,
+            **{**above, "fontsize": 6},
+        )
         self.ax["spend"].set_title(self.TITLES["spend"], fontsize=9, pad=24)
-        self.stacks = {k: PolyCollection([], facecolors=colors, linewidths=0, animated=True)
-                       for k, colors in (("stages", STAGE_COLORS), ("spend", LEVER_COLORS))}
+        self.stacks = {
+            k: PolyCollection([], facecolors=colors, linewidths=0, animated=True)
+            for k, colors in (("stages", STAGE_COLORS), ("spend", LEVER_COLORS))
+        }
         for k, coll in self.stacks.items():
             self.ax[k].add_collection(coll)
 
@@ -622,9 +755,12 @@ class ChartsView(LiveFigure):
         x = np.arange(1, t + 1)
         new, new_xb = _series(m, "new_partnerships"), _series(m, "new_cross_border")
         data = {
-            "domestic": new - new_xb, "cross_border": new_xb,
-            "successes": _series(m, "successes"), "failures": _series(m, "failures"),
-            "mean_confidence": _series(m, "mean_confidence"), "cooperating_share": _series(m, "cooperating_share"),
+            "domestic": new - new_xb,
+            "cross_border": new_xb,
+            "successes": _series(m, "successes"),
+            "failures": _series(m, "failures"),
+            "mean_confidence": _series(m, "mean_confidence"),
+            "cooperating_share": _series(m, "cooperating_share"),
             "cross_border_share": _series(m, "cross_border_share"),
             "project_success_rate": _series(m, "project_success_rate"),
         }
@@ -672,19 +808,24 @@ def StatusBar(model: ClassroomModel):
     update_counter.get()
     latest = model.recorder.latest
     with solara.Card(classes=["inspire-status"]):
-        _html("div", f"<h2 class='inspire-month'>Month {model.month_number} of {model.p.steps}</h2>"
-                     f"Scenario <b>{e(model.inspire_scenario.name)}</b>: {e(model.inspire_scenario.description)}<br>"
-                     f"{model.n} SMEs in {model.n_countries} countries, seed {model.seed}."
-                     + ("" if model.running else
-                        "<br><b>The scenario's horizon is reached: press Reset to start again.</b>"))
+        _html(
+            "div",
+            f"<h2 class='inspire-month'>Month {model.month_number} of {model.p.steps}</h2>"
+            f"Scenario <b>{e(model.inspire_scenario.name)}</b>: {e(model.inspire_scenario.description)}<br>"
+            f"{model.n} SMEs in {model.n_countries} countries, seed {model.seed}."
+            + ("" if model.running else "<br><b>The scenario's horizon is reached: press Reset to start again.</b>"),
+        )
         with solara.Row(classes=["inspire-kpis"], style={"flex-wrap": "wrap"}):
             kpis = [
                 ("Cooperating SMEs (12 m)", _pct(latest.get("cooperating_share")), "cooperating_share"),
                 ("Cross-border among them", _pct(latest.get("cross_border_share")), "cross_border_share"),
                 ("Project success rate", _pct(latest.get("project_success_rate")), "project_success_rate"),
                 ("Mean confidence", f"{latest['mean_confidence']:.2f}" if latest else "-", "mean_confidence"),
-                ("Policy spend this month", f"{latest.get('spend_total', 0) / 1000:,.0f} kEUR" if latest else "-",
-                 "spend_total"),
+                (
+                    "Policy spend this month",
+                    f"{latest.get('spend_total', 0) / 1000:,.0f} kEUR" if latest else "-",
+                    "spend_total",
+                ),
             ]
             for label, value, key in kpis:
                 with solara.Tooltip(INDICATORS[key].meaning):
@@ -700,9 +841,12 @@ def NetworkPanel(model: ClassroomModel):
     with solara.Card("Partnership network", classes=["inspire-network"]):
         solara.Text(view.caption, classes=["inspire-network-caption"])
         solara.Image(image, format="jpeg", width="100%", classes=["inspire-network-image"])
-        solara.Text("Colour: country. Marker and size: stage. Outer arcs: "
-                    "research organisations, large firms, crowd and SME peers of each country (faded when idle). "
-                    "The ringed SME is the one followed on the right.", style={"font-size": "0.8em"})
+        solara.Text(
+            "Colour: country. Marker and size: stage. Outer arcs: "
+            "research organisations, large firms, crowd and SME peers of each country (faded when idle). "
+            "The ringed SME is the one followed on the right.",
+            style={"font-size": "0.8em"},
+        )
 
 
 @solara.component
@@ -719,10 +863,14 @@ def _sparkline(values: list[float], color: str, lo: float, hi: float, width: int
     """A tiny inline SVG line chart (drawn by the browser; no JavaScript library needed)."""
     n = len(values)
     span = (hi - lo) or 1.0
-    pts = " ".join(f"{width * k / max(n - 1, 1):.1f},{height - 2 - (height - 4) * (v - lo) / span:.1f}"
-                   for k, v in enumerate(values))
-    return (f"<svg width='{width}' height='{height}' style='background:#f6f8fa'>"
-            f"<polyline points='{pts}' fill='none' stroke='{color}' stroke-width='2'/></svg>")
+    pts = " ".join(
+        f"{width * k / max(n - 1, 1):.1f},{height - 2 - (height - 4) * (v - lo) / span:.1f}"
+        for k, v in enumerate(values)
+    )
+    return (
+        f"<svg width='{width}' height='{height}' style='background:#f6f8fa'>"
+        f"<polyline points='{pts}' fill='none' stroke='{color}' stroke-width='2'/></svg>"
+    )
 
 
 def _stage_dots(stage: int) -> str:
@@ -736,8 +884,10 @@ def JourneyPanel(model: ClassroomModel):
     _, rerender = solara.use_state(0)
     slot = model.followed
     s, a, book = model.sme, model.actors, model.journeys
-    labels = {f"SME #{a.uid[i]} ({model.country_names[a.country[i]]}, {book.n_events[i]} events)": i
-              for i in model.follow_candidates()}
+    labels = {
+        f"SME #{a.uid[i]} ({model.country_names[a.country[i]]}, {book.n_events[i]} events)": i
+        for i in model.follow_candidates()
+    }
     current = next(k for k, v in labels.items() if v == slot)
 
     def choose(label: str) -> None:
@@ -747,42 +897,75 @@ def JourneyPanel(model: ClassroomModel):
     info = model.sme_agents[slot].journey()
     born = int(s.born[slot])
     with solara.Card("Follow one SME", classes=["inspire-journey"]):
-        solara.Select("SME to follow" + (" (automatic until you choose)" if model.auto_follow else ""),
-                      values=list(labels), value=current, on_value=choose)
+        solara.Select(
+            "SME to follow" + (" (automatic until you choose)" if model.auto_follow else ""),
+            values=list(labels),
+            value=current,
+            on_value=choose,
+        )
         stage = Stage(int(s.stage[slot]))
-        _html("div",
-              f"<b>SME #{info['unique_id']}</b>, {e(info['country'])} ({e(info['region'])}), sector "
-              f"{e(info['sector'])}, focus on {info['focus']}; "
-              f"{'in the starting population' if born < 0 else f'entered in month {born + 1}'}.<br>"
-              f"<b>Stage:</b> {STAGE_TEXT[stage]} {_stage_dots(stage)}<br>"
-              f"<b>Confidence:</b> {info['confidence']:.2f} &middot; <b>Cash:</b> {s.cash[slot] / 1000:,.0f} kEUR"
-              f" &middot; <b>Resources:</b> {info['resources']:.2f} &middot; <b>Business results:</b> "
-              f"{info['business_results']:.2f}<br>"
-              f"<b>Learning:</b> technical {info['learning']['technical']:.2f}, soft (OI management) "
-              f"{info['learning']['soft']:.2f}<br>"
-              f"<b>Projects:</b> {info['attempts']} started, {info['successes']} succeeded, {info['failures']} "
-              f"failed ({info['false_failures']} false failures)", classes=["inspire-journey-facts"])
+        _html(
+            "div",
+            f"<b>SME #{info['unique_id']}</b>, {e(info['country'])} ({e(info['region'])}), sector "
+            f"{e(info['sector'])}, focus on {info['focus']}; "
+            f"{'in the starting population' if born < 0 else f'entered in month {born + 1}'}.<br>"
+            f"<b>Stage:</b> {STAGE_TEXT[stage]} {_stage_dots(stage)}<br>"
+            f"<b>Confidence:</b> {info['confidence']:.2f} &middot; <b>Cash:</b> {s.cash[slot] / 1000:,.0f} kEUR"
+            f" &middot; <b>Resources:</b> {info['resources']:.2f} &middot; <b>Business results:</b> "
+            f"{info['business_results']:.2f}<br>"
+            f"<b>Learning:</b> technical {info['learning']['technical']:.2f}, soft (OI management) "
+            f"{info['learning']['soft']:.2f}<br>"
+            f"<b>Projects:</b> {info['attempts']} started, {info['successes']} succeeded, {info['failures']} "
+            f"failed ({info['false_failures']} false failures)",
+            classes=["inspire-journey-facts"],
+        )
         projects = model.current_projects(slot)
-        _html("div", "<b>Now:</b> " + ("; ".join(
-            f"{'leads a project with' if p['role'] == 'lead' else 'is a partner in the project of'} {e(p['with'])} "
-            f"in {e(p['country'])}{' (cross-border)' if p['cross_border'] else ''}, until month {p['ends']}"
-            for p in projects) if projects else "not in a project."))
+        _html(
+            "div",
+            "<b>Now:</b> "
+            + (
+                "; ".join(
+                    f"{'leads a project with' if p['role'] == 'lead' else 'is a partner in the project of'} {e(p['with'])} "
+                    f"in {e(p['country'])}{' (cross-border)' if p['cross_border'] else ''}, until month {p['ends']}"
+                    for p in projects
+                )
+                if projects
+                else "not in a project."
+            ),
+        )
         trusted = [(int(j), float(t)) for j, t in zip(s.mem_partner[slot], s.mem_trust[slot], strict=True) if j >= 0]
         if trusted:
-            _html("div", "<b>Trusted past partners:</b> " + ", ".join(
-                (f"SME #{a.uid[j]}" if j < model.n else PTYPE_TEXT[PartnerType(int(a.ptype[j]))].split(" ", 1)[1])
-                + f" in {e(model.country_names[a.country[j]])} (trust {t:+.2f})" for j, t in trusted))
+            _html(
+                "div",
+                "<b>Trusted past partners:</b> "
+                + ", ".join(
+                    (f"SME #{a.uid[j]}" if j < model.n else PTYPE_TEXT[PartnerType(int(a.ptype[j]))].split(" ", 1)[1])
+                    + f" in {e(model.country_names[a.country[j]])} (trust {t:+.2f})"
+                    for j, t in trusted
+                ),
+            )
         confidence = book.trajectory(slot, "confidence")
         if len(confidence) > 1:
             learning = book.trajectory(slot, "learning")
-            _html("div", f"Confidence (0-1), month by month<br>{_sparkline(confidence, '#1f77b4', 0.0, 1.0)}<br>"
-                         f"Learning stock, month by month (now {learning[-1]:.2f})<br>"
-                         f"{_sparkline(learning, '#2ca02c', 0.0, max(learning) or 1.0)}",
-                  classes=["inspire-journey-trajectory"])
+            _html(
+                "div",
+                f"Confidence (0-1), month by month<br>{_sparkline(confidence, '#1f77b4', 0.0, 1.0)}<br>"
+                f"Learning stock, month by month (now {learning[-1]:.2f})<br>"
+                f"{_sparkline(learning, '#2ca02c', 0.0, max(learning) or 1.0)}",
+                classes=["inspire-journey-trajectory"],
+            )
         events = book.events.get(slot, [])[-8:][::-1]
-        _html("div", "<b>Journey</b> (latest first):<ul>" + (
-            "".join(f"<li>month {mo}: {e(text)}</li>" for mo, text in events) if events
-            else "<li>nothing yet: press Step</li>") + "</ul>", classes=["inspire-journey-events"])
+        _html(
+            "div",
+            "<b>Journey</b> (latest first):<ul>"
+            + (
+                "".join(f"<li>month {mo}: {e(text)}</li>" for mo, text in events)
+                if events
+                else "<li>nothing yet: press Step</li>"
+            )
+            + "</ul>",
+            classes=["inspire-journey-events"],
+        )
 
 
 def _fmt(value: float | int) -> str:
@@ -830,11 +1013,16 @@ CSS = """
 def SliderHelp():
     """What each slider means, from the parameter definitions."""
     with solara.Details("What the sliders mean"):
-        items = "".join(f"<li><b>{e(slider_label(n, unit=True))}</b>: {e(_spec(n).doc)} "
-                        f"<i>Source: {e(_spec(n).source)}.</i></li>" for n in SLIDERS)
-        _html("div", "Sliders start at the scenario's values; a lever the scenario does not use starts at 0 (off). "
-                     "Move them, then press <b>Reset</b> to start a run with them.<ul>" + items + "</ul>",
-              classes=["inspire-slider-help"])
+        items = "".join(
+            f"<li><b>{e(slider_label(n, unit=True))}</b>: {e(_spec(n).doc)} <i>Source: {e(_spec(n).source)}.</i></li>"
+            for n in SLIDERS
+        )
+        _html(
+            "div",
+            "Sliders start at the scenario's values; a lever the scenario does not use starts at 0 (off). "
+            "Move them, then press <b>Reset</b> to start a run with them.<ul>" + items + "</ul>",
+            classes=["inspire-slider-help"],
+        )
 
 
 @solara.component
@@ -848,13 +1036,12 @@ def Page():
     model = solara.use_reactive(first)
     params = solara.use_memo(lambda: model_params(*key), list(key))
     solara.Style(CSS)
-    with solara.Sidebar():
-        with solara.Card("Scenario"):
-            solara.Select("Scenario", values=SCENARIO_NAMES, value=scenario_name)
-            solara.Select("Number of SMEs", values=N_SMES_CHOICES, value=n_smes)
-            solara.InputInt("Seed", value=seed)
-            solara.Text("Changing these starts a new run.", style={"font-size": "0.8em"})
-            SliderHelp()
+    with solara.Sidebar(), solara.Card("Scenario"):
+        solara.Select("Scenario", values=SCENARIO_NAMES, value=scenario_name)
+        solara.Select("Number of SMEs", values=N_SMES_CHOICES, value=n_smes)
+        solara.InputInt("Seed", value=seed)
+        solara.Text("Changing these starts a new run.", style={"font-size": "0.8em"})
+        SliderHelp()
     SolaraViz(
         model,
         components=[],  # the views are laid out below (SolaraViz's grid needs a CDN)
@@ -868,6 +1055,15 @@ def Page():
 
 
 __all__ = [
-    "ClassroomModel", "ChartsView", "Dashboard", "NetworkView", "Page", "SLIDERS", "classroom_scenario",
-    "make_slider", "model_params", "network_layout", "scenario_value",
+    "SLIDERS",
+    "ChartsView",
+    "ClassroomModel",
+    "Dashboard",
+    "NetworkView",
+    "Page",
+    "classroom_scenario",
+    "make_slider",
+    "model_params",
+    "network_layout",
+    "scenario_value",
 ]

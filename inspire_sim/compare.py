@@ -130,12 +130,27 @@ def _country_cross_border(r: RunResult) -> pd.Series:
 OUTCOMES: dict[str, Outcome] = {
     o.name: o
     for o in (
-        Outcome("successful_projects", "successful OI project", "successful OI projects",
-                lambda r: float(r.timeseries["successes"].sum()), _country_sum("successes")),
-        Outcome("cross_border_partnerships", "cross-border partnership", "cross-border partnerships",
-                lambda r: float(r.timeseries["new_cross_border"].sum()), _country_cross_border),
-        Outcome("smes_reaching_scaling_up", "SME reaching scaling-up", "SMEs reaching scaling-up",
-                lambda r: float(r.timeseries["scaling_up_reached"].iloc[-1]), _country_final("scaling_up_reached")),
+        Outcome(
+            "successful_projects",
+            "successful OI project",
+            "successful OI projects",
+            lambda r: float(r.timeseries["successes"].sum()),
+            _country_sum("successes"),
+        ),
+        Outcome(
+            "cross_border_partnerships",
+            "cross-border partnership",
+            "cross-border partnerships",
+            lambda r: float(r.timeseries["new_cross_border"].sum()),
+            _country_cross_border,
+        ),
+        Outcome(
+            "smes_reaching_scaling_up",
+            "SME reaching scaling-up",
+            "SMEs reaching scaling-up",
+            lambda r: float(r.timeseries["scaling_up_reached"].iloc[-1]),
+            _country_final("scaling_up_reached"),
+        ),
     )
 }
 """The outcomes of the cost-effectiveness table (cumulative over the run)."""
@@ -172,8 +187,13 @@ def welch_ci(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE) -> tu
     return diff - half, diff + half
 
 
-def bootstrap_ratio(d_cost: np.ndarray, d_out: np.ndarray, rng: np.random.Generator, n_boot: int = N_BOOT,
-                    confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+def bootstrap_ratio(
+    d_cost: np.ndarray,
+    d_out: np.ndarray,
+    rng: np.random.Generator,
+    n_boot: int = N_BOOT,
+    confidence: float = CONFIDENCE,
+) -> tuple[float, float, float]:
     """Paired-bootstrap percentile CI of mean(d_cost) / mean(d_out) and the share of
     resamples with no gain (mean d_out <= 0, ratio = +inf)."""
     d_cost = np.asarray(d_cost, dtype="float64")
@@ -261,8 +281,14 @@ class Comparison:
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = []
-        for name in ("indicators", "countries", "costs", "ceilings", "cost_effectiveness",
-                     "country_cost_effectiveness"):
+        for name in (
+            "indicators",
+            "countries",
+            "costs",
+            "ceilings",
+            "cost_effectiveness",
+            "country_cost_effectiveness",
+        ):
             path = out / f"{name}.csv"
             getattr(self, name).to_csv(path, index=False)
             paths.append(path)
@@ -277,15 +303,20 @@ def _check_paired(baseline: list[RunResult], runs: list[RunResult], label: str) 
     for r, (a, b) in enumerate(zip(baseline, runs, strict=True)):
         sa, sb = a.manifest.get("seed"), b.manifest.get("seed")
         if sa is not None and sb is not None and sa != sb:
-            raise ValueError(f"{label}: replication {r} has seed {sb}, the baseline {sa}: not paired "
-                             "(run every scenario with the same seed)")
+            raise ValueError(
+                f"{label}: replication {r} has seed {sb}, the baseline {sa}: not paired "
+                "(run every scenario with the same seed)"
+            )
         if len(a.timeseries) != len(b.timeseries):
-            raise ValueError(f"{label}: replication {r} has {len(b.timeseries)} months, the baseline "
-                             f"{len(a.timeseries)}: compare runs of the same length")
+            raise ValueError(
+                f"{label}: replication {r} has {len(b.timeseries)} months, the baseline "
+                f"{len(a.timeseries)}: compare runs of the same length"
+            )
 
 
-def _effect_rows(base: pd.DataFrame, plan: pd.DataFrame, label: str, names: list[str],
-                 confidence: float) -> list[dict[str, Any]]:
+def _effect_rows(
+    base: pd.DataFrame, plan: pd.DataFrame, label: str, names: list[str], confidence: float
+) -> list[dict[str, Any]]:
     """Rows of effects for columns ``names`` of two (replication x column) frames."""
     from .metrics import INDICATORS
 
@@ -303,13 +334,25 @@ def _effect_rows(base: pd.DataFrame, plan: pd.DataFrame, label: str, names: list
         stat, unit = indicator_statistic(name, unit)
         better = ind.higher_is_better if ind else None
         rel = eff[j] / mean_b[j] if np.isfinite(mean_b[j]) and mean_b[j] != 0 else np.nan
-        rows.append({
-            "scenario": label, "indicator": name, "statistic": stat, "unit": unit,
-            "baseline_mean": mean_b[j], "scenario_mean": mean_s[j], "effect": eff[j],
-            "ci_low": lo[j], "ci_high": hi[j], "unpaired_ci_low": ulo[j], "unpaired_ci_high": uhi[j],
-            "relative_change": rel, "higher_is_better": better,
-            "verdict": verdict(lo[j], hi[j], better), "n": int(n[j]),
-        })
+        rows.append(
+            {
+                "scenario": label,
+                "indicator": name,
+                "statistic": stat,
+                "unit": unit,
+                "baseline_mean": mean_b[j],
+                "scenario_mean": mean_s[j],
+                "effect": eff[j],
+                "ci_low": lo[j],
+                "ci_high": hi[j],
+                "unpaired_ci_low": ulo[j],
+                "unpaired_ci_high": uhi[j],
+                "relative_change": rel,
+                "higher_is_better": better,
+                "verdict": verdict(lo[j], hi[j], better),
+                "n": int(n[j]),
+            }
+        )
     return rows
 
 
@@ -371,10 +414,17 @@ def _countries(result: RunResult) -> list[str]:
     return [str(c) for c in (col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique())]
 
 
-def compare_results(baseline: Sequence[RunResult], plans: dict[str, Sequence[RunResult]], *,
-                    baseline_label: str = "baseline", scenarios: dict[str, Any] | None = None,
-                    seed: int = 0, n_boot: int = N_BOOT, confidence: float = CONFIDENCE,
-                    meta: dict[str, Any] | None = None) -> Comparison:
+def compare_results(
+    baseline: Sequence[RunResult],
+    plans: dict[str, Sequence[RunResult]],
+    *,
+    baseline_label: str = "baseline",
+    scenarios: dict[str, Any] | None = None,
+    seed: int = 0,
+    n_boot: int = N_BOOT,
+    confidence: float = CONFIDENCE,
+    meta: dict[str, Any] | None = None,
+) -> Comparison:
     """Compare paired replications of plans with the baseline's (see the module docstring).
 
     ``baseline`` and each list in ``plans`` must hold the same number of replications,
@@ -386,8 +436,11 @@ def compare_results(baseline: Sequence[RunResult], plans: dict[str, Sequence[Run
 
     baseline = list(baseline)
     if len(baseline) < 2:
-        raise InputError(f"needs at least 2 replications (got {len(baseline)})", field="replications",
-                         fix="give 2 or more replications (10 or more for policy advice)")
+        raise InputError(
+            f"needs at least 2 replications (got {len(baseline)})",
+            field="replications",
+            fix="give 2 or more replications (10 or more for policy advice)",
+        )
     if baseline_label in plans:
         raise ValueError(f"a plan is labelled like the baseline ({baseline_label!r})")
     results = {baseline_label: baseline} | {k: list(v) for k, v in plans.items()}
@@ -397,8 +450,11 @@ def compare_results(baseline: Sequence[RunResult], plans: dict[str, Sequence[Run
     for label, runs in plans.items():
         other = _countries(runs[0])
         if sorted(other) != sorted(countries):
-            raise InputError(f"countries differ from the baseline's ({', '.join(other)} vs {', '.join(countries)})",
-                             source=label, fix="compare plans over the same countries as the baseline")
+            raise InputError(
+                f"countries differ from the baseline's ({', '.join(other)} vs {', '.join(countries)})",
+                source=label,
+                fix="compare plans over the same countries as the baseline",
+            )
 
     comp = Comparison(baseline=baseline_label, labels=list(plans), results=results, scenarios=dict(scenarios or {}))
     per_run = {k: pd.DataFrame([run_statistics(r) for r in v]) for k, v in results.items()}
@@ -429,37 +485,71 @@ def compare_results(baseline: Sequence[RunResult], plans: dict[str, Sequence[Run
         tabs = np.stack([t.to_numpy() for t in spend[label]])  # R x (L*C)
         mean, lo, hi = mean_ci(tabs, confidence)
         for k, (lever, country) in enumerate(idx):
-            cost_rows.append({"scenario": label, "lever": lever, "country": country, "eur": mean[k],
-                              "ci_low": lo[k], "ci_high": hi[k]})
+            cost_rows.append(
+                {
+                    "scenario": label,
+                    "lever": lever,
+                    "country": country,
+                    "eur": mean[k],
+                    "ci_low": lo[k],
+                    "ci_high": hi[k],
+                }
+            )
         by_lever = pd.DataFrame(tabs.T, index=idx).groupby(level="lever", observed=False, sort=False).sum().T
         ceilings = plan_ceilings(comp.scenarios[label], steps) if label in comp.scenarios else {}
         for lever in LEVERS:
             spent = float(by_lever[lever].mean())
             cap = ceilings.get(lever, np.nan)
-            ceil_rows.append({"scenario": label, "lever": lever, "spent_eur": spent, "ceiling_eur": cap,
-                              "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan})
+            ceil_rows.append(
+                {
+                    "scenario": label,
+                    "lever": lever,
+                    "spent_eur": spent,
+                    "ceiling_eur": cap,
+                    "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan,
+                }
+            )
         # the plan as a whole: the sum of its measures' ceilings, capped by a plan-wide total_budget
         if ceilings:
             cap = sum(ceilings.values())
             plan_cap = getattr(comp.scenarios[label], "total_budget", None)
             cap = min(cap, plan_cap) if plan_cap is not None else cap
             spent = float(by_lever.to_numpy().sum(axis=1).mean())
-            ceil_rows.append({"scenario": label, "lever": "plan total", "spent_eur": spent, "ceiling_eur": cap,
-                              "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan})
+            ceil_rows.append(
+                {
+                    "scenario": label,
+                    "lever": "plan total",
+                    "spent_eur": spent,
+                    "ceiling_eur": cap,
+                    "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan,
+                }
+            )
     comp.costs = pd.DataFrame(cost_rows)
     comp.ceilings = pd.DataFrame(ceil_rows)
 
     # cost-effectiveness (whole EU, then per country: spending booked in the country,
     # outcomes of its SMEs)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), BOOT_SALT]))
-    cost_total = {k: np.array([r.timeseries["spend_total"].sum() for r in v], dtype="float64")
-                  for k, v in results.items()}
-    cost_country = {k: np.stack([t.groupby(level="country", observed=False, sort=False).sum().reindex(countries)
-                                 .to_numpy() for t in v]) for k, v in spend.items()}
-    out_total = {k: {o.name: np.array([o.of_run(r) for r in v], dtype="float64") for o in OUTCOMES.values()}
-                 for k, v in results.items()}
-    out_country = {k: {o.name: np.stack([o.of_country(r).reindex(countries, fill_value=0.0).to_numpy(dtype="float64")
-                                         for r in v]) for o in OUTCOMES.values()} for k, v in results.items()}
+    cost_total = {
+        k: np.array([r.timeseries["spend_total"].sum() for r in v], dtype="float64") for k, v in results.items()
+    }
+    cost_country = {
+        k: np.stack(
+            [t.groupby(level="country", observed=False, sort=False).sum().reindex(countries).to_numpy() for t in v]
+        )
+        for k, v in spend.items()
+    }
+    out_total = {
+        k: {o.name: np.array([o.of_run(r) for r in v], dtype="float64") for o in OUTCOMES.values()}
+        for k, v in results.items()
+    }
+    out_country = {
+        k: {
+            o.name: np.stack([o.of_country(r).reindex(countries, fill_value=0.0).to_numpy(dtype="float64") for r in v])
+            for o in OUTCOMES.values()
+        }
+        for k, v in results.items()
+    }
     ce_rows, cce_rows = [], []
     for label in plans:
         d_cost = cost_total[label] - cost_total[baseline_label]
@@ -470,8 +560,13 @@ def compare_results(baseline: Sequence[RunResult], plans: dict[str, Sequence[Run
         for o in OUTCOMES.values():
             c_out = out_country[label][o.name] - out_country[baseline_label][o.name]
             for j, country in enumerate(countries):
-                cce_rows.append({"scenario": label, "country": country,
-                                 **_ce_row(o, c_cost[:, j], c_out[:, j], rng, n_boot, confidence)})
+                cce_rows.append(
+                    {
+                        "scenario": label,
+                        "country": country,
+                        **_ce_row(o, c_cost[:, j], c_out[:, j], rng, n_boot, confidence),
+                    }
+                )
     comp.cost_effectiveness = pd.DataFrame(ce_rows)
     comp.country_cost_effectiveness = pd.DataFrame(cce_rows)
 
@@ -486,16 +581,20 @@ def compare_results(baseline: Sequence[RunResult], plans: dict[str, Sequence[Run
         "n_smes": int(baseline[0].timeseries["n_smes"].iloc[0]) if len(baseline[0].timeseries) else None,
         "countries": countries,
         "confidence": confidence,
-        "bootstrap": {"resamples": n_boot, "seed": [int(seed), BOOT_SALT],
-                      "method": "paired bootstrap over replications, percentile interval"},
+        "bootstrap": {
+            "resamples": n_boot,
+            "seed": [int(seed), BOOT_SALT],
+            "method": "paired bootstrap over replications, percentile interval",
+        },
         "version": first.get("version"),
         "git_revision": first.get("git_revision"),
     } | (meta or {})
     return comp
 
 
-def _ce_row(o: Outcome, d_cost: np.ndarray, d_out: np.ndarray, rng: np.random.Generator, n_boot: int,
-            confidence: float) -> dict[str, Any]:
+def _ce_row(
+    o: Outcome, d_cost: np.ndarray, d_out: np.ndarray, rng: np.random.Generator, n_boot: int, confidence: float
+) -> dict[str, Any]:
     (g,), (glo,), (ghi,) = paired_ci(d_out[:, None], confidence)
     (c,), (clo,), (chi,) = paired_ci(d_cost[:, None], confidence)
     ratio, rlo, rhi, no_gain = np.nan, np.nan, np.nan, np.nan
@@ -507,10 +606,21 @@ def _ce_row(o: Outcome, d_cost: np.ndarray, d_out: np.ndarray, rng: np.random.Ge
         ratio = c / g
         rlo, rhi, no_gain = bootstrap_ratio(d_cost, d_out, rng, n_boot, confidence)
         status = "cost per unit" if glo > 0 else "uncertain gain"
-    return {"outcome": o.name, "unit": o.unit, "additional": g, "additional_ci_low": glo,
-            "additional_ci_high": ghi, "additional_cost_eur": c, "additional_cost_ci_low": clo,
-            "additional_cost_ci_high": chi, "eur_per_unit": ratio, "eur_per_unit_ci_low": rlo,
-            "eur_per_unit_ci_high": rhi, "bootstrap_no_gain_share": no_gain, "status": status}
+    return {
+        "outcome": o.name,
+        "unit": o.unit,
+        "additional": g,
+        "additional_ci_low": glo,
+        "additional_ci_high": ghi,
+        "additional_cost_eur": c,
+        "additional_cost_ci_low": clo,
+        "additional_cost_ci_high": chi,
+        "eur_per_unit": ratio,
+        "eur_per_unit_ci_low": rlo,
+        "eur_per_unit_ci_high": rhi,
+        "bootstrap_no_gain_share": no_gain,
+        "status": status,
+    }
 
 
 # ----------------------------------------------------------------------------------------
@@ -529,8 +639,16 @@ def scenario_key(scenario: Any, steps: int, code: str | None = None) -> str:
 
     data = scenario.to_dict()
     data.pop("path", None)
-    blob = json.dumps({"scenario": data, "steps": int(steps), "version": __version__,
-                       "code": code if code is not None else git_revision()}, sort_keys=True, default=str)
+    blob = json.dumps(
+        {
+            "scenario": data,
+            "steps": int(steps),
+            "version": __version__,
+            "code": code if code is not None else git_revision(),
+        },
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -554,10 +672,20 @@ def run_and_store(args: dict[str, Any], seed: int) -> dict[str, float]:
     return {"months": float(len(res.timeseries)), "seconds": time.perf_counter() - t0}
 
 
-def run_plans(scenarios: Sequence[Any], replications: int, *, seed: int = 0, steps: int | None = None,
-              workers: int | None = 1, store: str | Path | None = None, fresh: bool = False,
-              progress: bool = False, backend: Any = None, scheduler: str | None = None,
-              cluster: str | None = None) -> tuple[list[list[RunResult]], dict[str, Any]]:
+def run_plans(
+    scenarios: Sequence[Any],
+    replications: int,
+    *,
+    seed: int = 0,
+    steps: int | None = None,
+    workers: int | None = 1,
+    store: str | Path | None = None,
+    fresh: bool = False,
+    progress: bool = False,
+    backend: Any = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+) -> tuple[list[list[RunResult]], dict[str, Any]]:
     """Run ``replications`` replications of each scenario with common seeds.
 
     Tasks go to the experiment runner's backend (``workers=1`` sequential in this
@@ -595,12 +723,20 @@ def run_plans(scenarios: Sequence[Any], replications: int, *, seed: int = 0, ste
                 continue
             index[len(tasks)] = (key, r)
             tasks.append((len(tasks), s, {"key": key, "replication": r}))
-    info: dict[str, Any] = {"runs_total": len(set(keys)) * replications, "runs_executed": len(tasks),
-                            "runs_reused": len(set(keys)) * replications - len(tasks), "store": str(root)}
+    info: dict[str, Any] = {
+        "runs_total": len(set(keys)) * replications,
+        "runs_executed": len(tasks),
+        "runs_reused": len(set(keys)) * replications - len(tasks),
+        "store": str(root),
+    }
     t0 = time.perf_counter()
     if tasks:
-        ctx = RunContext(route="model", outputs=[Output(indicator="months")], model_ref="inspire_sim.compare:run_and_store",
-                         fixed={"scenarios": by_key, "dirs": dirs, "steps": steps, "root_seed": int(seed)})
+        ctx = RunContext(
+            route="model",
+            outputs=[Output(indicator="months")],
+            model_ref="inspire_sim.compare:run_and_store",
+            fixed={"scenarios": by_key, "dirs": dirs, "steps": steps, "root_seed": int(seed)},
+        )
         own = backend is None
         backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster)
         info["backend"] = backend.describe()
@@ -645,8 +781,11 @@ def load_plans(names: Sequence[str], *, steps: int | None = None, n_smes: int | 
     from .scenario import load_scenario
 
     if len(names) < 2:
-        raise InputError(f"needs a baseline and at least one scenario (got {len(names)})", field="SCENARIO",
-                         fix="e.g. inspire-sim compare baseline national_funding")
+        raise InputError(
+            f"needs a baseline and at least one scenario (got {len(names)})",
+            field="SCENARIO",
+            fix="e.g. inspire-sim compare baseline national_funding",
+        )
     overrides = {k: v for k, v in {"steps": steps, "n_smes": n_smes}.items() if v is not None}
     scens = [load_scenario(n, **overrides) for n in names]
     base = scens[0]
@@ -654,16 +793,34 @@ def load_plans(names: Sequence[str], *, steps: int | None = None, n_smes: int | 
         missing = [c for c in base.country_names if c not in s.country_names]
         extra = [c for c in s.country_names if c not in base.country_names]
         if missing or extra:
-            what = "; ".join(x for x in [f"missing {', '.join(missing)}" if missing else "",
-                                         f"extra {', '.join(extra)}" if extra else ""] if x)
-            raise InputError(f"countries differ from the baseline {names[0]!r} ({what})", source=name,
-                             field="countries", fix='compare plans over the baseline\'s countries (extends = "baseline.toml")')
+            what = "; ".join(
+                x
+                for x in [
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"extra {', '.join(extra)}" if extra else "",
+                ]
+                if x
+            )
+            raise InputError(
+                f"countries differ from the baseline {names[0]!r} ({what})",
+                source=name,
+                field="countries",
+                fix='compare plans over the baseline\'s countries (extends = "baseline.toml")',
+            )
         if s.params.steps != base.params.steps:
-            raise InputError(f"runs {s.params.steps} months, the baseline {base.params.steps}", source=name,
-                             field="model.steps", fix="give --steps to run every scenario for the same months")
+            raise InputError(
+                f"runs {s.params.steps} months, the baseline {base.params.steps}",
+                source=name,
+                field="model.steps",
+                fix="give --steps to run every scenario for the same months",
+            )
         if s.params.n_smes != base.params.n_smes:
-            raise InputError(f"has {s.params.n_smes} SMEs, the baseline {base.params.n_smes}", source=name,
-                             field="model.n_smes", fix="give --n-smes to simulate the same number of SMEs")
+            raise InputError(
+                f"has {s.params.n_smes} SMEs, the baseline {base.params.n_smes}",
+                source=name,
+                field="model.n_smes",
+                fix="give --n-smes to simulate the same number of SMEs",
+            )
     return scens
 
 
@@ -677,18 +834,33 @@ def unique_labels(names: Sequence[str]) -> list[str]:
     return out
 
 
-def compare(baseline: str | Any, scenarios: Sequence[str | Any], *, replications: int = 10, seed: int = 0,
-            steps: int | None = None, n_smes: int | None = None, workers: int | None = 1,
-            store: str | Path | None = None, fresh: bool = False, progress: bool = False,
-            n_boot: int = N_BOOT, scheduler: str | None = None, cluster: str | None = None) -> Comparison:
+def compare(
+    baseline: str | Any,
+    scenarios: Sequence[str | Any],
+    *,
+    replications: int = 10,
+    seed: int = 0,
+    steps: int | None = None,
+    n_smes: int | None = None,
+    workers: int | None = 1,
+    store: str | Path | None = None,
+    fresh: bool = False,
+    progress: bool = False,
+    n_boot: int = N_BOOT,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+) -> Comparison:
     """Run and compare: ``compare("baseline", ["national_funding"], replications=10)``.
 
     Scenarios are names/paths (loaded and checked with :func:`load_plans`) or
     :class:`~inspire_sim.scenario.Scenario` objects.
     """
     if not isinstance(replications, (int, np.integer)) or isinstance(replications, bool) or replications < 2:
-        raise InputError(f"needs at least 2 replications (got {replications!r})", field="--replications",
-                         fix="give --replications 2 or more (10 or more for policy advice)")
+        raise InputError(
+            f"needs at least 2 replications (got {replications!r})",
+            field="--replications",
+            fix="give --replications 2 or more (10 or more for policy advice)",
+        )
     items = [baseline, *scenarios]
     if all(isinstance(x, (str, Path)) for x in items):
         scens = load_plans([str(x) for x in items], steps=steps, n_smes=n_smes)
@@ -701,11 +873,27 @@ def compare(baseline: str | Any, scenarios: Sequence[str | Any], *, replications
         scens = [load_scenario(x, **over) if isinstance(x, (str, Path)) else x.with_overrides(over) for x in items]
     labels = unique_labels([s.name for s in scens])
     t0 = time.perf_counter()
-    runs, info = run_plans(scens, replications, seed=seed, steps=steps, workers=workers, store=store,
-                           fresh=fresh, progress=progress, scheduler=scheduler, cluster=cluster)
+    runs, info = run_plans(
+        scens,
+        replications,
+        seed=seed,
+        steps=steps,
+        workers=workers,
+        store=store,
+        fresh=fresh,
+        progress=progress,
+        scheduler=scheduler,
+        cluster=cluster,
+    )
     t1 = time.perf_counter()
-    comp = compare_results(runs[0], dict(zip(labels[1:], runs[1:], strict=True)), baseline_label=labels[0],
-                           scenarios=dict(zip(labels, scens, strict=True)), seed=seed, n_boot=n_boot,
-                           meta={"runs": info})
+    comp = compare_results(
+        runs[0],
+        dict(zip(labels[1:], runs[1:], strict=True)),
+        baseline_label=labels[0],
+        scenarios=dict(zip(labels, scens, strict=True)),
+        seed=seed,
+        n_boot=n_boot,
+        meta={"runs": info},
+    )
     comp.meta["timings"] = {"simulate_s": round(t1 - t0, 3), "analyse_s": round(time.perf_counter() - t1, 3)}
     return comp

@@ -42,9 +42,7 @@ class InputError(ValueError):
 
     def with_source(self, source: str) -> InputError:
         """Return a copy of this error naming ``source`` (kept if already set)."""
-        return InputError(
-            self.message, source=self.source or source, field=self.field, fix=self.fix
-        )
+        return InputError(self.message, source=self.source or source, field=self.field, fix=self.fix)
 
 
 def closest(name: str, valid: Iterable[str]) -> str | None:

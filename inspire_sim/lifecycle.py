@@ -97,11 +97,15 @@ def resolve_projects(model: InspireModel, month: int) -> None:
     u_success, u_false, u_uni, u_gain, u_pareto = u.T
     success = u_success < r["p_success"][idx]
     false_failure = ~success & (u_false < p.false_failure_prob)
-    gain = np.exp(np.log(p.gain_mean) - 0.5 * p.gain_sigma**2 + p.gain_sigma * ndtri(u_gain))  # lognormal, mean gain_mean
+    gain = np.exp(
+        np.log(p.gain_mean) - 0.5 * p.gain_sigma**2 + p.gain_sigma * ndtri(u_gain)
+    )  # lognormal, mean gain_mean
     # success: resources or business results by stage and focus; rare unicorns
     win = np.flatnonzero(success)
     add_gain(model, lead[win], gain[win])
-    uni = win[(s.disruptive[lead[win]]) & (s.stage[lead[win]] == Stage.COMMERCIALISATION) & (u_uni[win] < p.unicorn_prob)]
+    uni = win[
+        (s.disruptive[lead[win]]) & (s.stage[lead[win]] == Stage.COMMERCIALISATION) & (u_uni[win] < p.unicorn_prob)
+    ]
     if len(uni):
         pareto = (1.0 - u_pareto[uni]) ** (-1.0 / p.unicorn_pareto_alpha)
         np.add.at(s.results, lead[uni], p.unicorn_scale * pareto)
@@ -111,7 +115,9 @@ def resolve_projects(model: InspireModel, month: int) -> None:
     s.confidence[lead[win]] = rules.confidence_after_success(s.confidence[lead[win]])
     # failure: confidence (less for resilient SMEs), trust; false failures learn a lot
     lose = np.flatnonzero(~success)
-    s.confidence[lead[lose]] = rules.confidence_after_failure(s.confidence[lead[lose]], s.resilience[lead[lose]], p.failure_confidence_hit)
+    s.confidence[lead[lose]] = rules.confidence_after_failure(
+        s.confidence[lead[lose]], s.resilience[lead[lose]], p.failure_confidence_hit
+    )
     np.add.at(s.failures, lead[lose], 1)
     s.last_fail[lead[lose]] = month
     model.failed_now[lead[lose]] = True
@@ -146,15 +152,28 @@ def start_projects(model: InspireModel, month: int, new: dict[str, np.ndarray]) 
     pm = rules.partnership_model_quality(s.learn_soft[lead], s.toolbox[lead])
     comp = rules.complementarity(a.capability[partner], s.learn_tech[lead])
     prob = rules.success_probability(
-        new["vision"], pm, new["fit"], new["trust"], comp, new["friction"], model.strength[a.country[lead]],
-        base_success_logit=p.base_success_logit, b_vision=p.b_vision, b_partnership_model=p.b_partnership_model,
-        b_stage_fit=p.b_stage_fit, b_trust=p.b_trust, b_complementarity=p.b_complementarity,
-        b_friction=p.b_friction, b_strength=p.b_strength,
+        new["vision"],
+        pm,
+        new["fit"],
+        new["trust"],
+        comp,
+        new["friction"],
+        model.strength[a.country[lead]],
+        base_success_logit=p.base_success_logit,
+        b_vision=p.b_vision,
+        b_partnership_model=p.b_partnership_model,
+        b_stage_fit=p.b_stage_fit,
+        b_trust=p.b_trust,
+        b_complementarity=p.b_complementarity,
+        b_friction=p.b_friction,
+        b_strength=p.b_strength,
     )
     # geometric durations of at least two months with the given mean
     q = 1.0 / max(p.duration_mean - 1.0, 1.0)
     u = model.streams.uniform("duration", month, a.uid[lead], 1)[:, 0]
-    dur = 1 + (np.maximum(1, np.ceil(np.log1p(-u) / np.log1p(-q))).astype(np.int64) if q < 1 else np.ones(n, dtype=np.int64))
+    dur = 1 + (
+        np.maximum(1, np.ceil(np.log1p(-u) / np.log1p(-q))).astype(np.int64) if q < 1 else np.ones(n, dtype=np.int64)
+    )
     funded = s.voucher[lead] > 0
     s.cash[lead] -= p.project_cost
     s.voucher[lead] = 0.0
@@ -166,12 +185,28 @@ def start_projects(model: InspireModel, month: int, new: dict[str, np.ndarray]) 
     model.counters["retries"] += int(retry.sum())
     s.last_fail[lead[retry]] = NO_STEP
     model.projects.start(
-        start=np.full(n, month), end=month + dur, lead=lead, partner=partner,
-        lead_id=a.uid[lead], partner_id=a.uid[partner], partner_type=a.ptype[partner], lead_stage=s.stage[lead],
-        lead_country=a.country[lead], partner_country=a.country[partner], cross_border=new["cross_border"],
-        repeat_partner=new["repeat_partner"], lead_resource_focus=s.resource_focus[lead],
-        brokered=new["brokered"], matchmade=new["matchmade"], funded=funded, chemistry=new["chemistry"],
-        vision=new["vision"], pm_quality=pm, fit=new["fit"], trust=new["trust"], friction=new["friction"],
+        start=np.full(n, month),
+        end=month + dur,
+        lead=lead,
+        partner=partner,
+        lead_id=a.uid[lead],
+        partner_id=a.uid[partner],
+        partner_type=a.ptype[partner],
+        lead_stage=s.stage[lead],
+        lead_country=a.country[lead],
+        partner_country=a.country[partner],
+        cross_border=new["cross_border"],
+        repeat_partner=new["repeat_partner"],
+        lead_resource_focus=s.resource_focus[lead],
+        brokered=new["brokered"],
+        matchmade=new["matchmade"],
+        funded=funded,
+        chemistry=new["chemistry"],
+        vision=new["vision"],
+        pm_quality=pm,
+        fit=new["fit"],
+        trust=new["trust"],
+        friction=new["friction"],
         p_success=prob,
     )
     model.counters["chem_formed_sum"] += float(np.sum(new["chemistry"]))

@@ -47,16 +47,26 @@ def find_seekers(model: InspireModel, month: int) -> np.ndarray:
     cost = p.project_cost
     net_share = np.clip(1.0 - s.voucher / cost, 0.0, 1.0) if cost > 0 else np.zeros(model.n)
     prob = rules.search_probability(
-        s.confidence, model.strength[model.actors.country[: model.n]], net_share,
-        search_rate=p.search_rate, strength_effect=p.strength_search_effect, min_confidence=p.min_confidence_to_search,
+        s.confidence,
+        model.strength[model.actors.country[: model.n]],
+        net_share,
+        search_rate=p.search_rate,
+        strength_effect=p.strength_search_effect,
+        min_confidence=p.min_confidence_to_search,
     )
     free = s.innovative & (s.n_lead < p.max_concurrent_projects) & (s.cash >= cost * net_share)
     u = model.streams.get("search", month).random(model.n)
     return np.flatnonzero(free & (u < prob))
 
 
-def _chance(model: InspireModel, home: np.ndarray, u_dom: np.ndarray, u_pick: np.ndarray,
-            ptype: np.ndarray, domestic_prob: float) -> np.ndarray:
+def _chance(
+    model: InspireModel,
+    home: np.ndarray,
+    u_dom: np.ndarray,
+    u_pick: np.ndarray,
+    ptype: np.ndarray,
+    domestic_prob: float,
+) -> np.ndarray:
     """Actors met by chance: of type ``ptype``, domestic with ``domestic_prob``, else foreign.
 
     Foreign actors are drawn uniformly among actors of that type abroad, so larger
@@ -112,8 +122,9 @@ def draw_candidates(model: InspireModel, seekers: np.ndarray, month: int) -> Can
         uu = model.streams.uniform(f"broker:{pol.index}", month, a.uid[seekers[served]], 2 * e)
         types = _types_by_fit(model, stage[served], uu[:, :e])
         extra = np.full((n_s, e), -1, dtype=np.int64)
-        extra[served] = _chance(model, np.repeat(home[served, None], e, axis=1), np.ones((served.sum(), e)),
-                                uu[:, e:], types, 0.0)
+        extra[served] = _chance(
+            model, np.repeat(home[served, None], e, axis=1), np.ones((served.sum(), e)), uu[:, e:], types, 0.0
+        )
         reduction[served] = pol.spec.friction_reduction
         cols.append(extra)
         brokered.append(extra >= 0)
@@ -128,13 +139,21 @@ def draw_candidates(model: InspireModel, seekers: np.ndarray, month: int) -> Can
         pool, e = pol.spec.screening_pool, pol.spec.extra_candidates
         uu = model.streams.uniform(f"matchmaker:{pol.index}", month, a.uid[seekers[served]], 2 * pool)
         types = _types_by_fit(model, stage[served], uu[:, :pool])
-        screened = _chance(model, np.repeat(home[served, None], pool, axis=1), np.zeros((served.sum(), pool)),
-                           uu[:, pool:], types, 1.0)
+        screened = _chance(
+            model, np.repeat(home[served, None], pool, axis=1), np.zeros((served.sum(), pool)), uu[:, pool:], types, 1.0
+        )
         # the intermediary keeps the best `e` by chemistry + shared vision (+ stage fit)
         sub = seekers[served]
         j = np.where(screened >= 0, screened, 0)
         score = (
-            rules.chemistry(a.persona[sub][:, None, :], a.persona[j], a.uid[sub][:, None], a.uid[j], model.chem_key, p.chemistry_pair_sd)
+            rules.chemistry(
+                a.persona[sub][:, None, :],
+                a.persona[j],
+                a.uid[sub][:, None],
+                a.uid[j],
+                model.chem_key,
+                p.chemistry_pair_sd,
+            )
             + rules.shared_vision(a.vision[sub][:, None, :], a.vision[j])
             + rules.STAGE_FIT[a.ptype[j], stage[served][:, None]]
         )
@@ -158,7 +177,9 @@ def evaluate(model: InspireModel, c: Candidates) -> dict[str, np.ndarray]:
     j = np.where(valid, c.actor, 0)
     valid &= (j != i[:, None]) & (a.load[j] < a.capacity[j])
     ci, cj = a.country[i].astype(np.int64)[:, None], a.country[j].astype(np.int64)
-    chem = rules.chemistry(a.persona[i][:, None, :], a.persona[j], a.uid[i][:, None], a.uid[j], model.chem_key, p.chemistry_pair_sd)
+    chem = rules.chemistry(
+        a.persona[i][:, None, :], a.persona[j], a.uid[i][:, None], a.uid[j], model.chem_key, p.chemistry_pair_sd
+    )
     vision = rules.shared_vision(a.vision[i][:, None, :], a.vision[j], s.vision_align[i][:, None])
     fit = rules.STAGE_FIT[a.ptype[j], s.stage[i][:, None]]
     same = j[:, :, None] == s.mem_partner[i][:, None, :]
@@ -166,7 +187,9 @@ def evaluate(model: InspireModel, c: Candidates) -> dict[str, np.ndarray]:
     repeat = same.any(axis=-1)
     red = np.where(c.brokered, c.reduction[:, None], 0.0)
     foreign = ci != cj
-    friction = rules.border_friction(model.distance[ci, cj], s.experience[i[:, None], cj], p.friction_scale, p.experience_effect, red)
+    friction = rules.border_friction(
+        model.distance[ci, cj], s.experience[i[:, None], cj], p.friction_scale, p.experience_effect, red
+    )
     trap = 1.0 + p.resource_focus_trap * s.resource_focus[i][:, None]
     search_cost = foreign * p.search_cost_foreign * trap * (1.0 - red)
     weights = dict(w_chemistry=p.w_chemistry, w_vision=p.w_vision, w_stage_fit=p.w_stage_fit, w_trust=p.w_trust)
@@ -174,8 +197,19 @@ def evaluate(model: InspireModel, c: Candidates) -> dict[str, np.ndarray]:
     # the partner's view: the same chemistry, vision, trust and friction, and what the SME brings
     appeal = a.capability[i][:, None]
     attract_partner = rules.attractiveness(chem, vision, appeal, trust, friction, 0.0, **weights)
-    return dict(valid=valid, actor=j, chem=chem, vision=vision, fit=fit, trust=trust, friction=friction,
-                foreign=foreign, repeat=repeat, attract=np.where(valid, attract, -np.inf), attract_partner=attract_partner)
+    return dict(
+        valid=valid,
+        actor=j,
+        chem=chem,
+        vision=vision,
+        fit=fit,
+        trust=trust,
+        friction=friction,
+        foreign=foreign,
+        repeat=repeat,
+        attract=np.where(valid, attract, -np.inf),
+        attract_partner=attract_partner,
+    )
 
 
 def match(model: InspireModel, month: int) -> dict[str, np.ndarray]:
@@ -216,4 +250,4 @@ def match(model: InspireModel, month: int) -> dict[str, np.ndarray]:
     )
 
 
-__all__ = ["Candidates", "draw_candidates", "evaluate", "find_seekers", "match", "NO_STEP"]
+__all__ = ["NO_STEP", "Candidates", "draw_candidates", "evaluate", "find_seekers", "match"]

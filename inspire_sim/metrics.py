@@ -31,29 +31,72 @@ def _ind(name: str, unit: str, meaning: str, better: bool | None = None) -> tupl
 INDICATORS: dict[str, Indicator] = dict(
     [
         _ind("n_smes", "SMEs", "SMEs alive this month"),
-        _ind("oi_active_share", "share", "Share of SMEs in an OI project this month (as lead or as a peer partner)", True),
-        _ind("cooperating_share", "share", "Share of SMEs that cooperated in an OI project in the last 12 months (CIS 'cooperating')", True),
-        _ind("cross_border_share", "share", "Share of cooperating SMEs (12 months) with a partner in another country", True),
+        _ind(
+            "oi_active_share", "share", "Share of SMEs in an OI project this month (as lead or as a peer partner)", True
+        ),
+        _ind(
+            "cooperating_share",
+            "share",
+            "Share of SMEs that cooperated in an OI project in the last 12 months (CIS 'cooperating')",
+            True,
+        ),
+        _ind(
+            "cross_border_share",
+            "share",
+            "Share of cooperating SMEs (12 months) with a partner in another country",
+            True,
+        ),
         _ind("new_partnerships", "projects/month", "OI projects started this month", True),
         _ind("new_cross_border", "projects/month", "Cross-border OI projects started this month", True),
         _ind("successes", "projects/month", "Projects that ended in success this month", True),
         _ind("failures", "projects/month", "Projects that ended in failure this month", False),
         _ind("project_success_rate", "share", "Successes / resolved projects over the last 12 months", True),
         _ind("mean_confidence", "0-1", "Mean confidence in collaboration of SMEs", True),
-        _ind("retry_rate_after_failure", "share", "Share of failures (resolved so far) followed by a new project of the same SME within 12 months", True),
-        _ind("cooperating_share_innovators", "share", "Share of innovation-active SMEs that cooperated in the last 12 months (CIS: 26-34%)", True),
+        _ind(
+            "retry_rate_after_failure",
+            "share",
+            "Share of failures (resolved so far) followed by a new project of the same SME within 12 months",
+            True,
+        ),
+        _ind(
+            "cooperating_share_innovators",
+            "share",
+            "Share of innovation-active SMEs that cooperated in the last 12 months (CIS: 26-34%)",
+            True,
+        ),
         _ind("chemistry_formed", "chemistry", "Mean personal chemistry of the partnerships formed so far"),
-        _ind("chemistry_candidates", "chemistry", "Mean personal chemistry of all candidate pairs met so far (the chance level)"),
-        _ind("partner_turnover_at_scaleup", "share", "Share of trusted partners dropped by SMEs on entering scaling-up, so far"),
-        _ind("partner_churn", "share/year", "Share of trusted partners replaced per year outside stage transitions, so far"),
+        _ind(
+            "chemistry_candidates",
+            "chemistry",
+            "Mean personal chemistry of all candidate pairs met so far (the chance level)",
+        ),
+        _ind(
+            "partner_turnover_at_scaleup",
+            "share",
+            "Share of trusted partners dropped by SMEs on entering scaling-up, so far",
+        ),
+        _ind(
+            "partner_churn",
+            "share/year",
+            "Share of trusted partners replaced per year outside stage transitions, so far",
+        ),
         _ind("false_failures", "projects", "False failures so far (failed, but with a large learning jump)"),
         *[_ind(f"share_{s.label}", "share", f"Share of SMEs in the {s.label.replace('_', '-')} stage") for s in Stage],
         *[
-            _ind(f"pt_{p.label}__{s.label}", "projects", f"Projects started so far with a {p.label.replace('_', ' ')} partner by an SME in {s.label.replace('_', '-')}")
+            _ind(
+                f"pt_{p.label}__{s.label}",
+                "projects",
+                f"Projects started so far with a {p.label.replace('_', ' ')} partner by an SME in {s.label.replace('_', '-')}",
+            )
             for p in PartnerType
             for s in Stage
         ],
-        _ind("scaling_up_reached", "SMEs", "SMEs that have entered scaling-up so far (including those that moved on)", True),
+        _ind(
+            "scaling_up_reached",
+            "SMEs",
+            "SMEs that have entered scaling-up so far (including those that moved on)",
+            True,
+        ),
         _ind("business_results_total", "result units", "Sum of business results of living SMEs", True),
         _ind("top1pct_business_share", "share", "Share of business results held by the top 1% of SMEs"),
         _ind("unicorns", "SMEs", "Heavy-tailed (unicorn) outcomes so far", True),
@@ -133,10 +176,15 @@ class Recorder:
             "project_success_rate": sum(x for x, _ in win) / resolved if resolved else np.nan,
             "mean_confidence": float(s.confidence.mean()),
             "retry_rate_after_failure": c["retries"] / tried if tried else np.nan,
-            "cooperating_share_innovators": np.count_nonzero(coop & s.innovative) / max(np.count_nonzero(s.innovative), 1),
+            "cooperating_share_innovators": np.count_nonzero(coop & s.innovative)
+            / max(np.count_nonzero(s.innovative), 1),
             "chemistry_formed": c["chem_formed_sum"] / c["chem_formed_n"] if c["chem_formed_n"] else np.nan,
-            "chemistry_candidates": c["chem_candidates_sum"] / c["chem_candidates_n"] if c["chem_candidates_n"] else np.nan,
-            "partner_turnover_at_scaleup": c["dropped_at_scaleup"] / c["memory_at_scaleup"] if c["memory_at_scaleup"] else np.nan,
+            "chemistry_candidates": c["chem_candidates_sum"] / c["chem_candidates_n"]
+            if c["chem_candidates_n"]
+            else np.nan,
+            "partner_turnover_at_scaleup": c["dropped_at_scaleup"] / c["memory_at_scaleup"]
+            if c["memory_at_scaleup"]
+            else np.nan,
             "partner_churn": 12 * c["evictions"] / c["memory_months"] if c["memory_months"] else np.nan,
             "false_failures": c["false_failures"],
             **{f"share_{st.label}": float(stage_counts[st]) for st in Stage},

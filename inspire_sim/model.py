@@ -51,7 +51,9 @@ class InspireModel(mesa.Model):
 
     def __init__(self, scenario: Scenario | None = None, *, seed: int = 0, record_partnerships: bool = True) -> None:
         super().__init__(rng=int(seed))
-        self.inspire_scenario = scenario if scenario is not None else load_scenario("baseline")  # not `scenario`: Mesa owns that name
+        self.inspire_scenario = (
+            scenario if scenario is not None else load_scenario("baseline")
+        )  # not `scenario`: Mesa owns that name
         self.p = self.inspire_scenario.params
         self.seed = int(seed)
         self.streams = RandomStreams(self.seed)
@@ -94,9 +96,17 @@ class InspireModel(mesa.Model):
         n, d, nc = p.n_smes, p.persona_dims, self.n_countries
         sizes = np.array([c.size for c in self.inspire_scenario.countries])
         sme_country = np.repeat(np.arange(nc), allocate(n, sizes))
-        shares = {PartnerType.SME_PEER: p.share_peer, PartnerType.PSR: p.share_psr,
-                  PartnerType.LARGE_FIRM: p.share_large_firm, PartnerType.CROWD: p.share_crowd}
-        n_partners = allocate(round(p.partners_per_sme * n), np.array(list(shares.values()))) if p.partners_per_sme * n >= 1 else np.zeros(4, dtype=np.int64)
+        shares = {
+            PartnerType.SME_PEER: p.share_peer,
+            PartnerType.PSR: p.share_psr,
+            PartnerType.LARGE_FIRM: p.share_large_firm,
+            PartnerType.CROWD: p.share_crowd,
+        }
+        n_partners = (
+            allocate(round(p.partners_per_sme * n), np.array(list(shares.values())))
+            if p.partners_per_sme * n >= 1
+            else np.zeros(4, dtype=np.int64)
+        )
         p_type = np.repeat(np.array(list(shares), dtype=np.int8), n_partners)
         p_country = np.concatenate([np.repeat(np.arange(nc), allocate(int(k), sizes)) for k in n_partners])
         m = n + len(p_type)
@@ -127,7 +137,9 @@ class InspireModel(mesa.Model):
         self.actors.uid[prow] = [a.unique_id for a in self.partner_agents]
         # candidate lookup: actors sorted by (type, country)
         self.by_tc = np.lexsort((np.arange(m), country, ptype))
-        cnt = np.bincount(ptype.astype(np.int64) * nc + country, minlength=len(PartnerType) * nc).reshape(len(PartnerType), nc)
+        cnt = np.bincount(ptype.astype(np.int64) * nc + country, minlength=len(PartnerType) * nc).reshape(
+            len(PartnerType), nc
+        )
         self.tc_cnt = cnt
         self.tc_off = (np.cumsum(cnt.ravel()) - cnt.ravel()).reshape(cnt.shape)
         self.type_cnt = cnt.sum(axis=1)
@@ -146,15 +158,46 @@ class InspireModel(mesa.Model):
 
     def _empty(self, name: str) -> np.ndarray:
         n, p = self.p.n_smes, self.p
-        shapes = {"experience": (n, self.n_countries), "mem_partner": (n, p.memory_slots), "mem_trust": (n, p.memory_slots)}
-        dtypes = {
-            "region": np.int32, "sector": np.int16, "stage": np.int8, "resource_focus": bool, "innovative": bool,
-            "disruptive": bool, "unicorn": bool, "cash": np.float64, "margin": np.float64, "resources": np.float64,
-            "results": np.float64, "voucher": np.float64, "mem_partner": np.int32, "n_lead": np.int8,
+        shapes = {
+            "experience": (n, self.n_countries),
+            "mem_partner": (n, p.memory_slots),
+            "mem_trust": (n, p.memory_slots),
         }
-        dtype = dtypes.get(name, np.int32 if name in {"attempts", "successes", "failures", "false_failures", "last_coop",
-                                                      "last_foreign", "last_fail", "recovery_until", "entered_scaling",
-                                                      "born", "voucher_until"} else np.float32)
+        dtypes = {
+            "region": np.int32,
+            "sector": np.int16,
+            "stage": np.int8,
+            "resource_focus": bool,
+            "innovative": bool,
+            "disruptive": bool,
+            "unicorn": bool,
+            "cash": np.float64,
+            "margin": np.float64,
+            "resources": np.float64,
+            "results": np.float64,
+            "voucher": np.float64,
+            "mem_partner": np.int32,
+            "n_lead": np.int8,
+        }
+        dtype = dtypes.get(
+            name,
+            np.int32
+            if name
+            in {
+                "attempts",
+                "successes",
+                "failures",
+                "false_failures",
+                "last_coop",
+                "last_foreign",
+                "last_fail",
+                "recovery_until",
+                "entered_scaling",
+                "born",
+                "voucher_until",
+            }
+            else np.float32,
+        )
         return np.zeros(shapes.get(name, n), dtype=dtype)
 
     def _persona(self, rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
@@ -176,13 +219,22 @@ class InspireModel(mesa.Model):
         s.stage[rows] = stage
         u = rng.random(k)
         lo = np.array([0.0, p.development_threshold, p.scaling_threshold, p.scaling_threshold])
-        hi = np.array([0.8 * p.development_threshold, 0.9 * p.scaling_threshold, p.scaling_threshold + 1.0, p.scaling_threshold + 2.0])
+        hi = np.array(
+            [
+                0.8 * p.development_threshold,
+                0.9 * p.scaling_threshold,
+                p.scaling_threshold + 1.0,
+                p.scaling_threshold + 2.0,
+            ]
+        )
         s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage]) if month < 0 else 0.0
         res_lo = np.array([0.0, 0.0, 0.0, p.commercialisation_threshold])
         res_hi = np.array([0.0, 0.2, 0.8 * p.commercialisation_threshold, 2.0 * p.commercialisation_threshold])
         s.resource_focus[rows] = rng.random(k) < p.resource_focus_share
         focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
-        s.results[rows] = focus * (res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage])) if month < 0 else 0.0
+        s.results[rows] = (
+            focus * (res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage])) if month < 0 else 0.0
+        )
         s.innovative[rows] = rng.random(k) < p.innovation_active_share
         s.disruptive[rows] = rng.random(k) < p.disruptive_share
         s.resilience[rows] = rng.beta(p.resilience_alpha, p.resilience_beta, size=k)

@@ -73,158 +73,685 @@ class ModelParams(Strict):
     """Structural and uncertain parameters (the ``[model]`` table of a scenario)."""
 
     # --- scale and structure -------------------------------------------------------
-    n_smes: int = param(2000, lo=10, hi=5_000_000, unit="SMEs", role=S, source=ASSUMPTION,
-                        doc="Number of SMEs (constant: every exit is replaced by an entrant).")
-    steps: int = param(120, lo=1, hi=1200, unit="months", role=S, source=ASSUMPTION,
-                       doc="Simulated horizon; one step is one month.")
-    partners_per_sme: float = param(0.15, lo=0.005, hi=5.0, unit="partners/SME", role=S,
-                                    source=ASSUMPTION,
-                                    doc="Size of the non-SME partner pool relative to the SME count.")
-    share_psr: float = param(0.25, lo=0.0, hi=1.0, unit="share", role=S, source=CIS + " 2008-10 (universities 10.8%, public research 6.1%)",
-                             doc="Share of public research organisations (universities, RTOs) in the partner pool.")
-    share_large_firm: float = param(0.30, lo=0.0, hi=1.0, unit="share", role=S, source=CIS + " 2008-10 (suppliers 15.2%, clients 12.6%)",
-                                    doc="Share of large firms in the partner pool.")
-    share_crowd: float = param(0.25, lo=0.0, hi=1.0, unit="share", role=S, source=INSPIRE + " (crowd in resource stages)",
-                               doc="Share of crowd/individual partners in the partner pool.")
-    share_peer: float = param(0.20, lo=0.0, hi=1.0, unit="share", role=S, source=CIS + " 2008-10 (competitors 6.7%)",
-                              doc="Share of non-modelled SME peers in the partner pool (modelled SMEs are peers too).")
-    partner_capacity: int = param(3, lo=1, hi=100, unit="projects", role=S, source=ASSUMPTION,
-                                  doc="Concurrent projects a research organisation or large firm partners in (crowd and non-modelled peers: 1).")
-    sectors: list[str] = Field(list(DEFAULT_SECTORS), min_length=1, description="Sector names (sectoral innovation systems).",
-                               json_schema_extra={"unit": "-", "role": "structural", "source": ASSUMPTION})
-    persona_dims: int = param(4, lo=1, hi=16, unit="dimensions", role=S, source=ASSUMPTION,
-                              doc="Dimensions of manager persona and strategic vision vectors.")
-    n_candidates: int = param(6, lo=1, hi=50, unit="candidates", role=S, source=ASSUMPTION,
-                              doc="Candidates an SME considers per search (trusted + chance encounters).")
-    memory_slots: int = param(4, lo=1, hi=16, unit="partners", role=S, source=SKIN,
-                              doc="Past partners an SME remembers with a relationship value (trust).")
-    max_concurrent_projects: int = param(1, lo=1, hi=8, unit="projects", role=S, source=ASSUMPTION,
-                                         doc="OI projects an SME may lead at once (one project = one OI move with one partner).")
-    peer_capacity: int = param(1, lo=0, hi=8, unit="projects", role=S, source=ASSUMPTION,
-                               doc="Projects a modelled SME may join as another SME's partner at once.")
-    innovation_active_share: float = param(0.5, lo=0.0, hi=1.0, unit="share", role=S, source=CIS + " 2016-18 (50.3% innovation-active)",
-                                           doc="Share of SMEs that are innovation-active and may seek OI partners.")
-    resource_focus_share: float = param(0.5, lo=0.0, hi=1.0, unit="share", role=U, source=INSPIRE, sa=(0.3, 0.7),
-                                        doc="Share of SMEs focused on building resources rather than business results.")
-    disruptive_share: float = param(0.08, lo=0.0, hi=1.0, unit="share", role=U, source=INSPIRE + "; share is an assumption", sa=(0.03, 0.15),
-                                    doc="Share of SMEs pursuing a disruptive innovation.")
-    initial_stage_shares: list[float] = Field([0.45, 0.30, 0.15, 0.10], min_length=4, max_length=4,
-                                              description="Initial shares of SMEs in exploration, development, scaling-up, commercialisation.",
-                                              json_schema_extra={"unit": "share", "role": "structural", "source": ASSUMPTION})
-    panel_size: int = param(200, lo=0, hi=10_000, unit="SMEs", role=S, source=ASSUMPTION,
-                            doc="SMEs whose monthly trajectory is recorded in RunResult.panel.")
+    n_smes: int = param(
+        2000,
+        lo=10,
+        hi=5_000_000,
+        unit="SMEs",
+        role=S,
+        source=ASSUMPTION,
+        doc="Number of SMEs (constant: every exit is replaced by an entrant).",
+    )
+    steps: int = param(
+        120, lo=1, hi=1200, unit="months", role=S, source=ASSUMPTION, doc="Simulated horizon; one step is one month."
+    )
+    partners_per_sme: float = param(
+        0.15,
+        lo=0.005,
+        hi=5.0,
+        unit="partners/SME",
+        role=S,
+        source=ASSUMPTION,
+        doc="Size of the non-SME partner pool relative to the SME count.",
+    )
+    share_psr: float = param(
+        0.25,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=S,
+        source=CIS + " 2008-10 (universities 10.8%, public research 6.1%)",
+        doc="Share of public research organisations (universities, RTOs) in the partner pool.",
+    )
+    share_large_firm: float = param(
+        0.30,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=S,
+        source=CIS + " 2008-10 (suppliers 15.2%, clients 12.6%)",
+        doc="Share of large firms in the partner pool.",
+    )
+    share_crowd: float = param(
+        0.25,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=S,
+        source=INSPIRE + " (crowd in resource stages)",
+        doc="Share of crowd/individual partners in the partner pool.",
+    )
+    share_peer: float = param(
+        0.20,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=S,
+        source=CIS + " 2008-10 (competitors 6.7%)",
+        doc="Share of non-modelled SME peers in the partner pool (modelled SMEs are peers too).",
+    )
+    partner_capacity: int = param(
+        3,
+        lo=1,
+        hi=100,
+        unit="projects",
+        role=S,
+        source=ASSUMPTION,
+        doc="Concurrent projects a research organisation or large firm partners in (crowd and non-modelled peers: 1).",
+    )
+    sectors: list[str] = Field(
+        list(DEFAULT_SECTORS),
+        min_length=1,
+        description="Sector names (sectoral innovation systems).",
+        json_schema_extra={"unit": "-", "role": "structural", "source": ASSUMPTION},
+    )
+    persona_dims: int = param(
+        4,
+        lo=1,
+        hi=16,
+        unit="dimensions",
+        role=S,
+        source=ASSUMPTION,
+        doc="Dimensions of manager persona and strategic vision vectors.",
+    )
+    n_candidates: int = param(
+        6,
+        lo=1,
+        hi=50,
+        unit="candidates",
+        role=S,
+        source=ASSUMPTION,
+        doc="Candidates an SME considers per search (trusted + chance encounters).",
+    )
+    memory_slots: int = param(
+        4,
+        lo=1,
+        hi=16,
+        unit="partners",
+        role=S,
+        source=SKIN,
+        doc="Past partners an SME remembers with a relationship value (trust).",
+    )
+    max_concurrent_projects: int = param(
+        1,
+        lo=1,
+        hi=8,
+        unit="projects",
+        role=S,
+        source=ASSUMPTION,
+        doc="OI projects an SME may lead at once (one project = one OI move with one partner).",
+    )
+    peer_capacity: int = param(
+        1,
+        lo=0,
+        hi=8,
+        unit="projects",
+        role=S,
+        source=ASSUMPTION,
+        doc="Projects a modelled SME may join as another SME's partner at once.",
+    )
+    innovation_active_share: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=S,
+        source=CIS + " 2016-18 (50.3% innovation-active)",
+        doc="Share of SMEs that are innovation-active and may seek OI partners.",
+    )
+    resource_focus_share: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=U,
+        source=INSPIRE,
+        sa=(0.3, 0.7),
+        doc="Share of SMEs focused on building resources rather than business results.",
+    )
+    disruptive_share: float = param(
+        0.08,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=U,
+        source=INSPIRE + "; share is an assumption",
+        sa=(0.03, 0.15),
+        doc="Share of SMEs pursuing a disruptive innovation.",
+    )
+    initial_stage_shares: list[float] = Field(
+        [0.45, 0.30, 0.15, 0.10],
+        min_length=4,
+        max_length=4,
+        description="Initial shares of SMEs in exploration, development, scaling-up, commercialisation.",
+        json_schema_extra={"unit": "share", "role": "structural", "source": ASSUMPTION},
+    )
+    panel_size: int = param(
+        200,
+        lo=0,
+        hi=10_000,
+        unit="SMEs",
+        role=S,
+        source=ASSUMPTION,
+        doc="SMEs whose monthly trajectory is recorded in RunResult.panel.",
+    )
 
     # --- search and matching ---------------------------------------------------------
-    search_rate: float = param(0.035, lo=0.0, hi=1.0, unit="1/month", role=U, source=CIS + " (calibrated to 10-18% cooperating SMEs a year)", sa=(0.02, 0.06),
-                               doc="Monthly probability that a free, confident, innovation-active SME searches for a partner.")
-    strength_search_effect: float = param(1.2, lo=0.0, hi=5.0, unit="-", role=U, source=CIS + " ~2008 (DK 22.7% vs ES 5.3% collaborating SMEs)", sa=(0.5, 2.0),
-                                          doc="How strongly the national innovation-system strength scales search (multiplier 1 + e*(strength-0.5)*2).")
-    home_bias: float = param(0.55, lo=0.0, hi=1.0, unit="probability", role=U, source=INSPIRE + " (national trap); " + CIS + " 2006-08", sa=(0.4, 0.7),
-                             doc="Probability that a chance encounter is with an actor of the SME's own country.")
-    trusted_first: float = param(0.5, lo=0.0, hi=1.0, unit="probability", role=U, source=SKIN, sa=(0.3, 0.8),
-                                 doc="Probability that an SME with trusted past partners puts them among its candidates.")
-    w_chemistry: float = param(1.0, lo=0.0, hi=5.0, unit="-", role=U, source=INSPIRE + " (personal chemistry)", sa=(0.5, 2.0),
-                               doc="Weight of personal chemistry in a pair's attractiveness.")
-    w_vision: float = param(1.0, lo=0.0, hi=5.0, unit="-", role=U, source=INSPIRE + " (shared vision)", sa=(0.5, 2.0),
-                            doc="Weight of shared vision in a pair's attractiveness.")
-    w_stage_fit: float = param(1.5, lo=0.0, hi=5.0, unit="-", role=U, source=INSPIRE + " (partner roles by stage)", sa=(0.5, 3.0),
-                               doc="Weight of the partner type's fit to the SME's stage in attractiveness.")
-    w_trust: float = param(1.0, lo=0.0, hi=5.0, unit="-", role=U, source=SKIN, sa=(0.5, 2.0),
-                           doc="Weight of trust (relationship value with a past partner) in attractiveness.")
-    chemistry_pair_sd: float = param(0.5, lo=0.0, hi=3.0, unit="-", role=U, source=ASSUMPTION, sa=(0.2, 1.0),
-                                     doc="Spread of the pair-specific chemistry term (reproducible, never stored).")
-    accept_threshold: float = param(0.1, lo=-5.0, hi=5.0, unit="attractiveness", role=U, source=ASSUMPTION, sa=(-0.1, 0.3),
-                                    doc="Minimum attractiveness for the SME to propose and for the partner to accept.")
-    search_cost_foreign: float = param(0.05, lo=0.0, hi=5.0, unit="attractiveness", role=U, source=INSPIRE + " (limited understanding of foreign markets)", sa=(0.0, 0.15),
-                                       doc="Extra search cost of a foreign candidate.")
-    resource_focus_trap: float = param(3.0, lo=0.0, hi=10.0, unit="x", role=U, source=INSPIRE + " (national trap stronger for SMEs with resource impact)", sa=(1.0, 5.0),
-                                       doc="Extra foreign search cost of resource-focused SMEs, as a multiple of search_cost_foreign.")
-    friction_scale: float = param(0.3, lo=0.0, hi=10.0, unit="attractiveness/distance", role=U, source=INSPIRE + " (psychological distance)", sa=(0.15, 0.6),
-                                  doc="Border friction per unit of cultural distance between countries.")
-    experience_effect: float = param(0.5, lo=0.0, hi=5.0, unit="1/project", role=U, source=ASSUMPTION, sa=(0.2, 1.0),
-                                     doc="Friction falls as exp(-effect x projects done with that country).")
+    search_rate: float = param(
+        0.035,
+        lo=0.0,
+        hi=1.0,
+        unit="1/month",
+        role=U,
+        source=CIS + " (calibrated to 10-18% cooperating SMEs a year)",
+        sa=(0.02, 0.06),
+        doc="Monthly probability that a free, confident, innovation-active SME searches for a partner.",
+    )
+    strength_search_effect: float = param(
+        1.2,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=U,
+        source=CIS + " ~2008 (DK 22.7% vs ES 5.3% collaborating SMEs)",
+        sa=(0.5, 2.0),
+        doc="How strongly the national innovation-system strength scales search (multiplier 1 + e*(strength-0.5)*2).",
+    )
+    home_bias: float = param(
+        0.55,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=INSPIRE + " (national trap); " + CIS + " 2006-08",
+        sa=(0.4, 0.7),
+        doc="Probability that a chance encounter is with an actor of the SME's own country.",
+    )
+    trusted_first: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=SKIN,
+        sa=(0.3, 0.8),
+        doc="Probability that an SME with trusted past partners puts them among its candidates.",
+    )
+    w_chemistry: float = param(
+        1.0,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=U,
+        source=INSPIRE + " (personal chemistry)",
+        sa=(0.5, 2.0),
+        doc="Weight of personal chemistry in a pair's attractiveness.",
+    )
+    w_vision: float = param(
+        1.0,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=U,
+        source=INSPIRE + " (shared vision)",
+        sa=(0.5, 2.0),
+        doc="Weight of shared vision in a pair's attractiveness.",
+    )
+    w_stage_fit: float = param(
+        1.5,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=U,
+        source=INSPIRE + " (partner roles by stage)",
+        sa=(0.5, 3.0),
+        doc="Weight of the partner type's fit to the SME's stage in attractiveness.",
+    )
+    w_trust: float = param(
+        1.0,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=U,
+        source=SKIN,
+        sa=(0.5, 2.0),
+        doc="Weight of trust (relationship value with a past partner) in attractiveness.",
+    )
+    chemistry_pair_sd: float = param(
+        0.5,
+        lo=0.0,
+        hi=3.0,
+        unit="-",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.2, 1.0),
+        doc="Spread of the pair-specific chemistry term (reproducible, never stored).",
+    )
+    accept_threshold: float = param(
+        0.1,
+        lo=-5.0,
+        hi=5.0,
+        unit="attractiveness",
+        role=U,
+        source=ASSUMPTION,
+        sa=(-0.1, 0.3),
+        doc="Minimum attractiveness for the SME to propose and for the partner to accept.",
+    )
+    search_cost_foreign: float = param(
+        0.05,
+        lo=0.0,
+        hi=5.0,
+        unit="attractiveness",
+        role=U,
+        source=INSPIRE + " (limited understanding of foreign markets)",
+        sa=(0.0, 0.15),
+        doc="Extra search cost of a foreign candidate.",
+    )
+    resource_focus_trap: float = param(
+        3.0,
+        lo=0.0,
+        hi=10.0,
+        unit="x",
+        role=U,
+        source=INSPIRE + " (national trap stronger for SMEs with resource impact)",
+        sa=(1.0, 5.0),
+        doc="Extra foreign search cost of resource-focused SMEs, as a multiple of search_cost_foreign.",
+    )
+    friction_scale: float = param(
+        0.3,
+        lo=0.0,
+        hi=10.0,
+        unit="attractiveness/distance",
+        role=U,
+        source=INSPIRE + " (psychological distance)",
+        sa=(0.15, 0.6),
+        doc="Border friction per unit of cultural distance between countries.",
+    )
+    experience_effect: float = param(
+        0.5,
+        lo=0.0,
+        hi=5.0,
+        unit="1/project",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.2, 1.0),
+        doc="Friction falls as exp(-effect x projects done with that country).",
+    )
 
     # --- projects ----------------------------------------------------------------------
-    duration_mean: float = param(8.0, lo=1.0, hi=60.0, unit="months", role=U, source=ASSUMPTION, sa=(5.0, 12.0),
-                                 doc="Mean project duration (geometric, at least 2 months).")
-    project_cost: float = param(20_000.0, lo=0.0, hi=1e7, unit="EUR", role=U, source=ASSUMPTION, sa=(10_000.0, 40_000.0),
-                                doc="Cash an SME commits when it starts an OI project.")
-    base_success_logit: float = param(0.0, lo=-5.0, hi=5.0, unit="logit", role=U, source="alliance failure 25-55% (SOURCES.md)", sa=(-0.6, 0.6),
-                                      doc="Intercept of the project success logit (calibrated to a 45-75% success rate).")
-    b_vision: float = param(1.2, lo=0.0, hi=5.0, unit="logit/unit", role=U, source=INSPIRE + " (shared vision is a critical success factor)", sa=(0.5, 2.0),
-                            doc="Effect of shared vision on the success logit.")
-    b_partnership_model: float = param(1.5, lo=0.0, hi=5.0, unit="logit/unit", role=U, source=INSPIRE + " (partnership model); practitioner survey 80% vs 20%", sa=(0.5, 2.5),
-                                       doc="Effect of partnership-model quality (soft skills + toolbox) on the success logit.")
-    b_stage_fit: float = param(1.0, lo=0.0, hi=5.0, unit="logit/unit", role=U, source=INSPIRE, sa=(0.5, 2.0),
-                               doc="Effect of the partner type's stage fit on the success logit.")
-    b_trust: float = param(1.0, lo=0.0, hi=5.0, unit="logit/unit", role=U, source=SKIN + "; Cowan, Jonard & Zimmermann 2007", sa=(0.5, 2.0),
-                           doc="Effect of trust on the success logit.")
-    b_complementarity: float = param(0.8, lo=0.0, hi=5.0, unit="logit/unit", role=U, source="Cowan, Jonard & Zimmermann 2007", sa=(0.3, 1.5),
-                                     doc="Effect of complementarity (partner capability above the SME's own) on the success logit.")
-    b_friction: float = param(1.0, lo=0.0, hi=5.0, unit="logit/unit", role=U, source=SKIN + " (distance lowers success)", sa=(0.5, 2.0),
-                              doc="Effect of border friction on the success logit.")
-    b_strength: float = param(0.6, lo=0.0, hi=5.0, unit="logit/unit", role=U, source=CIS + " (country differences)", sa=(0.2, 1.2),
-                              doc="Effect of the national innovation-system strength on the success logit.")
+    duration_mean: float = param(
+        8.0,
+        lo=1.0,
+        hi=60.0,
+        unit="months",
+        role=U,
+        source=ASSUMPTION,
+        sa=(5.0, 12.0),
+        doc="Mean project duration (geometric, at least 2 months).",
+    )
+    project_cost: float = param(
+        20_000.0,
+        lo=0.0,
+        hi=1e7,
+        unit="EUR",
+        role=U,
+        source=ASSUMPTION,
+        sa=(10_000.0, 40_000.0),
+        doc="Cash an SME commits when it starts an OI project.",
+    )
+    base_success_logit: float = param(
+        0.0,
+        lo=-5.0,
+        hi=5.0,
+        unit="logit",
+        role=U,
+        source="alliance failure 25-55% (SOURCES.md)",
+        sa=(-0.6, 0.6),
+        doc="Intercept of the project success logit (calibrated to a 45-75% success rate).",
+    )
+    b_vision: float = param(
+        1.2,
+        lo=0.0,
+        hi=5.0,
+        unit="logit/unit",
+        role=U,
+        source=INSPIRE + " (shared vision is a critical success factor)",
+        sa=(0.5, 2.0),
+        doc="Effect of shared vision on the success logit.",
+    )
+    b_partnership_model: float = param(
+        1.5,
+        lo=0.0,
+        hi=5.0,
+        unit="logit/unit",
+        role=U,
+        source=INSPIRE + " (partnership model); practitioner survey 80% vs 20%",
+        sa=(0.5, 2.5),
+        doc="Effect of partnership-model quality (soft skills + toolbox) on the success logit.",
+    )
+    b_stage_fit: float = param(
+        1.0,
+        lo=0.0,
+        hi=5.0,
+        unit="logit/unit",
+        role=U,
+        source=INSPIRE,
+        sa=(0.5, 2.0),
+        doc="Effect of the partner type's stage fit on the success logit.",
+    )
+    b_trust: float = param(
+        1.0,
+        lo=0.0,
+        hi=5.0,
+        unit="logit/unit",
+        role=U,
+        source=SKIN + "; Cowan, Jonard & Zimmermann 2007",
+        sa=(0.5, 2.0),
+        doc="Effect of trust on the success logit.",
+    )
+    b_complementarity: float = param(
+        0.8,
+        lo=0.0,
+        hi=5.0,
+        unit="logit/unit",
+        role=U,
+        source="Cowan, Jonard & Zimmermann 2007",
+        sa=(0.3, 1.5),
+        doc="Effect of complementarity (partner capability above the SME's own) on the success logit.",
+    )
+    b_friction: float = param(
+        1.0,
+        lo=0.0,
+        hi=5.0,
+        unit="logit/unit",
+        role=U,
+        source=SKIN + " (distance lowers success)",
+        sa=(0.5, 2.0),
+        doc="Effect of border friction on the success logit.",
+    )
+    b_strength: float = param(
+        0.6,
+        lo=0.0,
+        hi=5.0,
+        unit="logit/unit",
+        role=U,
+        source=CIS + " (country differences)",
+        sa=(0.2, 1.2),
+        doc="Effect of the national innovation-system strength on the success logit.",
+    )
 
     # --- outcomes, learning, failure -------------------------------------------------
-    gain_mean: float = param(0.5, lo=0.0, hi=10.0, unit="stock units", role=U, source=ASSUMPTION, sa=(0.3, 0.8),
-                             doc="Mean gain of a successful project (lognormal), in resources or business results.")
-    gain_sigma: float = param(0.8, lo=0.0, hi=3.0, unit="log units", role=U, source=INSPIRE + " (heavy-tailed outcomes)", sa=(0.5, 1.2),
-                              doc="Log-spread of success gains.")
-    results_revenue: float = param(2_000.0, lo=0.0, hi=1e6, unit="EUR/month per result unit", role=U, source=ASSUMPTION, sa=(1_000.0, 4_000.0),
-                                   doc="Monthly cash an SME earns per unit of business results.")
-    learning_per_project: float = param(0.05, lo=0.0, hi=1.0, unit="skill units", role=U, source=INSPIRE + " (learning stock)", sa=(0.02, 0.1),
-                                        doc="Technical and soft-skill learning from every project, success or failure.")
-    false_failure_prob: float = param(0.04, lo=0.0, hi=1.0, unit="probability", role=U, source=INSPIRE + " (false failures are rare)", sa=(0.02, 0.08),
-                                      doc="Probability that a failed project is a false failure.")
-    false_failure_jump: float = param(0.6, lo=0.0, hi=5.0, unit="skill units", role=U, source=INSPIRE + " (their impact is very large)", sa=(0.3, 1.0),
-                                      doc="Learning jump of a false failure (vs learning_per_project for others).")
-    latent_surface_rate: float = param(0.03, lo=0.0, hi=1.0, unit="1/month", role=U, source=INSPIRE + " (value surfaces later)", sa=(0.01, 0.06),
-                                       doc="Monthly probability that a false failure's latent value surfaces as resources/results.")
-    failure_confidence_hit: float = param(0.5, lo=0.0, hi=1.0, unit="confidence", role=U, source=INSPIRE + " (failure undermines confidence)", sa=(0.3, 0.7),
-                                          doc="Confidence lost on a failure by an SME with zero resilience.")
-    confidence_recovery: float = param(0.03, lo=0.0, hi=1.0, unit="1/month", role=U, source=ASSUMPTION, sa=(0.015, 0.06),
-                                       doc="Monthly recovery of confidence toward 1 (scaled up by resilience).")
-    min_confidence_to_search: float = param(0.45, lo=0.0, hi=1.0, unit="confidence", role=U, source=ASSUMPTION, sa=(0.3, 0.6),
-                                            doc="Below this confidence an SME does not seek partners.")
-    resilience_alpha: float = param(2.0, lo=0.1, hi=20.0, unit="-", role=S, source=ASSUMPTION,
-                                    doc="Beta(alpha, beta) distribution of the resilience trait: alpha.")
-    resilience_beta: float = param(2.0, lo=0.1, hi=20.0, unit="-", role=S, source=ASSUMPTION,
-                                   doc="Beta(alpha, beta) distribution of the resilience trait: beta.")
-    trust_gain: float = param(0.1, lo=0.0, hi=1.0, unit="trust", role=U, source=SKIN + " (+0.1 on joint success)", sa=(0.05, 0.2),
-                              doc="Trust added to a pair on joint success.")
-    trust_loss: float = param(0.05, lo=0.0, hi=1.0, unit="trust", role=U, source=SKIN + " (-0.05 on failure)", sa=(0.02, 0.1),
-                              doc="Trust removed from a pair on failure.")
-    trust_drift: float = param(0.01, lo=0.0, hi=1.0, unit="1/month", role=U, source=SKIN + " (drift back to neutral)", sa=(0.005, 0.03),
-                               doc="Monthly drift of trust back toward neutral.")
+    gain_mean: float = param(
+        0.5,
+        lo=0.0,
+        hi=10.0,
+        unit="stock units",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.3, 0.8),
+        doc="Mean gain of a successful project (lognormal), in resources or business results.",
+    )
+    gain_sigma: float = param(
+        0.8,
+        lo=0.0,
+        hi=3.0,
+        unit="log units",
+        role=U,
+        source=INSPIRE + " (heavy-tailed outcomes)",
+        sa=(0.5, 1.2),
+        doc="Log-spread of success gains.",
+    )
+    results_revenue: float = param(
+        2_000.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/month per result unit",
+        role=U,
+        source=ASSUMPTION,
+        sa=(1_000.0, 4_000.0),
+        doc="Monthly cash an SME earns per unit of business results.",
+    )
+    learning_per_project: float = param(
+        0.05,
+        lo=0.0,
+        hi=1.0,
+        unit="skill units",
+        role=U,
+        source=INSPIRE + " (learning stock)",
+        sa=(0.02, 0.1),
+        doc="Technical and soft-skill learning from every project, success or failure.",
+    )
+    false_failure_prob: float = param(
+        0.04,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=INSPIRE + " (false failures are rare)",
+        sa=(0.02, 0.08),
+        doc="Probability that a failed project is a false failure.",
+    )
+    false_failure_jump: float = param(
+        0.6,
+        lo=0.0,
+        hi=5.0,
+        unit="skill units",
+        role=U,
+        source=INSPIRE + " (their impact is very large)",
+        sa=(0.3, 1.0),
+        doc="Learning jump of a false failure (vs learning_per_project for others).",
+    )
+    latent_surface_rate: float = param(
+        0.03,
+        lo=0.0,
+        hi=1.0,
+        unit="1/month",
+        role=U,
+        source=INSPIRE + " (value surfaces later)",
+        sa=(0.01, 0.06),
+        doc="Monthly probability that a false failure's latent value surfaces as resources/results.",
+    )
+    failure_confidence_hit: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="confidence",
+        role=U,
+        source=INSPIRE + " (failure undermines confidence)",
+        sa=(0.3, 0.7),
+        doc="Confidence lost on a failure by an SME with zero resilience.",
+    )
+    confidence_recovery: float = param(
+        0.03,
+        lo=0.0,
+        hi=1.0,
+        unit="1/month",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.015, 0.06),
+        doc="Monthly recovery of confidence toward 1 (scaled up by resilience).",
+    )
+    min_confidence_to_search: float = param(
+        0.45,
+        lo=0.0,
+        hi=1.0,
+        unit="confidence",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.3, 0.6),
+        doc="Below this confidence an SME does not seek partners.",
+    )
+    resilience_alpha: float = param(
+        2.0,
+        lo=0.1,
+        hi=20.0,
+        unit="-",
+        role=S,
+        source=ASSUMPTION,
+        doc="Beta(alpha, beta) distribution of the resilience trait: alpha.",
+    )
+    resilience_beta: float = param(
+        2.0,
+        lo=0.1,
+        hi=20.0,
+        unit="-",
+        role=S,
+        source=ASSUMPTION,
+        doc="Beta(alpha, beta) distribution of the resilience trait: beta.",
+    )
+    trust_gain: float = param(
+        0.1,
+        lo=0.0,
+        hi=1.0,
+        unit="trust",
+        role=U,
+        source=SKIN + " (+0.1 on joint success)",
+        sa=(0.05, 0.2),
+        doc="Trust added to a pair on joint success.",
+    )
+    trust_loss: float = param(
+        0.05,
+        lo=0.0,
+        hi=1.0,
+        unit="trust",
+        role=U,
+        source=SKIN + " (-0.05 on failure)",
+        sa=(0.02, 0.1),
+        doc="Trust removed from a pair on failure.",
+    )
+    trust_drift: float = param(
+        0.01,
+        lo=0.0,
+        hi=1.0,
+        unit="1/month",
+        role=U,
+        source=SKIN + " (drift back to neutral)",
+        sa=(0.005, 0.03),
+        doc="Monthly drift of trust back toward neutral.",
+    )
 
     # --- lifecycle ---------------------------------------------------------------------
-    development_threshold: float = param(1.0, lo=0.0, hi=100.0, unit="resource units", role=U, source=ASSUMPTION, sa=(0.7, 1.5),
-                                         doc="Resources needed to move from exploration to development.")
-    scaling_threshold: float = param(2.5, lo=0.0, hi=100.0, unit="resource units", role=U, source=INSPIRE + " (resources are a stopover)", sa=(1.8, 3.5),
-                                     doc="Resources needed to move from development to scaling-up.")
-    commercialisation_threshold: float = param(1.5, lo=0.0, hi=100.0, unit="result units", role=U, source=INSPIRE + " (the destination is business results)", sa=(1.0, 2.5),
-                                               doc="Business results needed to move from scaling-up to commercialisation.")
-    resource_focus_results_share: float = param(0.15, lo=0.0, hi=1.0, unit="share", role=U, source=INSPIRE + " (resource-focused SMEs: little business impact)", sa=(0.05, 0.3),
-                                                doc="Share of a market-stage success that a resource-focused SME turns into business results.")
-    business_model_revision_cost: float = param(50_000.0, lo=0.0, hi=1e7, unit="EUR", role=U, source=INSPIRE + " (revising business model at scaling-up)", sa=(20_000.0, 100_000.0),
-                                                 doc="Cash cost of revising the business model on entering scaling-up.")
-    scaleup_partner_drop: float = param(0.85, lo=0.0, hi=1.0, unit="probability", role=U, source=INSPIRE + " (leaving trusted partners whose skills no longer fit)", sa=(0.6, 0.95),
-                                        doc="Probability of dropping each trusted partner whose type fits scaling-up poorly.")
-    unicorn_prob: float = param(0.15, lo=0.0, hi=1.0, unit="probability", role=U, source=INSPIRE + " (a disruptive innovation can make a unicorn)", sa=(0.05, 0.3),
-                                doc="Chance that a success of a disruptive SME in commercialisation is a heavy-tailed outlier.")
-    unicorn_pareto_alpha: float = param(1.1, lo=0.3, hi=5.0, unit="-", role=U, source=ASSUMPTION, sa=(0.8, 1.6),
-                                        doc="Tail index of unicorn results (Pareto, scaled by unicorn_scale).")
-    unicorn_scale: float = param(40.0, lo=0.0, hi=1e4, unit="result units", role=U, source=ASSUMPTION, sa=(20.0, 80.0),
-                                 doc="Minimum business results of a unicorn outcome.")
+    development_threshold: float = param(
+        1.0,
+        lo=0.0,
+        hi=100.0,
+        unit="resource units",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.7, 1.5),
+        doc="Resources needed to move from exploration to development.",
+    )
+    scaling_threshold: float = param(
+        2.5,
+        lo=0.0,
+        hi=100.0,
+        unit="resource units",
+        role=U,
+        source=INSPIRE + " (resources are a stopover)",
+        sa=(1.8, 3.5),
+        doc="Resources needed to move from development to scaling-up.",
+    )
+    commercialisation_threshold: float = param(
+        1.5,
+        lo=0.0,
+        hi=100.0,
+        unit="result units",
+        role=U,
+        source=INSPIRE + " (the destination is business results)",
+        sa=(1.0, 2.5),
+        doc="Business results needed to move from scaling-up to commercialisation.",
+    )
+    resource_focus_results_share: float = param(
+        0.15,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=U,
+        source=INSPIRE + " (resource-focused SMEs: little business impact)",
+        sa=(0.05, 0.3),
+        doc="Share of a market-stage success that a resource-focused SME turns into business results.",
+    )
+    business_model_revision_cost: float = param(
+        50_000.0,
+        lo=0.0,
+        hi=1e7,
+        unit="EUR",
+        role=U,
+        source=INSPIRE + " (revising business model at scaling-up)",
+        sa=(20_000.0, 100_000.0),
+        doc="Cash cost of revising the business model on entering scaling-up.",
+    )
+    scaleup_partner_drop: float = param(
+        0.85,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=INSPIRE + " (leaving trusted partners whose skills no longer fit)",
+        sa=(0.6, 0.95),
+        doc="Probability of dropping each trusted partner whose type fits scaling-up poorly.",
+    )
+    unicorn_prob: float = param(
+        0.15,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=INSPIRE + " (a disruptive innovation can make a unicorn)",
+        sa=(0.05, 0.3),
+        doc="Chance that a success of a disruptive SME in commercialisation is a heavy-tailed outlier.",
+    )
+    unicorn_pareto_alpha: float = param(
+        1.1,
+        lo=0.3,
+        hi=5.0,
+        unit="-",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.8, 1.6),
+        doc="Tail index of unicorn results (Pareto, scaled by unicorn_scale).",
+    )
+    unicorn_scale: float = param(
+        40.0,
+        lo=0.0,
+        hi=1e4,
+        unit="result units",
+        role=U,
+        source=ASSUMPTION,
+        sa=(20.0, 80.0),
+        doc="Minimum business results of a unicorn outcome.",
+    )
 
     # --- cash, entry, exit -------------------------------------------------------------
-    initial_cash_mean: float = param(150_000.0, lo=0.0, hi=1e9, unit="EUR", role=S, source=ASSUMPTION,
-                                     doc="Mean initial cash of an SME (lognormal, sigma 0.8).")
-    margin_mean: float = param(1_500.0, lo=-1e6, hi=1e6, unit="EUR/month", role=U, source=ASSUMPTION, sa=(500.0, 3_000.0),
-                               doc="Mean monthly operating margin (cash burn when negative), per SME, normal.")
-    margin_sd: float = param(4_000.0, lo=0.0, hi=1e6, unit="EUR/month", role=U, source=ASSUMPTION, sa=(2_000.0, 6_000.0),
-                             doc="Spread of monthly operating margins across SMEs.")
+    initial_cash_mean: float = param(
+        150_000.0,
+        lo=0.0,
+        hi=1e9,
+        unit="EUR",
+        role=S,
+        source=ASSUMPTION,
+        doc="Mean initial cash of an SME (lognormal, sigma 0.8).",
+    )
+    margin_mean: float = param(
+        1_500.0,
+        lo=-1e6,
+        hi=1e6,
+        unit="EUR/month",
+        role=U,
+        source=ASSUMPTION,
+        sa=(500.0, 3_000.0),
+        doc="Mean monthly operating margin (cash burn when negative), per SME, normal.",
+    )
+    margin_sd: float = param(
+        4_000.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/month",
+        role=U,
+        source=ASSUMPTION,
+        sa=(2_000.0, 6_000.0),
+        doc="Spread of monthly operating margins across SMEs.",
+    )
 
     @model_validator(mode="after")
     def _check_shares(self) -> ModelParams:
@@ -236,9 +763,7 @@ class ModelParams(Strict):
             )
         s = sum(self.initial_stage_shares)
         if abs(s - 1.0) > 1e-6 or min(self.initial_stage_shares) < 0:
-            raise ValueError(
-                f"initial_stage_shares add up to {s:.3f}; give four non-negative shares adding up to 1"
-            )
+            raise ValueError(f"initial_stage_shares add up to {s:.3f}; give four non-negative shares adding up to 1")
         if not (self.development_threshold <= self.scaling_threshold):
             raise ValueError("development_threshold must not exceed scaling_threshold")
         return self
@@ -248,13 +773,34 @@ class Country(Strict):
     """A national innovation system: size, strength, cultural position, regions."""
 
     name: str = Field(min_length=1, description="Country name (unique).")
-    size: float = Field(1.0, gt=0, description="Relative number of SMEs (weights the SME allocation).",
-                        json_schema_extra={"unit": "weight", "role": "structural", "source": ASSUMPTION})
-    strength: float = Field(0.5, ge=0.0, le=1.0, description="Innovation-system strength (0 weak, 1 strong).",
-                            json_schema_extra={"unit": "index", "role": "structural", "source": "European Innovation Scoreboard groups; " + CIS})
-    culture: list[float] = Field([0.0, 0.0], min_length=2, max_length=2,
-                                 description="Position in a 2-D cultural space; distance = psychological distance.",
-                                 json_schema_extra={"unit": "-", "role": "structural", "source": "Hofstede-style cultural distance; " + ASSUMPTION})
+    size: float = Field(
+        1.0,
+        gt=0,
+        description="Relative number of SMEs (weights the SME allocation).",
+        json_schema_extra={"unit": "weight", "role": "structural", "source": ASSUMPTION},
+    )
+    strength: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Innovation-system strength (0 weak, 1 strong).",
+        json_schema_extra={
+            "unit": "index",
+            "role": "structural",
+            "source": "European Innovation Scoreboard groups; " + CIS,
+        },
+    )
+    culture: list[float] = Field(
+        [0.0, 0.0],
+        min_length=2,
+        max_length=2,
+        description="Position in a 2-D cultural space; distance = psychological distance.",
+        json_schema_extra={
+            "unit": "-",
+            "role": "structural",
+            "source": "Hofstede-style cultural distance; " + ASSUMPTION,
+        },
+    )
     regions: list[str] | None = Field(None, description="Region names (NUTS-like); default three regions.")
 
     @property
@@ -274,17 +820,32 @@ class PolicyParams(Strict):
 
     kind: str
     label: str | None = Field(None, description="Optional name shown in reports.")
-    countries: Literal["all"] | list[str] = Field("all", description="Country names, or \"all\".")
+    countries: Literal["all"] | list[str] = Field("all", description='Country names, or "all".')
     regions: list[str] | None = Field(None, description="Restrict to these regions (regional innovation systems).")
-    partner_capacity: int = param(3, lo=1, hi=100, unit="projects", role=S, source=ASSUMPTION,
-                                  doc="Concurrent projects a research organisation or large firm partners in (crowd and non-modelled peers: 1).")
+    partner_capacity: int = param(
+        3,
+        lo=1,
+        hi=100,
+        unit="projects",
+        role=S,
+        source=ASSUMPTION,
+        doc="Concurrent projects a research organisation or large firm partners in (crowd and non-modelled peers: 1).",
+    )
     sectors: list[str] | None = Field(None, description="Restrict to these sectors (sectoral innovation systems).")
     start: int = Field(0, ge=0, description="First month the measure is active (inclusive).")
     end: int | None = Field(None, ge=0, description="Last month the measure is active (exclusive); none = to the end.")
-    budget_per_step: float | None = Field(None, ge=0, description="Spending cap per month, EUR (none = no cap).",
-                                          json_schema_extra={"unit": "EUR/month", "role": "lever", "source": ASSUMPTION})
-    total_budget: float | None = Field(None, ge=0, description="Spending cap over the whole run, EUR (none = no cap).",
-                                       json_schema_extra={"unit": "EUR", "role": "lever", "source": ASSUMPTION})
+    budget_per_step: float | None = Field(
+        None,
+        ge=0,
+        description="Spending cap per month, EUR (none = no cap).",
+        json_schema_extra={"unit": "EUR/month", "role": "lever", "source": ASSUMPTION},
+    )
+    total_budget: float | None = Field(
+        None,
+        ge=0,
+        description="Spending cap over the whole run, EUR (none = no cap).",
+        json_schema_extra={"unit": "EUR", "role": "lever", "source": ASSUMPTION},
+    )
 
     @model_validator(mode="after")
     def _check_window(self) -> PolicyParams:
@@ -297,70 +858,218 @@ class SupportFunding(PolicyParams):
     """Grants/vouchers co-funding OI projects of targeted SMEs."""
 
     kind: Literal["support_funding"] = "support_funding"
-    budget_per_step: float | None = param(400_000.0, lo=0.0, hi=1e10, unit="EUR/month", role=L, source=ASSUMPTION, sa=(0.0, 2_000_000.0),
-                                          doc="Monthly budget for grants (shared over the targeted countries by SME count).")
-    grant_size: float = param(15_000.0, lo=0.0, hi=1e7, unit="EUR", role=L, source="innovation voucher schemes; " + ASSUMPTION, sa=(5_000.0, 40_000.0),
-                              doc="Maximum grant per project.")
-    co_funding_rate: float = param(0.5, lo=0.0, hi=1.0, unit="share", role=L, source=ASSUMPTION, sa=(0.2, 0.8),
-                                   doc="Share of the project cost the grant covers (up to grant_size).")
-    target_stages: list[str] = Field(list(STAGE_NAMES), description="Stages eligible for grants.",
-                                     json_schema_extra={"unit": "-", "role": "lever", "source": ASSUMPTION})
+    budget_per_step: float | None = param(
+        400_000.0,
+        lo=0.0,
+        hi=1e10,
+        unit="EUR/month",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0.0, 2_000_000.0),
+        doc="Monthly budget for grants (shared over the targeted countries by SME count).",
+    )
+    grant_size: float = param(
+        15_000.0,
+        lo=0.0,
+        hi=1e7,
+        unit="EUR",
+        role=L,
+        source="innovation voucher schemes; " + ASSUMPTION,
+        sa=(5_000.0, 40_000.0),
+        doc="Maximum grant per project.",
+    )
+    co_funding_rate: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0.2, 0.8),
+        doc="Share of the project cost the grant covers (up to grant_size).",
+    )
+    target_stages: list[str] = Field(
+        list(STAGE_NAMES),
+        description="Stages eligible for grants.",
+        json_schema_extra={"unit": "-", "role": "lever", "source": ASSUMPTION},
+    )
 
 
 class CrossBorderBrokering(PolicyParams):
     """Brokers introduce foreign candidates and lower the friction of brokered pairs."""
 
     kind: Literal["cross_border_brokering"] = "cross_border_brokering"
-    capacity: int = param(20, lo=0, hi=1_000_000, unit="SMEs/month/country", role=L, source=ASSUMPTION, sa=(0, 80),
-                          doc="SMEs served per month per country (Enterprise Europe Network-style brokers).")
-    friction_reduction: float = param(0.6, lo=0.0, hi=1.0, unit="share", role=L, source=INSPIRE + " (deployment plan: cross-border support)", sa=(0.2, 0.9),
-                                      doc="Share of border friction (and foreign search cost) removed for brokered pairs.")
-    extra_candidates: int = param(3, lo=1, hi=20, unit="candidates", role=L, source=ASSUMPTION, sa=(1, 6),
-                                  doc="Foreign candidates a broker introduces to a served SME.")
-    cost_per_service: float = param(2_000.0, lo=0.0, hi=1e6, unit="EUR/SME", role=L, source=ASSUMPTION, sa=(500.0, 5_000.0),
-                                    doc="Cost of serving one SME.")
+    capacity: int = param(
+        20,
+        lo=0,
+        hi=1_000_000,
+        unit="SMEs/month/country",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0, 80),
+        doc="SMEs served per month per country (Enterprise Europe Network-style brokers).",
+    )
+    friction_reduction: float = param(
+        0.6,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=L,
+        source=INSPIRE + " (deployment plan: cross-border support)",
+        sa=(0.2, 0.9),
+        doc="Share of border friction (and foreign search cost) removed for brokered pairs.",
+    )
+    extra_candidates: int = param(
+        3,
+        lo=1,
+        hi=20,
+        unit="candidates",
+        role=L,
+        source=ASSUMPTION,
+        sa=(1, 6),
+        doc="Foreign candidates a broker introduces to a served SME.",
+    )
+    cost_per_service: float = param(
+        2_000.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/SME",
+        role=L,
+        source=ASSUMPTION,
+        sa=(500.0, 5_000.0),
+        doc="Cost of serving one SME.",
+    )
 
 
 class Matchmaking(PolicyParams):
     """Domestic matchmaking: introductions screened for chemistry and vision."""
 
     kind: Literal["matchmaking"] = "matchmaking"
-    capacity: int = param(30, lo=0, hi=1_000_000, unit="SMEs/month/country", role=L, source=ASSUMPTION, sa=(0, 100),
-                          doc="SMEs served per month per country (national agencies, clusters).")
-    extra_candidates: int = param(3, lo=1, hi=20, unit="candidates", role=L, source=ASSUMPTION, sa=(1, 6),
-                                  doc="Screened domestic candidates introduced to a served SME.")
-    screening_pool: int = param(8, lo=1, hi=100, unit="candidates", role=L, source=INSPIRE + " (personal chemistry matters)", sa=(2, 16),
-                                doc="Candidates the intermediary screens for each introduction (best chemistry + vision kept).")
-    cost_per_service: float = param(1_000.0, lo=0.0, hi=1e6, unit="EUR/SME", role=L, source=ASSUMPTION, sa=(300.0, 3_000.0),
-                                    doc="Cost of serving one SME.")
+    capacity: int = param(
+        30,
+        lo=0,
+        hi=1_000_000,
+        unit="SMEs/month/country",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0, 100),
+        doc="SMEs served per month per country (national agencies, clusters).",
+    )
+    extra_candidates: int = param(
+        3,
+        lo=1,
+        hi=20,
+        unit="candidates",
+        role=L,
+        source=ASSUMPTION,
+        sa=(1, 6),
+        doc="Screened domestic candidates introduced to a served SME.",
+    )
+    screening_pool: int = param(
+        8,
+        lo=1,
+        hi=100,
+        unit="candidates",
+        role=L,
+        source=INSPIRE + " (personal chemistry matters)",
+        sa=(2, 16),
+        doc="Candidates the intermediary screens for each introduction (best chemistry + vision kept).",
+    )
+    cost_per_service: float = param(
+        1_000.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/SME",
+        role=L,
+        source=ASSUMPTION,
+        sa=(300.0, 3_000.0),
+        doc="Cost of serving one SME.",
+    )
 
 
 class OIToolbox(PolicyParams):
     """Coaching with the INSPIRE Integrated Toolbox: partnership model and shared vision."""
 
     kind: Literal["oi_toolbox"] = "oi_toolbox"
-    capacity: int = param(20, lo=0, hi=1_000_000, unit="SMEs/month/country", role=L, source=INSPIRE + " (Integrated Toolbox)", sa=(0, 80),
-                          doc="SMEs coached per month per country.")
-    partnership_model_gain: float = param(0.3, lo=0.0, hi=1.0, unit="quality", role=L, source=INSPIRE + " (partnership model is a critical success factor)", sa=(0.1, 0.5),
-                                          doc="Partnership-model quality added to a coached SME (capped at 1).")
-    vision_gain: float = param(0.2, lo=0.0, hi=1.0, unit="alignment", role=L, source=INSPIRE + " (shared vision setting)", sa=(0.05, 0.4),
-                               doc="Improvement of a coached SME's vision-setting (adds to shared vision with every partner).")
-    cost_per_service: float = param(3_000.0, lo=0.0, hi=1e6, unit="EUR/SME", role=L, source=ASSUMPTION, sa=(1_000.0, 6_000.0),
-                                    doc="Cost of coaching one SME.")
+    capacity: int = param(
+        20,
+        lo=0,
+        hi=1_000_000,
+        unit="SMEs/month/country",
+        role=L,
+        source=INSPIRE + " (Integrated Toolbox)",
+        sa=(0, 80),
+        doc="SMEs coached per month per country.",
+    )
+    partnership_model_gain: float = param(
+        0.3,
+        lo=0.0,
+        hi=1.0,
+        unit="quality",
+        role=L,
+        source=INSPIRE + " (partnership model is a critical success factor)",
+        sa=(0.1, 0.5),
+        doc="Partnership-model quality added to a coached SME (capped at 1).",
+    )
+    vision_gain: float = param(
+        0.2,
+        lo=0.0,
+        hi=1.0,
+        unit="alignment",
+        role=L,
+        source=INSPIRE + " (shared vision setting)",
+        sa=(0.05, 0.4),
+        doc="Improvement of a coached SME's vision-setting (adds to shared vision with every partner).",
+    )
+    cost_per_service: float = param(
+        3_000.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/SME",
+        role=L,
+        source=ASSUMPTION,
+        sa=(1_000.0, 6_000.0),
+        doc="Cost of coaching one SME.",
+    )
 
 
 class FailureRecovery(PolicyParams):
     """Support after a failed project: faster recovery of confidence."""
 
     kind: Literal["failure_recovery"] = "failure_recovery"
-    capacity: int = param(20, lo=0, hi=1_000_000, unit="SMEs/month/country", role=L, source=ASSUMPTION, sa=(0, 80),
-                          doc="Recently failed SMEs supported per month per country.")
-    recovery_boost: float = param(3.0, lo=1.0, hi=20.0, unit="x", role=L, source=INSPIRE + " (resilient SMEs try again)", sa=(1.5, 5.0),
-                                  doc="Multiplier on confidence recovery while supported.")
-    support_months: int = param(6, lo=1, hi=60, unit="months", role=L, source=ASSUMPTION, sa=(3, 12),
-                                doc="How long one intake is supported.")
-    cost_per_service: float = param(1_500.0, lo=0.0, hi=1e6, unit="EUR/SME", role=L, source=ASSUMPTION, sa=(500.0, 4_000.0),
-                                    doc="Cost of supporting one SME (one intake).")
+    capacity: int = param(
+        20,
+        lo=0,
+        hi=1_000_000,
+        unit="SMEs/month/country",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0, 80),
+        doc="Recently failed SMEs supported per month per country.",
+    )
+    recovery_boost: float = param(
+        3.0,
+        lo=1.0,
+        hi=20.0,
+        unit="x",
+        role=L,
+        source=INSPIRE + " (resilient SMEs try again)",
+        sa=(1.5, 5.0),
+        doc="Multiplier on confidence recovery while supported.",
+    )
+    support_months: int = param(
+        6, lo=1, hi=60, unit="months", role=L, source=ASSUMPTION, sa=(3, 12), doc="How long one intake is supported."
+    )
+    cost_per_service: float = param(
+        1_500.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/SME",
+        role=L,
+        source=ASSUMPTION,
+        sa=(500.0, 4_000.0),
+        doc="Cost of supporting one SME (one intake).",
+    )
 
 
 LEVERS: dict[str, type[PolicyParams]] = {

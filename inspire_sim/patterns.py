@@ -83,13 +83,17 @@ def _type_share(ptype: str, stage: str) -> Callable[[list[RunResult]], float]:
     return f
 
 
-def _diff(a: Callable[[list[RunResult]], float], b: Callable[[list[RunResult]], float]) -> Callable[[list[RunResult]], float]:
+def _diff(
+    a: Callable[[list[RunResult]], float], b: Callable[[list[RunResult]], float]
+) -> Callable[[list[RunResult]], float]:
     return lambda rs: a(rs) - b(rs)
 
 
 def _crowd_lowest_in_commercialisation(rs: list[RunResult]) -> float:
     """Crowd share in commercialisation minus the lowest crowd share of the other stages."""
-    shares = {st: _type_share("crowd", st)(rs) for st in ("exploration", "development", "scaling_up", "commercialisation")}
+    shares = {
+        st: _type_share("crowd", st)(rs) for st in ("exploration", "development", "scaling_up", "commercialisation")
+    }
     return shares["commercialisation"] - min(v for k, v in shares.items() if k != "commercialisation")
 
 
@@ -152,8 +156,15 @@ def _retry_by_resilience(rs: list[RunResult]) -> tuple[float, float, float, floa
         pt = r.partnerships
         starts = pt[["lead_id", "start"]].sort_values(["lead_id", "start"])
         fails = pt.loc[pt["resolved"] & ~pt["success"], ["lead_id", "end"]].sort_values("end")
-        nxt = pd.merge_asof(fails, starts.rename(columns={"start": "next"}).sort_values("next"),
-                            left_on="end", right_on="next", by="lead_id", direction="forward", allow_exact_matches=True)
+        nxt = pd.merge_asof(
+            fails,
+            starts.rename(columns={"start": "next"}).sort_values("next"),
+            left_on="end",
+            right_on="next",
+            by="lead_id",
+            direction="forward",
+            allow_exact_matches=True,
+        )
         horizon = int(r.timeseries["step"].iloc[-1]) - 1
         nxt = nxt[nxt["end"] <= horizon - 12]  # failures with a full 12-month window
         nxt = nxt.merge(r.smes[["sme_id", "resilience"]], left_on="lead_id", right_on="sme_id")
@@ -166,8 +177,12 @@ def _retry_by_resilience(rs: list[RunResult]) -> tuple[float, float, float, floa
     df["wait"] = wait
     lo, hi = df["resilience"].quantile([1 / 3, 2 / 3])
     high, low = df[df["resilience"] >= hi], df[df["resilience"] <= lo]
-    return (float(high["retry"].mean()), float(low["retry"].mean()),
-            float(high.loc[high["retry"], "wait"].mean()), float(low.loc[low["retry"], "wait"].mean()))
+    return (
+        float(high["retry"].mean()),
+        float(low["retry"].mean()),
+        float(high.loc[high["retry"], "wait"].mean()),
+        float(low.loc[low["retry"], "wait"].mean()),
+    )
 
 
 def _false_failure_rate(rs: list[RunResult]) -> float:
@@ -186,48 +201,179 @@ def _false_failure_learning_ratio(rs: list[RunResult]) -> float:
 
 
 MEASURES: list[Measure] = [
-    Measure("P1", "chemistry_formed_minus_chance", "Partnerships have better chemistry than the candidates met by chance",
-            _diff(_final("chemistry_formed"), _final("chemistry_candidates")), lo=0.2),
-    Measure("P1", "success_gap_shared_vision", "Success rate: top minus bottom tercile of shared vision", _tercile_gap("vision"), lo=0.03),
-    Measure("P1", "success_gap_partnership_model", "Success rate: top minus bottom tercile of partnership-model quality",
-            _tercile_gap("pm_quality"), lo=0.03),
-    Measure("P2", "peer_psr_share_development", "SME peers + PSRs' share of partnerships in development",
-            lambda rs: _type_share("sme_peer", "development")(rs) + _type_share("psr", "development")(rs), lo=0.5),
-    Measure("P2", "large_firm_scaling_minus_development", "Large firms' share in scaling-up minus in development",
-            _diff(_type_share("large_firm", "scaling_up"), _type_share("large_firm", "development")), lo=0.1),
-    Measure("P2", "large_firm_commercialisation_minus_development", "Large firms' share in commercialisation minus in development",
-            _diff(_type_share("large_firm", "commercialisation"), _type_share("large_firm", "development")), lo=0.1),
-    Measure("P2", "crowd_commercialisation_minus_min_other", "Crowd share in commercialisation minus its lowest share elsewhere",
-            _crowd_lowest_in_commercialisation, hi=0.0),
-    Measure("P3", "cross_border_share", "Share of cooperating SMEs with a partner abroad (CIS: about one third)",
-            _late_mean("cross_border_share"), lo=0.2, hi=0.45),
-    Measure("P3", "cross_border_partnership_share", "Share of partnerships that cross a border (most are domestic)",
-            lambda rs: float(_all_projects(rs)["cross_border"].mean()), hi=0.5),
-    Measure("P3", "trap_gap_results_minus_resource_focus", "Cross-border share: results-focused minus resource-focused leads",
-            _trap_gap, lo=0.02),
-    Measure("P4", "resource_focus_results_ratio_market", "Business results in market stages: resource-focused / results-focused",
-            _resource_focus_results_ratio, hi=0.5),
-    Measure("P4", "top1pct_business_share", "Share of business results held by the top 1% of SMEs (heavy tail)", _top_share, lo=0.1),
-    Measure("P4", "unicorn_population_share", "Share of SMEs that became unicorns (rare)", _unicorn_population_share, lo=0.0, hi=0.01),
-    Measure("P4", "unicorn_results_share", "Share of business results held by unicorns (large)", _unicorn_results_share, lo=0.05),
-    Measure("P5", "confidence_change_at_failure", "Mean change of confidence in the month of a failure", _confidence_drop, hi=-0.05),
-    Measure("P5", "successful_smes_that_failed_first", "Share of successful SMEs that also failed (several attempts)",
-            _several_attempts, lo=0.2),
-    Measure("P5", "retry_gap_resilience", "12-month retry rate after failure: top minus bottom resilience tercile",
-            lambda rs: np.subtract(*_retry_by_resilience(rs)[0:2]), lo=0.02),
-    Measure("P5", "retry_wait_gap_resilience", "Mean months to retry: top minus bottom resilience tercile (sooner)",
-            lambda rs: np.subtract(*_retry_by_resilience(rs)[2:4]), hi=0.0),
-    Measure("P6", "false_failure_share_of_failures", "False failures among failed projects (rare)", _false_failure_rate, lo=0.005, hi=0.1),
-    Measure("P6", "false_failure_learning_ratio", "Learning stock: SMEs with a false failure / with plain failures",
-            _false_failure_learning_ratio, lo=1.5),
-    Measure("P7", "partner_turnover_at_scaleup", "Share of trusted partners dropped on entering scaling-up",
-            _final("partner_turnover_at_scaleup"), lo=0.2),
-    Measure("P7", "scaleup_turnover_over_annual_churn",
-            "Trusted partners dropped on entering scaling-up, relative to the usual yearly turnover",
-            lambda rs: _final("partner_turnover_at_scaleup")(rs) / _final("partner_churn")(rs), lo=5.0),
-    Measure("P8", "cooperating_share", "Share of SMEs cooperating in a year (CIS: 10-18%)", _late_mean("cooperating_share"), lo=0.10, hi=0.18),
-    Measure("P8", "cooperating_share_innovators", "Share of innovation-active SMEs cooperating (CIS: 26-34%)",
-            _late_mean("cooperating_share_innovators"), lo=0.2, hi=0.45),
+    Measure(
+        "P1",
+        "chemistry_formed_minus_chance",
+        "Partnerships have better chemistry than the candidates met by chance",
+        _diff(_final("chemistry_formed"), _final("chemistry_candidates")),
+        lo=0.2,
+    ),
+    Measure(
+        "P1",
+        "success_gap_shared_vision",
+        "Success rate: top minus bottom tercile of shared vision",
+        _tercile_gap("vision"),
+        lo=0.03,
+    ),
+    Measure(
+        "P1",
+        "success_gap_partnership_model",
+        "Success rate: top minus bottom tercile of partnership-model quality",
+        _tercile_gap("pm_quality"),
+        lo=0.03,
+    ),
+    Measure(
+        "P2",
+        "peer_psr_share_development",
+        "SME peers + PSRs' share of partnerships in development",
+        lambda rs: _type_share("sme_peer", "development")(rs) + _type_share("psr", "development")(rs),
+        lo=0.5,
+    ),
+    Measure(
+        "P2",
+        "large_firm_scaling_minus_development",
+        "Large firms' share in scaling-up minus in development",
+        _diff(_type_share("large_firm", "scaling_up"), _type_share("large_firm", "development")),
+        lo=0.1,
+    ),
+    Measure(
+        "P2",
+        "large_firm_commercialisation_minus_development",
+        "Large firms' share in commercialisation minus in development",
+        _diff(_type_share("large_firm", "commercialisation"), _type_share("large_firm", "development")),
+        lo=0.1,
+    ),
+    Measure(
+        "P2",
+        "crowd_commercialisation_minus_min_other",
+        "Crowd share in commercialisation minus its lowest share elsewhere",
+        _crowd_lowest_in_commercialisation,
+        hi=0.0,
+    ),
+    Measure(
+        "P3",
+        "cross_border_share",
+        "Share of cooperating SMEs with a partner abroad (CIS: about one third)",
+        _late_mean("cross_border_share"),
+        lo=0.2,
+        hi=0.45,
+    ),
+    Measure(
+        "P3",
+        "cross_border_partnership_share",
+        "Share of partnerships that cross a border (most are domestic)",
+        lambda rs: float(_all_projects(rs)["cross_border"].mean()),
+        hi=0.5,
+    ),
+    Measure(
+        "P3",
+        "trap_gap_results_minus_resource_focus",
+        "Cross-border share: results-focused minus resource-focused leads",
+        _trap_gap,
+        lo=0.02,
+    ),
+    Measure(
+        "P4",
+        "resource_focus_results_ratio_market",
+        "Business results in market stages: resource-focused / results-focused",
+        _resource_focus_results_ratio,
+        hi=0.5,
+    ),
+    Measure(
+        "P4",
+        "top1pct_business_share",
+        "Share of business results held by the top 1% of SMEs (heavy tail)",
+        _top_share,
+        lo=0.1,
+    ),
+    Measure(
+        "P4",
+        "unicorn_population_share",
+        "Share of SMEs that became unicorns (rare)",
+        _unicorn_population_share,
+        lo=0.0,
+        hi=0.01,
+    ),
+    Measure(
+        "P4",
+        "unicorn_results_share",
+        "Share of business results held by unicorns (large)",
+        _unicorn_results_share,
+        lo=0.05,
+    ),
+    Measure(
+        "P5",
+        "confidence_change_at_failure",
+        "Mean change of confidence in the month of a failure",
+        _confidence_drop,
+        hi=-0.05,
+    ),
+    Measure(
+        "P5",
+        "successful_smes_that_failed_first",
+        "Share of successful SMEs that also failed (several attempts)",
+        _several_attempts,
+        lo=0.2,
+    ),
+    Measure(
+        "P5",
+        "retry_gap_resilience",
+        "12-month retry rate after failure: top minus bottom resilience tercile",
+        lambda rs: np.subtract(*_retry_by_resilience(rs)[0:2]),
+        lo=0.02,
+    ),
+    Measure(
+        "P5",
+        "retry_wait_gap_resilience",
+        "Mean months to retry: top minus bottom resilience tercile (sooner)",
+        lambda rs: np.subtract(*_retry_by_resilience(rs)[2:4]),
+        hi=0.0,
+    ),
+    Measure(
+        "P6",
+        "false_failure_share_of_failures",
+        "False failures among failed projects (rare)",
+        _false_failure_rate,
+        lo=0.005,
+        hi=0.1,
+    ),
+    Measure(
+        "P6",
+        "false_failure_learning_ratio",
+        "Learning stock: SMEs with a false failure / with plain failures",
+        _false_failure_learning_ratio,
+        lo=1.5,
+    ),
+    Measure(
+        "P7",
+        "partner_turnover_at_scaleup",
+        "Share of trusted partners dropped on entering scaling-up",
+        _final("partner_turnover_at_scaleup"),
+        lo=0.2,
+    ),
+    Measure(
+        "P7",
+        "scaleup_turnover_over_annual_churn",
+        "Trusted partners dropped on entering scaling-up, relative to the usual yearly turnover",
+        lambda rs: _final("partner_turnover_at_scaleup")(rs) / _final("partner_churn")(rs),
+        lo=5.0,
+    ),
+    Measure(
+        "P8",
+        "cooperating_share",
+        "Share of SMEs cooperating in a year (CIS: 10-18%)",
+        _late_mean("cooperating_share"),
+        lo=0.10,
+        hi=0.18,
+    ),
+    Measure(
+        "P8",
+        "cooperating_share_innovators",
+        "Share of innovation-active SMEs cooperating (CIS: 26-34%)",
+        _late_mean("cooperating_share_innovators"),
+        lo=0.2,
+        hi=0.45,
+    ),
 ]
 """Every pattern measure with its acceptance band [lo, hi]."""
 

@@ -88,8 +88,12 @@ def stage_shares(results: Results) -> Figure:
     fig, (ax,) = _new_figure()
     for stage in STAGES:
         _plot_band(ax, band(results, f"share_{stage}"), label=_pretty(stage))
-    ax.set(xlabel="month", ylabel="share of SMEs", ylim=(0, None),
-           title=f"SMEs by stage of the OI journey ({_caption(results)})")
+    ax.set(
+        xlabel="month",
+        ylabel="share of SMEs",
+        ylim=(0, None),
+        title=f"SMEs by stage of the OI journey ({_caption(results)})",
+    )
     fig.legend(loc="outside right upper")
     return fig
 
@@ -116,8 +120,11 @@ def partner_type_by_stage(results: Results) -> Figure:
             ax.text(j, i, f"{v:.0%}", ha="center", va="center", color="white" if v < 0.6 else "black")
     ax.set_xticks(range(len(STAGES)), [f"{_pretty(s)}\nn={per_stage.get(s, 0)}" for s in STAGES])
     ax.set_yticks(range(len(PARTNER_TYPES)), [_pretty(p) for p in PARTNER_TYPES])
-    ax.set(xlabel="stage of the lead SME", ylabel="partner type",
-           title=f"Partner type by stage: share of each stage's partnerships ({n} projects)")
+    ax.set(
+        xlabel="stage of the lead SME",
+        ylabel="partner type",
+        title=f"Partner type by stage: share of each stage's partnerships ({n} projects)",
+    )
     fig.colorbar(image, ax=ax, label="share of the stage's partnerships")
     if n == 0:
         _no_data(ax, "no partnerships")
@@ -133,8 +140,7 @@ def domestic_vs_cross_border(results: Results) -> Figure:
     ax.set(xlabel="month", ylabel="new partnerships per month", ylim=(0, None), title="New OI partnerships")
     ax.legend(loc="best")
     _plot_band(ax2, band(results, "cross_border_share"), color="C1")
-    ax2.set(xlabel="month", ylabel="share", ylim=(0, 1),
-            title="Cooperating SMEs with a foreign partner (12 months)")
+    ax2.set(xlabel="month", ylabel="share", ylim=(0, 1), title="Cooperating SMEs with a foreign partner (12 months)")
     fig.suptitle(f"Domestic vs cross-border partnering ({_caption(results)})")
     return fig
 
@@ -162,10 +168,16 @@ def business_results_distribution(results: Results) -> Figure:
         _no_data(ax2, "no SME has business results")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set(xlabel="business results (result units)", ylabel="SMEs",
-           title=f"Business results > 0 ({zero:.0%} of SMEs have none)")
-    ax2.set(xlabel="business results (result units)", ylabel="share of SMEs (with results > 0) at or above x",
-            title="Tail: complementary cumulative distribution")
+    ax.set(
+        xlabel="business results (result units)",
+        ylabel="SMEs",
+        title=f"Business results > 0 ({zero:.0%} of SMEs have none)",
+    )
+    ax2.set(
+        xlabel="business results (result units)",
+        ylabel="share of SMEs (with results > 0) at or above x",
+        title="Tail: complementary cumulative distribution",
+    )
     fig.suptitle(f"Distribution of business results at the end ({len(results)} run(s) pooled)")
     return fig
 
@@ -204,8 +216,12 @@ def confidence_around_failures(results: Results, before: int = 6, after: int = 1
     results = _as_list(results)
     traj = pd.concat([failure_trajectories(r, before, after).assign(rep=k) for k, r in enumerate(results)])
     fig, (ax,) = _new_figure()
-    styles = {"all": {"color": "black", "linestyle": "--"}, "low": {"color": "C3"}, "medium": {"color": "C1"},
-              "high": {"color": "C2"}}
+    styles = {
+        "all": {"color": "black", "linestyle": "--"},
+        "low": {"color": "C3"},
+        "medium": {"color": "C1"},
+        "high": {"color": "C2"},
+    }
     for group, style in styles.items():
         sub = traj[traj["group"] == group]
         if sub.empty:
@@ -220,8 +236,12 @@ def confidence_around_failures(results: Results, before: int = 6, after: int = 1
     else:
         ax.legend(loc="best")
     ax.axvline(0, color="0.5", linewidth=0.8)
-    ax.set(xlabel="months from the failure", ylabel="mean confidence", xlim=(-before, after),
-           title=f"Confidence around failed projects ({_caption(results)})")
+    ax.set(
+        xlabel="months from the failure",
+        ylabel="mean confidence",
+        xlim=(-before, after),
+        title=f"Confidence around failed projects ({_caption(results)})",
+    )
     return fig
 
 

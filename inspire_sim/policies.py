@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 LEVER_ORDER = ("support_funding", "cross_border_brokering", "matchmaking", "oi_toolbox", "failure_recovery")
 
 
-def pick_per_country(candidates: np.ndarray, country: np.ndarray, caps: np.ndarray, priority: np.ndarray,
-                     limit: int | None = None) -> np.ndarray:
+def pick_per_country(
+    candidates: np.ndarray, country: np.ndarray, caps: np.ndarray, priority: np.ndarray, limit: int | None = None
+) -> np.ndarray:
     """Choose among ``candidates`` at most ``caps[c]`` per country, lowest priority first.
 
     ``country`` and ``priority`` are indexed like ``candidates``. If ``limit`` is given,
@@ -139,8 +140,9 @@ class Policy:
         cost = getattr(self.spec, "cost_per_service", 0.0)
         keep = self.sme_mask[smes]
         eligible, prio = smes[keep], priority[keep]
-        chosen = pick_per_country(eligible, model.actors.country[eligible], self.capacity_array(model), prio,
-                                  self.affordable(model, cost))
+        chosen = pick_per_country(
+            eligible, model.actors.country[eligible], self.capacity_array(model), prio, self.affordable(model, cost)
+        )
         counts = np.bincount(model.actors.country[chosen], minlength=len(model.country_names))
         for im in self.intermediaries:
             im.serve(int(counts[im.country]))
@@ -163,7 +165,10 @@ class SupportFundingPolicy(Policy):
         stage_ok = np.zeros(len(STAGE_NAMES), dtype=bool)
         stage_ok[[STAGE_NAMES.index(x) for x in self.spec.target_stages]] = True
         eligible = np.flatnonzero(
-            self.sme_mask & s.innovative & (s.voucher <= 0) & (s.n_lead < model.p.max_concurrent_projects)
+            self.sme_mask
+            & s.innovative
+            & (s.voucher <= 0)
+            & (s.n_lead < model.p.max_concurrent_projects)
             & stage_ok[s.stage]
         )
         grant = self.grant(model)
@@ -237,7 +242,13 @@ class FailureRecoveryPolicy(Policy):
 
 POLICY_CLASSES: dict[str, type[Policy]] = {
     cls.kind: cls
-    for cls in (SupportFundingPolicy, CrossBorderBrokeringPolicy, MatchmakingPolicy, OIToolboxPolicy, FailureRecoveryPolicy)
+    for cls in (
+        SupportFundingPolicy,
+        CrossBorderBrokeringPolicy,
+        MatchmakingPolicy,
+        OIToolboxPolicy,
+        FailureRecoveryPolicy,
+    )
 }
 
 
@@ -246,4 +257,4 @@ def build_policies(model: InspireModel) -> list[Policy]:
     return [POLICY_CLASSES[spec.kind](spec, model, i) for i, spec in enumerate(model.inspire_scenario.policies)]
 
 
-__all__ = ["LEVER_ORDER", "POLICY_CLASSES", "Policy", "build_policies", "pick_per_country", "Stage"]
+__all__ = ["LEVER_ORDER", "POLICY_CLASSES", "Policy", "Stage", "build_policies", "pick_per_country"]

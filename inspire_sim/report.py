@@ -33,8 +33,13 @@ from .results import RunResult, mean_ci
 DPI = 110
 BASE_COLOR = "black"
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"]
-LEVER_COLORS = {"support_funding": "#4c72b0", "cross_border_brokering": "#dd8452", "matchmaking": "#55a868",
-                "oi_toolbox": "#c44e52", "failure_recovery": "#8172b3"}
+LEVER_COLORS = {
+    "support_funding": "#4c72b0",
+    "cross_border_brokering": "#dd8452",
+    "matchmaking": "#55a868",
+    "oi_toolbox": "#c44e52",
+    "failure_recovery": "#8172b3",
+}
 
 
 # ----------------------------------------------------------------------------------------
@@ -46,77 +51,101 @@ GUIDE: dict[str, tuple[str, str]] = {
         "Cooperating SMEs",
         "Share of SMEs that took part in at least one open-innovation (OI) project in the last 12 months "
         "(the Community Innovation Survey's 'cooperating'). Read changes in percentage points (pp): "
-        "+2 pp means two more SMEs in every hundred cooperate."),
+        "+2 pp means two more SMEs in every hundred cooperate.",
+    ),
     "cross_border_share": (
         "Cooperating SMEs with a foreign partner",
         "Among the cooperating SMEs, the share with a partner in another country: the 'national trap' "
         "indicator. It is a share of cooperating SMEs, so it can rise when cooperation grows abroad or when "
-        "domestic-only cooperation shrinks; read it together with the cooperating share."),
+        "domestic-only cooperation shrinks; read it together with the cooperating share.",
+    ),
     "new_partnerships": (
         "New OI projects per month",
-        "OI projects started per month, averaged over the run (one project = one lead SME with one partner)."),
+        "OI projects started per month, averaged over the run (one project = one lead SME with one partner).",
+    ),
     "new_cross_border": (
         "New cross-border projects per month",
-        "OI projects with a partner in another country started per month, averaged over the run."),
+        "OI projects with a partner in another country started per month, averaged over the run.",
+    ),
     "successes": (
         "Successful projects per month",
         "Projects that ended in success per month, averaged over the run. The cost-effectiveness table "
-        "uses the total over the run."),
+        "uses the total over the run.",
+    ),
     "project_success_rate": (
         "Project success rate",
         "Share of the projects resolved in the last 12 months that succeeded. Quality rather than quantity: "
         "a measure that brings many first-time collaborators can raise the number of successes while the "
-        "rate falls."),
+        "rate falls.",
+    ),
     "scaling_up_reached": (
         "SMEs that reached scaling-up",
-        "SMEs that entered the scaling-up stage at some time during the run (a running total)."),
+        "SMEs that entered the scaling-up stage at some time during the run (a running total).",
+    ),
     "mean_confidence": (
         "Confidence in collaboration",
         "Average confidence of SMEs in collaborating (0 to 1). Failed projects lower it; failure-recovery "
-        "support helps it come back; SMEs with low confidence stop looking for partners."),
+        "support helps it come back; SMEs with low confidence stop looking for partners.",
+    ),
     "retry_rate_after_failure": (
         "Retry after failure",
         "Share of failed projects followed by a new project of the same SME within 12 months: the "
-        "resilience of the ecosystem (success often takes several attempts)."),
+        "resilience of the ecosystem (success often takes several attempts).",
+    ),
     "business_results_total": (
         "Business results",
         "Sum of the business results of the SMEs at the end (model units). Heavy-tailed: one 'unicorn' can "
-        "dominate a run, so this indicator is noisy; trust a change only when its interval excludes zero."),
+        "dominate a run, so this indicator is noisy; trust a change only when its interval excludes zero.",
+    ),
     "exits": (
         "SME exits per month",
-        "SMEs that ran out of cash per month (lower is better); each is replaced by a new SME."),
+        "SMEs that ran out of cash per month (lower is better); each is replaced by a new SME.",
+    ),
     "spend_total": (
         "Public spending",
-        "Spending of all support measures over the whole run, in EUR (what the plan costs)."),
+        "Spending of all support measures over the whole run, in EUR (what the plan costs).",
+    ),
 }
 
 UNCERTAINTY_GUIDE = [
-    ("Replications",
-     "Each scenario was simulated {R} times with different random seeds. The same {R} seeds were used for every "
-     "scenario, so replication r of a plan and replication r of the baseline meet the same chance events "
-     "(common random numbers): their difference is the effect of the plan alone. The effect shown is the "
-     "average of these {R} paired differences."),
-    ("95% confidence interval (CI)",
-     "The range of effects compatible with the simulations. When it lies entirely above or below zero the "
-     "direction is clear and the table says better or worse (higher or lower when neither direction is "
-     "preferable). When it contains zero the table says 'no clear change': the plan may help a little, harm a "
-     "little or do nothing; more replications narrow the interval."),
-    ("Unpaired CI",
-     "The interval the same runs would give without pairing (as if plan and baseline had been simulated with "
-     "unrelated seeds). The paired interval is usually much narrower: pairing removes the chance differences "
-     "between runs."),
-    ("What the intervals do not cover",
-     "They measure simulation noise only. They do not cover uncertainty about the model's assumptions "
-     "(behavioural rules, parameter values, costs); use `inspire-sim sensitivity` for those. Read the results "
-     "as a comparison of plans under the same assumptions, not as a forecast."),
-    ("Cost per additional unit",
-     "Extra spending of the plan over the baseline divided by the extra outcomes over the whole run (for "
-     "example EUR per additional successful OI project). Its interval comes from a bootstrap over the paired "
-     "replications. 'no upper bound' means the gain could be zero; 'no gain' means the plan produced no more "
-     "than the baseline, so a cost per unit would be meaningless; 'saves money' means it gained and cost less."),
-    ("Scale",
-     "Counts refer to the simulated population of {N} SMEs over {T} months, with the budgets of the scenario "
-     "files. Compare plans with each other; do not read the counts as EU totals."),
+    (
+        "Replications",
+        "Each scenario was simulated {R} times with different random seeds. The same {R} seeds were used for every "
+        "scenario, so replication r of a plan and replication r of the baseline meet the same chance events "
+        "(common random numbers): their difference is the effect of the plan alone. The effect shown is the "
+        "average of these {R} paired differences.",
+    ),
+    (
+        "95% confidence interval (CI)",
+        "The range of effects compatible with the simulations. When it lies entirely above or below zero the "
+        "direction is clear and the table says better or worse (higher or lower when neither direction is "
+        "preferable). When it contains zero the table says 'no clear change': the plan may help a little, harm a "
+        "little or do nothing; more replications narrow the interval.",
+    ),
+    (
+        "Unpaired CI",
+        "The interval the same runs would give without pairing (as if plan and baseline had been simulated with "
+        "unrelated seeds). The paired interval is usually much narrower: pairing removes the chance differences "
+        "between runs.",
+    ),
+    (
+        "What the intervals do not cover",
+        "They measure simulation noise only. They do not cover uncertainty about the model's assumptions "
+        "(behavioural rules, parameter values, costs); use `inspire-sim sensitivity` for those. Read the results "
+        "as a comparison of plans under the same assumptions, not as a forecast.",
+    ),
+    (
+        "Cost per additional unit",
+        "Extra spending of the plan over the baseline divided by the extra outcomes over the whole run (for "
+        "example EUR per additional successful OI project). Its interval comes from a bootstrap over the paired "
+        "replications. 'no upper bound' means the gain could be zero; 'no gain' means the plan produced no more "
+        "than the baseline, so a cost per unit would be meaningless; 'saves money' means it gained and cost less.",
+    ),
+    (
+        "Scale",
+        "Counts refer to the simulated population of {N} SMEs over {T} months, with the budgets of the scenario "
+        "files. Compare plans with each other; do not read the counts as EU totals.",
+    ),
 ]
 
 
@@ -225,8 +254,12 @@ SERIES = (
     Series("project_success_rate", "Project success rate (12 months)", "share", lambda ts: ts["project_success_rate"]),
     Series("mean_confidence", "Confidence in collaboration", "0-1", lambda ts: ts["mean_confidence"]),
     Series("successes_so_far", "Successful OI projects so far", "projects", lambda ts: ts["successes"].cumsum()),
-    Series("cross_border_so_far", "Cross-border partnerships so far", "projects",
-           lambda ts: ts["new_cross_border"].cumsum()),
+    Series(
+        "cross_border_so_far",
+        "Cross-border partnerships so far",
+        "projects",
+        lambda ts: ts["new_cross_border"].cumsum(),
+    ),
     Series("scaling_up_reached", "SMEs that reached scaling-up so far", "SMEs", lambda ts: ts["scaling_up_reached"]),
     Series("spend_so_far", "Public spending so far", "EUR million", lambda ts: ts["spend_total"].cumsum() / 1e6),
 )
@@ -284,8 +317,7 @@ def fig_timeseries(comp: Comparison) -> Figure:
         ax.tick_params(labelsize=7)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 5), fontsize=8)
-    fig.suptitle(f"Indicators over time: mean of {comp.meta['replications']} replications, band = 95% CI",
-                 fontsize=10)
+    fig.suptitle(f"Indicators over time: mean of {comp.meta['replications']} replications, band = 95% CI", fontsize=10)
     return fig
 
 
@@ -307,8 +339,10 @@ def fig_effects_over_time(comp: Comparison) -> Figure:
         ax.tick_params(labelsize=7)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(max(len(labels), 1), 5), fontsize=8)
-    fig.suptitle(f"Effect of each plan over time: paired difference from '{comp.baseline}' "
-                 "(same seeds), band = 95% CI", fontsize=10)
+    fig.suptitle(
+        f"Effect of each plan over time: paired difference from '{comp.baseline}' (same seeds), band = 95% CI",
+        fontsize=10,
+    )
     return fig
 
 
@@ -335,10 +369,12 @@ def fig_country_effects(comp: Comparison) -> Figure:
             sub = sub.set_index("country").reindex(countries)
             y = y0 + (i - (n - 1) / 2) * (0.7 / n)
             eff = k * sub["effect"].to_numpy(dtype="float64")
-            err = np.vstack([eff - k * sub["ci_low"].to_numpy(dtype="float64"),
-                             k * sub["ci_high"].to_numpy(dtype="float64") - eff])
-            ax.errorbar(eff, y, xerr=err, fmt="o", color=colors[label], markersize=4, capsize=2, linewidth=1,
-                        label=label)
+            err = np.vstack(
+                [eff - k * sub["ci_low"].to_numpy(dtype="float64"), k * sub["ci_high"].to_numpy(dtype="float64") - eff]
+            )
+            ax.errorbar(
+                eff, y, xerr=err, fmt="o", color=colors[label], markersize=4, capsize=2, linewidth=1, label=label
+            )
         ax.axvline(0, color="0.4", linewidth=0.8)
         ax.set_title(title, fontsize=9)
         ax.set_xlabel(f"effect ({unit})", fontsize=8)
@@ -374,8 +410,12 @@ def fig_cost_effectiveness(comp: Comparison) -> Figure:
             if np.isfinite(hi):
                 ax.plot([lo, hi], [yi, yi], color="black", linewidth=1.2)
             else:
-                ax.annotate("", xy=(xmax, yi), xytext=(lo, yi),
-                            arrowprops={"arrowstyle": "->", "color": "black", "linewidth": 1.2})
+                ax.annotate(
+                    "",
+                    xy=(xmax, yi),
+                    xytext=(lo, yi),
+                    arrowprops={"arrowstyle": "->", "color": "black", "linewidth": 1.2},
+                )
         ax.set_xlim(0, xmax)
         ax.set_yticks(y, comp.labels, fontsize=8)
         ax.set_title(f"EUR per additional {o.unit}", fontsize=9)
@@ -383,8 +423,11 @@ def fig_cost_effectiveness(comp: Comparison) -> Figure:
         ax.tick_params(labelsize=7)
     for ax in axes[1:]:
         ax.set_yticklabels([])
-    fig.suptitle("Cost-effectiveness: extra spending / extra outcomes over the run (line: 95% bootstrap CI; "
-                 "arrow: no upper bound)", fontsize=10)
+    fig.suptitle(
+        "Cost-effectiveness: extra spending / extra outcomes over the run (line: 95% bootstrap CI; "
+        "arrow: no upper bound)",
+        fontsize=10,
+    )
     return fig
 
 
@@ -408,8 +451,13 @@ def fig_spend_over_time(comp: Comparison) -> Figure:
     ymax = max(float(d.sum(axis=1).max()) for d in data.values()) / 1e3
     for ax, label in zip(axes, labels, strict=True):
         d = data[label]
-        ax.stackplot(d.index, *(d[c].to_numpy() / 1e3 for c in d.columns), labels=[c.replace("_", " ") for c in d.columns],
-                     colors=[LEVER_COLORS[c] for c in d.columns], alpha=0.85)
+        ax.stackplot(
+            d.index,
+            *(d[c].to_numpy() / 1e3 for c in d.columns),
+            labels=[c.replace("_", " ") for c in d.columns],
+            colors=[LEVER_COLORS[c] for c in d.columns],
+            alpha=0.85,
+        )
         ax.set_ylim(0, max(ymax * 1.05, 1.0))
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("month", fontsize=8)
@@ -433,8 +481,14 @@ def fig_spend_by_country(comp: Comparison) -> Figure:
     y0 = np.arange(len(countries))[::-1]
     for i, label in enumerate(labels):
         v = np.array([tot.get((label, c), 0.0) for c in countries]) / 1e6
-        ax.barh(y0 + (n - 1 - 2 * i) * 0.4 / n, v, height=0.8 / n, color=colors[label], label=label,
-                alpha=0.8 if label != comp.baseline else 0.5)
+        ax.barh(
+            y0 + (n - 1 - 2 * i) * 0.4 / n,
+            v,
+            height=0.8 / n,
+            color=colors[label],
+            label=label,
+            alpha=0.8 if label != comp.baseline else 0.5,
+        )
     ax.set_yticks(y0, countries, fontsize=8)
     ax.set_xlabel("EUR million over the run", fontsize=8)
     ax.tick_params(labelsize=7)
@@ -477,32 +531,57 @@ def make_figures(comp: Comparison) -> list[FigureInfo]:
     """Every figure of the report, rendered as PNG."""
     R = comp.meta["replications"]
     out = [
-        FigureInfo("timeseries", "Indicators over time",
-                   f"Mean over {R} replications per scenario; shaded band: 95% confidence interval of the mean. "
-                   "Baseline dashed.", _png(fig_timeseries(comp))),
-        FigureInfo("effects_over_time", "Effect of each plan over time",
-                   "Paired difference plan minus baseline, month by month; band: 95% CI. Where the band leaves "
-                   "the zero line, the plan has made a clear difference by that month.",
-                   _png(fig_effects_over_time(comp))),
-        FigureInfo("effects_by_country", "Effects by country",
-                   "Paired effect in each country with 95% CI (markers: plans). Intervals crossing zero: no clear "
-                   "change in that country. Small countries have few SMEs and wide intervals.",
-                   _png(fig_country_effects(comp))),
-        FigureInfo("cost_effectiveness", "Cost-effectiveness",
-                   "Extra spending divided by extra outcomes over the run; line: 95% paired-bootstrap CI; "
-                   "arrow: no upper bound (the gain could be zero).", _png(fig_cost_effectiveness(comp))),
-        FigureInfo("spend_over_time", "Spending over time",
-                   "Monthly spending by lever, mean over replications. Phased plans show their phases here.",
-                   _png(fig_spend_over_time(comp))),
-        FigureInfo("spend_by_country", "Spending by country",
-                   "Total spending over the run per country, mean over replications.",
-                   _png(fig_spend_by_country(comp))),
+        FigureInfo(
+            "timeseries",
+            "Indicators over time",
+            f"Mean over {R} replications per scenario; shaded band: 95% confidence interval of the mean. "
+            "Baseline dashed.",
+            _png(fig_timeseries(comp)),
+        ),
+        FigureInfo(
+            "effects_over_time",
+            "Effect of each plan over time",
+            "Paired difference plan minus baseline, month by month; band: 95% CI. Where the band leaves "
+            "the zero line, the plan has made a clear difference by that month.",
+            _png(fig_effects_over_time(comp)),
+        ),
+        FigureInfo(
+            "effects_by_country",
+            "Effects by country",
+            "Paired effect in each country with 95% CI (markers: plans). Intervals crossing zero: no clear "
+            "change in that country. Small countries have few SMEs and wide intervals.",
+            _png(fig_country_effects(comp)),
+        ),
+        FigureInfo(
+            "cost_effectiveness",
+            "Cost-effectiveness",
+            "Extra spending divided by extra outcomes over the run; line: 95% paired-bootstrap CI; "
+            "arrow: no upper bound (the gain could be zero).",
+            _png(fig_cost_effectiveness(comp)),
+        ),
+        FigureInfo(
+            "spend_over_time",
+            "Spending over time",
+            "Monthly spending by lever, mean over replications. Phased plans show their phases here.",
+            _png(fig_spend_over_time(comp)),
+        ),
+        FigureInfo(
+            "spend_by_country",
+            "Spending by country",
+            "Total spending over the run per country, mean over replications.",
+            _png(fig_spend_by_country(comp)),
+        ),
     ]
     for label in comp.all_labels:
-        out.append(FigureInfo(f"partner_type_by_stage_{_slug(label)}", f"Partner types by stage: {label}",
-                              "Share of each stage's partnerships by partner type (columns add up to 100%); n = "
-                              "projects started by SMEs in that stage, all replications pooled.",
-                              _png(fig_partner_heatmap(comp, label))))
+        out.append(
+            FigureInfo(
+                f"partner_type_by_stage_{_slug(label)}",
+                f"Partner types by stage: {label}",
+                "Share of each stage's partnerships by partner type (columns add up to 100%); n = "
+                "projects started by SMEs in that stage, all replications pooled.",
+                _png(fig_partner_heatmap(comp, label)),
+            )
+        )
     return out
 
 
@@ -551,16 +630,18 @@ def plan_measures(scenario: Any, steps: int) -> list[dict[str, str]]:
     rows = []
     for p in scenario.policies:
         ceiling = measure_ceiling(p, steps)
-        rows.append({
-            "measure": p.label or p.kind.replace("_", " "),
-            "lever": p.kind.replace("_", " "),
-            "where": _where(p),
-            "when": _months(p, steps),
-            "details": _details(p),
-            "per_month": fmt_eur(p.budget_per_step) if p.budget_per_step is not None else "no cap",
-            "total": fmt_eur(p.total_budget) if p.total_budget is not None else "no cap",
-            "ceiling": fmt_eur(ceiling) if math.isfinite(ceiling) else "unbounded",
-        })
+        rows.append(
+            {
+                "measure": p.label or p.kind.replace("_", " "),
+                "lever": p.kind.replace("_", " "),
+                "where": _where(p),
+                "when": _months(p, steps),
+                "details": _details(p),
+                "per_month": fmt_eur(p.budget_per_step) if p.budget_per_step is not None else "no cap",
+                "total": fmt_eur(p.total_budget) if p.total_budget is not None else "no cap",
+                "ceiling": fmt_eur(ceiling) if math.isfinite(ceiling) else "unbounded",
+            }
+        )
     return rows
 
 
@@ -585,42 +666,80 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         for o in OUTCOMES.values():
             row = sub.loc[o.name]
             ratio, ratio_ci = fmt_ratio(row)
-            outcomes.append({"name": o.plural, "additional": _num(row["additional"], sign=True),
-                             "additional_ci": fmt_ci(row["additional_ci_low"], row["additional_ci_high"], "count"),
-                             "ratio": ratio, "ratio_ci": ratio_ci, "unit": o.unit, "status": row["status"]})
+            outcomes.append(
+                {
+                    "name": o.plural,
+                    "additional": _num(row["additional"], sign=True),
+                    "additional_ci": fmt_ci(row["additional_ci_low"], row["additional_ci_high"], "count"),
+                    "ratio": ratio,
+                    "ratio_ci": ratio_ci,
+                    "unit": o.unit,
+                    "status": row["status"],
+                }
+            )
         desc = comp.scenarios[label].description if label in comp.scenarios else ""
-        glance.append({"label": label, "description": desc,
-                       "cost": fmt_eur(first["additional_cost_eur"], sign=True),
-                       "cost_ci": fmt_ci(first["additional_cost_ci_low"], first["additional_cost_ci_high"], "EUR"),
-                       "outcomes": outcomes})
+        glance.append(
+            {
+                "label": label,
+                "description": desc,
+                "cost": fmt_eur(first["additional_cost_eur"], sign=True),
+                "cost_ci": fmt_ci(first["additional_cost_ci_low"], first["additional_cost_ci_high"], "EUR"),
+                "outcomes": outcomes,
+            }
+        )
 
-    glance_rows = [{"metric": "extra public spending", "cls": "",
-                    "cells": [{"value": g["cost"], "ci": g["cost_ci"]} for g in glance]}]
+    glance_rows = [
+        {
+            "metric": "extra public spending",
+            "cls": "",
+            "cells": [{"value": g["cost"], "ci": g["cost_ci"]} for g in glance],
+        }
+    ]
     for k, o in enumerate(OUTCOMES.values()):
-        glance_rows.append({"metric": f"additional {o.plural}", "cls": "",
-                            "cells": [{"value": g["outcomes"][k]["additional"], "ci": g["outcomes"][k]["additional_ci"]}
-                                      for g in glance]})
-        glance_rows.append({"metric": f"EUR per additional {o.unit}", "cls": "ratio",
-                            "cells": [{"value": g["outcomes"][k]["ratio"], "ci": g["outcomes"][k]["ratio_ci"]}
-                                      for g in glance]})
+        glance_rows.append(
+            {
+                "metric": f"additional {o.plural}",
+                "cls": "",
+                "cells": [
+                    {"value": g["outcomes"][k]["additional"], "ci": g["outcomes"][k]["additional_ci"]} for g in glance
+                ],
+            }
+        )
+        glance_rows.append(
+            {
+                "metric": f"EUR per additional {o.unit}",
+                "cls": "ratio",
+                "cells": [{"value": g["outcomes"][k]["ratio"], "ci": g["outcomes"][k]["ratio_ci"]} for g in glance],
+            }
+        )
 
     def rows_of(df: pd.DataFrame) -> list[dict[str, str]]:
         out = []
         for _, r in df.iterrows():
             title = GUIDE.get(r["indicator"], (r["indicator"].replace("_", " "), ""))[0]
-            out.append({
-                "indicator": r["indicator"], "title": title, "statistic": r["statistic"], "unit": r["unit"],
-                "baseline": fmt_value(r["baseline_mean"], r["unit"]), "scenario": fmt_value(r["scenario_mean"], r["unit"]),
-                "effect": fmt_effect(r["effect"], r["unit"]), "ci": fmt_ci(r["ci_low"], r["ci_high"], r["unit"]),
-                "unpaired_ci": fmt_ci(r["unpaired_ci_low"], r["unpaired_ci_high"], r["unit"]),
-                "relative": fmt_rel(r["relative_change"]), "verdict": r["verdict"],
-                "cls": _verdict_class(r["verdict"]),
-            })
+            out.append(
+                {
+                    "indicator": r["indicator"],
+                    "title": title,
+                    "statistic": r["statistic"],
+                    "unit": r["unit"],
+                    "baseline": fmt_value(r["baseline_mean"], r["unit"]),
+                    "scenario": fmt_value(r["scenario_mean"], r["unit"]),
+                    "effect": fmt_effect(r["effect"], r["unit"]),
+                    "ci": fmt_ci(r["ci_low"], r["ci_high"], r["unit"]),
+                    "unpaired_ci": fmt_ci(r["unpaired_ci_low"], r["unpaired_ci_high"], r["unit"]),
+                    "relative": fmt_rel(r["relative_change"]),
+                    "verdict": r["verdict"],
+                    "cls": _verdict_class(r["verdict"]),
+                }
+            )
         return out
 
     tables = [{"label": label, "rows": rows_of(headline[headline["scenario"] == label])} for label in comp.labels]
-    full = [{"label": label, "rows": rows_of(comp.indicators[comp.indicators["scenario"] == label])}
-            for label in comp.labels]
+    full = [
+        {"label": label, "rows": rows_of(comp.indicators[comp.indicators["scenario"] == label])}
+        for label in comp.labels
+    ]
 
     # per country: outcomes and cost-effectiveness
     cce = comp.country_cost_effectiveness
@@ -633,63 +752,102 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
                 continue
             succ = sub.loc["successful_projects"]
             ratio, ratio_ci = fmt_ratio(succ)
-            rows.append({
-                "country": country,
-                "successes": f"{_num(succ['additional'], sign=True)} ({fmt_ci(succ['additional_ci_low'], succ['additional_ci_high'], 'n')})",
-                "cross_border": _num(sub.loc["cross_border_partnerships", "additional"], sign=True),
-                "scaling": _num(sub.loc["smes_reaching_scaling_up", "additional"], sign=True),
-                "cost": fmt_eur(succ["additional_cost_eur"], sign=True),
-                "ratio": ratio + (f" ({ratio_ci})" if ratio_ci and succ["status"] != "saves money" else ""),
-            })
+            rows.append(
+                {
+                    "country": country,
+                    "successes": f"{_num(succ['additional'], sign=True)} ({fmt_ci(succ['additional_ci_low'], succ['additional_ci_high'], 'n')})",
+                    "cross_border": _num(sub.loc["cross_border_partnerships", "additional"], sign=True),
+                    "scaling": _num(sub.loc["smes_reaching_scaling_up", "additional"], sign=True),
+                    "cost": fmt_eur(succ["additional_cost_eur"], sign=True),
+                    "ratio": ratio + (f" ({ratio_ci})" if ratio_ci and succ["status"] != "saves money" else ""),
+                }
+            )
         country_tables.append({"label": label, "rows": rows})
 
     # costs: levers against ceilings, countries
     cost_tables = []
     for label in comp.all_labels:
         cl = comp.ceilings[comp.ceilings["scenario"] == label]
-        levers = [{"lever": r["lever"].replace("_", " "), "spent": fmt_eur(r["spent_eur"]),
-                   "ceiling": fmt_eur(r["ceiling_eur"]) if _ok(r["ceiling_eur"]) else ("unbounded" if r["ceiling_eur"] == np.inf else "n/a"),
-                   "utilisation": f"{100 * r['utilisation']:.0f}%" if _ok(r["utilisation"]) else "-"}
-                  for _, r in cl.iterrows() if r["spent_eur"] > 0 or (_ok(r["ceiling_eur"]) and r["ceiling_eur"] > 0)]
+        levers = [
+            {
+                "lever": r["lever"].replace("_", " "),
+                "spent": fmt_eur(r["spent_eur"]),
+                "ceiling": fmt_eur(r["ceiling_eur"])
+                if _ok(r["ceiling_eur"])
+                else ("unbounded" if r["ceiling_eur"] == np.inf else "n/a"),
+                "utilisation": f"{100 * r['utilisation']:.0f}%" if _ok(r["utilisation"]) else "-",
+            }
+            for _, r in cl.iterrows()
+            if r["spent_eur"] > 0 or (_ok(r["ceiling_eur"]) and r["ceiling_eur"] > 0)
+        ]
         tot_spent = float(cl["spent_eur"].sum())
         tot_ceiling = float(cl["ceiling_eur"].sum())
         byc = comp.costs[comp.costs["scenario"] == label].groupby("country", observed=True, sort=False)["eur"].sum()
         countries = [{"country": c, "spent": fmt_eur(byc.get(c, 0.0))} for c in meta["countries"]]
         measures = plan_measures(comp.scenarios[label], steps) if label in comp.scenarios else []
         desc = comp.scenarios[label].description if label in comp.scenarios else ""
-        cost_tables.append({"label": label, "description": desc, "levers": levers, "countries": countries,
-                            "total_spent": fmt_eur(tot_spent),
-                            "total_ceiling": fmt_eur(tot_ceiling) if math.isfinite(tot_ceiling) else "unbounded",
-                            "measures": measures})
+        cost_tables.append(
+            {
+                "label": label,
+                "description": desc,
+                "levers": levers,
+                "countries": countries,
+                "total_spent": fmt_eur(tot_spent),
+                "total_ceiling": fmt_eur(tot_ceiling) if math.isfinite(tot_ceiling) else "unbounded",
+                "measures": measures,
+            }
+        )
 
-    guide = [{"indicator": k, "title": t, "text": txt, "unit": INDICATORS[k].unit if k in INDICATORS else ""}
-             for k, (t, txt) in GUIDE.items()]
+    guide = [
+        {"indicator": k, "title": t, "text": txt, "unit": INDICATORS[k].unit if k in INDICATORS else ""}
+        for k, (t, txt) in GUIDE.items()
+    ]
     fmt = {"R": R, "N": meta.get("n_smes"), "T": steps}
     uncertainty = [{"title": t, "text": txt.format(**fmt)} for t, txt in UNCERTAINTY_GUIDE]
     runs = meta.get("runs", {})
     settings = [
         ("baseline", comp.baseline),
         ("plans", ", ".join(comp.labels)),
-        ("replications", f"{R} per scenario (seeds spawned from --seed {meta.get('seed')}; the same for every scenario)"),
+        (
+            "replications",
+            f"{R} per scenario (seeds spawned from --seed {meta.get('seed')}; the same for every scenario)",
+        ),
         ("months", str(steps)),
         ("SMEs", str(meta.get("n_smes"))),
         ("countries", ", ".join(meta["countries"])),
-        ("confidence intervals", f"{100 * meta['confidence']:.0f}%: paired t-interval; costs per unit: paired "
-                                 f"bootstrap, {meta['bootstrap']['resamples']} resamples"),
+        (
+            "confidence intervals",
+            f"{100 * meta['confidence']:.0f}%: paired t-interval; costs per unit: paired "
+            f"bootstrap, {meta['bootstrap']['resamples']} resamples",
+        ),
         ("version", f"inspire_sim {meta.get('version')}, git {meta.get('git_revision')}"),
     ]
     if runs:
-        settings.append(("runs", f"{runs.get('runs_executed', 0)} executed, {runs.get('runs_reused', 0)} reused from "
-                                 f"the store ({runs.get('backend', {}).get('backend', 'n/a')})"))
+        settings.append(
+            (
+                "runs",
+                f"{runs.get('runs_executed', 0)} executed, {runs.get('runs_reused', 0)} reused from "
+                f"the store ({runs.get('backend', {}).get('backend', 'n/a')})",
+            )
+        )
     if command:
         settings.append(("command", command))
     return {
         "title": f"Deployment plans compared with '{comp.baseline}'",
-        "settings": settings, "glance": glance, "glance_rows": glance_rows, "tables": tables, "full": full,
-        "country_tables": country_tables, "cost_tables": cost_tables, "guide": guide,
-        "uncertainty": uncertainty, "figures": {f.stem: f for f in figures},
+        "settings": settings,
+        "glance": glance,
+        "glance_rows": glance_rows,
+        "tables": tables,
+        "full": full,
+        "country_tables": country_tables,
+        "cost_tables": cost_tables,
+        "guide": guide,
+        "uncertainty": uncertainty,
+        "figures": {f.stem: f for f in figures},
         "heatmaps": [f for f in figures if f.stem.startswith("partner_type_by_stage_")],
-        "months": steps, "R": R, "headline_names": list(HEADLINE),
+        "months": steps,
+        "R": R,
+        "headline_names": list(HEADLINE),
     }
 
 

@@ -216,9 +216,7 @@ def load_runs(directory: str | Path) -> list[RunResult]:
     directory = Path(directory)
     manifest = read_manifest(directory)
     tables = {name: pd.read_parquet(directory / f"{name}.parquet") for name in RunResult.TABLES}
-    return [
-        _one(tables, replication_manifest(manifest, r), r) for r in range(manifest["n_replications"])
-    ]
+    return [_one(tables, replication_manifest(manifest, r), r) for r in range(manifest["n_replications"])]
 
 
 def load_run(directory: str | Path, replication: int = 0) -> RunResult:
@@ -315,6 +313,15 @@ def summarize(results: Sequence[RunResult], confidence: float = 0.95) -> pd.Data
     rows = []
     for j, name in enumerate(per_run.columns):
         stat, unit = indicator_statistic(name, INDICATORS[name].unit)
-        rows.append({"indicator": name, "statistic": stat, "unit": unit, "mean": mean[j],
-                     "ci_low": lo[j], "ci_high": hi[j], "n": int(per_run[name].notna().sum())})
+        rows.append(
+            {
+                "indicator": name,
+                "statistic": stat,
+                "unit": unit,
+                "mean": mean[j],
+                "ci_low": lo[j],
+                "ci_high": hi[j],
+                "n": int(per_run[name].notna().sum()),
+            }
+        )
     return pd.DataFrame(rows)

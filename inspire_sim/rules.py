@@ -98,7 +98,12 @@ def border_friction(distance, experience, scale: float, experience_effect: float
     ``experience`` the SME's past projects with that country and ``reduction`` the share a
     cross-border broker removes.
     """
-    return scale * np.asarray(distance) * np.exp(-experience_effect * np.asarray(experience)) * (1.0 - np.asarray(reduction))
+    return (
+        scale
+        * np.asarray(distance)
+        * np.exp(-experience_effect * np.asarray(experience))
+        * (1.0 - np.asarray(reduction))
+    )
 
 
 def attractiveness(chem, vision, fit, trust, friction, search_cost, *, w_chemistry, w_vision, w_stage_fit, w_trust):
@@ -122,9 +127,24 @@ def partnership_model_quality(soft_skills, toolbox):
     return np.clip(np.asarray(soft_skills) + np.asarray(toolbox), 0.0, 1.0)
 
 
-def success_probability(vision, pm_quality, fit, trust, complementarity, friction, strength, *,
-                        base_success_logit, b_vision, b_partnership_model, b_stage_fit, b_trust,
-                        b_complementarity, b_friction, b_strength):
+def success_probability(
+    vision,
+    pm_quality,
+    fit,
+    trust,
+    complementarity,
+    friction,
+    strength,
+    *,
+    base_success_logit,
+    b_vision,
+    b_partnership_model,
+    b_stage_fit,
+    b_trust,
+    b_complementarity,
+    b_friction,
+    b_strength,
+):
     """Probability that an OI project succeeds (logistic).
 
     ``logit p = b0 + b_v (vision - 0.5) + b_pm (pm - 0.2) + b_fit (fit - 0.5) + b_t trust
@@ -173,8 +193,9 @@ def recover_confidence(confidence, resilience, rate: float, boost=1.0):
     return c + step * (1.0 - c)
 
 
-def search_probability(confidence, strength, net_cost_share, *, search_rate: float,
-                       strength_effect: float, min_confidence: float):
+def search_probability(
+    confidence, strength, net_cost_share, *, search_rate: float, strength_effect: float, min_confidence: float
+):
     """Monthly probability that a free, innovation-active SME searches for a partner.
 
     ``search_rate * (1 + e (2 strength - 1))_+ * confidence * (1.5 - net_cost_share)``

@@ -15,7 +15,6 @@ from .errors import InputError
 from .results import RunResult, git_revision
 from .scenario import Scenario, load_scenario
 
-
 _revision = functools.cache(git_revision)  # one git call per process, not per run
 
 
@@ -32,8 +31,14 @@ def _check_positive(value: int | None, name: str) -> None:
         raise InputError(f"must be a positive integer (got {value!r})", field=name, fix=f"give {name} >= 1")
 
 
-def run(scenario: Scenario | str | Path | None = None, *, seed: int = 0, steps: int | None = None,
-        record_partnerships: bool = True, progress: Callable[[int], Any] | None = None) -> RunResult:
+def run(
+    scenario: Scenario | str | Path | None = None,
+    *,
+    seed: int = 0,
+    steps: int | None = None,
+    record_partnerships: bool = True,
+    progress: Callable[[int], Any] | None = None,
+) -> RunResult:
     """Run one simulation and return its :class:`RunResult`.
 
     Args:
@@ -43,8 +48,8 @@ def run(scenario: Scenario | str | Path | None = None, *, seed: int = 0, steps: 
         record_partnerships: keep the per-project log.
         progress: optional callback called with 1 after each month.
     """
-    from .model import InspireModel
     from . import __version__
+    from .model import InspireModel
 
     scen = _as_scenario(scenario)
     _check_positive(steps, "steps")
@@ -78,14 +83,22 @@ def run(scenario: Scenario | str | Path | None = None, *, seed: int = 0, steps: 
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:
-    """Seeds of ``replications`` runs derived from ``seed`` (the same for every scenario)."""
+    """Seeds of ``replications`` runs derived from ``seed`` (the same for every scenario and entry point)."""
+    from .streams import replicate_seeds
+
     _check_positive(replications, "replications")
-    return [int(ss.generate_state(1, dtype=np.uint32)[0]) for ss in np.random.SeedSequence(int(seed)).spawn(replications)]
+    return replicate_seeds(seed, replications)
 
 
-def run_replications(scenario: Scenario | str | Path | None = None, replications: int = 10, *, seed: int = 0,
-                     steps: int | None = None, progress: Callable[[int], Any] | None = None,
-                     **kwargs: Any) -> list[RunResult]:
+def run_replications(
+    scenario: Scenario | str | Path | None = None,
+    replications: int = 10,
+    *,
+    seed: int = 0,
+    steps: int | None = None,
+    progress: Callable[[int], Any] | None = None,
+    **kwargs: Any,
+) -> list[RunResult]:
     """Run ``replications`` runs with seeds from :func:`replication_seeds`.
 
     Two scenarios run with the same ``seed`` get the same replication seeds, so their

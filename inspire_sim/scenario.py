@@ -96,23 +96,31 @@ class Scenario:
                 parts = parts[1:]
             if len(parts) == 1:
                 if parts[0] not in ModelParams.model_fields:
-                    raise InputError("unknown parameter", field=key,
-                                     fix=unknown_key_fix(parts[0], ModelParams.model_fields))
+                    raise InputError(
+                        "unknown parameter", field=key, fix=unknown_key_fix(parts[0], ModelParams.model_fields)
+                    )
                 model[parts[0]] = value
             elif parts[0] == "countries" and len(parts) == 3:
                 match = [c for c in countries if c["name"] == parts[1]]
                 if not match:
-                    raise InputError(f"no country '{parts[1]}'", field=key,
-                                     fix=unknown_key_fix(parts[1], [c["name"] for c in countries]))
+                    raise InputError(
+                        f"no country '{parts[1]}'",
+                        field=key,
+                        fix=unknown_key_fix(parts[1], [c["name"] for c in countries]),
+                    )
                 if parts[2] not in Country.model_fields:
-                    raise InputError("unknown country field", field=key,
-                                     fix=unknown_key_fix(parts[2], Country.model_fields))
+                    raise InputError(
+                        "unknown country field", field=key, fix=unknown_key_fix(parts[2], Country.model_fields)
+                    )
                 match[0][parts[2]] = value
             elif parts[0] in LEVERS and len(parts) == 2:
                 cls = LEVERS[parts[0]]
                 if parts[1] not in cls.model_fields or parts[1] == "kind":
-                    raise InputError("unknown lever parameter", field=key,
-                                     fix=unknown_key_fix(parts[1], set(cls.model_fields) - {"kind"}))
+                    raise InputError(
+                        "unknown lever parameter",
+                        field=key,
+                        fix=unknown_key_fix(parts[1], set(cls.model_fields) - {"kind"}),
+                    )
                 targets = [p for p in policies if p["kind"] == parts[0]]
                 if not targets:
                     policies.append(cls().model_dump())
@@ -122,8 +130,13 @@ class Scenario:
             else:
                 valid = list(spec_by_name()) + ["countries.<name>.<field>"]
                 raise InputError("unknown parameter", field=key, fix=unknown_key_fix(key, valid))
-        raw = {"name": self.name, "description": self.description, "model": model,
-               "countries": countries, "policies": policies}
+        raw = {
+            "name": self.name,
+            "description": self.description,
+            "model": model,
+            "countries": countries,
+            "policies": policies,
+        }
         if total_budget is not None:
             raw["total_budget"] = total_budget
         new = _validate(raw, self.path or "<overrides>")
@@ -163,14 +176,23 @@ def _pydantic_error(exc: ValidationError, cls: type[BaseModel], raw: Any, prefix
         valid = set(cls.model_fields) - {"kind"}
         return InputError("unknown key", source=source, field=field_path, fix=unknown_key_fix(bad, valid))
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return InputError(f"value {err.get('input')!r} is out of bounds ({msg.lower()})", source=source,
-                          field=field_path, fix="use a value within the bounds shown by 'inspire-sim params'")
+        return InputError(
+            f"value {err.get('input')!r} is out of bounds ({msg.lower()})",
+            source=source,
+            field=field_path,
+            fix="use a value within the bounds shown by 'inspire-sim params'",
+        )
     if kind == "value_error":
         text = msg.removeprefix("Value error, ")
-        return InputError(text, source=source, field=field_path or None,
-                          fix=None if "fix:" in text else "correct the values")
-    return InputError(f"{msg.lower()} (got {err.get('input')!r})", source=source, field=field_path,
-                      fix="see 'inspire-sim params' for types and bounds")
+        return InputError(
+            text, source=source, field=field_path or None, fix=None if "fix:" in text else "correct the values"
+        )
+    return InputError(
+        f"{msg.lower()} (got {err.get('input')!r})",
+        source=source,
+        field=field_path,
+        fix="see 'inspire-sim params' for types and bounds",
+    )
 
 
 def _validate(raw: dict[str, Any], source: str) -> Scenario:
@@ -188,8 +210,12 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
         raise _pydantic_error(exc, ModelParams, model_raw, "model", source) from None
     countries_raw = raw.get("countries") or []
     if not countries_raw:
-        raise InputError("no countries", source=source, field="countries",
-                         fix='add [[countries]] tables, or extends = "baseline.toml"')
+        raise InputError(
+            "no countries",
+            source=source,
+            field="countries",
+            fix='add [[countries]] tables, or extends = "baseline.toml"',
+        )
     countries = []
     for i, c in enumerate(countries_raw):
         try:
@@ -197,13 +223,21 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
         except ValidationError as exc:
             raise _pydantic_error(exc, Country, c, f"countries[{i}]", source) from None
         except TypeError:
-            raise InputError("must be a table", source=source, field=f"countries[{i}]",
-                             fix="write each country as a [[countries]] table") from None
+            raise InputError(
+                "must be a table",
+                source=source,
+                field=f"countries[{i}]",
+                fix="write each country as a [[countries]] table",
+            ) from None
     names = [c.name for c in countries]
     dup = {n for n in names if names.count(n) > 1}
     if dup:
-        raise InputError(f"duplicate country {sorted(dup)[0]!r}", source=source, field="countries",
-                         fix="give each country a unique name")
+        raise InputError(
+            f"duplicate country {sorted(dup)[0]!r}",
+            source=source,
+            field="countries",
+            fix="give each country a unique name",
+        )
     regions = {r for c in countries for r in c.region_names}
     policies = []
     for i, p in enumerate(raw.get("policies") or []):
@@ -222,31 +256,52 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
         if pol.countries != "all":
             for cn in pol.countries:
                 if cn not in names:
-                    raise InputError(f"unknown country {cn!r}", source=source, field=f"{where}.countries",
-                                     fix=unknown_key_fix(cn, names + ["all"]))
+                    raise InputError(
+                        f"unknown country {cn!r}",
+                        source=source,
+                        field=f"{where}.countries",
+                        fix=unknown_key_fix(cn, names + ["all"]),
+                    )
         for r in pol.regions or []:
             if r not in regions:
-                raise InputError(f"unknown region {r!r}", source=source, field=f"{where}.regions",
-                                 fix=unknown_key_fix(r, regions))
+                raise InputError(
+                    f"unknown region {r!r}", source=source, field=f"{where}.regions", fix=unknown_key_fix(r, regions)
+                )
         for s in pol.sectors or []:
             if s not in params.sectors:
-                raise InputError(f"unknown sector {s!r}", source=source, field=f"{where}.sectors",
-                                 fix=unknown_key_fix(s, params.sectors))
+                raise InputError(
+                    f"unknown sector {s!r}",
+                    source=source,
+                    field=f"{where}.sectors",
+                    fix=unknown_key_fix(s, params.sectors),
+                )
         if getattr(pol, "target_stages", None) is not None:
             from .params import STAGE_NAMES
 
             for st in pol.target_stages:
                 if st not in STAGE_NAMES:
-                    raise InputError(f"unknown stage {st!r}", source=source, field=f"{where}.target_stages",
-                                     fix=unknown_key_fix(st, STAGE_NAMES))
+                    raise InputError(
+                        f"unknown stage {st!r}",
+                        source=source,
+                        field=f"{where}.target_stages",
+                        fix=unknown_key_fix(st, STAGE_NAMES),
+                    )
         if pol.start >= params.steps:
-            raise InputError(f"start {pol.start} is not before the end of the run ({params.steps} months)",
-                             source=source, field=f"{where}.start", fix=f"use a start below {params.steps}")
+            raise InputError(
+                f"start {pol.start} is not before the end of the run ({params.steps} months)",
+                source=source,
+                field=f"{where}.start",
+                fix=f"use a start below {params.steps}",
+            )
         policies.append(pol)
     total = raw.get("total_budget")
     if total is not None and (isinstance(total, bool) or not isinstance(total, (int, float)) or total < 0):
-        raise InputError(f"must be a non-negative number of EUR (got {total!r})", source=source, field="total_budget",
-                         fix="write e.g. total_budget = 5000000.0, or remove it for no plan-wide cap")
+        raise InputError(
+            f"must be a non-negative number of EUR (got {total!r})",
+            source=source,
+            field="total_budget",
+            fix="write e.g. total_budget = 5000000.0, or remove it for no plan-wide cap",
+        )
     return Scenario(
         total_budget=float(total) if total is not None else None,
         name=str(raw["name"]),
@@ -277,19 +332,26 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     blob = data
     parent = raw.pop("extends", None)
     if parent is None and "inherit_policies" in raw:
-        raise InputError("needs extends", source=str(path), field="inherit_policies",
-                         fix='add extends = "baseline.toml" or remove inherit_policies')
+        raise InputError(
+            "needs extends",
+            source=str(path),
+            field="inherit_policies",
+            fix='add extends = "baseline.toml" or remove inherit_policies',
+        )
     if parent is not None:
         if not isinstance(parent, str):
-            raise InputError("must be a file name", source=str(path), field="extends", fix='write extends = "baseline.toml"')
+            raise InputError(
+                "must be a file name", source=str(path), field="extends", fix='write extends = "baseline.toml"'
+            )
         ppath = (path.parent / parent).resolve()
         base, pblob = _read_toml(ppath, chain + (path,))
         blob = pblob + b"\n" + data
         merged = copy.deepcopy(base)
         inherit = raw.pop("inherit_policies", False)
         if not isinstance(inherit, bool):
-            raise InputError("must be true or false", source=str(path), field="inherit_policies",
-                             fix="write inherit_policies = true")
+            raise InputError(
+                "must be true or false", source=str(path), field="inherit_policies", fix="write inherit_policies = true"
+            )
         for key, value in raw.items():
             if key == "policies" and inherit:
                 merged["policies"] = list(merged.get("policies", [])) + list(value)

@@ -15,6 +15,26 @@ import zlib
 import numpy as np
 
 
+def replicate_seed(root_seed: int, replicate: int, point_id: int | None = None) -> int:
+    """The seed of replicate ``replicate`` of root seed ``root_seed``: the one derivation.
+
+    ``SeedSequence(root_seed, spawn_key=(replicate,))`` (or ``(point_id, replicate)`` when
+    a sweep asks for independent streams per design point), reduced to a non-negative
+    63-bit integer. ``run_replications``, ``compare``, ``sweep``, ``sensitivity`` and the
+    app all call this, so replicate r of seed S is the same run from every entry point.
+    """
+    if isinstance(root_seed, bool) or not isinstance(root_seed, (int, np.integer)) or root_seed < 0:
+        raise ValueError(f"root seed must be a non-negative integer (got {root_seed!r})")
+    key = (int(replicate),) if point_id is None else (int(point_id), int(replicate))
+    state = np.random.SeedSequence(int(root_seed), spawn_key=key).generate_state(1, dtype=np.uint64)[0]
+    return int(state >> np.uint64(1))
+
+
+def replicate_seeds(root_seed: int, replications: int) -> list[int]:
+    """Seeds of replicates ``0 .. replications-1`` of ``root_seed`` (see :func:`replicate_seed`)."""
+    return [replicate_seed(root_seed, r) for r in range(replications)]
+
+
 def stable_id(name: str) -> int:
     """A stable 32-bit id of a stream name (same on every machine and Python run)."""
     return zlib.crc32(name.encode("utf-8"))

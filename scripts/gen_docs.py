@@ -38,11 +38,20 @@ def _cell(text: str) -> str:
 
 
 def param_table() -> str:
-    rows = ["| parameter | default | unit | bounds | SA range | role | source | meaning |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| parameter | default | unit | bounds | SA range | role | source | meaning |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for s in parameter_specs():
         bounds = f"[{_fmt(s.lo)}, {_fmt(s.hi)}]" if s.lo is not None or s.hi is not None else ""
         sa = f"[{_fmt(s.sa_range[0])}, {_fmt(s.sa_range[1])}]" if s.sa_range else ""
-        rows.append("| " + " | ".join(_cell(x) for x in (f"`{s.name}`", _fmt(s.default), s.unit, bounds, sa, s.role, s.source, s.doc)) + " |")
+        rows.append(
+            "| "
+            + " | ".join(
+                _cell(x) for x in (f"`{s.name}`", _fmt(s.default), s.unit, bounds, sa, s.role, s.source, s.doc)
+            )
+            + " |"
+        )
     return "\n".join(rows)
 
 

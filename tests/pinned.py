@@ -17,7 +17,12 @@ def pinned_values() -> dict[str, float]:
     r = I.run(I.load_scenario("baseline", n_smes=N_SMES, steps=STEPS), seed=SEED)
     ts = r.timeseries
     out = {f"final.{k}": float(v) for k, v in ts.iloc[-1].items() if np.isfinite(v)}
-    out.update({f"sum.{k}": float(ts[k].sum()) for k in ("new_partnerships", "new_cross_border", "successes", "failures", "exits")})
+    out.update(
+        {
+            f"sum.{k}": float(ts[k].sum())
+            for k in ("new_partnerships", "new_cross_border", "successes", "failures", "exits")
+        }
+    )
     pt = r.partnerships
     out["partnerships.count"] = float(len(pt))
     out["partnerships.mean_p_success"] = float(pt["p_success"].mean())

@@ -9,15 +9,14 @@ import ipyvuetify as v
 import ipywidgets as widgets
 import numpy as np
 import pytest
-
 import solara
 import solara.widgets
-from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params  # noqa: E402
+from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params
 
-from inspire_sim import app  # noqa: E402
-from inspire_sim.errors import InputError  # noqa: E402
-from inspire_sim.params import spec_by_name  # noqa: E402
-from inspire_sim.scenario import load_scenario  # noqa: E402
+from inspire_sim import app
+from inspire_sim.errors import InputError
+from inspire_sim.params import spec_by_name
+from inspire_sim.scenario import load_scenario
 
 # ------------------------------------------------------------------ sliders and factory
 
@@ -56,8 +55,9 @@ def test_moved_sliders_change_the_run():
     scen = app.classroom_scenario("baseline", 300, {"cross_border_brokering.friction_reduction": 0.3})
     assert "cross_border_brokering" not in {p.kind for p in scen.policies}
     # ... its on/off parameter above zero does, with the other slider values
-    scen = app.classroom_scenario("baseline", 300, {"cross_border_brokering.capacity": 10,
-                                                    "cross_border_brokering.friction_reduction": 0.3})
+    scen = app.classroom_scenario(
+        "baseline", 300, {"cross_border_brokering.capacity": 10, "cross_border_brokering.friction_reduction": 0.3}
+    )
     [broker] = [p for p in scen.policies if p.kind == "cross_border_brokering"]
     assert (broker.capacity, broker.friction_reduction) == (10, 0.3)
     with pytest.raises(InputError, match="home_biass"):
@@ -70,8 +70,7 @@ def test_solaraviz_rebuilds_the_model_from_flat_kwargs():
     _check_model_params(model, params)  # Mesa's own check: no error
     values = {k: (p.value if hasattr(p, "value") else p) for k, p in params.items()}
     values["cross_border_brokering.capacity"] = 12
-    kwargs = _build_model_init_kwargs(model, values, add_scenario_when_empty=True,
-                                      require_model_accepts_scenario=True)
+    kwargs = _build_model_init_kwargs(model, values, add_scenario_when_empty=True, require_model_accepts_scenario=True)
     mesa_scenario = kwargs.pop("scenario")  # Mesa's own scenario object (rng only) comes back too
     assert type(mesa_scenario) is type(model.scenario)
     assert kwargs == values  # every slider value as a plain keyword
@@ -186,8 +185,9 @@ def test_slider_applies_on_reset():
     _button(rc, "Reset").click()
     assert _month(rc) == 0
     table = _html_text(rc)
-    assert re.search(r"cross border brokering: capacity</td><td><b>10 SMEs/month/country</b> <i>\(scenario: 0\)</i>",
-                     table), table
+    assert re.search(
+        r"cross border brokering: capacity</td><td><b>10 SMEs/month/country</b> <i>\(scenario: 0\)</i>", table
+    ), table
     _button(rc, "Step").click()
     assert _month(rc) == 1
     rc.close()

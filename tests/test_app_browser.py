@@ -18,15 +18,21 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 import playwright.sync_api as playwright_api
+import pytest
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("INSPIRE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SERVER_START_S = 45
 
@@ -76,7 +82,9 @@ def server():
         deadline = time.monotonic() + SERVER_START_S
         while True:
             if proc.poll() is not None:
-                pytest.fail(f"inspire-sim app exited with {proc.returncode}: {(ARTIFACTS / 'app_server.log').read_text()}")
+                pytest.fail(
+                    f"inspire-sim app exited with {proc.returncode}: {(ARTIFACTS / 'app_server.log').read_text()}"
+                )
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
@@ -112,8 +120,10 @@ def page(server):
                 pg.get_by_text("Month 0 of 120").wait_for(timeout=30_000)
             except playwright_api.TimeoutError:
                 pg.screenshot(path=str(ARTIFACTS / "app_load_failed.png"))
-                pytest.fail("the app did not show 'Month 0 of 120' (front-end not cached and no internet? "
-                            f"run 'inspire-sim app --prepare-offline'); browser errors: {pg.errors}")
+                pytest.fail(
+                    "the app did not show 'Month 0 of 120' (front-end not cached and no internet? "
+                    f"run 'inspire-sim app --prepare-offline'); browser errors: {pg.errors}"
+                )
             yield pg
         finally:
             browser.close()
@@ -170,9 +180,17 @@ def test_play_draws_every_month_with_500_smes(page):
     rate = (m1 - m0) / ((t1 - t0) / 1000)
     shown = (len(seen) - start - 1) / max(m1 - m0, 1)  # share of the months that were on screen
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / "app_speed.json").write_text(json.dumps(
-        {"n_smes": 500, "steps_per_s_on_screen": round(rate, 2), "share_of_months_shown": round(shown, 3),
-         "months": [m for m, _ in seen]}, indent=1))
+    (ARTIFACTS / "app_speed.json").write_text(
+        json.dumps(
+            {
+                "n_smes": 500,
+                "steps_per_s_on_screen": round(rate, 2),
+                "share_of_months_shown": round(shown, 3),
+                "months": [m for m, _ in seen],
+            },
+            indent=1,
+        )
+    )
     page.screenshot(path=str(ARTIFACTS / "app_playing.png"), full_page=True)
     # the speed target (>= 5 steps/s) is measured by benchmarks/bench_app.py, not asserted here
     assert m1 > m0, "playing did not advance the months"

@@ -39,8 +39,10 @@ def _assert_one_line_error(code: int, out: str, err: str, *words: str) -> None:
 @pytest.fixture()
 def bad_key_scenario(tmp_path) -> Path:
     path = tmp_path / "bad.toml"
-    path.write_text('name = "bad"\nextends = "%s"\n[model]\nn_sme = 300\n'
-                    % (Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml").as_posix())
+    path.write_text(
+        'name = "bad"\nextends = "%s"\n[model]\nn_sme = 300\n'
+        % (Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml").as_posix()
+    )
     return path
 
 
@@ -122,8 +124,9 @@ def test_unparsable_option_is_one_line(capsys):
 
 
 def test_unknown_key_names_file_field_and_fix(capsys, tmp_path, bad_key_scenario):
-    _assert_one_line_error(*_run(capsys, "run", str(bad_key_scenario), "-o", str(tmp_path / "o")),
-                           "bad.toml", "n_sme", "n_smes")
+    _assert_one_line_error(
+        *_run(capsys, "run", str(bad_key_scenario), "-o", str(tmp_path / "o")), "bad.toml", "n_sme", "n_smes"
+    )
 
 
 def test_out_must_be_a_directory(capsys, tmp_path):
@@ -135,8 +138,9 @@ def test_out_must_be_a_directory(capsys, tmp_path):
 @pytest.mark.parametrize("args", [["no_such_scenario"], ["--steps", "0"], ["--replications", "0"], ["BAD"]])
 def test_installed_command_reports_bad_input_in_one_line(tmp_path, bad_key_scenario, args):
     args = [str(bad_key_scenario) if a == "BAD" else a for a in args]
-    proc = subprocess.run([str(EXE), "run", "-q", "-o", str(tmp_path / "o"), *args],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(EXE), "run", "-q", "-o", str(tmp_path / "o"), *args], capture_output=True, text=True, timeout=60
+    )
     _assert_one_line_error(proc.returncode, proc.stdout, proc.stderr)
 
 

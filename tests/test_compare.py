@@ -26,8 +26,13 @@ from inspire_sim.errors import InputError
 from inspire_sim.results import RunResult
 from inspire_sim.run import run_replications
 
-PLANS = ("national_funding", "cross_border_brokering", "toolbox_and_recovery", "eu_deployment_plan",
-         "regional_smart_specialisation")
+PLANS = (
+    "national_funding",
+    "cross_border_brokering",
+    "toolbox_and_recovery",
+    "eu_deployment_plan",
+    "regional_smart_specialisation",
+)
 SMALL = {"n_smes": 1000, "steps": 60}
 R = 6
 SEED = 7
@@ -69,19 +74,37 @@ def test_paired_and_welch_intervals_match_textbook_formulas():
 def _fake(successes: list[int], spend: list[float], cross_border: int, scaling: int, seed: int) -> RunResult:
     """A three-month run in one country with the given monthly successes and spending."""
     steps = np.arange(1, len(successes) + 1)
-    ts = pd.DataFrame({"step": steps, "n_smes": 100, "successes": successes, "new_cross_border": 0,
-                       "scaling_up_reached": np.linspace(0, scaling, len(steps)).round().astype(int),
-                       "spend_total": spend})
+    ts = pd.DataFrame(
+        {
+            "step": steps,
+            "n_smes": 100,
+            "successes": successes,
+            "new_cross_border": 0,
+            "scaling_up_reached": np.linspace(0, scaling, len(steps)).round().astype(int),
+            "spend_total": spend,
+        }
+    )
     ts.loc[0, "new_cross_border"] = cross_border
     country = pd.Categorical(["A"] * len(steps), categories=["A"])
-    countries = pd.DataFrame({"step": steps, "country": country, "cooperating_share": 0.2,
-                              "cross_border_share": 0.1, "new_partnerships": successes, "successes": successes,
-                              "failures": 0, "scaling_up_reached": ts["scaling_up_reached"],
-                              "business_results_total": 1.0, "spend_total": spend})
+    countries = pd.DataFrame(
+        {
+            "step": steps,
+            "country": country,
+            "cooperating_share": 0.2,
+            "cross_border_share": 0.1,
+            "new_partnerships": successes,
+            "successes": successes,
+            "failures": 0,
+            "scaling_up_reached": ts["scaling_up_reached"],
+            "business_results_total": 1.0,
+            "spend_total": spend,
+        }
+    )
     levers = pd.Categorical(["support_funding"] * len(steps))
     sp = pd.DataFrame({"step": steps, "lever": levers, "country": country, "eur": spend})
-    part = pd.DataFrame({"cross_border": [True] * cross_border,
-                         "lead_country": pd.Categorical(["A"] * cross_border, categories=["A"])})
+    part = pd.DataFrame(
+        {"cross_border": [True] * cross_border, "lead_country": pd.Categorical(["A"] * cross_border, categories=["A"])}
+    )
     empty = pd.DataFrame()
     return RunResult(ts, empty, part, empty, sp, countries, manifest={"seed": seed})
 
@@ -156,13 +179,11 @@ def test_a_scenario_compared_with_itself_gives_exactly_zero(runs):
 
 
 def test_compared_with_itself_through_the_runner_and_store_is_exactly_zero(tmp_path):
-    comp = compare("baseline", ["baseline"], replications=2, seed=1, n_smes=300, steps=24, workers=1,
-                   store=tmp_path)
+    comp = compare("baseline", ["baseline"], replications=2, seed=1, n_smes=300, steps=24, workers=1, store=tmp_path)
     assert comp.labels == ["baseline (2)"]
     assert (comp.indicators["effect"].fillna(0) == 0).all()
     assert comp.meta["runs"]["runs_executed"] == 2  # one set of runs serves both
-    again = compare("baseline", ["baseline"], replications=2, seed=1, n_smes=300, steps=24, workers=1,
-                    store=tmp_path)
+    again = compare("baseline", ["baseline"], replications=2, seed=1, n_smes=300, steps=24, workers=1, store=tmp_path)
     assert again.meta["runs"]["runs_executed"] == 0 and again.meta["runs"]["runs_reused"] == 2
     pd.testing.assert_frame_equal(comp.indicators, again.indicators)
 
@@ -185,9 +206,19 @@ def test_paired_intervals_are_narrower_than_unpaired(comparison):
     for plan in PLANS:
         for name in ("successes", "new_partnerships"):
             assert by[(plan, name)] < 1, (plan, name, by[(plan, name)])
-    headline = ind["indicator"].isin(["cooperating_share", "cross_border_share", "new_partnerships",
-                                      "new_cross_border", "successes", "project_success_rate",
-                                      "scaling_up_reached", "mean_confidence", "business_results_total"])
+    headline = ind["indicator"].isin(
+        [
+            "cooperating_share",
+            "cross_border_share",
+            "new_partnerships",
+            "new_cross_border",
+            "successes",
+            "project_success_rate",
+            "scaling_up_reached",
+            "mean_confidence",
+            "business_results_total",
+        ]
+    )
     assert ratio[headline].median() < 0.75
 
 
@@ -218,8 +249,10 @@ def test_regional_plan_helps_its_target_countries(comparison):
     for country in ("Italy", "Spain"):
         assert sub.loc[country, "ci_low"] > 0, (country, sub.loc[country].to_dict())
     spend = comparison.costs
-    extra = spend[(spend["scenario"] == "regional_smart_specialisation")].groupby("country", observed=True)["eur"].sum() \
+    extra = (
+        spend[(spend["scenario"] == "regional_smart_specialisation")].groupby("country", observed=True)["eur"].sum()
         - spend[(spend["scenario"] == "baseline")].groupby("country", observed=True)["eur"].sum()
+    )
     assert extra[["Italy", "Spain", "Poland", "Greece"]].min() > extra[["Denmark", "Finland"]].max()
 
 
@@ -250,16 +283,19 @@ def test_unpaired_runs_are_refused(runs):
 @pytest.fixture()
 def other_countries(tmp_path) -> Path:
     path = tmp_path / "two_countries.toml"
-    path.write_text('name = "two"\n[model]\nn_smes = 2000\nsteps = 120\n'
-                    '[[countries]]\nname = "Germany"\n[[countries]]\nname = "Austria"\n')
+    path.write_text(
+        'name = "two"\n[model]\nn_smes = 2000\nsteps = 120\n'
+        '[[countries]]\nname = "Germany"\n[[countries]]\nname = "Austria"\n'
+    )
     return path
 
 
 @pytest.fixture()
 def shorter(tmp_path) -> Path:
     path = tmp_path / "shorter.toml"
-    path.write_text(f'name = "shorter"\nextends = "{(SCENARIO_DIR / "baseline.toml").as_posix()}"\n'
-                    "[model]\nsteps = 60\n")
+    path.write_text(
+        f'name = "shorter"\nextends = "{(SCENARIO_DIR / "baseline.toml").as_posix()}"\n[model]\nsteps = 60\n'
+    )
     return path
 
 

@@ -14,9 +14,26 @@ def test_odd_tables_are_current():
 
 def test_odd_has_all_seven_elements_and_points_at_modules():
     text = (ROOT / "docs" / "ODD.md").read_text()
-    for heading in ("Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
-                    "Design concepts", "Initialization", "Input data", "Submodels"):
+    for heading in (
+        "Purpose and patterns",
+        "Entities, state variables and scales",
+        "Process overview and scheduling",
+        "Design concepts",
+        "Initialization",
+        "Input data",
+        "Submodels",
+    ):
         assert heading in text
-    for module in ("params.py", "scenario.py", "agents.py", "rules.py", "matching.py", "policies.py", "model.py",
-                   "lifecycle.py", "streams.py", "patterns.py"):
+    for module in (
+        "params.py",
+        "scenario.py",
+        "agents.py",
+        "rules.py",
+        "matching.py",
+        "policies.py",
+        "model.py",
+        "lifecycle.py",
+        "streams.py",
+        "patterns.py",
+    ):
         assert module in text, module

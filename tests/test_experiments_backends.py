@@ -7,9 +7,9 @@ import time
 
 import pandas as pd
 import pytest
+from test_experiments_toy import toy_spec
 
 from inspire_sim.experiments import DaskBackend, LocalProcesses, Sequential, load_spec, run_sweep
-from test_experiments_toy import toy_spec
 
 COMPARE = ["run_id", "point_id", "replicate", "seed", "status", "error", "x", "y", "z", "w", "noise"]
 
@@ -76,8 +76,13 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, which, dask_ba
 def test_runs_over_the_time_limit_are_timed_out(tmp_path, which, dask_backend):
     backend = {"sequential": Sequential(), "processes": LocalProcesses(2), "dask": dask_backend}[which]
     t0 = time.monotonic()
-    res = run_sweep(toy_spec(tmp_path, mode="hang", replications=1, timeout=0.5), tmp_path / "o",
-                    backend=backend, progress=False, figures=False)
+    res = run_sweep(
+        toy_spec(tmp_path, mode="hang", replications=1, timeout=0.5),
+        tmp_path / "o",
+        backend=backend,
+        progress=False,
+        figures=False,
+    )
     elapsed = time.monotonic() - t0
     hung = res.runs[res.runs["x"] > 0.75]
     assert (hung["status"] == "timed_out").all() and len(hung) == 4
@@ -89,8 +94,10 @@ def test_runs_over_the_time_limit_are_timed_out(tmp_path, which, dask_backend):
 def test_uninterruptible_run_gets_its_worker_killed(tmp_path):
     """A run stuck where SIGALRM cannot reach it: the parent kills and replaces the worker."""
     t0 = time.monotonic()
-    spec = load_spec(toy_spec(tmp_path, mode="hardhang", replications=1, timeout=0.3),
-                     factors=[{"name": "x", "levels": [0.1, 0.5, 0.9]}, {"name": "y", "levels": [0.2, 0.4]}])
+    spec = load_spec(
+        toy_spec(tmp_path, mode="hardhang", replications=1, timeout=0.3),
+        factors=[{"name": "x", "levels": [0.1, 0.5, 0.9]}, {"name": "y", "levels": [0.2, 0.4]}],
+    )
     res = run_sweep(spec, tmp_path / "o", backend=LocalProcesses(2, grace=1.0), progress=False, figures=False)
     hung = res.runs[res.runs["x"] > 0.75]
     assert len(hung) == 2 and (hung["status"] == "timed_out").all()

@@ -9,8 +9,9 @@ from test_experiments_toy import toy_spec
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "inspire_sim.cli", *args], capture_output=True, text=True,
-                          timeout=120, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "inspire_sim.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd
+    )
 
 
 def test_sweep_with_failures_exits_1_and_counts_them(tmp_path):

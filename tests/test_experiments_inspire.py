@@ -19,9 +19,17 @@ OUTPUTS = [
 
 @pytest.fixture(scope="module")
 def small_spec():
-    return load_spec("policy_grid", replications=2, steps=24, fixed={"n_smes": 200}, outputs=OUTPUTS,
-                     factors=[{"name": "support_funding.budget_per_step", "levels": [0.0, 1_000_000.0]},
-                              {"name": "cross_border_brokering.capacity", "levels": [0, 80]}])
+    return load_spec(
+        "policy_grid",
+        replications=2,
+        steps=24,
+        fixed={"n_smes": 200},
+        outputs=OUTPUTS,
+        factors=[
+            {"name": "support_funding.budget_per_step", "levels": [0.0, 1_000_000.0]},
+            {"name": "cross_border_brokering.capacity", "levels": [0, 80]},
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +43,12 @@ def test_runs_equal_direct_model_runs(small_spec, sequential):
     assert list(res.runs.columns[-3:]) == ["cooperating_share_final", "coop_year2", "spend_total_cumulative"]
     base = load_scenario("baseline", n_smes=200)
     for _, row in res.runs.iloc[[0, 5]].iterrows():
-        scen = base.with_overrides({"support_funding.budget_per_step": row["support_funding.budget_per_step"],
-                                    "cross_border_brokering.capacity": int(row["cross_border_brokering.capacity"])})
+        scen = base.with_overrides(
+            {
+                "support_funding.budget_per_step": row["support_funding.budget_per_step"],
+                "cross_border_brokering.capacity": int(row["cross_border_brokering.capacity"]),
+            }
+        )
         ts = run(scen, seed=int(row["seed"]), steps=24).timeseries
         assert row["cooperating_share_final"] == ts["cooperating_share"].iloc[-1]
         assert row["coop_year2"] == ts.loc[ts["step"].between(13, 24), "cooperating_share"].mean()
@@ -66,10 +78,17 @@ def test_manifest_records_the_scenario(sequential):
 
 def test_invalid_design_point_is_a_failed_run_not_a_crash(tmp_path):
     # development_threshold must not exceed scaling_threshold (2.5): the middle level breaks that
-    spec = load_spec("policy_grid", replications=1, steps=12, fixed={"n_smes": 100},
-                     outputs=[{"indicator": "cooperating_share"}],
-                     factors=[{"name": "development_threshold", "levels": [1.0, 3.0, 1.2]},
-                              {"name": "cross_border_brokering.capacity", "levels": [0, 10]}])
+    spec = load_spec(
+        "policy_grid",
+        replications=1,
+        steps=12,
+        fixed={"n_smes": 100},
+        outputs=[{"indicator": "cooperating_share"}],
+        factors=[
+            {"name": "development_threshold", "levels": [1.0, 3.0, 1.2]},
+            {"name": "cross_border_brokering.capacity", "levels": [0, 10]},
+        ],
+    )
     res = run_sweep(spec, tmp_path / "o", workers=1, progress=False, figures=False)
     bad = res.runs[res.runs["development_threshold"] == 3.0]
     assert res.n_failed == len(bad) == 2 and (bad["status"] == "failed").all()
@@ -80,6 +99,14 @@ def test_invalid_design_point_is_a_failed_run_not_a_crash(tmp_path):
 def test_corner_of_the_design_is_validated_at_load():
     from inspire_sim.errors import InputError
 
-    with pytest.raises(InputError, match=r"field 'factors': design point 3 \(development_threshold=3.0, cross_border_brokering.capacity=10\) is invalid.*narrow"):
-        load_spec("policy_grid", factors=[{"name": "development_threshold", "levels": [1.0, 3.0]},
-                                          {"name": "cross_border_brokering.capacity", "levels": [0, 10]}])
+    with pytest.raises(
+        InputError,
+        match=r"field 'factors': design point 3 \(development_threshold=3.0, cross_border_brokering.capacity=10\) is invalid.*narrow",
+    ):
+        load_spec(
+            "policy_grid",
+            factors=[
+                {"name": "development_threshold", "levels": [1.0, 3.0]},
+                {"name": "cross_border_brokering.capacity", "levels": [0, 10]},
+            ],
+        )

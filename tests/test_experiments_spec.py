@@ -13,7 +13,7 @@ from inspire_sim.errors import InputError
 from inspire_sim.experiments import build_design, load_spec, run_seed, run_table
 from inspire_sim.params import spec_by_name
 
-BASE = '''name = "t"
+BASE = """name = "t"
 scenario = "baseline"
 seed = 1
 steps = 24
@@ -28,7 +28,7 @@ name = "cross_border_brokering.capacity"
 indicator = "cooperating_share"
 statistic = "mean"
 window = [13, 24]
-'''
+"""
 
 
 def write(tmp_path, text, name="spec.toml"):
@@ -55,30 +55,62 @@ def test_defaults_come_from_params(tmp_path):
     "old, new, field, fix",
     [
         ("seed = 1", "seed = 1\nreplicatons = 3", "field 'replicatons'", "did you mean 'replications'"),
-        ('name = "support_funding.co_funding_rate"', 'name = "support_funding.co_funding_rat"',
-         "factors[0=support_funding.co_funding_rat].name", "did you mean 'support_funding.co_funding_rate'"),
-        ('name = "support_funding.co_funding_rate"', 'name = "support_funding.co_funding_rate"\nrange = [0.0, 2.0]',
-         "factors[0=support_funding.co_funding_rate].range", "narrow the range"),
-        ('name = "support_funding.co_funding_rate"', 'name = "support_funding.co_funding_rate"\nrnage = [0.1, 0.2]',
-         "factors[0=support_funding.co_funding_rate]", "did you mean 'range'"),
-        ('name = "support_funding.co_funding_rate"', 'name = "support_funding.co_funding_rate"\ndistribution = "gaussian"',
-         "factors[0=support_funding.co_funding_rate].distribution", "fix:"),
-        ('name = "support_funding.co_funding_rate"', 'name = "support_funding.co_funding_rate"\nrange = [0.5, 0.3]',
-         "factors[0=support_funding.co_funding_rate]", "swap"),
-        ('name = "support_funding.co_funding_rate"', 'name = "support_funding.co_funding_rate"\nlevels = [0.3]\nrange = [0.2, 0.4]',
-         "factors[0=support_funding.co_funding_rate]", "remove one"),
+        (
+            'name = "support_funding.co_funding_rate"',
+            'name = "support_funding.co_funding_rat"',
+            "factors[0=support_funding.co_funding_rat].name",
+            "did you mean 'support_funding.co_funding_rate'",
+        ),
+        (
+            'name = "support_funding.co_funding_rate"',
+            'name = "support_funding.co_funding_rate"\nrange = [0.0, 2.0]',
+            "factors[0=support_funding.co_funding_rate].range",
+            "narrow the range",
+        ),
+        (
+            'name = "support_funding.co_funding_rate"',
+            'name = "support_funding.co_funding_rate"\nrnage = [0.1, 0.2]',
+            "factors[0=support_funding.co_funding_rate]",
+            "did you mean 'range'",
+        ),
+        (
+            'name = "support_funding.co_funding_rate"',
+            'name = "support_funding.co_funding_rate"\ndistribution = "gaussian"',
+            "factors[0=support_funding.co_funding_rate].distribution",
+            "fix:",
+        ),
+        (
+            'name = "support_funding.co_funding_rate"',
+            'name = "support_funding.co_funding_rate"\nrange = [0.5, 0.3]',
+            "factors[0=support_funding.co_funding_rate]",
+            "swap",
+        ),
+        (
+            'name = "support_funding.co_funding_rate"',
+            'name = "support_funding.co_funding_rate"\nlevels = [0.3]\nrange = [0.2, 0.4]',
+            "factors[0=support_funding.co_funding_rate]",
+            "remove one",
+        ),
         ('kind = "lhs"\nsamples = 8', 'kind = "sobol"\nsamples = 1000', "design.samples", "use 1024"),
         ('kind = "lhs"\nsamples = 8', 'kind = "lhs"', "design.samples", "add samples = 100"),
         ('kind = "lhs"\nsamples = 8', 'kind = "grid"', "factors[0=support_funding.co_funding_rate]", "levels"),
         ('kind = "lhs"', 'kind = "latin"', "design.kind", "fix:"),
         ("window = [13, 24]", "window = [13, 30]", "outputs[0].window", "1 <= first <= last <= 24"),
-        ('indicator = "cooperating_share"', 'indicator = "cooperation_share"', "outputs[0].indicator",
-         "did you mean 'cooperating_share'"),
+        (
+            'indicator = "cooperating_share"',
+            'indicator = "cooperation_share"',
+            "outputs[0].indicator",
+            "did you mean 'cooperating_share'",
+        ),
         ('statistic = "mean"', 'statistic = "median"', "outputs[0=cooperating_share].statistic", "fix:"),
         ("seed = 1", 'seed = "one"', "field 'seed'", "fix:"),
         ("seed = 1", "seed = 1\n[fixed]\nn_smez = 10", "fixed.n_smez", "did you mean 'n_smes'"),
-        ('scenario = "baseline"', 'scenario = "baselin"', "field 'scenario': scenario 'baselin': file not found",
-         "did you mean 'baseline.toml'"),
+        (
+            'scenario = "baseline"',
+            'scenario = "baselin"',
+            "field 'scenario': scenario 'baselin': file not found",
+            "did you mean 'baseline.toml'",
+        ),
         ('scenario = "baseline"', 'scenario = "baseline"\nmodel = "m:f"', "field 'model'", "not both"),
         ("steps = 24", "steps = 24\nsteps = 25", "TOML syntax error", "correct the TOML syntax"),
     ],
@@ -100,8 +132,10 @@ def test_model_route_errors(tmp_path):
     text2 = text.replace("no_such_module_xyz:f", "inspire_sim.experiments.testfunctions:ishigam")
     with pytest.raises(InputError, match="did you mean 'ishigami'"):
         load_spec(write(tmp_path, text2))
-    text3 = ('name = "m"\nmodel = "inspire_sim.experiments.testfunctions:ishigami"\n[design]\nkind = "lhs"\n'
-             'samples = 4\n[[factors]]\nname = "a"\n[[outputs]]\nindicator = "y"\n')
+    text3 = (
+        'name = "m"\nmodel = "inspire_sim.experiments.testfunctions:ishigami"\n[design]\nkind = "lhs"\n'
+        'samples = 4\n[[factors]]\nname = "a"\n[[outputs]]\nindicator = "y"\n'
+    )
     with pytest.raises(InputError, match=r"factors\[0=a\]\.range.*needs its bounds"):
         load_spec(write(tmp_path, text3))
 
@@ -122,7 +156,12 @@ def test_shipped_specs_validate(name):
         assert spec.replications == 10 and d.n_points == 12
     if name == "sobol_levers":
         assert len(spec.factors) == 5 and {f.name.split(".")[0] for f in spec.factors} == {
-            "support_funding", "cross_border_brokering", "matchmaking", "oi_toolbox", "failure_recovery"}
+            "support_funding",
+            "cross_border_brokering",
+            "matchmaking",
+            "oi_toolbox",
+            "failure_recovery",
+        }
 
 
 def test_designs_are_deterministic_and_well_formed(tmp_path):
@@ -137,11 +176,17 @@ def test_designs_are_deterministic_and_well_formed(tmp_path):
 
 
 def test_levels_and_distributions_mapping(tmp_path):
-    text = BASE.replace('name = "support_funding.co_funding_rate"',
-                        'name = "support_funding.co_funding_rate"\nlevels = [0.25, 0.5, 0.75]').replace(
-        'name = "cross_border_brokering.capacity"',
-        'name = "support_funding.grant_size"\nrange = [1000.0, 100000.0]\ndistribution = "loguniform"').replace(
-        "samples = 8", "samples = 300")
+    text = (
+        BASE.replace(
+            'name = "support_funding.co_funding_rate"',
+            'name = "support_funding.co_funding_rate"\nlevels = [0.25, 0.5, 0.75]',
+        )
+        .replace(
+            'name = "cross_border_brokering.capacity"',
+            'name = "support_funding.grant_size"\nrange = [1000.0, 100000.0]\ndistribution = "loguniform"',
+        )
+        .replace("samples = 8", "samples = 300")
+    )
     d = build_design(load_spec(write(tmp_path, text)))
     assert set(d.points["support_funding.co_funding_rate"]) == {0.25, 0.5, 0.75}
     g = d.points["support_funding.grant_size"]
@@ -149,9 +194,16 @@ def test_levels_and_distributions_mapping(tmp_path):
 
 
 def test_grid_is_the_full_product(tmp_path):
-    text = BASE.replace('kind = "lhs"\nsamples = 8', 'kind = "grid"').replace(
-        'name = "support_funding.co_funding_rate"', 'name = "support_funding.co_funding_rate"\nlevels = [0.2, 0.5]').replace(
-        'name = "cross_border_brokering.capacity"', 'name = "cross_border_brokering.capacity"\nrange = [0, 80]\npoints = 5')
+    text = (
+        BASE.replace('kind = "lhs"\nsamples = 8', 'kind = "grid"')
+        .replace(
+            'name = "support_funding.co_funding_rate"', 'name = "support_funding.co_funding_rate"\nlevels = [0.2, 0.5]'
+        )
+        .replace(
+            'name = "cross_border_brokering.capacity"',
+            'name = "cross_border_brokering.capacity"\nrange = [0, 80]\npoints = 5',
+        )
+    )
     spec = load_spec(write(tmp_path, text), replications=3)
     d = build_design(spec)
     assert d.n_points == 10 and d.n_runs == 30
@@ -172,8 +224,12 @@ def test_seeds_follow_seedsequence():
 
 def test_cli_bad_spec_exits_2_with_one_line(tmp_path):
     path = write(tmp_path, BASE.replace("seed = 1", "seed = 1\nreplicatons = 3"))
-    proc = subprocess.run([sys.executable, "-m", "inspire_sim.cli", "sweep", str(path), "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "inspire_sim.cli", "sweep", str(path), "--out", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr

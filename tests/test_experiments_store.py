@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_experiments_toy import toy_spec
 
 from inspire_sim.errors import InputError
 from inspire_sim.experiments import load_spec, run_sweep
-from test_experiments_toy import toy_spec
 
 NO_TIME = ["run_id", "point_id", "replicate", "seed", "status", "error", "x", "y", "z", "w"]
 

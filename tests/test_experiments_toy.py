@@ -36,12 +36,22 @@ TOY = textwrap.dedent(
 )
 
 
-def toy_spec(tmp: Path, *, mode: str = "ok", design: str = "grid", replications: int = 2, extra: str = "",
-             timeout: float | None = None, name: str = "toy") -> Path:
+def toy_spec(
+    tmp: Path,
+    *,
+    mode: str = "ok",
+    design: str = "grid",
+    replications: int = 2,
+    extra: str = "",
+    timeout: float | None = None,
+    name: str = "toy",
+) -> Path:
     """Write toy.py and a spec using it; return the spec path."""
     (tmp / "toy.py").write_text(TOY)
     if design == "grid":
-        factors = '[[factors]]\nname = "x"\nlevels = [0.1, 0.5, 0.9]\n\n[[factors]]\nname = "y"\nrange = [0, 1]\npoints = 4\n'
+        factors = (
+            '[[factors]]\nname = "x"\nlevels = [0.1, 0.5, 0.9]\n\n[[factors]]\nname = "y"\nrange = [0, 1]\npoints = 4\n'
+        )
         design_t = 'kind = "grid"'
     else:
         factors = '[[factors]]\nname = "x"\nrange = [0, 1]\n\n[[factors]]\nname = "y"\nrange = [0, 1]\n'
@@ -75,6 +85,17 @@ def test_toy_spec_sequential_runs(tmp_path):
 
     res = run_sweep(toy_spec(tmp_path), tmp_path / "out", workers=1, progress=False, figures=False)
     assert res.n_runs == 3 * 4 * 2 and res.n_failed == 0
-    assert list(res.runs.columns) == ["run_id", "point_id", "replicate", "seed", "status", "error", "duration_s",
-                                      "x", "y", "z", "w"]
+    assert list(res.runs.columns) == [
+        "run_id",
+        "point_id",
+        "replicate",
+        "seed",
+        "status",
+        "error",
+        "duration_s",
+        "x",
+        "y",
+        "z",
+        "w",
+    ]
     assert (res.runs["w"] == res.runs["x"] * res.runs["y"]).all()

@@ -7,16 +7,17 @@ import re
 import time
 from pathlib import Path
 
-import pytest
-
 import nbclient
 import nbformat
+import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NAMES = ["01_first_run", "02_policy_levers", "03_sensitivity"]
 TIME_LIMIT_S = 120
-PRIVATE = re.compile(r"\bfrom inspire_sim\.(model|matching|lifecycle|rules|policies|projects|streams|agents)\b"
-                     r"|\binspire_sim\.\w+\._")
+PRIVATE = re.compile(
+    r"\bfrom inspire_sim\.(model|matching|lifecycle|rules|policies|projects|streams|agents)\b"
+    r"|\binspire_sim\.\w+\._"
+)
 
 
 def _read(name: str):
@@ -25,8 +26,9 @@ def _read(name: str):
 
 def _execute(name: str):
     nb = _read(name)
-    client = nbclient.NotebookClient(nb, timeout=TIME_LIMIT_S, kernel_name="python3",
-                                     resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=TIME_LIMIT_S, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError on the first failing cell
     return nb, time.perf_counter() - start

@@ -23,7 +23,10 @@ def test_every_parameter_has_unit_role_source_and_doc():
         if s.role == "uncertainty":
             assert s.sa_range is not None, f"{s.name} needs an sa_range"
         if s.sa_range is not None and s.lo is not None and s.hi is not None:
-            assert s.lo <= s.sa_range[0] <= s.default <= s.sa_range[1] <= s.hi or s.lo <= s.sa_range[0] <= s.sa_range[1] <= s.hi, s.name
+            assert (
+                s.lo <= s.sa_range[0] <= s.default <= s.sa_range[1] <= s.hi
+                or s.lo <= s.sa_range[0] <= s.sa_range[1] <= s.hi
+            ), s.name
 
 
 def test_defaults_come_from_the_single_definition():
@@ -44,8 +47,14 @@ def test_salib_problem_uses_sa_ranges():
 
 def test_every_shipped_scenario_loads():
     names = {p.stem for p in list_scenarios()}
-    assert {"baseline", "no_support", "national_funding", "cross_border_brokering", "toolbox_and_recovery",
-            "eu_deployment_plan"} <= names
+    assert {
+        "baseline",
+        "no_support",
+        "national_funding",
+        "cross_border_brokering",
+        "toolbox_and_recovery",
+        "eu_deployment_plan",
+    } <= names
     for p in list_scenarios():
         s = I.load_scenario(p)
         assert s.file_hash and len(s.countries) >= 6
@@ -65,7 +74,9 @@ def test_extends_merges_model_and_inherits_policies():
 
 
 def test_overrides_by_dotted_name():
-    s = I.load_scenario("baseline", n_smes=300, **{"support_funding.grant_size": 5000.0, "countries.Denmark.strength": 0.5})
+    s = I.load_scenario(
+        "baseline", n_smes=300, **{"support_funding.grant_size": 5000.0, "countries.Denmark.strength": 0.5}
+    )
     assert s.params.n_smes == 300
     assert s.policies[0].grant_size == 5000.0
     assert [c for c in s.countries if c.name == "Denmark"][0].strength == 0.5
@@ -85,11 +96,31 @@ BAD = [
     ("name = 'x'\nextends = 'BASE'\n[model]\nhome_bias = 1.5\n", "model.home_bias", "bounds"),
     ("name = 'x'\nextends = 'BASE'\n[model]\nsteps = 0\n", "model.steps", "bounds"),
     ("name = 'x'\nextends = 'BASE'\nwidgets = 1\n", "widgets", "use one of"),
-    ("name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'support_fundin'\n", "policies[0].kind", "did you mean 'support_funding'"),
-    ("name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\ncountries = ['Atlantis']\n", "policies[0].countries", "use one of"),
-    ("name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\nstart = 10\nend = 5\n", "policies[0]", "end > start"),
-    ("name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\ncapacty = 5\n", "policies[0]", "did you mean 'capacity'"),
-    ("name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\nsectors = ['mining']\n", "sectors", "did you mean"),
+    (
+        "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'support_fundin'\n",
+        "policies[0].kind",
+        "did you mean 'support_funding'",
+    ),
+    (
+        "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\ncountries = ['Atlantis']\n",
+        "policies[0].countries",
+        "use one of",
+    ),
+    (
+        "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\nstart = 10\nend = 5\n",
+        "policies[0]",
+        "end > start",
+    ),
+    (
+        "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\ncapacty = 5\n",
+        "policies[0]",
+        "did you mean 'capacity'",
+    ),
+    (
+        "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\nsectors = ['mining']\n",
+        "sectors",
+        "did you mean",
+    ),
     ("name = 'x'\nextends = 'BASE'\n[model]\nshare_psr = 0.9\n", "model", "add up to 1"),
     ("name = 'x'\n[model]\nn_smes = 10\n", "countries", "extends"),
     ("name = 'x\n", None, "TOML syntax"),

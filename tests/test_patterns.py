@@ -22,7 +22,9 @@ def test_every_pattern_is_measured(table):
 @pytest.mark.parametrize("measure", [m.name for m in MEASURES])
 def test_pattern_measure_within_band(table, measure):
     row = table.set_index("measure").loc[measure]
-    assert row["passed"], f"{row['pattern']} {measure} = {row['value']:.4f} outside [{row['lo']}, {row['hi']}]: {row['meaning']}"
+    assert row["passed"], (
+        f"{row['pattern']} {measure} = {row['value']:.4f} outside [{row['lo']}, {row['hi']}]: {row['meaning']}"
+    )
 
 
 def test_cis_calibration_targets(table):

@@ -23,9 +23,14 @@ def reps():
 
 def _tiny(timeseries=None, smes=None, partnerships=None, panel=None) -> RunResult:
     empty = pd.DataFrame()
-    return RunResult(timeseries if timeseries is not None else empty, smes if smes is not None else empty,
-                     partnerships if partnerships is not None else empty, panel if panel is not None else empty,
-                     empty, empty)
+    return RunResult(
+        timeseries if timeseries is not None else empty,
+        smes if smes is not None else empty,
+        partnerships if partnerships is not None else empty,
+        panel if panel is not None else empty,
+        empty,
+        empty,
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -45,8 +50,12 @@ def test_band_is_mean_and_t_interval_over_replications():
 
 
 def test_partner_type_shares_by_stage():
-    ps = pd.DataFrame({"partner_type": ["psr", "psr", "crowd", "large_firm"],
-                       "lead_stage": ["development", "development", "development", "scaling_up"]})
+    ps = pd.DataFrame(
+        {
+            "partner_type": ["psr", "psr", "crowd", "large_firm"],
+            "lead_stage": ["development", "development", "development", "scaling_up"],
+        }
+    )
     shares = plots.partner_type_shares(_tiny(partnerships=ps))
     assert list(shares.index) == plots.PARTNER_TYPES and list(shares.columns) == plots.STAGES
     assert shares.loc["psr", "development"] == pytest.approx(2 / 3)
@@ -56,12 +65,14 @@ def test_partner_type_shares_by_stage():
 
 def test_failure_trajectories_known_answer():
     steps = np.arange(1, 11)
-    panel = pd.DataFrame({
-        "step": np.concatenate([steps, steps]),
-        "sme_id": [1] * 10 + [2] * 10,
-        "confidence": np.concatenate([steps / 10, np.full(10, 0.5)]),
-        "failed_this_step": [s == 5 for s in steps] + [False] * 10,
-    })
+    panel = pd.DataFrame(
+        {
+            "step": np.concatenate([steps, steps]),
+            "sme_id": [1] * 10 + [2] * 10,
+            "confidence": np.concatenate([steps / 10, np.full(10, 0.5)]),
+            "failed_this_step": [s == 5 for s in steps] + [False] * 10,
+        }
+    )
     smes = pd.DataFrame({"sme_id": [1, 2, 3], "resilience": [0.9, 0.1, 0.5]})
     traj = plots.failure_trajectories(_tiny(smes=smes, panel=panel), before=2, after=3)
     every = traj[traj["group"] == "all"].set_index("offset")["confidence"]
@@ -70,8 +81,15 @@ def test_failure_trajectories_known_answer():
 
 
 def test_failure_trajectories_prefer_the_panels_resilience():
-    panel = pd.DataFrame({"step": [1, 2] * 3, "sme_id": [1, 1, 2, 2, 3, 3], "confidence": [0.8, 0.4] * 3,
-                          "failed_this_step": [False, True] * 3, "resilience": [0.1, 0.1, 0.5, 0.5, 0.9, 0.9]})
+    panel = pd.DataFrame(
+        {
+            "step": [1, 2] * 3,
+            "sme_id": [1, 1, 2, 2, 3, 3],
+            "confidence": [0.8, 0.4] * 3,
+            "failed_this_step": [False, True] * 3,
+            "resilience": [0.1, 0.1, 0.5, 0.5, 0.9, 0.9],
+        }
+    )
     smes = pd.DataFrame({"sme_id": [1], "resilience": [0.9]})  # SMEs 2 and 3 have exited
     traj = plots.failure_trajectories(_tiny(smes=smes, panel=panel))
     assert set(traj["group"]) == {"all", "low", "medium", "high"}
@@ -79,8 +97,9 @@ def test_failure_trajectories_prefer_the_panels_resilience():
 
 
 def test_failure_trajectories_without_resilience_only_pool():
-    panel = pd.DataFrame({"step": [1, 2], "sme_id": [1, 1], "confidence": [0.8, 0.4],
-                          "failed_this_step": [False, True]})
+    panel = pd.DataFrame(
+        {"step": [1, 2], "sme_id": [1, 1], "confidence": [0.8, 0.4], "failed_this_step": [False, True]}
+    )
     traj = plots.failure_trajectories(_tiny(smes=pd.DataFrame({"sme_id": [1]}), panel=panel))
     assert set(traj["group"]) == {"all"}
 
@@ -120,8 +139,14 @@ def test_save_figures_writes_non_trivial_pngs(reps, tmp_path):
 
 
 def test_figures_survive_runs_without_events(tmp_path):
-    ts = pd.DataFrame({"step": [1, 2]} | {c: [0.0, 0.0] for c in
-                      ["share_" + s for s in plots.STAGES] + ["new_partnerships", "new_cross_border", "cross_border_share"]})
+    ts = pd.DataFrame(
+        {"step": [1, 2]}
+        | {
+            c: [0.0, 0.0]
+            for c in ["share_" + s for s in plots.STAGES]
+            + ["new_partnerships", "new_cross_border", "cross_border_share"]
+        }
+    )
     empty_ps = pd.DataFrame({"partner_type": pd.Series(dtype=str), "lead_stage": pd.Series(dtype=str)})
     smes = pd.DataFrame({"sme_id": [1, 2, 3], "business_results": [0.0, 0.0, 0.0], "resilience": [0.1, 0.5, 0.9]})
     panel = pd.DataFrame({"step": [1], "sme_id": [1], "confidence": [0.5], "failed_this_step": [False]})

@@ -11,9 +11,16 @@ from inspire_sim.params import ModelParams
 from inspire_sim.policies import pick_per_country
 
 P = ModelParams()
-KW = dict(base_success_logit=P.base_success_logit, b_vision=P.b_vision, b_partnership_model=P.b_partnership_model,
-          b_stage_fit=P.b_stage_fit, b_trust=P.b_trust, b_complementarity=P.b_complementarity,
-          b_friction=P.b_friction, b_strength=P.b_strength)
+KW = dict(
+    base_success_logit=P.base_success_logit,
+    b_vision=P.b_vision,
+    b_partnership_model=P.b_partnership_model,
+    b_stage_fit=P.b_stage_fit,
+    b_trust=P.b_trust,
+    b_complementarity=P.b_complementarity,
+    b_friction=P.b_friction,
+    b_strength=P.b_strength,
+)
 unit = st.floats(0.0, 1.0)
 
 

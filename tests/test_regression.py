@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from pinned import PINNED_FILE, pinned_values
 
 

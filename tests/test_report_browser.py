@@ -16,8 +16,15 @@ import pytest
 from inspire_sim.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCENARIOS = ("baseline", "cross_border_brokering", "regional_smart_specialisation")
 
 
@@ -27,16 +34,26 @@ def report_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("compare") / "out"
     text = io.StringIO()
     with contextlib.redirect_stdout(text):
-        code = main(["compare", *SCENARIOS, "-r", "3", "-s", "4", "-n", "400", "-t", "36", "-w", "1", "-q",
-                     "-o", str(out)])
+        code = main(
+            ["compare", *SCENARIOS, "-r", "3", "-s", "4", "-n", "400", "-t", "36", "-w", "1", "-q", "-o", str(out)]
+        )
     assert code == 0
     (out / "stdout.txt").write_text(text.getvalue())
     return out
 
 
 def test_compare_writes_report_tables_figures_and_runs(report_dir):
-    for name in ("report.html", "report.md", "indicators.csv", "countries.csv", "costs.csv", "ceilings.csv",
-                 "cost_effectiveness.csv", "country_cost_effectiveness.csv", "comparison.json"):
+    for name in (
+        "report.html",
+        "report.md",
+        "indicators.csv",
+        "countries.csv",
+        "costs.csv",
+        "ceilings.csv",
+        "cost_effectiveness.csv",
+        "country_cost_effectiveness.csv",
+        "comparison.json",
+    ):
         assert (report_dir / name).is_file(), name
     pngs = sorted((report_dir / "figures").glob("*.png"))
     assert len(pngs) == 6 + len(SCENARIOS)
@@ -58,7 +75,9 @@ def test_html_is_self_contained(report_dir):
     html = (report_dir / "report.html").read_text()
     assert "<script" not in html.lower()
     refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
-    assert refs and all(r.startswith(("data:", "#")) for r in refs), [r[:40] for r in refs if not r.startswith(("data:", "#"))]
+    assert refs and all(r.startswith(("data:", "#")) for r in refs), [
+        r[:40] for r in refs if not r.startswith(("data:", "#"))
+    ]
     assert "http://" not in html and "https://" not in html
 
 
@@ -82,8 +101,10 @@ def test_report_renders_in_headless_chromium(report_dir):
             assert response is None or response.ok
             assert "Deployment plans compared" in page.title()
             images = page.eval_on_selector_all(
-                "img", "els => els.map(e => ({complete: e.complete, w: e.naturalWidth, h: e.naturalHeight, "
-                       "shown: e.getBoundingClientRect().width}))")
+                "img",
+                "els => els.map(e => ({complete: e.complete, w: e.naturalWidth, h: e.naturalHeight, "
+                "shown: e.getBoundingClientRect().width}))",
+            )
             assert len(images) == n_figures
             assert all(i["complete"] and i["w"] > 0 and i["h"] > 0 and i["shown"] > 0 for i in images), images
             assert page.locator("table").count() > 5

@@ -188,8 +188,11 @@ def test_summary_of_one_run_has_no_interval(reps):
 def test_more_replications_give_narrower_intervals(reps):
     few = summarize(reps[:3]).set_index("indicator")
     many = summarize(reps).set_index("indicator")
-    varying = [k for k in ("mean_confidence", "new_partnerships", "cooperating_share", "share_exploration")
-               if few.loc[k, "ci_high"] > few.loc[k, "ci_low"]]
+    varying = [
+        k
+        for k in ("mean_confidence", "new_partnerships", "cooperating_share", "share_exploration")
+        if few.loc[k, "ci_high"] > few.loc[k, "ci_low"]
+    ]
     assert varying, "these indicators should vary between replications"
     for k in varying:
         assert many.loc[k, "ci_high"] - many.loc[k, "ci_low"] < few.loc[k, "ci_high"] - few.loc[k, "ci_low"], k

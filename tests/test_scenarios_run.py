@@ -15,7 +15,10 @@ def test_scenario_runs(path):
     assert len(r.timeseries) == 60
     assert r.timeseries["new_partnerships"].sum() > 0
     planned = {p.kind for p in scen.policies if p.start < 60}
-    spent = {c.removeprefix("spend_") for c in r.timeseries if c.startswith("spend_") and c != "spend_total"
-             and r.timeseries[c].sum() > 0}
+    spent = {
+        c.removeprefix("spend_")
+        for c in r.timeseries
+        if c.startswith("spend_") and c != "spend_total" and r.timeseries[c].sum() > 0
+    }
     assert spent <= planned
     assert r.manifest["scenario"]["name"] == scen.name

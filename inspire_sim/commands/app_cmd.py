@@ -39,8 +39,12 @@ def register(app: typer.Typer) -> None:
 def _check_port(host: str, port: int) -> None:
     """Raise InputError if ``port`` is out of range or already taken on ``host``."""
     if not 0 <= port <= 65535:
-        raise InputError(f"must be a TCP port, got {port}", source=CLI, field="--port",
-                         fix="give --port 1..65535 (or 0 for any free port)")
+        raise InputError(
+            f"must be a TCP port, got {port}",
+            source=CLI,
+            field="--port",
+            fix="give --port 1..65535 (or 0 for any free port)",
+        )
     if port == 0:
         return
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -49,10 +53,18 @@ def _check_port(host: str, port: int) -> None:
             sock.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise InputError(f"port {port} is already in use on {host}", source=CLI, field="--port",
-                                 fix="stop the other server or choose another --port (0 = any free port)") from None
-            raise InputError(f"cannot listen on {host}:{port} ({exc.strerror})", source=CLI, field="--host",
-                             fix=f"use --host {DEFAULT_HOST}") from None
+                raise InputError(
+                    f"port {port} is already in use on {host}",
+                    source=CLI,
+                    field="--port",
+                    fix="stop the other server or choose another --port (0 = any free port)",
+                ) from None
+            raise InputError(
+                f"cannot listen on {host}:{port} ({exc.strerror})",
+                source=CLI,
+                field="--host",
+                fix=f"use --host {DEFAULT_HOST}",
+            ) from None
 
 
 def frontend_packages() -> list[str]:
@@ -90,16 +102,25 @@ def prepare_offline(cache: Path | None = None, npm: str = "npm") -> list[str]:
     cache = cache or asset_cache()
     todo = missing_frontend(cache)
     if todo and shutil.which(npm) is None:
-        raise InputError("npm is needed to fetch the app's front-end", source=CLI, field="--prepare-offline",
-                         fix="install Node.js/npm, or run the app once on a machine with internet access")
+        raise InputError(
+            "npm is needed to fetch the app's front-end",
+            source=CLI,
+            field="--prepare-offline",
+            fix="install Node.js/npm, or run the app once on a machine with internet access",
+        )
     for spec in todo:
         with tempfile.TemporaryDirectory() as tmp:
-            out = subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", tmp],
-                                 capture_output=True, text=True, timeout=600)
+            out = subprocess.run(
+                [npm, "pack", spec, "--silent", "--pack-destination", tmp], capture_output=True, text=True, timeout=600
+            )
             tarballs = list(Path(tmp).glob("*.tgz"))
             if out.returncode != 0 or not tarballs:
-                raise InputError(f"npm pack {spec} failed: {out.stderr.strip()[-300:]}", source=CLI,
-                                 field="--prepare-offline", fix="check access to the npm registry")
+                raise InputError(
+                    f"npm pack {spec} failed: {out.stderr.strip()[-300:]}",
+                    source=CLI,
+                    field="--prepare-offline",
+                    fix="check access to the npm registry",
+                )
             target = cache / spec
             staging = Path(tmp) / "package"
             with tarfile.open(tarballs[0]) as tar:
@@ -113,24 +134,45 @@ def prepare_offline(cache: Path | None = None, npm: str = "npm") -> list[str]:
 
 def solara_args(host: str, port: int, open_browser: bool = False) -> list[str]:
     """The ``solara run`` arguments serving the app (production mode, no version check)."""
-    return ["run", APP_MODULE, "--host", host, "--port", str(port), "--production", "--no-check-version",
-            "--open" if open_browser else "--no-open"]
+    return [
+        "run",
+        APP_MODULE,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-check-version",
+        "--open" if open_browser else "--no-open",
+    ]
 
 
 def app_command(
     port: Annotated[int, typer.Option("--port", "-p", help="TCP port (0 = any free port).")] = DEFAULT_PORT,
-    host: Annotated[str, typer.Option("--host", help="Interface to listen on; 127.0.0.1 keeps the app on this "
-                                                     "machine, 0.0.0.0 opens it to the network.")] = DEFAULT_HOST,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Interface to listen on; 127.0.0.1 keeps the app on this machine, 0.0.0.0 opens it to the network.",
+        ),
+    ] = DEFAULT_HOST,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="Open a web browser on the app.")] = False,
-    prepare_offline_: Annotated[bool, typer.Option(
-        "--prepare-offline", help="Fetch the app's browser front-end into solara's asset cache (needs npm), "
-                                  "so the app works without internet; then exit.")] = False,
+    prepare_offline_: Annotated[
+        bool,
+        typer.Option(
+            "--prepare-offline",
+            help="Fetch the app's browser front-end into solara's asset cache (needs npm), "
+            "so the app works without internet; then exit.",
+        ),
+    ] = False,
 ) -> None:
     """Serve the classroom app: play a scenario live in the browser (Ctrl+C stops it)."""
     if prepare_offline_:
         fetched = prepare_offline()
-        typer.echo(f"inspire-sim: front-end cached in {asset_cache()}: "
-                   + (", ".join(fetched) if fetched else "everything was already there"))
+        typer.echo(
+            f"inspire-sim: front-end cached in {asset_cache()}: "
+            + (", ".join(fetched) if fetched else "everything was already there")
+        )
         return
     _check_port(host, port)
     if host not in LOOPBACK:
@@ -142,11 +184,15 @@ def app_command(
     try:
         from solara.__main__ import cli as solara_cli
     except ModuleNotFoundError as exc:
-        raise InputError(f"the app needs {exc.name}, which is not installed", source=CLI,
-                         fix="pip install 'inspire-sim[app]'") from None
+        raise InputError(
+            f"the app needs {exc.name}, which is not installed", source=CLI, fix="pip install 'inspire-sim[app]'"
+        ) from None
     missing = missing_frontend()
     if missing:
-        typer.echo("inspire-sim: note: the browser front-end is not cached yet; it is fetched from the internet "
-                   "on first use (without internet, run 'inspire-sim app --prepare-offline' once)", err=True)
+        typer.echo(
+            "inspire-sim: note: the browser front-end is not cached yet; it is fetched from the internet "
+            "on first use (without internet, run 'inspire-sim app --prepare-offline' once)",
+            err=True,
+        )
     typer.echo(f"inspire-sim: serving the classroom app at http://{host}:{port} (Ctrl+C stops it)", err=True)
     solara_cli.main(args=solara_args(host, port, open_browser), prog_name="inspire-sim app", standalone_mode=False)

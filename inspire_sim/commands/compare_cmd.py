@@ -22,23 +22,46 @@ CLI = "command line"
 DEFAULT_REPLICATIONS = 10
 
 
-def _check(replications: int, seed: int, steps: int | None, n_smes: int | None, workers: int | None,
-           bootstrap: int, out: Path | None) -> None:
+def _check(
+    replications: int,
+    seed: int,
+    steps: int | None,
+    n_smes: int | None,
+    workers: int | None,
+    bootstrap: int,
+    out: Path | None,
+) -> None:
     if replications < 2:
-        raise InputError(f"must be at least 2 to give confidence intervals, got {replications}", source=CLI,
-                         field="--replications", fix="give --replications 2 or more (10 or more for policy advice)")
+        raise InputError(
+            f"must be at least 2 to give confidence intervals, got {replications}",
+            source=CLI,
+            field="--replications",
+            fix="give --replications 2 or more (10 or more for policy advice)",
+        )
     if seed < 0:
         raise InputError(f"must not be negative, got {seed}", source=CLI, field="--seed", fix="give --seed 0 or more")
     if steps is not None and steps < 1:
-        raise InputError(f"must be 1 or more months, got {steps}", source=CLI, field="--steps", fix="give --steps 1 or more")
+        raise InputError(
+            f"must be 1 or more months, got {steps}", source=CLI, field="--steps", fix="give --steps 1 or more"
+        )
     if n_smes is not None and n_smes < 1:
-        raise InputError(f"must be 1 or more, got {n_smes}", source=CLI, field="--n-smes", fix="give --n-smes 1 or more")
+        raise InputError(
+            f"must be 1 or more, got {n_smes}", source=CLI, field="--n-smes", fix="give --n-smes 1 or more"
+        )
     if workers is not None and workers < 1:
-        raise InputError(f"must be 1 or more, got {workers}", source=CLI, field="--workers",
-                         fix="give --workers 1 (sequential) or more")
+        raise InputError(
+            f"must be 1 or more, got {workers}",
+            source=CLI,
+            field="--workers",
+            fix="give --workers 1 (sequential) or more",
+        )
     if bootstrap < 100:
-        raise InputError(f"must be at least 100, got {bootstrap}", source=CLI, field="--bootstrap",
-                         fix="give --bootstrap 1000 or more")
+        raise InputError(
+            f"must be at least 100, got {bootstrap}",
+            source=CLI,
+            field="--bootstrap",
+            fix="give --bootstrap 1000 or more",
+        )
     if out is not None and out.exists() and not out.is_dir():
         raise InputError("exists and is not a directory", source=str(out), field="--out", fix="give a directory path")
 
@@ -46,10 +69,12 @@ def _check(replications: int, seed: int, steps: int | None, n_smes: int | None, 
 def format_headline(comp) -> str:
     """Plain-text summary: per plan, extra cost, key effects and cost per additional unit."""
     from ..compare import OUTCOMES
-    from ..report import GUIDE, fmt_ci, fmt_effect, fmt_eur, fmt_ratio, fmt_value, _num
+    from ..report import GUIDE, _num, fmt_ci, fmt_effect, fmt_eur, fmt_ratio, fmt_value
 
-    lines = [f"{comp.meta['replications']} paired replications x {comp.meta['months']} months, "
-             f"{comp.meta['n_smes']} SMEs; effect = plan - {comp.baseline} [95% CI]"]
+    lines = [
+        f"{comp.meta['replications']} paired replications x {comp.meta['months']} months, "
+        f"{comp.meta['n_smes']} SMEs; effect = plan - {comp.baseline} [95% CI]"
+    ]
     head = comp.headline()
     ce = comp.cost_effectiveness
     for label in comp.labels:
@@ -57,38 +82,73 @@ def format_headline(comp) -> str:
         lines.append(f"{label}")
         rows = ce[ce["scenario"] == label].set_index("outcome")
         first = rows.iloc[0]
-        lines.append(f"  extra public spending        {fmt_eur(first['additional_cost_eur'], sign=True)} "
-                     f"[{fmt_ci(first['additional_cost_ci_low'], first['additional_cost_ci_high'], 'EUR')}]")
+        lines.append(
+            f"  extra public spending        {fmt_eur(first['additional_cost_eur'], sign=True)} "
+            f"[{fmt_ci(first['additional_cost_ci_low'], first['additional_cost_ci_high'], 'EUR')}]"
+        )
         for _, r in head[head["scenario"] == label].iterrows():
             if r["indicator"] == "spend_total":
                 continue
             title = GUIDE.get(r["indicator"], (r["indicator"],))[0]
-            lines.append(f"  {title[:36]:<36} {fmt_value(r['baseline_mean'], r['unit']):>10} -> "
-                         f"{fmt_value(r['scenario_mean'], r['unit']):>10}  {fmt_effect(r['effect'], r['unit']):>10} "
-                         f"[{fmt_ci(r['ci_low'], r['ci_high'], r['unit'])}]  {r['verdict']}")
+            lines.append(
+                f"  {title[:36]:<36} {fmt_value(r['baseline_mean'], r['unit']):>10} -> "
+                f"{fmt_value(r['scenario_mean'], r['unit']):>10}  {fmt_effect(r['effect'], r['unit']):>10} "
+                f"[{fmt_ci(r['ci_low'], r['ci_high'], r['unit'])}]  {r['verdict']}"
+            )
         for o in OUTCOMES.values():
             r = rows.loc[o.name]
             ratio, ci = fmt_ratio(r)
-            lines.append(f"  additional {o.plural:<27} {_num(r['additional'], sign=True):>8}   "
-                         f"EUR per unit: {ratio}{f' [{ci}]' if ci else ''}")
+            lines.append(
+                f"  additional {o.plural:<27} {_num(r['additional'], sign=True):>8}   "
+                f"EUR per unit: {ratio}{f' [{ci}]' if ci else ''}"
+            )
     return "\n".join(lines)
 
 
 def compare_command(
-    scenarios: Annotated[list[str] | None, typer.Argument(
-        help="BASELINE then one or more SCENARIOs: files, or names of shipped scenarios.", show_default=False,
-        metavar="BASELINE SCENARIO")] = None,
-    replications: Annotated[int, typer.Option("--replications", "-r", help="Replications per scenario (same seeds for all).")] = DEFAULT_REPLICATIONS,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Base seed of the replication seeds (and of the bootstrap).")] = 0,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/compare-<baseline>-<first plan>). "
-                                             "Runs stored there are reused when the command is repeated.")] = None,
-    steps: Annotated[int | None, typer.Option("--steps", "-t", help="Months to simulate (default: the scenarios' steps).")] = None,
-    n_smes: Annotated[int | None, typer.Option("--n-smes", "-n", help="Number of SMEs (default: the scenarios' n_smes).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all cores; 1 = sequential).")] = None,
-    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler "
-                                                  "(its workers must see OUT, e.g. on a shared file system).")] = None,
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="BASELINE then one or more SCENARIOs: files, or names of shipped scenarios.",
+            show_default=False,
+            metavar="BASELINE SCENARIO",
+        ),
+    ] = None,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", help="Replications per scenario (same seeds for all).")
+    ] = DEFAULT_REPLICATIONS,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="Base seed of the replication seeds (and of the bootstrap).")
+    ] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output directory (default: runs/compare-<baseline>-<first plan>). "
+            "Runs stored there are reused when the command is repeated.",
+        ),
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option("--steps", "-t", help="Months to simulate (default: the scenarios' steps).")
+    ] = None,
+    n_smes: Annotated[
+        int | None, typer.Option("--n-smes", "-n", help="Number of SMEs (default: the scenarios' n_smes).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all cores; 1 = sequential).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Address of a running Dask scheduler (its workers must see OUT, e.g. on a shared file system).",
+        ),
+    ] = None,
     cluster: Annotated[str | None, typer.Option("--cluster", help="'local': run on a Dask LocalCluster.")] = None,
-    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Bootstrap resamples for the cost-effectiveness CIs.")] = 2000,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Bootstrap resamples for the cost-effectiveness CIs.")
+    ] = 2000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run again even if OUT/runs holds matching runs.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -104,21 +164,44 @@ def compare_command(
     names = list(scenarios or [])
     _check(replications, seed, steps, n_smes, workers, bootstrap, out)
     if len(names) < 2:
-        raise InputError(f"needs a baseline and at least one scenario (got {len(names)})", source=CLI,
-                         field="SCENARIO", fix="e.g. inspire-sim compare baseline national_funding")
+        raise InputError(
+            f"needs a baseline and at least one scenario (got {len(names)})",
+            source=CLI,
+            field="SCENARIO",
+            fix="e.g. inspire-sim compare baseline national_funding",
+        )
     scens = load_plans(names, steps=steps, n_smes=n_smes)  # errors before any run
-    out_dir = out if out is not None else Path("runs") / (
-        f"compare-{scens[0].name}-{scens[1].name}" + (f"-and-{len(scens) - 2}-more" if len(scens) > 2 else ""))
+    out_dir = (
+        out
+        if out is not None
+        else Path("runs")
+        / (f"compare-{scens[0].name}-{scens[1].name}" + (f"-and-{len(scens) - 2}-more" if len(scens) > 2 else ""))
+    )
     t0 = time.perf_counter()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"cannot create ({exc.strerror or exc})", source=str(out_dir), field="--out",
-                         fix="choose a writable directory") from None
+        raise InputError(
+            f"cannot create ({exc.strerror or exc})",
+            source=str(out_dir),
+            field="--out",
+            fix="choose a writable directory",
+        ) from None
     try:
-        comp = compare(scens[0], scens[1:], replications=replications, seed=seed, steps=steps, workers=workers,
-                       store=out_dir, fresh=fresh, progress=not quiet, n_boot=bootstrap, scheduler=scheduler,
-                       cluster=cluster)
+        comp = compare(
+            scens[0],
+            scens[1:],
+            replications=replications,
+            seed=seed,
+            steps=steps,
+            workers=workers,
+            store=out_dir,
+            fresh=fresh,
+            progress=not quiet,
+            n_boot=bootstrap,
+            scheduler=scheduler,
+            cluster=cluster,
+        )
     except RuntimeError as exc:
         print(f"inspire-sim: {exc}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -12,11 +12,11 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from ..errors import InputError, unknown_key_fix
-from ..params import Role, parameter_table, spec_by_name
 # Through the package, not ``from ..run import``: importing the submodule directly would
 # rebind ``inspire_sim.run`` (the function) to the module of the same name.
 from .. import run_replications
+from ..errors import InputError, unknown_key_fix
+from ..params import Role, parameter_table, spec_by_name
 from ..scenario import load_scenario
 
 _RUN_DEFAULTS = inspect.signature(run_replications).parameters
@@ -53,8 +53,9 @@ def _check_positive(value: int | None, option: str, what: str, hi: float | None 
     if value is None or (value >= 1 and (hi is None or value <= hi)):
         return
     allowed = f"1..{int(hi)}" if hi is not None else "1 or more"
-    raise InputError(f"must be a positive number of {what}, got {value}", source=CLI, field=option,
-                     fix=f"give {option} {allowed}")
+    raise InputError(
+        f"must be a positive number of {what}, got {value}", source=CLI, field=option, fix=f"give {option} {allowed}"
+    )
 
 
 def _check_options(replications: int, seed: int, steps: int | None) -> None:
@@ -96,8 +97,15 @@ def format_summary(summary: pd.DataFrame, partner_types: bool = False) -> str:
         "n/a (1 run)" if n < 2 else f"[{_number(lo)}, {_number(hi)}]"
         for lo, hi, n in zip(rows["ci_low"], rows["ci_high"], rows["n"], strict=True)
     ]
-    table = pd.DataFrame({"indicator": rows["indicator"], "statistic": rows["statistic"], "unit": rows["unit"],
-                          "mean": [_number(v) for v in rows["mean"]], "95% CI": ci})
+    table = pd.DataFrame(
+        {
+            "indicator": rows["indicator"],
+            "statistic": rows["statistic"],
+            "unit": rows["unit"],
+            "mean": [_number(v) for v in rows["mean"]],
+            "95% CI": ci,
+        }
+    )
     return text_table(table)
 
 
@@ -117,21 +125,39 @@ def _write_outputs(results, summary: pd.DataFrame, out: Path, command: dict, fig
         summary.to_csv(out / "summary.csv", index=False)
         save_runs(results, out, extra={"command": command})
     except OSError as exc:
-        raise InputError(f"cannot write results ({exc.strerror or exc})", source=str(out), field="--out",
-                         fix="choose a writable directory") from None
+        raise InputError(
+            f"cannot write results ({exc.strerror or exc})",
+            source=str(out),
+            field="--out",
+            fix="choose a writable directory",
+        ) from None
     return written
 
 
 def run_command(
-    scenario: Annotated[str, typer.Argument(help="Scenario file, or the name of a shipped scenario.")] = DEFAULT_SCENARIO,
-    replications: Annotated[int, typer.Option("--replications", "-r", help="Number of replications.")] = DEFAULT_REPLICATIONS,
-    seed: Annotated[int, typer.Option("--seed", "-s", help="Root seed; replication seeds are spawned from it.")] = DEFAULT_SEED,
-    steps: Annotated[int | None, typer.Option("--steps", "-t", help="Months to simulate (default: the scenario's steps).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/<scenario name>).")] = None,
-    n_smes: Annotated[int | None, typer.Option("--n-smes", "-n", help="Number of SMEs (default: the scenario's n_smes).")] = None,
+    scenario: Annotated[
+        str, typer.Argument(help="Scenario file, or the name of a shipped scenario.")
+    ] = DEFAULT_SCENARIO,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", help="Number of replications.")
+    ] = DEFAULT_REPLICATIONS,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", help="Root seed; replication seeds are spawned from it.")
+    ] = DEFAULT_SEED,
+    steps: Annotated[
+        int | None, typer.Option("--steps", "-t", help="Months to simulate (default: the scenario's steps).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/<scenario name>).")
+    ] = None,
+    n_smes: Annotated[
+        int | None, typer.Option("--n-smes", "-n", help="Number of SMEs (default: the scenario's n_smes).")
+    ] = None,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    partner_types: Annotated[bool, typer.Option("--partner-types", help="Also print partnerships by partner type x stage.")] = False,
+    partner_types: Annotated[
+        bool, typer.Option("--partner-types", help="Also print partnerships by partner type x stage.")
+    ] = False,
 ) -> None:
     """Simulate SCENARIO, print the indicators (mean, 95% CI over replications), write --out.
 
@@ -145,15 +171,26 @@ def run_command(
     out_dir = _output_dir(out, scen.name)
     t0 = time.perf_counter()
     results = _simulate(scen, replications, seed, steps, quiet)
-    command = {"name": "run", "scenario": scenario, "replications": replications, "seed": seed, "steps": steps,
-               "n_smes": n_smes, "out": str(out_dir), "timings": {"simulate_s": round(time.perf_counter() - t0, 3)}}
+    command = {
+        "name": "run",
+        "scenario": scenario,
+        "replications": replications,
+        "seed": seed,
+        "steps": steps,
+        "n_smes": n_smes,
+        "out": str(out_dir),
+        "timings": {"simulate_s": round(time.perf_counter() - t0, 3)},
+    }
     summary = summarize(results)
-    typer.echo(f"{scen.name}: {replications} replication(s), {len(results[0].timeseries)} months, "
-               f"{scen.params.n_smes} SMEs")
+    typer.echo(
+        f"{scen.name}: {replications} replication(s), {len(results[0].timeseries)} months, {scen.params.n_smes} SMEs"
+    )
     typer.echo(format_summary(summary, partner_types))
     written = _write_outputs(results, summary, out_dir, command, figures)
-    typer.echo(f"wrote {out_dir}: Parquet tables, manifest.json, summary.csv"
-               + (f", {len(written)} figures" if written else ""))
+    typer.echo(
+        f"wrote {out_dir}: Parquet tables, manifest.json, summary.csv"
+        + (f", {len(written)} figures" if written else "")
+    )
 
 
 # ----------------------------------------------------------------------------------------
@@ -177,12 +214,14 @@ def params_command(
     if csv:
         typer.echo(table.to_csv(index=False), nl=False)
         return
-    shown = pd.DataFrame({
-        "name": table["name"],
-        "default": [str(v) for v in table["default"]],
-        "unit": table["unit"],
-        "bounds": [_bounds(lo, hi) for lo, hi in zip(table["lo"], table["hi"], strict=True)],
-        "role": table["role"],
-        "source": table["source"],
-    })
+    shown = pd.DataFrame(
+        {
+            "name": table["name"],
+            "default": [str(v) for v in table["default"]],
+            "unit": table["unit"],
+            "bounds": [_bounds(lo, hi) for lo, hi in zip(table["lo"], table["hi"], strict=True)],
+            "role": table["role"],
+            "source": table["source"],
+        }
+    )
     typer.echo(text_table(shown))

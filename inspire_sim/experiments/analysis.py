@@ -66,36 +66,77 @@ def sensitivity_indices(runs: pd.DataFrame, spec: ExperimentSpec, design: Design
         y = point_means(runs, out, design.n_points)
         bad = int(np.isnan(y).sum())
         if bad:
-            notes.append(f"{out}: skipped, {bad} design point(s) have no successful run "
-                         "(use --retry-failed, or fix the failing runs)")
+            notes.append(
+                f"{out}: skipped, {bad} design point(s) have no successful run "
+                "(use --retry-failed, or fix the failing runs)"
+            )
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             if d.kind == "sobol":
                 from SALib.analyze import sobol
 
-                si = sobol.analyze(design.problem, y, calc_second_order=d.second_order, num_resamples=d.num_resamples,
-                                   conf_level=d.conf_level, seed=spec.seed)
+                si = sobol.analyze(
+                    design.problem,
+                    y,
+                    calc_second_order=d.second_order,
+                    num_resamples=d.num_resamples,
+                    conf_level=d.conf_level,
+                    seed=spec.seed,
+                )
                 for i, f in enumerate(names):
                     for idx in ("S1", "ST"):
-                        rows.append({"output": out, "method": "sobol", "index": idx, "factor": f, "factor2": None,
-                                     "value": float(si[idx][i]), "conf": float(si[f"{idx}_conf"][i])})
+                        rows.append(
+                            {
+                                "output": out,
+                                "method": "sobol",
+                                "index": idx,
+                                "factor": f,
+                                "factor2": None,
+                                "value": float(si[idx][i]),
+                                "conf": float(si[f"{idx}_conf"][i]),
+                            }
+                        )
                 if d.second_order:
                     for i in range(len(names)):
                         for j in range(i + 1, len(names)):
-                            rows.append({"output": out, "method": "sobol", "index": "S2", "factor": names[i],
-                                         "factor2": names[j], "value": float(si["S2"][i, j]),
-                                         "conf": float(si["S2_conf"][i, j])})
+                            rows.append(
+                                {
+                                    "output": out,
+                                    "method": "sobol",
+                                    "index": "S2",
+                                    "factor": names[i],
+                                    "factor2": names[j],
+                                    "value": float(si["S2"][i, j]),
+                                    "conf": float(si["S2_conf"][i, j]),
+                                }
+                            )
             else:
                 from SALib.analyze import morris
 
-                si = morris.analyze(design.problem, design.unit, y, num_resamples=d.num_resamples,
-                                    conf_level=d.conf_level, num_levels=d.num_levels, seed=spec.seed)
+                si = morris.analyze(
+                    design.problem,
+                    design.unit,
+                    y,
+                    num_resamples=d.num_resamples,
+                    conf_level=d.conf_level,
+                    num_levels=d.num_levels,
+                    seed=spec.seed,
+                )
                 for i, f in enumerate(names):
                     for idx in ("mu", "mu_star", "sigma"):
                         conf = float(si["mu_star_conf"][i]) if idx == "mu_star" else np.nan
-                        rows.append({"output": out, "method": "morris", "index": idx, "factor": f, "factor2": None,
-                                     "value": float(si[idx][i]), "conf": conf})
+                        rows.append(
+                            {
+                                "output": out,
+                                "method": "morris",
+                                "index": idx,
+                                "factor": f,
+                                "factor2": None,
+                                "value": float(si[idx][i]),
+                                "conf": conf,
+                            }
+                        )
     cols = ["output", "method", "index", "factor", "factor2", "value", "conf"]
     return pd.DataFrame(rows, columns=cols), notes
 

@@ -16,14 +16,34 @@ from ..errors import InputError
 
 CLI = "command line"
 
-SpecArg = Annotated[str, typer.Argument(help="Experiment spec: a TOML file, or a shipped name (ishigami, policy_grid, ...).",
-                                        show_default=False)]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/<spec name>). "
-                                             "Re-running on the same directory resumes it.")]
-WorkersOpt = Annotated[int | None, typer.Option("--workers", "-w", help="Local worker processes (default: all cores; "
-                                                "1 = sequential in this process). With --cluster local: Dask workers.")]
-SchedulerOpt = Annotated[str | None, typer.Option("--scheduler", help="Address of a running Dask scheduler, "
-                                                  "e.g. tcp://10.0.0.5:8786 (needs the optional dask extra).")]
+SpecArg = Annotated[
+    str,
+    typer.Argument(
+        help="Experiment spec: a TOML file, or a shipped name (ishigami, policy_grid, ...).", show_default=False
+    ),
+]
+OutOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="Output directory (default: runs/<spec name>). Re-running on the same directory resumes it."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        "-w",
+        help="Local worker processes (default: all cores; "
+        "1 = sequential in this process). With --cluster local: Dask workers.",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (needs the optional dask extra).",
+    ),
+]
 ClusterOpt = Annotated[str | None, typer.Option("--cluster", help="'local': start a Dask LocalCluster for this sweep.")]
 RetryOpt = Annotated[bool, typer.Option("--retry-failed", help="Run failed and timed-out runs again when resuming.")]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
@@ -32,12 +52,25 @@ FiguresOpt = Annotated[bool, typer.Option("--figures/--no-figures", help="Write 
 
 def _check(workers: int | None) -> None:
     if workers is not None and workers < 1:
-        raise InputError(f"must be 1 or more, got {workers}", source=CLI, field="--workers",
-                         fix="give --workers 1 (sequential) or more")
+        raise InputError(
+            f"must be 1 or more, got {workers}",
+            source=CLI,
+            field="--workers",
+            fix="give --workers 1 (sequential) or more",
+        )
 
 
-def _execute(kind: str, spec_path: str, out: Path | None, workers: int | None, scheduler: str | None,
-             cluster: str | None, retry_failed: bool, progress: bool, figures: bool) -> None:
+def _execute(
+    kind: str,
+    spec_path: str,
+    out: Path | None,
+    workers: int | None,
+    scheduler: str | None,
+    cluster: str | None,
+    retry_failed: bool,
+    progress: bool,
+    figures: bool,
+) -> None:
     from .spec import load_spec
     from .sweep import format_summary, run_sensitivity, run_sweep
 
@@ -46,21 +79,39 @@ def _execute(kind: str, spec_path: str, out: Path | None, workers: int | None, s
     out = out or Path("runs") / spec.name
     fn = run_sensitivity if kind == "sensitivity" else run_sweep
     try:
-        result = fn(spec, out, workers=workers, scheduler=scheduler, cluster=cluster, retry_failed=retry_failed,
-                    progress=progress, figures=figures)
+        result = fn(
+            spec,
+            out,
+            workers=workers,
+            scheduler=scheduler,
+            cluster=cluster,
+            retry_failed=retry_failed,
+            progress=progress,
+            figures=figures,
+        )
     except InputError as exc:
         raise exc.with_source(CLI) if exc.source is None else exc
     print(format_summary(result))
     if result.n_failed:
-        print(f"inspire-sim: {result.n_failed} of {result.n_runs} runs did not succeed "
-              f"({result.n_timed_out} timed out); see the error column of {out}/results.csv "
-              "(re-run with --retry-failed to try them again)", file=sys.stderr)
+        print(
+            f"inspire-sim: {result.n_failed} of {result.n_runs} runs did not succeed "
+            f"({result.n_timed_out} timed out); see the error column of {out}/results.csv "
+            "(re-run with --retry-failed to try them again)",
+            file=sys.stderr,
+        )
         raise SystemExit(1)  # the exit status counts as failure
 
 
-def sweep_command(spec: SpecArg, out: OutOpt = None, workers: WorkersOpt = None, scheduler: SchedulerOpt = None,
-                  cluster: ClusterOpt = None, retry_failed: RetryOpt = False, progress: ProgressOpt = True,
-                  figures: FiguresOpt = True) -> None:
+def sweep_command(
+    spec: SpecArg,
+    out: OutOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    cluster: ClusterOpt = None,
+    retry_failed: RetryOpt = False,
+    progress: ProgressOpt = True,
+    figures: FiguresOpt = True,
+) -> None:
     """Run an experiment spec: every design point x replication (resumable).
 
     Then summarise each output per design point (mean, sd, CI) and plot the responses.
@@ -68,9 +119,16 @@ def sweep_command(spec: SpecArg, out: OutOpt = None, workers: WorkersOpt = None,
     _execute("sweep", spec, out, workers, scheduler, cluster, retry_failed, progress, figures)
 
 
-def sensitivity_command(spec: SpecArg, out: OutOpt = None, workers: WorkersOpt = None,
-                        scheduler: SchedulerOpt = None, cluster: ClusterOpt = None, retry_failed: RetryOpt = False,
-                        progress: ProgressOpt = True, figures: FiguresOpt = True) -> None:
+def sensitivity_command(
+    spec: SpecArg,
+    out: OutOpt = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    cluster: ClusterOpt = None,
+    retry_failed: RetryOpt = False,
+    progress: ProgressOpt = True,
+    figures: FiguresOpt = True,
+) -> None:
     """Sensitivity analysis of a sobol or morris spec with SALib.
 
     Sobol' S1, ST [, S2]; Morris mu, mu*, sigma; with confidence intervals, tables and figures.

@@ -108,8 +108,9 @@ def build_design(spec: ExperimentSpec) -> Design:
         else:
             from SALib.sample import morris
 
-            unit = morris.sample(problem, d.samples, num_levels=d.num_levels,
-                                 optimal_trajectories=d.optimal_trajectories, seed=spec.seed)
+            unit = morris.sample(
+                problem, d.samples, num_levels=d.num_levels, optimal_trajectories=d.optimal_trajectories, seed=spec.seed
+            )
         cols = {n: pd.Series(_unit_to_values(f, unit[:, i])) for i, (n, f) in enumerate(zip(names, spec.factors))}
     points = pd.DataFrame({"point_id": np.arange(len(next(iter(cols.values()))), dtype=np.int64)})
     for n, s in cols.items():
@@ -118,10 +119,10 @@ def build_design(spec: ExperimentSpec) -> Design:
 
 
 def run_seed(root_seed: int, point_id: int, replicate: int, common: bool = True) -> int:
-    """The seed of one run (a non-negative 63-bit integer)."""
-    key = (replicate,) if common else (point_id, replicate)
-    state = np.random.SeedSequence(root_seed, spawn_key=key).generate_state(1, dtype=np.uint64)[0]
-    return int(state >> np.uint64(1))
+    """The seed of one run: :func:`inspire_sim.streams.replicate_seed` (common: shared by all points)."""
+    from ..streams import replicate_seed
+
+    return replicate_seed(root_seed, replicate, None if common else point_id)
 
 
 def run_table(spec: ExperimentSpec, design: Design) -> pd.DataFrame:
@@ -136,5 +137,6 @@ def run_table(spec: ExperimentSpec, design: Design) -> pd.DataFrame:
         if key not in seeds:
             seeds[key] = run_seed(spec.seed, int(p), int(k), spec.common_random_numbers)
         out[i] = seeds[key]
-    return pd.DataFrame({"run_id": np.arange(len(point), dtype=np.int64), "point_id": point,
-                         "replicate": rep, "seed": out})
+    return pd.DataFrame(
+        {"run_id": np.arange(len(point), dtype=np.int64), "point_id": point, "replicate": rep, "seed": out}
+    )

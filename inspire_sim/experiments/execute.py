@@ -59,7 +59,8 @@ def soft_timeout(seconds: float | None):
         yield
         return
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        def _alarm(signum, frame):  # noqa: ARG001
+
+        def _alarm(signum, frame):
             raise RunTimeout(f"exceeded the time limit of {seconds:g} s")
 
         old = signal.signal(signal.SIGALRM, _alarm)
@@ -152,10 +153,15 @@ class RunContext:
                     raise TypeError(f"output {k!r} is not a scalar number (got {type(v).__name__})") from None
         except RunTimeout as exc:
             status, error, values = "timed_out", str(exc), {}
-        except Exception as exc:  # noqa: BLE001 - recorded, the sweep goes on
+        except Exception as exc:
             status, error, values = "failed", _describe(exc), {}
-        return {"run_id": run_id, "status": status, "error": error,
-                "duration_s": time.perf_counter() - t0, "values": values}
+        return {
+            "run_id": run_id,
+            "status": status,
+            "error": error,
+            "duration_s": time.perf_counter() - t0,
+            "values": values,
+        }
 
 
 def statistic(ts: Any, out: Any) -> float:
@@ -317,8 +323,12 @@ class LocalProcesses(Backend):
     def _new_pool(self, ctx: RunContext) -> ProcessPoolExecutor:
         import multiprocessing
 
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(ctx,))
+        pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(ctx,),
+        )
         # wait for a started worker: deadlines then exclude start-up, and a pool that
         # cannot start at all is reported instead of failing every run
         try:
@@ -327,8 +337,9 @@ class LocalProcesses(Backend):
             pool.shutdown(wait=False, cancel_futures=True)
             raise RuntimeError(
                 "worker processes could not start (a script that starts a sweep with local processes must "
-                "run it under `if __name__ == \"__main__\":`, as the spawn start method re-imports the script; "
-                f"or use workers=1): {exc}") from None
+                'run it under `if __name__ == "__main__":`, as the spawn start method re-imports the script; '
+                f"or use workers=1): {exc}"
+            ) from None
         return pool
 
     def _kill_pool(self) -> None:
@@ -340,7 +351,7 @@ class LocalProcesses(Backend):
         for p in procs:
             try:
                 p.kill()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
         for p in procs:
             p.join(timeout=5)
@@ -364,8 +375,12 @@ class LocalProcesses(Backend):
                     except BrokenProcessPool:
                         broken = True
                         if alone:
-                            yield _lost(chunk[0], "failed", "worker process died during this run "
-                                        "(crash or out-of-memory kill)", 0.0)
+                            yield _lost(
+                                chunk[0],
+                                "failed",
+                                "worker process died during this run (crash or out-of-memory kill)",
+                                0.0,
+                            )
                         else:
                             sched.requeue(chunk, suspect=True)
                         continue
@@ -376,8 +391,13 @@ class LocalProcesses(Backend):
                     for fut in expired:
                         chunk, _, alone = sched.inflight.pop(fut)
                         if alone:
-                            yield _lost(chunk[0], "timed_out", f"did not stop within the time limit of "
-                                        f"{ctx.timeout:g} s; its worker process was killed", float(ctx.timeout))
+                            yield _lost(
+                                chunk[0],
+                                "timed_out",
+                                f"did not stop within the time limit of "
+                                f"{ctx.timeout:g} s; its worker process was killed",
+                                float(ctx.timeout),
+                            )
                         else:
                             sched.requeue(chunk, suspect=True)
                     for fut, (chunk, _, _) in list(sched.inflight.items()):
@@ -399,8 +419,11 @@ def _import_distributed():
         import dask
         import distributed
     except ImportError:
-        raise InputError("Dask is not installed", field="--scheduler/--cluster",
-                         fix="pip install 'inspire-sim[dask]' (or use --workers N for local processes)") from None
+        raise InputError(
+            "Dask is not installed",
+            field="--scheduler/--cluster",
+            fix="pip install 'inspire-sim[dask]' (or use --workers N for local processes)",
+        ) from None
     return dask, distributed
 
 
@@ -409,8 +432,14 @@ class DaskBackend(Backend):
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, workers: int | None = None, processes: bool = True,
-                 threads_per_worker: int = 1, grace: float = 10.0) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        workers: int | None = None,
+        processes: bool = True,
+        threads_per_worker: int = 1,
+        grace: float = 10.0,
+    ) -> None:
         dask, distributed = _import_distributed()
         self.grace = grace
         self.cluster = None
@@ -420,22 +449,33 @@ class DaskBackend(Backend):
             # numpy's allocations slow (about halves model speed): unset it.
             with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
                 self.cluster = distributed.LocalCluster(
-                    n_workers=workers or os.cpu_count() or 1, threads_per_worker=threads_per_worker,
-                    processes=processes, dashboard_address=":0", silence_logs=40)
+                    n_workers=workers or os.cpu_count() or 1,
+                    threads_per_worker=threads_per_worker,
+                    processes=processes,
+                    dashboard_address=":0",
+                    silence_logs=40,
+                )
             self.client = distributed.Client(self.cluster)
         else:
             try:
                 self.client = distributed.Client(address, timeout="20s")
             except (OSError, TimeoutError) as exc:
-                raise InputError(f"cannot connect to the Dask scheduler at {address!r} ({exc})",
-                                 field="--scheduler", fix="check the address (tcp://host:8786) and that it runs") from None
+                raise InputError(
+                    f"cannot connect to the Dask scheduler at {address!r} ({exc})",
+                    field="--scheduler",
+                    fix="check the address (tcp://host:8786) and that it runs",
+                ) from None
         self.processes = processes
 
     def describe(self) -> dict[str, Any]:
         info = self.client.scheduler_info() if hasattr(self.client, "scheduler_info") else {}
-        return {"backend": self.name, "scheduler": self.client.scheduler.address,
-                "local_cluster": self.cluster is not None, "workers": len(info.get("workers", {})),
-                "threads": sum(self.client.nthreads().values())}
+        return {
+            "backend": self.name,
+            "scheduler": self.client.scheduler.address,
+            "local_cluster": self.cluster is not None,
+            "workers": len(info.get("workers", {})),
+            "threads": sum(self.client.nthreads().values()),
+        }
 
     def execute(self, ctx: RunContext, tasks: list[Task]) -> Iterator[dict[str, Any]]:
         _, distributed = _import_distributed()
@@ -452,7 +492,7 @@ class DaskBackend(Backend):
                     sched.inflight[fut] = (chunk, sched.deadline(len(chunk), alone), alone)
                 try:
                     distributed.wait(list(sched.inflight), timeout=sched.wait_time(), return_when="FIRST_COMPLETED")
-                except Exception:  # noqa: BLE001 - timeouts, futures cancelled by the scheduler
+                except Exception:
                     pass
                 done = [f for f in sched.inflight if f.status != "pending"]
                 for fut in done:
@@ -479,11 +519,15 @@ class DaskBackend(Backend):
                     if self.processes and where:
                         try:
                             client.restart_workers(where, raise_for_error=False)
-                        except Exception:  # noqa: BLE001 - best effort
+                        except Exception:
                             pass
                     if alone:
-                        yield _lost(chunk[0], "timed_out", f"did not stop within the time limit of "
-                                    f"{ctx.timeout:g} s; its Dask task was cancelled", float(ctx.timeout))
+                        yield _lost(
+                            chunk[0],
+                            "timed_out",
+                            f"did not stop within the time limit of {ctx.timeout:g} s; its Dask task was cancelled",
+                            float(ctx.timeout),
+                        )
                     else:
                         sched.requeue(chunk, suspect=True)
         finally:
@@ -498,18 +542,21 @@ class DaskBackend(Backend):
                 self.cluster.close()
 
 
-def make_backend(workers: int | None = None, scheduler: str | None = None, cluster: str | None = None,
-                 dask_processes: bool = True) -> Backend:
+def make_backend(
+    workers: int | None = None, scheduler: str | None = None, cluster: str | None = None, dask_processes: bool = True
+) -> Backend:
     """Pick a backend from CLI-style options (``workers=1`` = sequential)."""
     if scheduler and cluster:
-        raise InputError("give either --scheduler or --cluster, not both", field="--scheduler",
-                         fix="drop one of them")
+        raise InputError("give either --scheduler or --cluster, not both", field="--scheduler", fix="drop one of them")
     if scheduler:
         return DaskBackend(address=scheduler)
     if cluster:
         if cluster != "local":
-            raise InputError(f"unknown cluster {cluster!r}", field="--cluster",
-                             fix="use --cluster local, or --scheduler ADDRESS for an existing Dask cluster")
+            raise InputError(
+                f"unknown cluster {cluster!r}",
+                field="--cluster",
+                fix="use --cluster local, or --scheduler ADDRESS for an existing Dask cluster",
+            )
         return DaskBackend(workers=workers, processes=dask_processes)
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers} is below 1", field="--workers", fix="use 1 (sequential) or more")

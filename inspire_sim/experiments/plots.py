@@ -86,8 +86,13 @@ def response_plot(result: SweepResult, output: str, path: Path) -> Path:
             g = g.groupby(x, sort=True)[["mean", "ci_low", "ci_high"]].mean().reset_index()
             xs = g[x].to_numpy()
             line = ax.plot(xs, g["mean"], marker="o", label=None if label is None else f"{factors[1]} = {label}")
-            ax.fill_between(xs.astype(float) if xs.dtype != object else np.arange(len(xs)),
-                            g["ci_low"], g["ci_high"], alpha=0.2, color=line[0].get_color())
+            ax.fill_between(
+                xs.astype(float) if xs.dtype != object else np.arange(len(xs)),
+                g["ci_low"],
+                g["ci_high"],
+                alpha=0.2,
+                color=line[0].get_color(),
+            )
         ax.set_xlabel(x)
         ax.set_ylabel(output)
         if len(factors) > 1:

@@ -87,7 +87,7 @@ class Factor(_Strict):
             if self.peak is not None and not lo <= self.peak <= hi:
                 raise ValueError(f"peak {self.peak} lies outside the range (fix: pick a value in [{lo}, {hi}])")
         if self.peak is not None and self.distribution != "triangular":
-            raise ValueError("peak only applies to distribution = \"triangular\" (fix: remove peak)")
+            raise ValueError('peak only applies to distribution = "triangular" (fix: remove peak)')
         return self
 
 
@@ -108,11 +108,17 @@ class Design(_Strict):
     """The sampling design."""
 
     kind: Literal["grid", "lhs", "sobol", "morris"] = "grid"
-    samples: int | None = Field(None, ge=1, description="lhs: points; sobol: base N (power of 2); morris: trajectories.")
+    samples: int | None = Field(
+        None, ge=1, description="lhs: points; sobol: base N (power of 2); morris: trajectories."
+    )
     second_order: bool = Field(False, description="sobol: also estimate second-order indices S2.")
     num_levels: int = Field(4, ge=2, description="morris: grid levels (even).")
-    optimal_trajectories: int | None = Field(None, ge=2, description="morris: keep this many of `samples` trajectories.")
-    optimization: Literal["random-cd", "lloyd"] | None = Field(None, description="lhs: scipy space-filling optimisation.")
+    optimal_trajectories: int | None = Field(
+        None, ge=2, description="morris: keep this many of `samples` trajectories."
+    )
+    optimization: Literal["random-cd", "lloyd"] | None = Field(
+        None, description="lhs: scipy space-filling optimisation."
+    )
     num_resamples: int = Field(1000, ge=10, description="Bootstrap resamples for confidence intervals.")
     conf_level: float = Field(0.95, gt=0, lt=1, description="Confidence level of the intervals.")
 
@@ -173,14 +179,16 @@ class ExperimentSpec(_Strict):
             scen = load_scenario(path)
         except InputError as exc:
             where = f" ({exc.source}: field '{exc.field}')" if exc.field else ""
-            raise InputError(f"scenario {self.scenario!r}: {exc.message}{where}", source=self.source,
-                             field="scenario", fix=exc.fix) from None
+            raise InputError(
+                f"scenario {self.scenario!r}: {exc.message}{where}", source=self.source, field="scenario", fix=exc.fix
+            ) from None
         if self.fixed:
             try:
                 scen = scen.with_overrides(dict(self.fixed))
             except InputError as exc:
-                raise InputError(exc.message, source=self.source, field=f"fixed.{exc.field or ''}".rstrip("."),
-                                 fix=exc.fix) from None
+                raise InputError(
+                    exc.message, source=self.source, field=f"fixed.{exc.field or ''}".rstrip("."), fix=exc.fix
+                ) from None
         return scen
 
     def model_function(self) -> Callable[..., dict[str, Any]]:
@@ -204,8 +212,12 @@ def _resolve_scenario(name: str, base_dir: str | None) -> Path | str:
 def import_model(ref: str, base_dir: str | None = None, source: str | None = None) -> Callable[..., Any]:
     """Import ``package.module:function`` or ``path/to/file.py:function``."""
     if ":" not in ref:
-        raise InputError(f"model {ref!r} is not 'module:function'", source=source, field="model",
-                         fix='write model = "package.module:function"')
+        raise InputError(
+            f"model {ref!r} is not 'module:function'",
+            source=source,
+            field="model",
+            fix='write model = "package.module:function"',
+        )
     mod_name, _, func_name = ref.rpartition(":")
     try:
         if mod_name.endswith(".py"):
@@ -213,8 +225,12 @@ def import_model(ref: str, base_dir: str | None = None, source: str | None = Non
             if not path.is_absolute() and base_dir:
                 path = Path(base_dir) / path
             if not path.exists():
-                raise InputError(f"model file {str(path)!r} not found", source=source, field="model",
-                                 fix="give a path relative to the spec file")
+                raise InputError(
+                    f"model file {str(path)!r} not found",
+                    source=source,
+                    field="model",
+                    fix="give a path relative to the spec file",
+                )
             name = "inspire_sim_user_model_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
             module = sys.modules.get(name)
             if module is None:
@@ -229,13 +245,21 @@ def import_model(ref: str, base_dir: str | None = None, source: str | None = Non
     except InputError:
         raise
     except ImportError as exc:
-        raise InputError(f"cannot import {mod_name!r} ({exc})", source=source, field="model",
-                         fix="check the module name and that it is installed or on PYTHONPATH") from None
+        raise InputError(
+            f"cannot import {mod_name!r} ({exc})",
+            source=source,
+            field="model",
+            fix="check the module name and that it is installed or on PYTHONPATH",
+        ) from None
     func = getattr(module, func_name, None)
     if not callable(func):
         names = [n for n, v in vars(module).items() if callable(v) and not n.startswith("_")]
-        raise InputError(f"{mod_name!r} has no function {func_name!r}", source=source, field="model",
-                         fix=unknown_key_fix(func_name, names))
+        raise InputError(
+            f"{mod_name!r} has no function {func_name!r}",
+            source=source,
+            field="model",
+            fix=unknown_key_fix(func_name, names),
+        )
     return func
 
 
@@ -258,49 +282,89 @@ def _check_inspire(spec: ExperimentSpec, source: str) -> None:
         where = f"factors[{i}={f.name}]"
         if f.name.startswith("countries."):
             if f.levels is None and f.range is None:
-                raise InputError("country parameters have no default range", source=source, field=where,
-                                 fix="give range = [low, high] or levels = [...]")
+                raise InputError(
+                    "country parameters have no default range",
+                    source=source,
+                    field=where,
+                    fix="give range = [low, high] or levels = [...]",
+                )
             continue
         ps = table.get(f.name)
         if ps is None:
-            raise InputError("unknown parameter", source=source, field=f"{where}.name",
-                             fix=unknown_key_fix(f.name, [n for n in table if "." in n]))
+            raise InputError(
+                "unknown parameter",
+                source=source,
+                field=f"{where}.name",
+                fix=unknown_key_fix(f.name, [n for n in table if "." in n]),
+            )
         if f.levels is None:
             if not isinstance(ps.default, (int, float)) or isinstance(ps.default, bool):
-                raise InputError(f"parameter {f.name} is not numeric", source=source, field=where,
-                                 fix="give levels = [...] with valid values")
+                raise InputError(
+                    f"parameter {f.name} is not numeric",
+                    source=source,
+                    field=where,
+                    fix="give levels = [...] with valid values",
+                )
             if f.range is None:
                 if ps.sa_range is None:
-                    raise InputError(f"parameter {f.name} has no sa_range", source=source, field=f"{where}.range",
-                                     fix=f"give range = [low, high] within [{ps.lo}, {ps.hi}]")
+                    raise InputError(
+                        f"parameter {f.name} has no sa_range",
+                        source=source,
+                        field=f"{where}.range",
+                        fix=f"give range = [low, high] within [{ps.lo}, {ps.hi}]",
+                    )
                 f.range = (float(ps.sa_range[0]), float(ps.sa_range[1]))
             lo, hi = f.range
             if (ps.lo is not None and lo < ps.lo) or (ps.hi is not None and hi > ps.hi):
-                raise InputError(f"range [{lo}, {hi}] leaves the valid bounds [{ps.lo}, {ps.hi}]", source=source,
-                                 field=f"{where}.range", fix="narrow the range to the valid bounds")
+                raise InputError(
+                    f"range [{lo}, {hi}] leaves the valid bounds [{ps.lo}, {ps.hi}]",
+                    source=source,
+                    field=f"{where}.range",
+                    fix="narrow the range to the valid bounds",
+                )
         if f.integer is None:
             f.integer = ps.integer
     names = [o.column for o in spec.outputs]
     if not spec.outputs:
-        raise InputError("no outputs", source=source, field="outputs",
-                         fix='add [[outputs]] with indicator = "cooperating_share" and statistic = "final"')
+        raise InputError(
+            "no outputs",
+            source=source,
+            field="outputs",
+            fix='add [[outputs]] with indicator = "cooperating_share" and statistic = "final"',
+        )
     for i, o in enumerate(spec.outputs):
         where = f"outputs[{i}]"
         if o.indicator not in INDICATORS:
-            raise InputError(f"unknown indicator {o.indicator!r}", source=source, field=f"{where}.indicator",
-                             fix=unknown_key_fix(o.indicator, INDICATORS))
+            raise InputError(
+                f"unknown indicator {o.indicator!r}",
+                source=source,
+                field=f"{where}.indicator",
+                fix=unknown_key_fix(o.indicator, INDICATORS),
+            )
         if o.window is not None:
             if o.statistic == "final":
-                raise InputError("a window does not apply to statistic 'final'", source=source,
-                                 field=f"{where}.window", fix='use statistic = "mean" or "cumulative", or drop window')
+                raise InputError(
+                    "a window does not apply to statistic 'final'",
+                    source=source,
+                    field=f"{where}.window",
+                    fix='use statistic = "mean" or "cumulative", or drop window',
+                )
             a, b = o.window
             if not 1 <= a <= b <= steps:
-                raise InputError(f"window [{a}, {b}] is not within months 1..{steps}", source=source,
-                                 field=f"{where}.window", fix=f"use 1 <= first <= last <= {steps}")
+                raise InputError(
+                    f"window [{a}, {b}] is not within months 1..{steps}",
+                    source=source,
+                    field=f"{where}.window",
+                    fix=f"use 1 <= first <= last <= {steps}",
+                )
     dup = {n for n in names if names.count(n) > 1}
     if dup:
-        raise InputError(f"two outputs are named {sorted(dup)[0]!r}", source=source, field="outputs",
-                         fix='give each a distinct name = "..."')
+        raise InputError(
+            f"two outputs are named {sorted(dup)[0]!r}",
+            source=source,
+            field="outputs",
+            fix='give each a distinct name = "..."',
+        )
     # one full validation of a design corner, so bad names/values fail before any run
     from .design import build_design
 
@@ -311,31 +375,50 @@ def _check_inspire(spec: ExperimentSpec, source: str) -> None:
             scen.with_overrides(values)
         except InputError as exc:
             shown = ", ".join(f"{k}={v}" for k, v in values.items())
-            raise InputError(f"design point {row} ({shown}) is invalid: {exc.message}", source=source,
-                             field="factors", fix=exc.fix if exc.fix != "correct the values" else
-                             "narrow the factors' ranges or levels") from None
+            raise InputError(
+                f"design point {row} ({shown}) is invalid: {exc.message}",
+                source=source,
+                field="factors",
+                fix=exc.fix if exc.fix != "correct the values" else "narrow the factors' ranges or levels",
+            ) from None
 
 
 def _check_model_route(spec: ExperimentSpec, source: str) -> None:
     spec.model_function()
     if not spec.outputs:
-        raise InputError("no outputs", source=source, field="outputs",
-                         fix='add [[outputs]] with indicator = "<a key the function returns>"')
+        raise InputError(
+            "no outputs",
+            source=source,
+            field="outputs",
+            fix='add [[outputs]] with indicator = "<a key the function returns>"',
+        )
     for i, f in enumerate(spec.factors):
         if f.levels is None and f.range is None:
-            raise InputError("a model-function factor needs its bounds", source=source,
-                             field=f"factors[{i}={f.name}].range", fix="give range = [low, high] or levels = [...]")
+            raise InputError(
+                "a model-function factor needs its bounds",
+                source=source,
+                field=f"factors[{i}={f.name}].range",
+                fix="give range = [low, high] or levels = [...]",
+            )
         if f.integer is None:
             f.integer = False
     for i, o in enumerate(spec.outputs):
         if o.name is None:
             o.name = o.indicator
         if o.statistic != "final" or o.window is not None:
-            raise InputError("model-function outputs are scalars", source=source, field=f"outputs[{i}].statistic",
-                             fix="drop statistic and window (the function returns the value)")
+            raise InputError(
+                "model-function outputs are scalars",
+                source=source,
+                field=f"outputs[{i}].statistic",
+                fix="drop statistic and window (the function returns the value)",
+            )
     if spec.steps is not None:
-        raise InputError("steps applies to the INSPIRE model only", source=source, field="steps",
-                         fix="drop steps (pass it through fixed if your function takes it)")
+        raise InputError(
+            "steps applies to the INSPIRE model only",
+            source=source,
+            field="steps",
+            fix="drop steps (pass it through fixed if your function takes it)",
+        )
 
 
 def validate_spec(raw: dict[str, Any], source: str, base_dir: str | None) -> ExperimentSpec:
@@ -375,39 +458,67 @@ def validate_spec(raw: dict[str, Any], source: str, base_dir: str | None) -> Exp
         raise _pydantic_error(exc, cls, sub, prefix, source) from None
     spec.source, spec.base_dir = source, base_dir
     if bool(spec.scenario) == bool(spec.model):
-        raise InputError("name either a base scenario or a model function", source=source,
-                         field="scenario" if not spec.model else "model",
-                         fix='give scenario = "baseline" or model = "module:function", not both/neither')
+        raise InputError(
+            "name either a base scenario or a model function",
+            source=source,
+            field="scenario" if not spec.model else "model",
+            fix='give scenario = "baseline" or model = "module:function", not both/neither',
+        )
     if spec.model:
         spec.model_function()  # import errors first
     names = spec.factor_names
     dup = {n for n in names if names.count(n) > 1}
     if dup:
-        raise InputError(f"factor {sorted(dup)[0]!r} appears twice", source=source, field="factors",
-                         fix="list each factor once")
+        raise InputError(
+            f"factor {sorted(dup)[0]!r} appears twice", source=source, field="factors", fix="list each factor once"
+        )
     clash = set(names) & set(spec.fixed)
     if clash:
-        raise InputError(f"{sorted(clash)[0]!r} is both a factor and fixed", source=source, field="fixed",
-                         fix="remove it from [fixed]")
+        raise InputError(
+            f"{sorted(clash)[0]!r} is both a factor and fixed",
+            source=source,
+            field="fixed",
+            fix="remove it from [fixed]",
+        )
     d = spec.design
     if d.kind in ("lhs", "sobol", "morris") and d.samples is None:
         default = {"lhs": "100", "sobol": "1024", "morris": "20"}[d.kind]
-        raise InputError(f"design {d.kind!r} needs a sample size", source=source, field="design.samples",
-                         fix=f"add samples = {default} under [design]")
+        raise InputError(
+            f"design {d.kind!r} needs a sample size",
+            source=source,
+            field="design.samples",
+            fix=f"add samples = {default} under [design]",
+        )
     if d.kind == "grid":
         for i, f in enumerate(spec.factors):
             if f.levels is None and f.points is None:
-                raise InputError("a grid factor needs levels or points", source=source,
-                                 field=f"factors[{i}={f.name}]", fix="give levels = [...] or points = 5 (with range)")
+                raise InputError(
+                    "a grid factor needs levels or points",
+                    source=source,
+                    field=f"factors[{i}={f.name}]",
+                    fix="give levels = [...] or points = 5 (with range)",
+                )
     if d.kind == "sobol" and d.samples & (d.samples - 1):
-        raise InputError(f"Sobol' base sample {d.samples} is not a power of 2", source=source,
-                         field="design.samples", fix=f"use {1 << round(math.log2(d.samples))}")
+        raise InputError(
+            f"Sobol' base sample {d.samples} is not a power of 2",
+            source=source,
+            field="design.samples",
+            fix=f"use {1 << round(math.log2(d.samples))}",
+        )
     if d.kind == "morris" and d.num_levels % 2:
-        raise InputError(f"num_levels {d.num_levels} is odd", source=source, field="design.num_levels",
-                         fix="use an even number such as 4")
+        raise InputError(
+            f"num_levels {d.num_levels} is odd",
+            source=source,
+            field="design.num_levels",
+            fix="use an even number such as 4",
+        )
     if d.kind in ("sobol", "morris") and len(spec.factors) < 2:
-        raise InputError(f"design {d.kind!r} needs at least two factors", source=source, field="factors",
-                         fix="add factors or use a grid")
+        raise InputError(
+            f"design {d.kind!r} needs at least two factors",
+            source=source,
+            field="factors",
+            fix="add factors or use a grid",
+        )
     if spec.route == "inspire":
         _check_inspire(spec, source)
     else:
@@ -421,8 +532,12 @@ def _factors_of_role(role: str, source: str) -> list[dict[str, Any]]:
 
     roles = [str(r) for r in Role]
     if role not in roles:
-        raise InputError(f"factors = {role!r} is not a parameter role", source=source, field="factors",
-                         fix=f"use one of {', '.join(roles)}, or list [[factors]] tables")
+        raise InputError(
+            f"factors = {role!r} is not a parameter role",
+            source=source,
+            field="factors",
+            fix=f"use one of {', '.join(roles)}, or list [[factors]] tables",
+        )
     return [{"name": n} for n in salib_problem(role=role)["names"]]
 
 
@@ -453,8 +568,9 @@ def load_spec(path: str | Path, **changes: Any) -> ExperimentSpec:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         options = sorted(x.name for x in EXPERIMENT_DIR.glob("*.toml")) if EXPERIMENT_DIR.exists() else []
-        raise InputError("file not found", source=source,
-                         fix=unknown_key_fix(p.name, options) if options else "check the path") from None
+        raise InputError(
+            "file not found", source=source, fix=unknown_key_fix(p.name, options) if options else "check the path"
+        ) from None
     except (IsADirectoryError, PermissionError) as exc:
         raise InputError(f"cannot read ({exc.strerror})", source=source, fix="give a readable .toml file") from None
     except tomllib.TOMLDecodeError as exc:

@@ -66,8 +66,13 @@ def git_revision() -> str | None:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5)
         if rev.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
         return rev.stdout.strip() + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -90,8 +95,14 @@ def _now() -> str:
 class RunStore:
     """An experiment directory (see the module docstring)."""
 
-    def __init__(self, path: str | Path, output_names: list[str], flush_seconds: float = 2.0,
-                 flush_rows: int = 5000, compact_parts: int = 200) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        output_names: list[str],
+        flush_seconds: float = 2.0,
+        flush_rows: int = 5000,
+        compact_parts: int = 200,
+    ) -> None:
         self.path = Path(path)
         self.parts = self.path / "parts"
         self.outputs = list(output_names)
@@ -102,8 +113,15 @@ class RunStore:
         self._last_flush = time.monotonic()
         self._seq = 0
         self.schema = pa.schema(
-            [("run_id", pa.int64()), ("point_id", pa.int64()), ("replicate", pa.int64()), ("seed", pa.int64()),
-             ("status", pa.string()), ("error", pa.string()), ("duration_s", pa.float64())]
+            [
+                ("run_id", pa.int64()),
+                ("point_id", pa.int64()),
+                ("replicate", pa.int64()),
+                ("seed", pa.int64()),
+                ("status", pa.string()),
+                ("error", pa.string()),
+                ("duration_s", pa.float64()),
+            ]
             + [(name, pa.float64()) for name in self.outputs]
         )
 
@@ -118,23 +136,34 @@ class RunStore:
         except FileNotFoundError:
             return None
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise InputError("manifest.json is unreadable", source=str(self.path), field="manifest.json",
-                             fix="use another --out directory, or delete this one to start over") from None
+            raise InputError(
+                "manifest.json is unreadable",
+                source=str(self.path),
+                field="manifest.json",
+                fix="use another --out directory, or delete this one to start over",
+            ) from None
 
     def open(self, manifest: dict[str, Any], design: pd.DataFrame) -> dict[str, Any]:
         """Create the directory, or check that it belongs to this spec (then resume)."""
         old = self.read_manifest()
         if old is None and self.path.exists() and any(p for p in self.path.iterdir() if not p.name.startswith(".")):
             if not (self.path / "design.parquet").exists():
-                raise InputError("the output directory is not empty and holds no experiment", source=str(self.path),
-                                 field="--out", fix="give a new or empty directory")
+                raise InputError(
+                    "the output directory is not empty and holds no experiment",
+                    source=str(self.path),
+                    field="--out",
+                    fix="give a new or empty directory",
+                )
         if old is not None:
             if old.get("spec_hash") != manifest["spec_hash"]:
                 name = old.get("spec", {}).get("name", "?")
                 raise InputError(
                     f"this directory holds runs of a different spec ({name!r}, hash {str(old.get('spec_hash'))[:12]}; "
-                    f"this spec {manifest['spec_hash'][:12]})", source=str(self.path), field="--out",
-                    fix="use another --out directory, or delete this one to start over")
+                    f"this spec {manifest['spec_hash'][:12]})",
+                    source=str(self.path),
+                    field="--out",
+                    fix="use another --out directory, or delete this one to start over",
+                )
             old.setdefault("sessions", [])
             manifest = {**old, "sessions": old["sessions"]}
         else:
@@ -160,11 +189,18 @@ class RunStore:
     def read_records(self, columns: list[str] | None = None) -> pd.DataFrame:
         """All run records on disk (latest record per run_id), sorted by run_id."""
         tables = [pq.read_table(f, columns=columns or list(self.schema.names)) for f in self._files()]
-        tables = [t.select(columns or list(self.schema.names)).cast(
-            pa.schema([self.schema.field(c) for c in (columns or self.schema.names)])) for t in tables]
+        tables = [
+            t.select(columns or list(self.schema.names)).cast(
+                pa.schema([self.schema.field(c) for c in (columns or self.schema.names)])
+            )
+            for t in tables
+        ]
         if not tables:
-            return self.schema.empty_table().to_pandas() if not columns else \
-                pa.schema([self.schema.field(c) for c in columns]).empty_table().to_pandas()
+            return (
+                self.schema.empty_table().to_pandas()
+                if not columns
+                else pa.schema([self.schema.field(c) for c in columns]).empty_table().to_pandas()
+            )
         df = pa.concat_tables(tables).to_pandas()
         return df.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable").reset_index(drop=True)
 

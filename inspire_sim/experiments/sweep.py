@@ -53,10 +53,21 @@ class SweepResult:
 
 def _context(spec: ExperimentSpec) -> RunContext:
     if spec.route == "inspire":
-        return RunContext(route="inspire", outputs=list(spec.outputs), timeout=spec.timeout,
-                          scenario=spec.load_base_scenario(), steps=spec.steps)
-    return RunContext(route="model", outputs=list(spec.outputs), timeout=spec.timeout, model_ref=spec.model,
-                      base_dir=spec.base_dir, fixed=dict(spec.fixed))
+        return RunContext(
+            route="inspire",
+            outputs=list(spec.outputs),
+            timeout=spec.timeout,
+            scenario=spec.load_base_scenario(),
+            steps=spec.steps,
+        )
+    return RunContext(
+        route="model",
+        outputs=list(spec.outputs),
+        timeout=spec.timeout,
+        model_ref=spec.model,
+        base_dir=spec.base_dir,
+        fixed=dict(spec.fixed),
+    )
 
 
 def _manifest(spec: ExperimentSpec, design: Design, ctx: RunContext) -> dict[str, Any]:
@@ -66,10 +77,19 @@ def _manifest(spec: ExperimentSpec, design: Design, ctx: RunContext) -> dict[str
         "spec_hash": spec.hash,
         "spec_source": spec.source,
         "root_seed": spec.seed,
-        "seeding": ("SeedSequence(root_seed, spawn_key=(replicate,)) - common random numbers across design points"
-                    if spec.common_random_numbers else "SeedSequence(root_seed, spawn_key=(point_id, replicate))"),
-        "design": {"kind": design.kind, "factors": design.factors, "n_points": design.n_points,
-                   "replications": design.replications, "n_runs": design.n_runs, "problem": design.problem},
+        "seeding": (
+            "SeedSequence(root_seed, spawn_key=(replicate,)) - common random numbers across design points"
+            if spec.common_random_numbers
+            else "SeedSequence(root_seed, spawn_key=(point_id, replicate))"
+        ),
+        "design": {
+            "kind": design.kind,
+            "factors": design.factors,
+            "n_points": design.n_points,
+            "replications": design.replications,
+            "n_runs": design.n_runs,
+            "problem": design.problem,
+        },
         "outputs": spec.output_names,
         "versions": versions(),
         "git_revision": git_revision(),
@@ -133,8 +153,16 @@ def run_sweep(
         from tqdm.auto import tqdm
 
         failed = 0
-        bar = tqdm(total=design.n_runs, initial=design.n_runs - len(tasks), unit="run", desc=spec.name,
-                   disable=not progress, file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+        bar = tqdm(
+            total=design.n_runs,
+            initial=design.n_runs - len(tasks),
+            unit="run",
+            desc=spec.name,
+            disable=not progress,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            smoothing=0.1,
+        )
         bar.set_postfix(failed=0)
         store.start_session({**backend.describe(), "runs_to_do": len(tasks)})
         try:
@@ -177,8 +205,12 @@ def run_sensitivity(spec: ExperimentSpec | str | Path, out: str | Path | None = 
     if spec.design.kind not in ("sobol", "morris"):
         from ..errors import InputError
 
-        raise InputError(f"design {spec.design.kind!r} has no sensitivity indices", source=spec.source,
-                         field="design.kind", fix='use kind = "sobol" or "morris", or run it with the sweep command')
+        raise InputError(
+            f"design {spec.design.kind!r} has no sensitivity indices",
+            source=spec.source,
+            field="design.kind",
+            fix='use kind = "sobol" or "morris", or run it with the sweep command',
+        )
     return run_sweep(spec, out, analyze=True, **kw)
 
 
@@ -198,10 +230,12 @@ def _write(df: pd.DataFrame, stem: Path) -> None:
 def format_summary(result: SweepResult, max_rows: int = 20) -> str:
     """A plain-text summary for the terminal."""
     spec = result.spec
-    lines = [f"{spec.name}: {result.n_runs} runs ({result.design.n_points} points x {spec.replications} "
-             f"replications, design {spec.design.kind}), {result.n_runs - result.n_failed} ok, "
-             f"{result.n_failed - result.n_timed_out} failed, {result.n_timed_out} timed out; "
-             f"{result.executed} executed now in {result.elapsed_s:.1f} s"]
+    lines = [
+        f"{spec.name}: {result.n_runs} runs ({result.design.n_points} points x {spec.replications} "
+        f"replications, design {spec.design.kind}), {result.n_runs - result.n_failed} ok, "
+        f"{result.n_failed - result.n_timed_out} failed, {result.n_timed_out} timed out; "
+        f"{result.executed} executed now in {result.elapsed_s:.1f} s"
+    ]
     if result.indices is not None and not result.indices.empty:
         from .analysis import wide_indices
 
@@ -222,7 +256,9 @@ def format_summary(result: SweepResult, max_rows: int = 20) -> str:
     if result.n_failed:
         first = result.failures.iloc[0]
         lines.append(f"first problem: run {first['run_id']} ({first['status']}): {first['error']}")
-    lines.append(f"\nresults: {result.out}/results.parquet (.csv), summary.parquet"
-                 + (", indices.parquet" if result.indices is not None else "")
-                 + (f", {len(result.figures)} figures in {result.out}/figures" if result.figures else ""))
+    lines.append(
+        f"\nresults: {result.out}/results.parquet (.csv), summary.parquet"
+        + (", indices.parquet" if result.indices is not None else "")
+        + (f", {len(result.figures)} figures in {result.out}/figures" if result.figures else "")
+    )
     return "\n".join(lines)
