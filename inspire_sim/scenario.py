@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import importlib.resources
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,10 +32,27 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, unknown_key_fix
+from .errors import InputError, closest, unknown_key_fix
 from .params import LEVERS, Country, ModelParams, PolicyParams, spec_by_name
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+# -- shipped files (resolver) ----------------------------------------------------------
+def shipped_dir(folder: str) -> Path:
+    """The folder of shipped ``*.toml`` files: ``"scenarios"`` or ``"experiments"``.
+
+    An installed wheel carries them as package data (``inspire_sim/data/<folder>``, found with
+    :mod:`importlib.resources`); a source checkout or editable install uses the top-level folder
+    of the repository, which is the source of truth.
+    """
+    packaged = importlib.resources.files("inspire_sim").joinpath("data", folder)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    root = Path(__file__).resolve().parent.parent
+    return root / folder
+
+
+SCENARIO_DIR = shipped_dir("scenarios")
+EXPERIMENT_DIR = shipped_dir("experiments")
 TOP_KEYS = {"name", "description", "extends", "inherit_policies", "total_budget", "model", "countries", "policies"}
 
 
@@ -318,8 +336,8 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        options = sorted(p.name for p in SCENARIO_DIR.glob("*.toml")) if SCENARIO_DIR.exists() else []
-        fix = unknown_key_fix(path.name, options) if options else "check the path"
+        options = shipped_names()
+        fix = f"check the path; shipped scenarios: {', '.join(options)}" if options else "check the path"
         raise InputError("file not found", source=str(path), fix=fix) from None
     except (IsADirectoryError, PermissionError) as exc:
         raise InputError(f"cannot read ({exc.strerror})", source=str(path), fix="give a readable .toml file") from None
@@ -365,14 +383,31 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
     return raw, blob
 
 
-def resolve_path(path: str | Path, folder: Path = SCENARIO_DIR) -> Path:
-    """A file path, or a bare name looked up in a shipped folder (default ``scenarios/``)."""
+def shipped_names(folder: Path = SCENARIO_DIR) -> list[str]:
+    """The names (file stems) of the shipped ``*.toml`` files in ``folder``."""
+    return sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+
+
+def resolve_path(path: str | Path, folder: Path = SCENARIO_DIR, kind: str = "scenario") -> Path:
+    """A file path, or a bare name looked up in a shipped folder (default: the scenarios).
+
+    An existing file wins. A bare name (no folder part) that is neither a file nor shipped raises
+    :class:`InputError` naming the shipped ``kind`` s (``"baseline: no such scenario (fix: use
+    one of: baseline, ...)"``); a path with a folder part is returned as given for the reader.
+    """
     p = Path(path)
-    if not p.exists() and not p.is_absolute() and p.parent == Path("."):
-        cand = folder / (p.name if p.suffix == ".toml" else f"{p.name}.toml")
-        if cand.exists():
-            return cand
-    return p
+    if p.exists() or p.is_absolute() or p.parent != Path(".") or p.suffix not in ("", ".toml"):
+        return p
+    cand = folder / f"{p.stem}.toml"
+    if cand.exists():
+        return cand
+    names = shipped_names(folder)
+    if not names:
+        raise InputError(f"no such file or shipped {kind}", source=str(path), fix="give the path to a .toml file")
+    best = closest(p.stem, names)
+    listing = ", ".join(names)
+    fix = f"did you mean '{best}'? shipped: {listing}" if best else f"use one of: {listing}, or a path to a .toml file"
+    raise InputError(f"no such {kind}", source=str(path), fix=fix)
 
 
 def load_scenario(path: str | Path = "baseline", **overrides: Any) -> Scenario:

@@ -102,7 +102,8 @@ def test_run_is_reproducible_through_the_cli(capsys, tmp_path):
 # ----------------------------------------------------------------------------------------
 
 BAD_OPTIONS = {
-    "missing file": (["no_such_scenario.toml"], ["no_such_scenario.toml", "not found"]),
+    "missing file": (["no_such_scenario.toml"], ["no_such_scenario.toml", "no such scenario", "use one of: baseline"]),
+    "missing path": (["nowhere/plan.toml"], ["nowhere/plan.toml", "file not found", "check the path"]),
     "steps 0": (["--steps", "0"], ["--steps"]),
     "steps negative": (["--steps", "-3"], ["--steps"]),
     "steps too many": (["--steps", "100000"], ["--steps"]),

@@ -108,8 +108,8 @@ def test_defaults_come_from_params(tmp_path):
         (
             'scenario = "baseline"',
             'scenario = "baselin"',
-            "field 'scenario': scenario 'baselin': file not found",
-            "did you mean 'baseline.toml'",
+            "field 'scenario': scenario 'baselin': no such scenario",
+            "did you mean 'baseline'?",
         ),
         ('scenario = "baseline"', 'scenario = "baseline"\nmodel = "m:f"', "field 'model'", "not both"),
         ("steps = 24", "steps = 24\nsteps = 25", "TOML syntax error", "correct the TOML syntax"),

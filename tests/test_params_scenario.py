@@ -142,7 +142,7 @@ def test_bad_scenarios_raise_one_line_errors(tmp_path, text, field, fix):
 
 
 def test_missing_file_suggests_a_shipped_scenario():
-    with pytest.raises(InputError, match="did you mean 'baseline.toml'"):
+    with pytest.raises(InputError, match="did you mean 'baseline'"):
         I.load_scenario("baselin")
 
 

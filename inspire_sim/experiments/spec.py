@@ -52,9 +52,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import InputError, unknown_key_fix
 from ..params import spec_by_name
-from ..scenario import _pydantic_error
+from ..scenario import EXPERIMENT_DIR, _pydantic_error  # shipped specs: package data or checkout
 
-EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "experiments"
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 STATISTICS = ("final", "mean", "cumulative")
 
@@ -553,7 +552,7 @@ def resolve_spec_path(path: str | Path) -> Path:
     """A spec path, or a bare name looked up in the shipped ``experiments/`` folder."""
     from ..scenario import resolve_path
 
-    return resolve_path(path, EXPERIMENT_DIR)
+    return resolve_path(path, EXPERIMENT_DIR, kind="experiment")
 
 
 def load_spec(path: str | Path, **changes: Any) -> ExperimentSpec:
