@@ -71,3 +71,23 @@ class RandomStreams:
             ss = np.random.SeedSequence(self.entropy, spawn_key=(*self.seed_sequence.spawn_key, stable_id(name)))
             self._keys[name] = np.uint64(ss.generate_state(1, dtype=np.uint64)[0])
         return self._keys[name]
+
+
+# -- stream-name registry ------------------------------------------------------------------
+STREAMS: dict[int, str] = {}
+"""Registered stream names by their :func:`stable_id` (CRC32); see :func:`register_stream`."""
+
+
+def register_stream(name: str) -> int:
+    """Register the stream ``name`` and return its :func:`stable_id`.
+
+    Two different names with the same CRC32 would silently share random numbers, so a
+    collision raises ``ValueError`` naming both; registering the same name again is a no-op.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"a stream name must be a non-empty string (got {name!r})")
+    sid = stable_id(name)
+    other = STREAMS.setdefault(sid, name)
+    if other != name:
+        raise ValueError(f"stream name {name!r} collides with {other!r} (CRC32 {sid:#010x}): rename one of them")
+    return sid
