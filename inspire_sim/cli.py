@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Annotated
 
 import typer
 
@@ -28,6 +29,7 @@ COMMAND_MODULES = (
     "inspire_sim.experiments.commands",  # sweep, sensitivity
     "inspire_sim.commands.compare_cmd",  # compare
     "inspire_sim.commands.app_cmd",  # app
+    "inspire_sim.commands.rerun_cmd",  # rerun
 )
 
 
@@ -42,11 +44,35 @@ def _register_all() -> None:
         mod.register(app)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"inspire-sim {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Agent-based simulation of open innovation in European SMEs (INSPIRE).
+
+    Example: inspire-sim run baseline --replications 10
+    """
+
+
 _register_all()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning InputError into a one-line message and exit 2."""
+    from .manifest import set_argv
+
+    set_argv(sys.argv[1:] if argv is None else argv)  # recorded in every manifest, for `inspire-sim rerun`
     try:
         rv = app(args=argv, standalone_mode=False)
     except InputError as exc:
@@ -61,7 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         import click
 
         if isinstance(exc, (click.exceptions.ClickException, getattr(typer, "TyperException", ()))):
-            print(f"inspire-sim: error: {' '.join(exc.format_message().split())}", file=sys.stderr)
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            print(f"inspire-sim: error: {' '.join(message.split())}", file=sys.stderr)
             return 2
         raise
     return rv if isinstance(rv, int) else 0

@@ -635,7 +635,7 @@ def _slug(text: str) -> str:
 def scenario_key(scenario: Any, steps: int, code: str | None = None) -> str:
     """Hash of what determines a run besides its seed: resolved scenario, months, code."""
     from . import __version__
-    from .results import git_revision
+    from .manifest import git_revision
 
     data = scenario.to_dict()
     data.pop("path", None)
@@ -697,7 +697,8 @@ def run_plans(
     """
     from .experiments.execute import RunContext, make_backend
     from .experiments.spec import Output
-    from .results import git_revision, load_run
+    from .manifest import git_revision
+    from .results import load_run
     from .run import replication_seeds
 
     seeds = replication_seeds(seed, replications)
@@ -772,8 +773,15 @@ def run_plans(
 # ----------------------------------------------------------------------------------------
 
 
-def load_plans(names: Sequence[str], *, steps: int | None = None, n_smes: int | None = None) -> list[Any]:
-    """Load BASELINE and the plans, applying ``steps``/``n_smes``; check they are comparable.
+def load_plans(
+    names: Sequence[str],
+    *,
+    steps: int | None = None,
+    n_smes: int | None = None,
+    sets: dict[str, Any] | None = None,
+) -> list[Any]:
+    """Load BASELINE and the plans, applying ``steps``/``n_smes`` and the ``sets`` overrides
+    (dotted names, as ``--set``) to every one; check they are comparable.
 
     Raises :class:`InputError` for fewer than two scenarios, unknown files, different
     countries, horizons or SME numbers (without the option that aligns them).
@@ -786,7 +794,7 @@ def load_plans(names: Sequence[str], *, steps: int | None = None, n_smes: int | 
             field="SCENARIO",
             fix="e.g. inspire-sim compare baseline national_funding",
         )
-    overrides = {k: v for k, v in {"steps": steps, "n_smes": n_smes}.items() if v is not None}
+    overrides = dict(sets or {}) | {k: v for k, v in {"steps": steps, "n_smes": n_smes}.items() if v is not None}
     scens = [load_scenario(n, **overrides) for n in names]
     base = scens[0]
     for name, s in zip(names[1:], scens[1:], strict=True):

@@ -25,7 +25,6 @@ t-interval over replications of the indicator's run statistic (see
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,25 +84,6 @@ class RunResult:
 # ----------------------------------------------------------------------------------------
 
 
-def git_revision(path: str | Path | None = None) -> str:
-    """The git commit of the code (``-dirty`` if tracked files changed), or ``"unknown"``."""
-    cwd = Path(path) if path is not None else Path(__file__).resolve().parent
-
-    def git(*args: str) -> str:
-        out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=True)
-        return out.stdout.strip()
-
-    try:
-        rev = git("rev-parse", "HEAD")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    try:
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.SubprocessError):
-        dirty = False
-    return f"{rev}-dirty" if dirty else rev
-
-
 def _jsonable(value: Any) -> Any:
     """JSON fallback for numpy scalars/arrays, paths and sets in manifests."""
     if isinstance(value, np.generic):
@@ -120,21 +100,23 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_jsonable))
 
 
-def build_manifest(results: Sequence[RunResult], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_manifest(
+    results: Sequence[RunResult], extra: dict[str, Any] | None = None, base: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One manifest for a list of replications.
 
-    Keys of :data:`PER_REPLICATION` and keys whose value differs between runs go to
-    ``replications[r]``; keys with the same value in every run's manifest (version,
-    scenario, file hash, root seed, ...) go to the top level. ``version`` and
-    ``git_revision`` are always filled in; ``extra`` (e.g. the command's options and
-    timings) is added at the top level.
+    Starts from ``base`` (default: :func:`inspire_sim.manifest.base_manifest` of kind ``"run"``:
+    schema, argv, versions, git revision). Keys of :data:`PER_REPLICATION` and keys whose value
+    differs between runs go to ``replications[r]``; keys with the same value in every run's
+    manifest (version, scenario, file hash, root seed, ...) go to the top level; ``extra``
+    (e.g. the command's options and timings) is added at the top level.
     """
-    from . import __version__
+    from .manifest import base_manifest
 
     runs = [_plain(r.manifest) for r in results]
     keys = list(dict.fromkeys(k for m in runs for k in m))
     common = [k for k in keys if k not in PER_REPLICATION and all(k in m and m[k] == runs[0][k] for m in runs)]
-    manifest: dict[str, Any] = {"format": FORMAT_VERSION, "version": __version__, "git_revision": git_revision()}
+    manifest: dict[str, Any] = {"format": FORMAT_VERSION} | _plain(base if base is not None else base_manifest("run"))
     manifest |= {k: runs[0][k] for k in common}
     manifest |= {
         "n_replications": len(runs),
@@ -191,10 +173,16 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     return Path(path)
 
 
-def save_runs(results: Sequence[RunResult], directory: str | Path, extra: dict[str, Any] | None = None) -> Path:
+def save_runs(
+    results: Sequence[RunResult],
+    directory: str | Path,
+    extra: dict[str, Any] | None = None,
+    base: dict[str, Any] | None = None,
+) -> Path:
     """Write replications to ``directory`` (created if needed): Parquet tables + manifest.
 
-    Returns the directory. Replication ``r`` is ``results[r]``.
+    Returns the directory. Replication ``r`` is ``results[r]``; ``extra`` and ``base`` as in
+    :func:`build_manifest`.
     """
     if not results:
         raise ValueError("save_runs needs at least one RunResult")
@@ -202,7 +190,7 @@ def save_runs(results: Sequence[RunResult], directory: str | Path, extra: dict[s
     out.mkdir(parents=True, exist_ok=True)
     for name in RunResult.TABLES:
         write_table(_stack([getattr(r, name) for r in results]), out / f"{name}.parquet")
-    write_manifest(build_manifest(results, extra), out)
+    write_manifest(build_manifest(results, extra, base), out)
     return out
 
 

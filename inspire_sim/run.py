@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +10,9 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
-from .results import RunResult, git_revision
+from .manifest import run_manifest
+from .results import RunResult
 from .scenario import Scenario, load_scenario
-
-_revision = functools.cache(git_revision)  # one git call per process, not per run
 
 
 def _as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
@@ -48,7 +45,6 @@ def run(
         record_partnerships: keep the per-project log.
         progress: optional callback called with 1 after each month.
     """
-    from . import __version__
     from .model import InspireModel
 
     scen = _as_scenario(scenario)
@@ -59,18 +55,9 @@ def run(
     t_init = time.perf_counter() - t0
     t_run = model.run_months(n_steps, progress)
     rec = model.recorder
-    manifest = {
-        "package": "inspire_sim",
-        "version": __version__,
-        "git_revision": _revision(),
-        "seed": int(seed),
-        "steps": int(n_steps),
-        "scenario": scen.to_dict(),
-        "scenario_file_hash": scen.file_hash,
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "timings": {"init_s": round(t_init, 4), "run_s": round(t_run, 4)},
-    }
+    manifest = run_manifest(
+        scen, seed=seed, steps=n_steps, timings={"init_s": round(t_init, 4), "run_s": round(t_run, 4)}
+    )
     return RunResult(
         timeseries=rec.timeseries(),
         smes=model.smes_table(),

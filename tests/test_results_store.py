@@ -14,13 +14,13 @@ import pytest
 from scipy import stats
 
 import inspire_sim
+from inspire_sim.manifest import git_revision
 from inspire_sim.metrics import INDICATORS
 from inspire_sim.results import (
     FINAL,
     MEAN_PER_MONTH,
     TOTAL,
     RunResult,
-    git_revision,
     load_run,
     load_runs,
     mean_ci,
@@ -101,7 +101,7 @@ def test_manifest_describes_the_run(scenario, reps, tmp_path):
     save_runs(reps[:3], tmp_path, extra={"command": {"argv": ["run"]}})
     man = json.loads((tmp_path / "manifest.json").read_text())
     assert man["version"] == inspire_sim.__version__
-    assert man["git_revision"] == "unknown" or re.fullmatch(r"[0-9a-f]{40}(-dirty)?", man["git_revision"])
+    assert man["git_revision"] is None or re.fullmatch(r"[0-9a-f]{40}(\+dirty)?", man["git_revision"])
     assert man["scenario"] == json.loads(json.dumps(scenario.to_dict()))  # full resolved parameters
     assert man["scenario"]["model"]["n_smes"] == SMALL["n_smes"]
     assert scenario.file_hash and man["scenario_file_hash"] == scenario.file_hash
@@ -123,7 +123,7 @@ def test_loaded_manifest_is_the_runs_own(reps, tmp_path):
 
 
 def test_git_revision_outside_a_repository_is_unknown(tmp_path):
-    assert git_revision(tmp_path) == "unknown"
+    assert git_revision(tmp_path) is None
 
 
 def test_git_revision_names_the_commit(tmp_path):
@@ -138,7 +138,7 @@ def test_git_revision_names_the_commit(tmp_path):
     head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert git_revision(tmp_path) == head
     (tmp_path / "f.txt").write_text("y")
-    assert git_revision(tmp_path) == head + "-dirty"
+    assert git_revision(tmp_path) == head + "+dirty"
 
 
 # ----------------------------------------------------------------------------------------

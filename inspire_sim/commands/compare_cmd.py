@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
+from .options import ProgressOption, SetOption, parse_sets
 
 CLI = "command line"
 DEFAULT_REPLICATIONS = 10
@@ -150,13 +151,17 @@ def compare_command(
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the cost-effectiveness CIs.")
     ] = 2000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run again even if OUT/runs holds matching runs.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    sets: SetOption = None,
+    progress: ProgressOption = True,
 ) -> None:
     """Compare deployment plans with a BASELINE (common random numbers).
 
     Paired effects with 95% CIs per indicator and country, costs by lever and country, EUR
     per additional successful OI project, cross-border partnership and SME reaching
-    scaling-up; writes an offline HTML report, Markdown, PNG figures and CSV tables to OUT.
+    scaling-up; writes an offline HTML report, Markdown, PNG figures, CSV tables and
+    manifest.json to OUT (`inspire-sim rerun OUT` reproduces it).
+
+    Example: inspire-sim compare baseline national_funding cross_border_brokering -r 10 --set n_smes=2000
     """
     from ..compare import compare, load_plans
     from ..report import write_report
@@ -170,7 +175,8 @@ def compare_command(
             field="SCENARIO",
             fix="e.g. inspire-sim compare baseline national_funding",
         )
-    scens = load_plans(names, steps=steps, n_smes=n_smes)  # errors before any run
+    overrides = parse_sets(sets)
+    scens = load_plans(names, steps=steps, n_smes=n_smes, sets=overrides)  # errors before any run
     out_dir = (
         out
         if out is not None
@@ -197,7 +203,7 @@ def compare_command(
             workers=workers,
             store=out_dir,
             fresh=fresh,
-            progress=not quiet,
+            progress=progress,
             n_boot=bootstrap,
             scheduler=scheduler,
             cluster=cluster,
@@ -208,14 +214,24 @@ def compare_command(
     opts = [f"--replications {replications}", f"--seed {seed}"]
     opts += [f"--steps {steps}"] if steps is not None else []
     opts += [f"--n-smes {n_smes}"] if n_smes is not None else []
+    opts += [f"--set {shlex.quote(x)}" for x in sets or []]
     command = " ".join(["inspire-sim compare", *(shlex.quote(n) for n in names), *opts])
     t1 = time.perf_counter()
     paths = write_report(comp, out_dir, command=command)
     comp.meta.setdefault("timings", {})["report_s"] = round(time.perf_counter() - t1, 3)
     comp.meta["timings"]["total_s"] = round(time.perf_counter() - t0, 3)
     comp.save_tables(out_dir)
+    _write_manifest(comp, scens, seed, out_dir)
     typer.echo(format_headline(comp))
     typer.echo(f"\nwrote {paths['html']} (offline), {paths['markdown']}, {paths['figures']}/*.png and CSV tables")
+
+
+def _write_manifest(comp, scens, seed: int, out_dir: Path) -> None:
+    """OUT/manifest.json: the common manifest schema (argv, scenarios, versions) + the comparison's meta."""
+    from ..manifest import base_manifest
+    from ..results import write_manifest
+
+    write_manifest(base_manifest("compare", seed=seed, scenarios=scens) | {"comparison": comp.meta}, out_dir)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,6 +19,10 @@ from ..errors import InputError
 
 SET_HELP = "Override a parameter: NAME=VALUE, dotted names as in scenarios (repeatable), e.g. --set n_smes=500."
 SetOption = Annotated[list[str] | None, typer.Option("--set", help=SET_HELP, metavar="NAME=VALUE")]
+ProgressOption = Annotated[bool, typer.Option("--progress/--quiet", " /-q", help="Show a progress bar (on stderr).")]
+"""``--progress`` (default) / ``--quiet``: the same flag names on every command."""
+FiguresOption = Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")]
+"""``--figures`` (default) / ``--no-figures``: the same flag names on every command."""
 
 
 def parse_value(text: str) -> Any:

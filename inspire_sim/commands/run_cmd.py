@@ -18,6 +18,7 @@ from .. import run_replications
 from ..errors import InputError, unknown_key_fix
 from ..params import Role, parameter_table, spec_by_name
 from ..scenario import load_scenario
+from .options import FiguresOption, ProgressOption, SetOption, parse_sets
 
 _RUN_DEFAULTS = inspect.signature(run_replications).parameters
 DEFAULT_REPLICATIONS: int = _RUN_DEFAULTS["replications"].default
@@ -109,7 +110,9 @@ def format_summary(summary: pd.DataFrame, partner_types: bool = False) -> str:
     return text_table(table)
 
 
-def _write_outputs(results, summary: pd.DataFrame, out: Path, command: dict, figures: bool) -> list[Path]:
+def _write_outputs(
+    results, summary: pd.DataFrame, out: Path, command: dict, figures: bool, base: dict | None = None
+) -> list[Path]:
     """Write figures, summary.csv, the Parquet tables and manifest.json into ``out``."""
     from ..results import save_runs
 
@@ -123,7 +126,7 @@ def _write_outputs(results, summary: pd.DataFrame, out: Path, command: dict, fig
             written += save_figures(results, out)
         command["timings"]["figures_s"] = round(time.perf_counter() - t, 3)
         summary.to_csv(out / "summary.csv", index=False)
-        save_runs(results, out, extra={"command": command})
+        save_runs(results, out, extra={"command": command}, base=base)
     except OSError as exc:
         raise InputError(
             f"cannot write results ({exc.strerror or exc})",
@@ -153,24 +156,31 @@ def run_command(
     n_smes: Annotated[
         int | None, typer.Option("--n-smes", "-n", help="Number of SMEs (default: the scenario's n_smes).")
     ] = None,
-    figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")] = True,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    sets: SetOption = None,
+    figures: FiguresOption = True,
+    progress: ProgressOption = True,
     partner_types: Annotated[
         bool, typer.Option("--partner-types", help="Also print partnerships by partner type x stage.")
     ] = False,
 ) -> None:
     """Simulate SCENARIO, print the indicators (mean, 95% CI over replications), write --out.
 
-    --out gets one Parquet file per table (with a replication column), manifest.json, summary.csv and PNG figures.
+    --out gets one Parquet file per table (with a replication column), manifest.json, summary.csv and PNG
+    figures; `inspire-sim rerun OUT` reproduces it.
+
+    Example: inspire-sim run national_funding -r 20 --set n_smes=5000 --out runs/nf
     """
+    from ..manifest import base_manifest
     from ..results import summarize
 
     _check_options(replications, seed, steps)
-    overrides = {"n_smes": n_smes} if n_smes is not None else {}
+    overrides = parse_sets(sets)
+    if n_smes is not None:
+        overrides["n_smes"] = n_smes
     scen = load_scenario(scenario, **overrides)
     out_dir = _output_dir(out, scen.name)
     t0 = time.perf_counter()
-    results = _simulate(scen, replications, seed, steps, quiet)
+    results = _simulate(scen, replications, seed, steps, not progress)
     command = {
         "name": "run",
         "scenario": scenario,
@@ -178,6 +188,7 @@ def run_command(
         "seed": seed,
         "steps": steps,
         "n_smes": n_smes,
+        "set": overrides,
         "out": str(out_dir),
         "timings": {"simulate_s": round(time.perf_counter() - t0, 3)},
     }
@@ -186,7 +197,8 @@ def run_command(
         f"{scen.name}: {replications} replication(s), {len(results[0].timeseries)} months, {scen.params.n_smes} SMEs"
     )
     typer.echo(format_summary(summary, partner_types))
-    written = _write_outputs(results, summary, out_dir, command, figures)
+    base = base_manifest("run", seed=seed, scenarios=[scen])
+    written = _write_outputs(results, summary, out_dir, command, figures, base)
     typer.echo(
         f"wrote {out_dir}: Parquet tables, manifest.json, summary.csv"
         + (f", {len(written)} figures" if written else "")

@@ -11,11 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..manifest import base_manifest
 from .analysis import sensitivity_indices, summarize
 from .design import Design, build_design, run_table
 from .execute import Backend, RunContext, make_backend
 from .spec import ExperimentSpec, load_spec
-from .store import FORMAT, RunStore, git_revision, versions
+from .store import FORMAT, RunStore
 
 
 @dataclass
@@ -71,7 +72,9 @@ def _context(spec: ExperimentSpec) -> RunContext:
 
 
 def _manifest(spec: ExperimentSpec, design: Design, ctx: RunContext) -> dict[str, Any]:
-    m: dict[str, Any] = {
+    source = Path(spec.source) if spec.source else None
+    spec_text = source.read_text(encoding="utf-8") if source is not None and source.is_file() else None
+    m: dict[str, Any] = base_manifest("sweep", seed=spec.seed, spec_text=spec_text) | {
         "format": FORMAT,
         "spec": spec.model_dump(mode="json"),
         "spec_hash": spec.hash,
@@ -91,8 +94,6 @@ def _manifest(spec: ExperimentSpec, design: Design, ctx: RunContext) -> dict[str
             "problem": design.problem,
         },
         "outputs": spec.output_names,
-        "versions": versions(),
-        "git_revision": git_revision(),
     }
     if ctx.scenario is not None:
         m["scenario"] = ctx.scenario.to_dict()
