@@ -39,10 +39,8 @@ def _assert_one_line_error(code: int, out: str, err: str, *words: str) -> None:
 @pytest.fixture()
 def bad_key_scenario(tmp_path) -> Path:
     path = tmp_path / "bad.toml"
-    path.write_text(
-        'name = "bad"\nextends = "%s"\n[model]\nn_sme = 300\n'
-        % (Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml").as_posix()
-    )
+    base = (Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml").as_posix()
+    path.write_text(f'name = "bad"\nextends = "{base}"\n[model]\nn_sme = 300\n')
     return path
 
 
@@ -150,28 +148,87 @@ def test_installed_command_reports_bad_input_in_one_line(tmp_path, bad_key_scena
 # ----------------------------------------------------------------------------------------
 
 
-def test_params_lists_every_parameter(capsys):
+def _param_names(text: str) -> list[str]:
+    """Full dotted names from the sectioned terminal table ([section] then indented short names)."""
+    names, section = [], None
+    for line in text.splitlines()[1:]:
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif line.startswith("  ") and not line.startswith("      "):
+            names.append(f"{section}.{line.split()[0]}")
+    return names
+
+
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_params_lists_every_parameter_within_the_terminal_width(capsys, monkeypatch, width):
+    monkeypatch.setenv("COLUMNS", str(width))
     code, out, _ = _run(capsys, "params")
     assert code == 0
-    assert out.split()[:6] == ["name", "default", "unit", "bounds", "role", "source"]
-    names = {line.split()[0] for line in out.splitlines()[1:]}
-    assert names == {s.name for s in parameter_specs()}
-    assert "[10, 5e+06]" in next(line for line in out.splitlines() if line.startswith("model.n_smes "))
+    assert out.split()[:5] == ["name", "default", "unit", "bounds", "role"]
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert sorted(_param_names(out)) == sorted(s.name for s in parameter_specs())
+    assert "[10, 5e+06]" in next(line for line in out.splitlines() if line.startswith("  n_smes "))
+    assert ("source" in out.splitlines()[0]) == (width >= 160)
 
 
 def test_params_filters_by_role(capsys):
     code, out, _ = _run(capsys, "params", "--role", "lever")
     assert code == 0
-    rows = out.splitlines()[1:]
-    assert rows and {line.split()[0] for line in rows} == {s.name for s in parameter_specs() if s.role == "lever"}
+    assert set(_param_names(out)) == {s.name for s in parameter_specs() if s.role == "lever"}
 
 
-def test_params_csv_has_descriptions(capsys):
+def test_params_csv_gives_ranges_as_two_columns(capsys):
     code, out, _ = _run(capsys, "params", "--csv", "--role", "uncertainty")
     assert code == 0
     table = pd.read_csv(__import__("io").StringIO(out))
     assert set(table["role"]) == {"uncertainty"} and table["description"].str.len().min() > 0
+    assert {"lo", "hi", "sa_lo", "sa_hi"} <= set(table.columns) and "sa_range" not in table.columns
+    by_name = table.set_index("name")
+    spec = next(s for s in parameter_specs() if s.sa_range is not None and s.role == "uncertainty")
+    assert (by_name.loc[spec.name, "sa_lo"], by_name.loc[spec.name, "sa_hi"]) == tuple(spec.sa_range)
+
+
+def test_params_json_is_every_parameter(capsys):
+    code, out, _ = _run(capsys, "params", "--json")
+    assert code == 0
+    records = json.loads(out)
+    assert [r["name"] for r in records] == [s.name for s in parameter_specs()]
+    assert {"default", "unit", "lo", "hi", "sa_lo", "sa_hi", "role", "source", "description"} <= set(records[0])
 
 
 def test_params_unknown_role_is_one_line(capsys):
     _assert_one_line_error(*_run(capsys, "params", "--role", "levers"), "--role", "lever")
+
+
+# ----------------------------------------------------------------------------------------
+# consistency across commands
+# ----------------------------------------------------------------------------------------
+
+
+def test_version(capsys):
+    code, out, _ = _run(capsys, "--version")
+    assert code == 0 and out.strip() == f"inspire-sim {inspire_sim.__version__}"
+
+
+@pytest.mark.parametrize("command", ["run", "params", "compare", "rerun"])
+def test_help_shows_an_example(capsys, command):
+    code, out, _ = _run(capsys, command, "--help")
+    assert code == 0
+    assert f"Example: inspire-sim {command}" in " ".join(out.split())
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_shared_flags(capsys, command):
+    code, out, _ = _run(capsys, command, "--help")
+    text = " ".join(out.split())
+    assert code == 0 and "--progress" in text and "--quiet" in text and "--set" in text
+
+
+def test_run_set_overrides_and_rejects_bad_items(capsys, tmp_path):
+    out = tmp_path / "o"
+    args = ["run", "-r", "1", "-t", "3", "--set", "n_smes=123", "-q", "--no-figures", "-o", str(out)]
+    code, _, err = _run(capsys, *args)
+    assert code == 0, err
+    assert json.loads((out / "manifest.json").read_text())["scenario"]["model"]["n_smes"] == 123
+    _assert_one_line_error(*_run(capsys, "run", "--set", "n_smes"), "--set", "NAME=VALUE")
+    _assert_one_line_error(*_run(capsys, "run", "--set", "n_smez=5"), "n_smez", "n_smes")

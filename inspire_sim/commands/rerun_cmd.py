@@ -153,7 +153,7 @@ def rerun_command(
 ) -> None:
     """Reproduce a results folder from its manifest.json and check the tables match.
 
-    Example: inspire-sim run baseline -r 3 --out runs/b && inspire-sim rerun runs/b
+    Example: inspire-sim rerun runs/baseline --out runs/baseline-again
     """
     manifest = read_manifest(directory)
     target = out if out is not None else directory.with_name(directory.name + "-rerun")

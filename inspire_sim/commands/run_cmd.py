@@ -215,25 +215,90 @@ def _bounds(lo: float | None, hi: float | None) -> str:
     return f"[{fmt(lo)}, {fmt(hi)}]" if (lo, hi) != (None, None) else ""
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 3, 1)] + "..."
+
+
+PARAMS_CLIP = {"default": 14, "unit": 14, "bounds": 16}
+"""Widest shown default, unit and bounds in the terminal table (full values: --csv, --json)."""
+PARAMS_MIN_CLIP = 8
+SOURCE_MIN = 24
+"""Below this width the source goes on its own, wrapped line under the parameter."""
+
+
+def params_frame(role: str | None = None) -> pd.DataFrame:
+    """The parameter table with the ranges as two columns each (``lo, hi``, ``sa_lo, sa_hi``)."""
+    table = parameter_table(role)
+    sa = [r if isinstance(r, (tuple, list)) else (None, None) for r in table["sa_range"]]
+    out = table.drop(columns=["sa_range"])
+    out.insert(int(out.columns.get_loc("hi")) + 1, "sa_lo", pd.array([a for a, _ in sa], dtype="Float64"))
+    out.insert(int(out.columns.get_loc("sa_lo")) + 1, "sa_hi", pd.array([b for _, b in sa], dtype="Float64"))
+    return out
+
+
+def params_text(table: pd.DataFrame, width: int) -> str:
+    """The terminal table, fitted to ``width`` columns.
+
+    One section per scenario table (``[model]``, ``[support_funding]``, ...) as in a scenario
+    file, then per parameter: name, default, unit, bounds, role, source. Long defaults, units
+    and bounds are clipped (to fit ``width``); when little room is left the source goes on its
+    own wrapped line. Every value in full: ``--csv`` or ``--json``.
+    """
+    import textwrap
+
+    section, short = zip(*(n.split(".", 1) for n in table["name"]), strict=True) if len(table) else ((), ())
+    full = {
+        "name": ["  " + n for n in short],
+        "default": [str(v) for v in table["default"]],
+        "unit": [str(v) for v in table["unit"]],
+        "bounds": [_bounds(lo, hi) for lo, hi in zip(table["lo"], table["hi"], strict=True)],
+        "role": [str(v) for v in table["role"]],
+    }
+    natural = {c: max([len(c), *(len(v) for v in vals)]) for c, vals in full.items()}
+    clip = {c: min(natural[c], PARAMS_CLIP.get(c, natural[c])) for c in full}
+    while sum(clip.values()) + len(clip) > width and any(clip[c] > PARAMS_MIN_CLIP for c in PARAMS_CLIP):
+        widest = max(PARAMS_CLIP, key=lambda c: clip[c])
+        clip[widest] -= 1
+    room = width - sum(clip.values()) - len(clip)
+    inline = room >= SOURCE_MIN
+    cols = [*full, "source"] if inline else list(full)
+    header = " ".join(c.ljust(clip.get(c, 0)) for c in cols).rstrip()
+    lines = [header]
+    last = None
+    for i, src in enumerate(table["source"].astype(str)):
+        if section[i] != last:
+            lines.append(f"[{section[i]}]")
+            last = section[i]
+        cells = [_clip(full[c][i], clip[c]).ljust(clip[c]) for c in full]
+        if inline:
+            lines.append(" ".join([*cells, _clip(src, room)]).rstrip())
+        else:
+            lines.append(" ".join(cells).rstrip())
+            lines += textwrap.wrap(src, width=width, initial_indent="      ", subsequent_indent="      ")
+    return "\n".join(lines)
+
+
 def params_command(
     role: Annotated[str | None, typer.Option("--role", help=f"Only parameters of this role: {ROLES}.")] = None,
-    csv: Annotated[bool, typer.Option("--csv", help="Every column (with description, SA range) as CSV.")] = False,
+    csv: Annotated[
+        bool, typer.Option("--csv", help="Every column as CSV (ranges as lo, hi and sa_lo, sa_hi; description).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Every column as a JSON list of records.")] = False,
 ) -> None:
-    """Print the parameter table: name, default, unit, bounds, role, source."""
+    """Print the parameter table: name, default, unit, bounds, role, source (fitted to the terminal).
+
+    Example: inspire-sim params --role lever; inspire-sim params --csv > params.csv
+    """
+    import shutil
+
     if role is not None and role not in list(Role):
         raise InputError(f"unknown role {role!r}", source=CLI, field="--role", fix=unknown_key_fix(role, list(Role)))
-    table = parameter_table(role)
+    if csv and as_json:
+        raise InputError("--csv and --json exclude each other", source=CLI, field="--json", fix="give one of them")
+    table = params_frame(role)
     if csv:
         typer.echo(table.to_csv(index=False), nl=False)
-        return
-    shown = pd.DataFrame(
-        {
-            "name": table["name"],
-            "default": [str(v) for v in table["default"]],
-            "unit": table["unit"],
-            "bounds": [_bounds(lo, hi) for lo, hi in zip(table["lo"], table["hi"], strict=True)],
-            "role": table["role"],
-            "source": table["source"],
-        }
-    )
-    typer.echo(text_table(shown))
+    elif as_json:
+        typer.echo(table.to_json(orient="records", indent=1))
+    else:
+        typer.echo(params_text(table, shutil.get_terminal_size((100, 24)).columns))
