@@ -71,7 +71,9 @@ def _rerun_run(manifest: dict[str, Any], out: Path) -> None:
     got = [r.manifest["seed"] for r in results]
     if got != recorded:  # a changed seed derivation would make every comparison below fail
         raise InputError(f"replication seeds {got} differ from the recorded {recorded}", source="manifest.json")
-    base: dict[str, Any] = {k: manifest[k] for k in ("schema", "kind", "argv", "seed", "scenario", "scenario_text") if k in manifest}
+    base: dict[str, Any] = {
+        k: manifest[k] for k in ("schema", "kind", "argv", "seed", "scenario", "scenario_text") if k in manifest
+    }
     save_runs(results, out, extra={"rerun_of": manifest.get("command", {}).get("out")}, base=base)
     summarize(results).to_csv(out / "summary.csv", index=False)
 
