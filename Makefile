@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup browser clean-venv
+.PHONY: run test setup browser check lint types test-fast clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,16 +20,37 @@ run: $(STAMP)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-## browser: Debian's Chromium (never a downloaded browser) and npm, and the app's
-## browser front-end cached from the npm registry, for the browser tests
+## browser: Debian's Chromium (never a downloaded browser), npm only if missing, and the
+## app's browser front-end cached from the npm registry, for the browser tests. Installs only
+## what is missing: a machine whose nodejs (with its own npm) came from elsewhere gets chromium
+## alone, so apt never has to replace that nodejs ("held broken packages").
 browser: $(STAMP)
-	@command -v chromium >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium npm; }
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing from Debian:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
 	$(BIN)/inspire-sim app --prepare-offline
 
 ## test: set up and run the whole test suite
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## check: lint (ruff), format check, types (mypy) and the fast test tier, in under a minute
+check: lint types test-fast
+
+lint: $(STAMP)
+	$(BIN)/ruff check inspire_sim tests
+	$(BIN)/ruff format --check inspire_sim tests
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+## test-fast: the tests not marked slow or browser (the tier `make check` runs)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser"
 
 clean-venv:
 	rm -rf $(VENV)

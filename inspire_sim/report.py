@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .compare import HEADLINE, OUTCOMES, Comparison, _slug
+from .compare import HEADLINE, OUTCOMES, Comparison
+from .compare.store import _slug
 from .results import RunResult, mean_ci
 
 DPI = 110

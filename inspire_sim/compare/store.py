@@ -1,0 +1,159 @@
+"""The comparison's run store and runner: one results folder per (scenario, seed), resumable."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..results import RunResult
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:60] or "scenario"
+
+
+def scenario_key(scenario: Any, steps: int, code: str | None = None) -> str:
+    """Hash of what determines a run besides its seed: resolved scenario, months, code."""
+    from .. import __version__
+    from ..manifest import git_revision
+
+    data = scenario.to_dict()
+    data.pop("path", None)
+    blob = json.dumps(
+        {
+            "scenario": data,
+            "steps": int(steps),
+            "version": __version__,
+            "code": code if code is not None else git_revision(),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def run_and_store(args: dict[str, Any], seed: int) -> dict[str, float]:
+    """Worker side (a ``module:function`` model of the experiment runner): run one
+    (scenario, replication) and save it atomically to its store directory."""
+    from ..results import save_run
+    from ..run import run
+
+    scen = args["scenarios"][args["key"]]
+    target = Path(args["dirs"][args["key"]]) / f"seed-{seed}"
+    t0 = time.perf_counter()
+    res = run(scen, seed=seed, steps=args["steps"])
+    res.manifest["replication"] = int(args["replication"])
+    res.manifest["root_seed"] = int(args["root_seed"])
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    save_run(res, tmp)
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+    return {"months": float(len(res.timeseries)), "seconds": time.perf_counter() - t0}
+
+
+def run_plans(
+    scenarios: Sequence[Any],
+    replications: int,
+    *,
+    seed: int = 0,
+    steps: int | None = None,
+    workers: int | None = 1,
+    store: str | Path | None = None,
+    fresh: bool = False,
+    progress: bool = False,
+    backend: Any = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+) -> tuple[list[list[RunResult]], dict[str, Any]]:
+    """Run ``replications`` replications of each scenario with common seeds.
+
+    Tasks go to the experiment runner's backend (``workers=1`` sequential in this
+    process, ``N`` local processes, ``scheduler``/``cluster`` Dask as in
+    :func:`~inspire_sim.experiments.execute.make_backend`, or a given ``backend``;
+    workers write to ``store``, which must be visible to them). Runs are stored under
+    ``store`` (a temporary directory when None) and reused when present unless
+    ``fresh``. Returns the replications per scenario (in order) and run information.
+    """
+    from ..experiments.execute import RunContext, make_backend
+    from ..experiments.spec import Output
+    from ..manifest import git_revision
+    from ..results import load_run
+    from ..run import replication_seeds
+
+    seeds = replication_seeds(seed, replications)
+    tmp = None
+    if store is None:
+        tmp = tempfile.TemporaryDirectory(prefix="inspire-compare-")
+        store = tmp.name
+    root = Path(store) / "runs"
+    code = git_revision()
+    keys, dirs, by_key = [], {}, {}
+    for scen in scenarios:
+        n_steps = steps if steps is not None else scen.params.steps
+        key = scenario_key(scen, n_steps, code)
+        keys.append(key)
+        by_key[key] = scen
+        dirs[key] = str(root / f"{_slug(scen.name)}-{key}")
+        Path(dirs[key]).mkdir(parents=True, exist_ok=True)
+    tasks, index = [], {}
+    for key in dict.fromkeys(keys):
+        for r, s in enumerate(seeds):
+            done = (Path(dirs[key]) / f"seed-{s}" / "manifest.json").is_file()
+            if done and not fresh:
+                continue
+            index[len(tasks)] = (key, r)
+            tasks.append((len(tasks), s, {"key": key, "replication": r}))
+    info: dict[str, Any] = {
+        "runs_total": len(set(keys)) * replications,
+        "runs_executed": len(tasks),
+        "runs_reused": len(set(keys)) * replications - len(tasks),
+        "store": str(root),
+    }
+    t0 = time.perf_counter()
+    if tasks:
+        ctx = RunContext(
+            route="model",
+            outputs=[Output(indicator="months")],
+            model_ref="inspire_sim.compare.store:run_and_store",
+            fixed={"scenarios": by_key, "dirs": dirs, "steps": steps, "root_seed": int(seed)},
+        )
+        own = backend is None
+        backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster)
+        info["backend"] = backend.describe()
+        failed = []
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tasks), unit="run", desc="compare", disable=not progress, dynamic_ncols=True)
+        try:
+            for res in backend.execute(ctx, tasks):
+                if res["status"] != "ok":
+                    key, r = index[res["run_id"]]
+                    failed.append(f"{by_key[key].name} replication {r}: {res['error']}")
+                bar.update(1)
+        finally:
+            bar.close()
+            if own:
+                backend.close()
+        if failed:
+            raise RuntimeError(f"{len(failed)} run(s) failed; first: {failed[0]}")
+    info["simulate_s"] = round(time.perf_counter() - t0, 3)
+    out = []
+    try:
+        for key in keys:
+            out.append([load_run(Path(dirs[key]) / f"seed-{s}") for s in seeds])
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+    return out, info
+
+

@@ -1,0 +1,452 @@
+"""The comparison's tables: effects per indicator and country, costs, ceilings, cost-effectiveness."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..results import RunResult, indicator_statistic, mean_ci, run_statistics
+from .budget import _spend_table, plan_ceilings
+from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, verdict, welch_ci
+
+HEADLINE = (
+    "cooperating_share",
+    "cross_border_share",
+    "new_partnerships",
+    "new_cross_border",
+    "successes",
+    "project_success_rate",
+    "scaling_up_reached",
+    "mean_confidence",
+    "retry_rate_after_failure",
+    "business_results_total",
+    "exits",
+    "spend_total",
+)
+"""Indicators of the headline table (the full table holds every indicator)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A countable outcome of a run that a plan pays for."""
+
+    name: str
+    unit: str  # singular, e.g. "successful OI project"
+    plural: str
+    of_run: Callable[[RunResult], float]
+    of_country: Callable[[RunResult], pd.Series]  # country -> count
+
+
+def _country_sum(col: str) -> Callable[[RunResult], pd.Series]:
+    return lambda r: r.countries.groupby("country", observed=False)[col].sum().astype("float64")
+
+
+def _country_final(col: str) -> Callable[[RunResult], pd.Series]:
+    def f(r: RunResult) -> pd.Series:
+        c = r.countries
+        last = c[c["step"] == c["step"].max()]
+        return last.groupby("country", observed=False)[col].sum().astype("float64")
+
+    return f
+
+
+def _country_cross_border(r: RunResult) -> pd.Series:
+    p = r.partnerships
+    if not len(p):
+        return pd.Series(dtype="float64")
+    return p[p["cross_border"].astype(bool)].groupby("lead_country", observed=False).size().astype("float64")
+
+
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        Outcome(
+            "successful_projects",
+            "successful OI project",
+            "successful OI projects",
+            lambda r: float(r.timeseries["successes"].sum()),
+            _country_sum("successes"),
+        ),
+        Outcome(
+            "cross_border_partnerships",
+            "cross-border partnership",
+            "cross-border partnerships",
+            lambda r: float(r.timeseries["new_cross_border"].sum()),
+            _country_cross_border,
+        ),
+        Outcome(
+            "smes_reaching_scaling_up",
+            "SME reaching scaling-up",
+            "SMEs reaching scaling-up",
+            lambda r: float(r.timeseries["scaling_up_reached"].iloc[-1]),
+            _country_final("scaling_up_reached"),
+        ),
+    )
+}
+"""The outcomes of the cost-effectiveness table (cumulative over the run)."""
+
+
+
+@dataclass
+class Comparison:
+    """A baseline and plans, their runs, and the tables of the comparison.
+
+    Attributes:
+        baseline: label of the baseline.
+        labels: labels of the compared plans (unique; in command-line order).
+        results: label -> replications (baseline included), paired by index.
+        scenarios: label -> the Scenario (if known; used for plan descriptions and ceilings).
+        indicators: one row per (scenario, indicator): ``statistic, unit, baseline_mean,
+            scenario_mean, effect, ci_low, ci_high, unpaired_ci_low, unpaired_ci_high,
+            relative_change, higher_is_better, verdict, n``.
+        countries: as ``indicators`` with a ``country`` column, for the per-country indicators.
+        costs: one row per (scenario incl. baseline, lever, country): mean spending over the
+            run (EUR), 95% CI.
+        ceilings: one row per (scenario incl. baseline, lever): ceiling from the plan's caps,
+            mean spent, utilisation.
+        cost_effectiveness: one row per (scenario, outcome): additional outcome (mean, CI),
+            additional cost (mean, CI), eur_per_unit (ratio of means) with bootstrap CI,
+            share of bootstrap resamples with no gain, verdict.
+        country_cost_effectiveness: the same per country.
+        meta: seeds, replications, months, SMEs, bootstrap settings, timings.
+    """
+
+    baseline: str
+    labels: list[str]
+    results: dict[str, list[RunResult]]
+    scenarios: dict[str, Any] = field(default_factory=dict)
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    countries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ceilings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    country_cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def all_labels(self) -> list[str]:
+        return [self.baseline, *self.labels]
+
+    def headline(self) -> pd.DataFrame:
+        """The indicator rows of :data:`HEADLINE`, in that order."""
+        rows = self.indicators[self.indicators["indicator"].isin(HEADLINE)].copy()
+        rows["_o"] = rows["indicator"].map({n: i for i, n in enumerate(HEADLINE)})
+        rows["_s"] = rows["scenario"].map({n: i for i, n in enumerate(self.labels)})
+        return rows.sort_values(["_s", "_o"]).drop(columns=["_o", "_s"]).reset_index(drop=True)
+
+    def save_tables(self, directory: str | Path) -> list[Path]:
+        """Write the tables as CSV (and meta as JSON) into ``directory``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name in (
+            "indicators",
+            "countries",
+            "costs",
+            "ceilings",
+            "cost_effectiveness",
+            "country_cost_effectiveness",
+        ):
+            path = out / f"{name}.csv"
+            getattr(self, name).to_csv(path, index=False)
+            paths.append(path)
+        path = out / "comparison.json"
+        path.write_text(json.dumps(self.meta, indent=2, default=str) + "\n", encoding="utf-8")
+        return paths + [path]
+
+
+def _check_paired(baseline: list[RunResult], runs: list[RunResult], label: str) -> None:
+    if len(runs) != len(baseline):
+        raise ValueError(f"{label}: {len(runs)} replications, baseline {len(baseline)}: not paired")
+    for r, (a, b) in enumerate(zip(baseline, runs, strict=True)):
+        sa, sb = a.manifest.get("seed"), b.manifest.get("seed")
+        if sa is not None and sb is not None and sa != sb:
+            raise ValueError(
+                f"{label}: replication {r} has seed {sb}, the baseline {sa}: not paired "
+                "(run every scenario with the same seed)"
+            )
+        if len(a.timeseries) != len(b.timeseries):
+            raise ValueError(
+                f"{label}: replication {r} has {len(b.timeseries)} months, the baseline "
+                f"{len(a.timeseries)}: compare runs of the same length"
+            )
+
+
+def _effect_rows(
+    base: pd.DataFrame, plan: pd.DataFrame, label: str, names: list[str], confidence: float
+) -> list[dict[str, Any]]:
+    """Rows of effects for columns ``names`` of two (replication x column) frames."""
+    from ..metrics import INDICATORS
+
+    b = base[names].to_numpy(dtype="float64")
+    s = plan[names].to_numpy(dtype="float64")
+    mean_b, _, _ = mean_ci(b, confidence)
+    mean_s, _, _ = mean_ci(s, confidence)
+    eff, lo, hi = paired_ci(s - b, confidence)
+    ulo, uhi = welch_ci(s, b, confidence)
+    n = np.sum(~np.isnan(s - b), axis=0)
+    rows = []
+    for j, name in enumerate(names):
+        ind = INDICATORS.get(name)
+        unit = ind.unit if ind else ""
+        stat, unit = indicator_statistic(name, unit)
+        better = ind.higher_is_better if ind else None
+        rel = eff[j] / mean_b[j] if np.isfinite(mean_b[j]) and mean_b[j] != 0 else np.nan
+        rows.append(
+            {
+                "scenario": label,
+                "indicator": name,
+                "statistic": stat,
+                "unit": unit,
+                "baseline_mean": mean_b[j],
+                "scenario_mean": mean_s[j],
+                "effect": eff[j],
+                "ci_low": lo[j],
+                "ci_high": hi[j],
+                "unpaired_ci_low": ulo[j],
+                "unpaired_ci_high": uhi[j],
+                "relative_change": rel,
+                "higher_is_better": better,
+                "verdict": verdict(lo[j], hi[j], better),
+                "n": int(n[j]),
+            }
+        )
+    return rows
+
+
+def _country_statistics(result: RunResult) -> pd.DataFrame:
+    """country x indicator: one number per run (same rule as :func:`run_statistics`)."""
+    from ..metrics import COUNTRY_INDICATORS, INDICATORS
+
+    c = result.countries
+    groups = c.sort_values("step").groupby("country", observed=False)
+    cols = {}
+    for name in COUNTRY_INDICATORS:
+        stat, _ = indicator_statistic(name, INDICATORS[name].unit)
+        g = groups[name]
+        cols[name] = {"final month": g.last(), "mean per month": g.mean(), "total over run": g.sum()}[stat]
+    return pd.DataFrame(cols).astype("float64")
+
+
+
+def _countries(result: RunResult) -> list[str]:
+    col = result.countries["country"] if "country" in result.countries else pd.Series(dtype="object")
+    return [str(c) for c in (col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique())]
+
+
+def compare_results(
+    baseline: Sequence[RunResult],
+    plans: dict[str, Sequence[RunResult]],
+    *,
+    baseline_label: str = "baseline",
+    scenarios: dict[str, Any] | None = None,
+    seed: int = 0,
+    n_boot: int = N_BOOT,
+    confidence: float = CONFIDENCE,
+    meta: dict[str, Any] | None = None,
+) -> Comparison:
+    """Compare paired replications of plans with the baseline's (see the module docstring).
+
+    ``baseline`` and each list in ``plans`` must hold the same number of replications,
+    run with the same seeds (replication ``r`` paired with replication ``r``).
+    ``seed`` seeds the bootstrap of the cost-effectiveness CIs.
+    """
+    from ..metrics import COUNTRY_INDICATORS
+    from ..params import LEVERS
+
+    baseline = list(baseline)
+    if len(baseline) < 2:
+        raise InputError(
+            f"needs at least 2 replications (got {len(baseline)})",
+            field="replications",
+            fix="give 2 or more replications (10 or more for policy advice)",
+        )
+    if baseline_label in plans:
+        raise ValueError(f"a plan is labelled like the baseline ({baseline_label!r})")
+    results = {baseline_label: baseline} | {k: list(v) for k, v in plans.items()}
+    for label, runs in plans.items():
+        _check_paired(baseline, list(runs), label)
+    countries = _countries(baseline[0])
+    for label, runs in plans.items():
+        other = _countries(runs[0])
+        if sorted(other) != sorted(countries):
+            raise InputError(
+                f"countries differ from the baseline's ({', '.join(other)} vs {', '.join(countries)})",
+                source=label,
+                fix="compare plans over the same countries as the baseline",
+            )
+
+    comp = Comparison(baseline=baseline_label, labels=list(plans), results=results, scenarios=dict(scenarios or {}))
+    per_run = {k: pd.DataFrame([run_statistics(r) for r in v]) for k, v in results.items()}
+    names = list(per_run[baseline_label].columns)
+    rows: list[dict[str, Any]] = []
+    for label in plans:
+        rows += _effect_rows(per_run[baseline_label], per_run[label], label, names, confidence)
+    comp.indicators = pd.DataFrame(rows)
+
+    # per country
+    cstats = {k: [_country_statistics(r) for r in v] for k, v in results.items()}
+    crow: list[dict[str, Any]] = []
+    for label in plans:
+        for country in countries:
+            b = pd.DataFrame([s.loc[country] for s in cstats[baseline_label]]).reset_index(drop=True)
+            s = pd.DataFrame([x.loc[country] for x in cstats[label]]).reset_index(drop=True)
+            for row in _effect_rows(b, s, label, list(COUNTRY_INDICATORS), confidence):
+                crow.append({"scenario": row.pop("scenario"), "country": country, **row})
+    comp.countries = pd.DataFrame(crow)
+
+    # costs by lever and country, and against the plan's ceilings
+    cost_rows = []
+    ceil_rows = []
+    steps = len(baseline[0].timeseries)
+    spend = {k: [_spend_table(r, countries) for r in v] for k, v in results.items()}
+    idx = spend[baseline_label][0].index
+    for label, runs in results.items():
+        tabs = np.stack([t.to_numpy() for t in spend[label]])  # R x (L*C)
+        mean, lo, hi = mean_ci(tabs, confidence)
+        for k, (lever, country) in enumerate(idx):
+            cost_rows.append(
+                {
+                    "scenario": label,
+                    "lever": lever,
+                    "country": country,
+                    "eur": mean[k],
+                    "ci_low": lo[k],
+                    "ci_high": hi[k],
+                }
+            )
+        by_lever = pd.DataFrame(tabs.T, index=idx).groupby(level="lever", observed=False, sort=False).sum().T
+        ceilings = plan_ceilings(comp.scenarios[label], steps) if label in comp.scenarios else {}
+        for lever in LEVERS:
+            spent = float(by_lever[lever].mean())
+            cap = ceilings.get(lever, np.nan)
+            ceil_rows.append(
+                {
+                    "scenario": label,
+                    "lever": lever,
+                    "spent_eur": spent,
+                    "ceiling_eur": cap,
+                    "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan,
+                }
+            )
+        # the plan as a whole: the sum of its measures' ceilings, capped by a plan-wide total_budget
+        if ceilings:
+            cap = sum(ceilings.values())
+            plan_cap = getattr(comp.scenarios[label], "total_budget", None)
+            cap = min(cap, plan_cap) if plan_cap is not None else cap
+            spent = float(by_lever.to_numpy().sum(axis=1).mean())
+            ceil_rows.append(
+                {
+                    "scenario": label,
+                    "lever": "plan total",
+                    "spent_eur": spent,
+                    "ceiling_eur": cap,
+                    "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan,
+                }
+            )
+    comp.costs = pd.DataFrame(cost_rows)
+    comp.ceilings = pd.DataFrame(ceil_rows)
+
+    # cost-effectiveness (whole EU, then per country: spending booked in the country,
+    # outcomes of its SMEs)
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), BOOT_SALT]))
+    cost_total = {
+        k: np.array([r.timeseries["spend_total"].sum() for r in v], dtype="float64") for k, v in results.items()
+    }
+    cost_country = {
+        k: np.stack(
+            [t.groupby(level="country", observed=False, sort=False).sum().reindex(countries).to_numpy() for t in v]
+        )
+        for k, v in spend.items()
+    }
+    out_total = {
+        k: {o.name: np.array([o.of_run(r) for r in v], dtype="float64") for o in OUTCOMES.values()}
+        for k, v in results.items()
+    }
+    out_country = {
+        k: {
+            o.name: np.stack([o.of_country(r).reindex(countries, fill_value=0.0).to_numpy(dtype="float64") for r in v])
+            for o in OUTCOMES.values()
+        }
+        for k, v in results.items()
+    }
+    ce_rows, cce_rows = [], []
+    for label in plans:
+        d_cost = cost_total[label] - cost_total[baseline_label]
+        for o in OUTCOMES.values():
+            d_out = out_total[label][o.name] - out_total[baseline_label][o.name]
+            ce_rows.append({"scenario": label, **_ce_row(o, d_cost, d_out, rng, n_boot, confidence)})
+        c_cost = cost_country[label] - cost_country[baseline_label]
+        for o in OUTCOMES.values():
+            c_out = out_country[label][o.name] - out_country[baseline_label][o.name]
+            for j, country in enumerate(countries):
+                cce_rows.append(
+                    {
+                        "scenario": label,
+                        "country": country,
+                        **_ce_row(o, c_cost[:, j], c_out[:, j], rng, n_boot, confidence),
+                    }
+                )
+    comp.cost_effectiveness = pd.DataFrame(ce_rows)
+    comp.country_cost_effectiveness = pd.DataFrame(cce_rows)
+
+    first = baseline[0].manifest
+    comp.meta = {
+        "baseline": baseline_label,
+        "scenarios": list(plans),
+        "replications": len(baseline),
+        "seed": seed,
+        "replication_seeds": [r.manifest.get("seed") for r in baseline],
+        "months": steps,
+        "n_smes": int(baseline[0].timeseries["n_smes"].iloc[0]) if len(baseline[0].timeseries) else None,
+        "countries": countries,
+        "confidence": confidence,
+        "bootstrap": {
+            "resamples": n_boot,
+            "seed": [int(seed), BOOT_SALT],
+            "method": "paired bootstrap over replications, percentile interval",
+        },
+        "version": first.get("version"),
+        "git_revision": first.get("git_revision"),
+    } | (meta or {})
+    return comp
+
+
+def _ce_row(
+    o: Outcome, d_cost: np.ndarray, d_out: np.ndarray, rng: np.random.Generator, n_boot: int, confidence: float
+) -> dict[str, Any]:
+    (g,), (glo,), (ghi,) = paired_ci(d_out[:, None], confidence)
+    (c,), (clo,), (chi,) = paired_ci(d_cost[:, None], confidence)
+    ratio, rlo, rhi, no_gain = np.nan, np.nan, np.nan, np.nan
+    if g <= 0:
+        status = "no gain"
+    elif c <= 0:
+        status = "saves money"
+    else:
+        ratio = c / g
+        rlo, rhi, no_gain = bootstrap_ratio(d_cost, d_out, rng, n_boot, confidence)
+        status = "cost per unit" if glo > 0 else "uncertain gain"
+    return {
+        "outcome": o.name,
+        "unit": o.unit,
+        "additional": g,
+        "additional_ci_low": glo,
+        "additional_ci_high": ghi,
+        "additional_cost_eur": c,
+        "additional_cost_ci_low": clo,
+        "additional_cost_ci_high": chi,
+        "eur_per_unit": ratio,
+        "eur_per_unit_ci_low": rlo,
+        "eur_per_unit_ci_high": rhi,
+        "bootstrap_no_gain_share": no_gain,
+        "status": status,
+    }
+
+
