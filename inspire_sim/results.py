@@ -250,6 +250,37 @@ def indicator_statistic(name: str, unit: str) -> tuple[str, str]:
     return FINAL, unit
 
 
+STATISTIC_NAMES = {"final": FINAL, "mean": MEAN_PER_MONTH, "cumulative": TOTAL}
+"""Short names of the statistics (as in experiment specs) -> the labels used in tables."""
+
+
+def reduce_series(
+    values: pd.Series, statistic: str, steps: pd.Series | None = None, window: tuple[int, int] | None = None
+) -> float:
+    """One number from a monthly series: the one rule for reducing a run.
+
+    ``statistic``: ``"final"`` (the last month's value), ``"mean"`` (mean per month) or
+    ``"cumulative"`` (sum over the months), or their table labels (:data:`STATISTIC_NAMES`).
+    ``window = (a, b)`` restricts ``mean`` and ``cumulative`` to months ``a..b`` (``steps`` gives the
+    month of each value). Used by :func:`run_statistics`, the comparison's per-country statistics
+    and the experiment runner's outputs.
+    """
+    stat = STATISTIC_NAMES.get(statistic, statistic)
+    col = values.astype("float64")
+    if stat == FINAL:
+        return float(col.iloc[-1]) if len(col) else float("nan")
+    if window is not None:
+        if steps is None:
+            raise ValueError("a window needs the months (steps) of the values")
+        a, b = window
+        col = col[((steps >= a) & (steps <= b)).to_numpy()]
+    if stat == MEAN_PER_MONTH:
+        return float(col.mean())
+    if stat == TOTAL:
+        return float(col.sum())
+    raise ValueError(f"unknown statistic {statistic!r}: use one of {', '.join(STATISTIC_NAMES)}")
+
+
 def run_statistics(result: RunResult) -> pd.Series:
     """One number per indicator for one run (see :func:`indicator_statistic`)."""
     from .metrics import INDICATORS
@@ -260,8 +291,7 @@ def run_statistics(result: RunResult) -> pd.Series:
         if name not in ts:
             continue
         stat, _ = indicator_statistic(name, ind.unit)
-        col = ts[name].astype("float64")
-        out[name] = {FINAL: col.iloc[-1] if len(col) else np.nan, MEAN_PER_MONTH: col.mean(), TOTAL: col.sum()}[stat]
+        out[name] = reduce_series(ts[name], stat)
     return pd.Series(out, dtype="float64")
 
 

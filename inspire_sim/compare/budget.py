@@ -47,5 +47,3 @@ def plan_ceilings(scenario: Any, steps: int) -> dict[str, float]:
     for p in scenario.policies:
         out[p.kind] += measure_ceiling(p, steps)
     return out
-
-

@@ -74,4 +74,3 @@ def verdict(lo: float, hi: float, higher_is_better: bool | None) -> str:
     if hi < 0:
         return {True: "worse", False: "better"}.get(higher_is_better, "lower")
     return "no clear change"
-

@@ -155,5 +155,3 @@ def run_plans(
         if tmp is not None:
             tmp.cleanup()
     return out, info
-
-

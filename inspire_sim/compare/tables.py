@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..results import RunResult, indicator_statistic, mean_ci, run_statistics
+from ..results import RunResult, indicator_statistic, mean_ci, reduce_series, run_statistics
 from .budget import _spend_table, plan_ceilings
 from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, verdict, welch_ci
 
@@ -91,7 +91,6 @@ OUTCOMES: dict[str, Outcome] = {
     )
 }
 """The outcomes of the cost-effectiveness table (cumulative over the run)."""
-
 
 
 @dataclass
@@ -230,10 +229,8 @@ def _country_statistics(result: RunResult) -> pd.DataFrame:
     cols = {}
     for name in COUNTRY_INDICATORS:
         stat, _ = indicator_statistic(name, INDICATORS[name].unit)
-        g = groups[name]
-        cols[name] = {"final month": g.last(), "mean per month": g.mean(), "total over run": g.sum()}[stat]
+        cols[name] = groups[name].agg(lambda col, stat=stat: reduce_series(col, stat))
     return pd.DataFrame(cols).astype("float64")
-
 
 
 def _countries(result: RunResult) -> list[str]:
@@ -448,5 +445,3 @@ def _ce_row(
         "bootstrap_no_gain_share": no_gain,
         "status": status,
     }
-
-
