@@ -70,7 +70,7 @@ def _check(
 def format_headline(comp) -> str:
     """Plain-text summary: per plan, extra cost, key effects and cost per additional unit."""
     from ..compare import OUTCOMES
-    from ..report import GUIDE, _num, fmt_ci, fmt_effect, fmt_eur, fmt_ratio, fmt_value
+    from ..report import GUIDE, fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_value
 
     lines = [
         f"{comp.meta['replications']} paired replications x {comp.meta['months']} months, "
@@ -100,7 +100,7 @@ def format_headline(comp) -> str:
             r = rows.loc[o.name]
             ratio, ci = fmt_ratio(r)
             lines.append(
-                f"  additional {o.plural:<27} {_num(r['additional'], sign=True):>8}   "
+                f"  additional {o.plural:<27} {fmt_num(r['additional'], sign=True):>8}   "
                 f"EUR per unit: {ratio}{f' [{ci}]' if ci else ''}"
             )
     return "\n".join(lines)

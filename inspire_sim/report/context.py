@@ -1,0 +1,276 @@
+"""The report's content: plan descriptions and the context the templates render."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..compare import HEADLINE, OUTCOMES, Comparison
+from .figures import FigureInfo
+from .format import _ok, fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_rel, fmt_value
+from .guide import GUIDE, UNCERTAINTY_GUIDE
+
+
+def _months(p: Any, steps: int) -> str:
+    end = p.end if p.end is not None else steps
+    end = min(end, steps)
+    if p.start == 0 and end >= steps:
+        return f"months 1-{steps} (whole run)"
+    return f"months {p.start + 1}-{end}"
+
+
+def _where(p: Any) -> str:
+    parts = ["all countries" if p.countries == "all" else ", ".join(p.countries)]
+    if p.regions:
+        parts.append("regions " + ", ".join(p.regions))
+    if p.sectors:
+        parts.append("sectors " + ", ".join(p.sectors))
+    return "; ".join(parts)
+
+
+def _details(p: Any) -> str:
+    d = []
+    if p.kind == "support_funding":
+        d.append(f"grant up to {fmt_eur(p.grant_size)} ({100 * p.co_funding_rate:.0f}% co-funding)")
+        if len(p.target_stages) < 4:
+            d.append("stages " + ", ".join(s.replace("_", "-") for s in p.target_stages))
+    else:
+        cap = getattr(p, "capacity", None)
+        if cap is not None:
+            d.append(f"{cap} SME{'s' if cap != 1 else ''}/month/country")
+        cost = getattr(p, "cost_per_service", None)
+        if cost is not None:
+            d.append(f"{fmt_eur(cost)} per SME")
+    return "; ".join(d)
+
+
+def plan_measures(scenario: Any, steps: int) -> list[dict[str, str]]:
+    """The measures of a scenario in words (for the plan tables)."""
+    from ..compare import measure_ceiling
+
+    rows = []
+    for p in scenario.policies:
+        ceiling = measure_ceiling(p, steps)
+        rows.append(
+            {
+                "measure": p.label or p.kind.replace("_", " "),
+                "lever": p.kind.replace("_", " "),
+                "where": _where(p),
+                "when": _months(p, steps),
+                "details": _details(p),
+                "per_month": fmt_eur(p.budget_per_step) if p.budget_per_step is not None else "no cap",
+                "total": fmt_eur(p.total_budget) if p.total_budget is not None else "no cap",
+                "ceiling": fmt_eur(ceiling) if math.isfinite(ceiling) else "unbounded",
+            }
+        )
+    return rows
+
+
+def _verdict_class(v: str) -> str:
+    return {"better": "good", "worse": "bad", "higher": "up", "lower": "down"}.get(v, "none")
+
+
+def report_context(comp: Comparison, figures: list[FigureInfo], command: str | None = None) -> dict[str, Any]:
+    """Everything the templates show, as plain strings and lists."""
+    from ..metrics import INDICATORS
+
+    meta = comp.meta
+    steps = meta["months"]
+    R = meta["replications"]
+    headline = comp.headline()
+    ce = comp.cost_effectiveness
+    glance = []
+    for label in comp.labels:
+        sub = ce[ce["scenario"] == label].set_index("outcome")
+        first = sub.iloc[0]
+        outcomes = []
+        for o in OUTCOMES.values():
+            row = sub.loc[o.name]
+            ratio, ratio_ci = fmt_ratio(row)
+            outcomes.append(
+                {
+                    "name": o.plural,
+                    "additional": fmt_num(row["additional"], sign=True),
+                    "additional_ci": fmt_ci(row["additional_ci_low"], row["additional_ci_high"], "count"),
+                    "ratio": ratio,
+                    "ratio_ci": ratio_ci,
+                    "unit": o.unit,
+                    "status": row["status"],
+                }
+            )
+        desc = comp.scenarios[label].description if label in comp.scenarios else ""
+        glance.append(
+            {
+                "label": label,
+                "description": desc,
+                "cost": fmt_eur(first["additional_cost_eur"], sign=True),
+                "cost_ci": fmt_ci(first["additional_cost_ci_low"], first["additional_cost_ci_high"], "EUR"),
+                "outcomes": outcomes,
+            }
+        )
+
+    glance_rows = [
+        {
+            "metric": "extra public spending",
+            "cls": "",
+            "cells": [{"value": g["cost"], "ci": g["cost_ci"]} for g in glance],
+        }
+    ]
+    for k, o in enumerate(OUTCOMES.values()):
+        glance_rows.append(
+            {
+                "metric": f"additional {o.plural}",
+                "cls": "",
+                "cells": [
+                    {"value": g["outcomes"][k]["additional"], "ci": g["outcomes"][k]["additional_ci"]} for g in glance
+                ],
+            }
+        )
+        glance_rows.append(
+            {
+                "metric": f"EUR per additional {o.unit}",
+                "cls": "ratio",
+                "cells": [{"value": g["outcomes"][k]["ratio"], "ci": g["outcomes"][k]["ratio_ci"]} for g in glance],
+            }
+        )
+
+    def rows_of(df: pd.DataFrame) -> list[dict[str, str]]:
+        out = []
+        for _, r in df.iterrows():
+            title = GUIDE.get(r["indicator"], (r["indicator"].replace("_", " "), ""))[0]
+            out.append(
+                {
+                    "indicator": r["indicator"],
+                    "title": title,
+                    "statistic": r["statistic"],
+                    "unit": r["unit"],
+                    "baseline": fmt_value(r["baseline_mean"], r["unit"]),
+                    "scenario": fmt_value(r["scenario_mean"], r["unit"]),
+                    "effect": fmt_effect(r["effect"], r["unit"]),
+                    "ci": fmt_ci(r["ci_low"], r["ci_high"], r["unit"]),
+                    "unpaired_ci": fmt_ci(r["unpaired_ci_low"], r["unpaired_ci_high"], r["unit"]),
+                    "relative": fmt_rel(r["relative_change"]),
+                    "verdict": r["verdict"],
+                    "cls": _verdict_class(r["verdict"]),
+                }
+            )
+        return out
+
+    tables = [{"label": label, "rows": rows_of(headline[headline["scenario"] == label])} for label in comp.labels]
+    full = [
+        {"label": label, "rows": rows_of(comp.indicators[comp.indicators["scenario"] == label])}
+        for label in comp.labels
+    ]
+
+    # per country: outcomes and cost-effectiveness
+    cce = comp.country_cost_effectiveness
+    country_tables = []
+    for label in comp.labels:
+        rows = []
+        for country in meta["countries"]:
+            sub = cce[(cce["scenario"] == label) & (cce["country"] == country)].set_index("outcome")
+            if sub.empty:
+                continue
+            succ = sub.loc["successful_projects"]
+            ratio, ratio_ci = fmt_ratio(succ)
+            rows.append(
+                {
+                    "country": country,
+                    "successes": f"{fmt_num(succ['additional'], sign=True)} "
+                    f"({fmt_ci(succ['additional_ci_low'], succ['additional_ci_high'], 'n')})",
+                    "cross_border": fmt_num(sub.loc["cross_border_partnerships", "additional"], sign=True),
+                    "scaling": fmt_num(sub.loc["smes_reaching_scaling_up", "additional"], sign=True),
+                    "cost": fmt_eur(succ["additional_cost_eur"], sign=True),
+                    "ratio": ratio + (f" ({ratio_ci})" if ratio_ci and succ["status"] != "saves money" else ""),
+                }
+            )
+        country_tables.append({"label": label, "rows": rows})
+
+    # costs: levers against ceilings, countries
+    cost_tables = []
+    for label in comp.all_labels:
+        cl = comp.ceilings[comp.ceilings["scenario"] == label]
+        levers = [
+            {
+                "lever": r["lever"].replace("_", " "),
+                "spent": fmt_eur(r["spent_eur"]),
+                "ceiling": fmt_eur(r["ceiling_eur"])
+                if _ok(r["ceiling_eur"])
+                else ("unbounded" if r["ceiling_eur"] == np.inf else "n/a"),
+                "utilisation": f"{100 * r['utilisation']:.0f}%" if _ok(r["utilisation"]) else "-",
+            }
+            for _, r in cl.iterrows()
+            if r["spent_eur"] > 0 or (_ok(r["ceiling_eur"]) and r["ceiling_eur"] > 0)
+        ]
+        tot_spent = float(cl["spent_eur"].sum())
+        tot_ceiling = float(cl["ceiling_eur"].sum())
+        byc = comp.costs[comp.costs["scenario"] == label].groupby("country", observed=True, sort=False)["eur"].sum()
+        countries = [{"country": c, "spent": fmt_eur(byc.get(c, 0.0))} for c in meta["countries"]]
+        measures = plan_measures(comp.scenarios[label], steps) if label in comp.scenarios else []
+        desc = comp.scenarios[label].description if label in comp.scenarios else ""
+        cost_tables.append(
+            {
+                "label": label,
+                "description": desc,
+                "levers": levers,
+                "countries": countries,
+                "total_spent": fmt_eur(tot_spent),
+                "total_ceiling": fmt_eur(tot_ceiling) if math.isfinite(tot_ceiling) else "unbounded",
+                "measures": measures,
+            }
+        )
+
+    guide = [
+        {"indicator": k, "title": t, "text": txt, "unit": INDICATORS[k].unit if k in INDICATORS else ""}
+        for k, (t, txt) in GUIDE.items()
+    ]
+    fmt = {"R": R, "N": meta.get("n_smes"), "T": steps}
+    uncertainty = [{"title": t, "text": txt.format(**fmt)} for t, txt in UNCERTAINTY_GUIDE]
+    runs = meta.get("runs", {})
+    settings = [
+        ("baseline", comp.baseline),
+        ("plans", ", ".join(comp.labels)),
+        (
+            "replications",
+            f"{R} per scenario (seeds spawned from --seed {meta.get('seed')}; the same for every scenario)",
+        ),
+        ("months", str(steps)),
+        ("SMEs", str(meta.get("n_smes"))),
+        ("countries", ", ".join(meta["countries"])),
+        (
+            "confidence intervals",
+            f"{100 * meta['confidence']:.0f}%: paired t-interval; costs per unit: paired "
+            f"bootstrap, {meta['bootstrap']['resamples']} resamples",
+        ),
+        ("version", f"inspire_sim {meta.get('version')}, git {meta.get('git_revision')}"),
+    ]
+    if runs:
+        settings.append(
+            (
+                "runs",
+                f"{runs.get('runs_executed', 0)} executed, {runs.get('runs_reused', 0)} reused from "
+                f"the store ({runs.get('backend', {}).get('backend', 'n/a')})",
+            )
+        )
+    if command:
+        settings.append(("command", command))
+    return {
+        "title": f"Deployment plans compared with '{comp.baseline}'",
+        "settings": settings,
+        "glance": glance,
+        "glance_rows": glance_rows,
+        "tables": tables,
+        "full": full,
+        "country_tables": country_tables,
+        "cost_tables": cost_tables,
+        "guide": guide,
+        "uncertainty": uncertainty,
+        "figures": {f.stem: f for f in figures},
+        "heatmaps": [f for f in figures if f.stem.startswith("partner_type_by_stage_")],
+        "months": steps,
+        "R": R,
+        "headline_names": list(HEADLINE),
+    }

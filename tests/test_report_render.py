@@ -1,0 +1,46 @@
+"""The comparison report's rendering: shipped Jinja2 templates, escaping in HTML and Markdown."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from inspire_sim.compare import compare
+from inspire_sim.report import write_report
+from inspire_sim.report.render import md_escape
+from inspire_sim.scenario import SCENARIO_DIR, load_scenario
+
+
+def test_templates_ship_in_the_package():
+    names = {p.name for p in files("inspire_sim.report").joinpath("templates").iterdir()}
+    assert {"report.html.j2", "report.md.j2", "report.css"} <= names
+
+
+def test_md_escape():
+    assert md_escape("<b>a|b</b>\nc & d") == "&lt;b&gt;a\\|b&lt;/b&gt; c &amp; d"
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hostile")
+    plan = tmp / "plan.toml"
+    base = (
+        (SCENARIO_DIR / "national_funding.toml")
+        .read_text()
+        .replace('extends = "baseline.toml"', f'extends = "{(SCENARIO_DIR / "baseline.toml").as_posix()}"')
+    )
+    plan.write_text(base.replace('name = "national_funding"', 'name = "<img src=x onerror=alert(1)> plan"'))
+    scen = load_scenario(plan)
+    assert scen.name.startswith("<img")
+    comp = compare("baseline", [str(plan)], replications=2, steps=6, n_smes=200, workers=1, n_boot=200)
+    write_report(comp, tmp / "out")
+    return tmp / "out"
+
+
+def test_scenario_names_are_escaped_in_markdown_and_html(hostile_report: Path):
+    md = (hostile_report / "report.md").read_text()
+    html = (hostile_report / "report.html").read_text()
+    assert "<img src=x" not in md and "&lt;img src=x onerror=alert(1)&gt; plan" in md
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; plan" in html
