@@ -248,12 +248,27 @@ def test_regional_plan_helps_its_target_countries(comparison):
     sub = c[(c["scenario"] == "regional_smart_specialisation") & (c["indicator"] == "successes")].set_index("country")
     for country in ("Italy", "Spain"):
         assert sub.loc[country, "ci_low"] > 0, (country, sub.loc[country].to_dict())
-    spend = comparison.costs
-    extra = (
-        spend[(spend["scenario"] == "regional_smart_specialisation")].groupby("country", observed=True)["eur"].sum()
-        - spend[(spend["scenario"] == "baseline")].groupby("country", observed=True)["eur"].sum()
-    )
+    spend = comparison.costs[comparison.costs["level"] == "country"].set_index(["scenario", "country"])["eur"]
+    extra = spend["regional_smart_specialisation"] - spend["baseline"]
     assert extra[["Italy", "Spain", "Poland", "Greece"]].min() > extra[["Denmark", "Finland"]].max()
+
+
+def test_spend_table_is_tidy_each_level_adds_up_to_the_plan(comparison):
+    costs = comparison.costs
+    assert set(costs["level"]) == {"lever x country", "lever", "country", "plan"}
+    for label in comparison.all_labels:
+        sub = costs[costs["scenario"] == label]
+        plan = sub.loc[sub["level"] == "plan", "eur"].item()
+        for level in ("lever x country", "lever", "country"):
+            assert sub.loc[sub["level"] == level, "eur"].sum() == pytest.approx(plan, rel=1e-9)
+        # the plan total is what the runs spent: once, not twice
+        spent = np.mean([r.timeseries["spend_total"].sum() for r in comparison.results[label]])
+        assert plan == pytest.approx(spent, rel=1e-9)
+    cl = comparison.ceilings
+    assert set(cl["level"]) == {"lever", "plan"}
+    for _, sub in cl.groupby("scenario"):
+        plan = sub[sub["level"] == "plan"]
+        assert sub.loc[sub["level"] == "lever", "spent_eur"].sum() == pytest.approx(plan["spent_eur"].item())
 
 
 def test_costs_stay_within_ceilings(comparison):

@@ -15,10 +15,7 @@ def _spend_table(result: RunResult, countries: list[str]) -> pd.DataFrame:
     from ..params import LEVERS
 
     sp = result.spend
-    if len(sp):
-        tab = sp.groupby(["lever", "country"], observed=False)["eur"].sum()
-    else:
-        tab = pd.Series(dtype="float64")
+    tab = sp.groupby(["lever", "country"], observed=False)["eur"].sum() if len(sp) else pd.Series(dtype="float64")
     idx = pd.MultiIndex.from_product([list(LEVERS), countries], names=["lever", "country"])
     return tab.reindex(idx, fill_value=0.0).astype("float64")
 

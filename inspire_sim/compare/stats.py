@@ -58,8 +58,8 @@ def bootstrap_ratio(
         ratio = np.where(g > 0, c / g, np.inf)
     ratio = np.sort(ratio)
     alpha = (1 - confidence) / 2
-    lo = ratio[int(math.floor(alpha * n_boot))]
-    hi = ratio[min(n_boot - 1, int(math.ceil((1 - alpha) * n_boot)) - 1)]
+    lo = ratio[math.floor(alpha * n_boot)]
+    hi = ratio[min(n_boot - 1, math.ceil((1 - alpha) * n_boot) - 1)]
     return float(lo), float(hi), float(np.mean(g <= 0))
 
 
@@ -70,7 +70,7 @@ def verdict(lo: float, hi: float, higher_is_better: bool | None) -> str:
     if lo == 0 and hi == 0:
         return "no change"
     if lo > 0:
-        return {True: "better", False: "worse"}.get(higher_is_better, "higher")
+        return "higher" if higher_is_better is None else ("better" if higher_is_better else "worse")
     if hi < 0:
-        return {True: "worse", False: "better"}.get(higher_is_better, "lower")
+        return "lower" if higher_is_better is None else ("worse" if higher_is_better else "better")
     return "no clear change"

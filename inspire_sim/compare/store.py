@@ -61,6 +61,47 @@ def run_and_store(args: dict[str, Any], seed: int) -> dict[str, float]:
     return {"months": float(len(res.timeseries)), "seconds": time.perf_counter() - t0}
 
 
+def _plan_dirs(scenarios: Sequence[Any], steps: int | None, root: Path) -> tuple[list[str], dict[str, str], dict]:
+    """Store key, folder and scenario of each plan (equal plans share a key)."""
+    from ..manifest import git_revision
+
+    code = git_revision()
+    keys, dirs, by_key = [], {}, {}
+    for scen in scenarios:
+        n_steps = steps if steps is not None else scen.params.steps
+        key = scenario_key(scen, n_steps, code)
+        keys.append(key)
+        by_key[key] = scen
+        dirs[key] = str(root / f"{_slug(scen.name)}-{key}")
+        Path(dirs[key]).mkdir(parents=True, exist_ok=True)
+    return keys, dirs, by_key
+
+
+def _execute(backend: Any, fixed: dict[str, Any], tasks: list, progress: bool) -> list[tuple[int, str]]:
+    """Run the tasks on ``backend``; return (run_id, error) of the failed ones."""
+    from tqdm.auto import tqdm
+
+    from ..experiments.execute import RunContext
+    from ..experiments.spec import Output
+
+    ctx = RunContext(
+        route="model",
+        outputs=[Output(indicator="months", window=None, name=None)],
+        model_ref="inspire_sim.compare.store:run_and_store",
+        fixed=fixed,
+    )
+    failed = []
+    bar = tqdm(total=len(tasks), unit="run", desc="compare", disable=not progress, dynamic_ncols=True)
+    try:
+        for res in backend.execute(ctx, tasks):
+            if res["status"] != "ok":
+                failed.append((res["run_id"], res["error"]))
+            bar.update(1)
+    finally:
+        bar.close()
+    return failed
+
+
 def run_plans(
     scenarios: Sequence[Any],
     replications: int,
@@ -84,9 +125,7 @@ def run_plans(
     ``store`` (a temporary directory when None) and reused when present unless
     ``fresh``. Returns the replications per scenario (in order) and run information.
     """
-    from ..experiments.execute import RunContext, make_backend
-    from ..experiments.spec import Output
-    from ..manifest import git_revision
+    from ..experiments.execute import make_backend
     from ..results import load_run
     from ..run import replication_seeds
 
@@ -96,16 +135,9 @@ def run_plans(
         tmp = tempfile.TemporaryDirectory(prefix="inspire-compare-")
         store = tmp.name
     root = Path(store) / "runs"
-    code = git_revision()
-    keys, dirs, by_key = [], {}, {}
-    for scen in scenarios:
-        n_steps = steps if steps is not None else scen.params.steps
-        key = scenario_key(scen, n_steps, code)
-        keys.append(key)
-        by_key[key] = scen
-        dirs[key] = str(root / f"{_slug(scen.name)}-{key}")
-        Path(dirs[key]).mkdir(parents=True, exist_ok=True)
-    tasks, index = [], {}
+    keys, dirs, by_key = _plan_dirs(scenarios, steps, root)
+    tasks: list[tuple[int, int, dict[str, Any]]] = []
+    index: dict[int, tuple[str, int]] = {}
     for key in dict.fromkeys(keys):
         for r, s in enumerate(seeds):
             done = (Path(dirs[key]) / f"seed-{s}" / "manifest.json").is_file()
@@ -121,31 +153,20 @@ def run_plans(
     }
     t0 = time.perf_counter()
     if tasks:
-        ctx = RunContext(
-            route="model",
-            outputs=[Output(indicator="months")],
-            model_ref="inspire_sim.compare.store:run_and_store",
-            fixed={"scenarios": by_key, "dirs": dirs, "steps": steps, "root_seed": int(seed)},
-        )
+        fixed = {"scenarios": by_key, "dirs": dirs, "steps": steps, "root_seed": int(seed)}
         own = backend is None
         backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster)
         info["backend"] = backend.describe()
-        failed = []
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(tasks), unit="run", desc="compare", disable=not progress, dynamic_ncols=True)
         try:
-            for res in backend.execute(ctx, tasks):
-                if res["status"] != "ok":
-                    key, r = index[res["run_id"]]
-                    failed.append(f"{by_key[key].name} replication {r}: {res['error']}")
-                bar.update(1)
+            failed = _execute(backend, fixed, tasks, progress)
         finally:
-            bar.close()
             if own:
                 backend.close()
         if failed:
-            raise RuntimeError(f"{len(failed)} run(s) failed; first: {failed[0]}")
+            key, r = index[failed[0][0]]
+            raise RuntimeError(
+                f"{len(failed)} run(s) failed; first: {by_key[key].name} replication {r}: {failed[0][1]}"
+            )
     info["simulate_s"] = round(time.perf_counter() - t0, 3)
     out = []
     try:

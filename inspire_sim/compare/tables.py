@@ -158,7 +158,7 @@ class Comparison:
             paths.append(path)
         path = out / "comparison.json"
         path.write_text(json.dumps(self.meta, indent=2, default=str) + "\n", encoding="utf-8")
-        return paths + [path]
+        return [*paths, path]
 
 
 def _check_paired(baseline: list[RunResult], runs: list[RunResult], label: str) -> None:
@@ -238,27 +238,15 @@ def _countries(result: RunResult) -> list[str]:
     return [str(c) for c in (col.cat.categories if isinstance(col.dtype, pd.CategoricalDtype) else col.unique())]
 
 
-def compare_results(
-    baseline: Sequence[RunResult],
-    plans: dict[str, Sequence[RunResult]],
-    *,
-    baseline_label: str = "baseline",
-    scenarios: dict[str, Any] | None = None,
-    seed: int = 0,
-    n_boot: int = N_BOOT,
-    confidence: float = CONFIDENCE,
-    meta: dict[str, Any] | None = None,
-) -> Comparison:
-    """Compare paired replications of plans with the baseline's (see the module docstring).
+LEVEL_CELL, LEVEL_LEVER, LEVEL_COUNTRY, LEVEL_PLAN = "lever x country", "lever", "country", "plan"
+ALL = "all"
+"""The ``level`` of a row of ``costs.csv`` / ``ceilings.csv``. Each level on its own adds up to the
+plan's spending (sum the rows of ONE level, never across levels); aggregate rows say ``all`` in
+the lever or country column."""
 
-    ``baseline`` and each list in ``plans`` must hold the same number of replications,
-    run with the same seeds (replication ``r`` paired with replication ``r``).
-    ``seed`` seeds the bootstrap of the cost-effectiveness CIs.
-    """
-    from ..metrics import COUNTRY_INDICATORS
-    from ..params import LEVERS
 
-    baseline = list(baseline)
+def _check_inputs(baseline: list[RunResult], plans: dict[str, Sequence[RunResult]], baseline_label: str) -> list[str]:
+    """Refuse unpaired or incomparable replications; return the countries."""
     if len(baseline) < 2:
         raise InputError(
             f"needs at least 2 replications (got {len(baseline)})",
@@ -267,7 +255,6 @@ def compare_results(
         )
     if baseline_label in plans:
         raise ValueError(f"a plan is labelled like the baseline ({baseline_label!r})")
-    results = {baseline_label: baseline} | {k: list(v) for k, v in plans.items()}
     for label, runs in plans.items():
         _check_paired(baseline, list(runs), label)
     countries = _countries(baseline[0])
@@ -279,90 +266,109 @@ def compare_results(
                 source=label,
                 fix="compare plans over the same countries as the baseline",
             )
+    return countries
 
-    comp = Comparison(baseline=baseline_label, labels=list(plans), results=results, scenarios=dict(scenarios or {}))
-    per_run = {k: pd.DataFrame([run_statistics(r) for r in v]) for k, v in results.items()}
-    names = list(per_run[baseline_label].columns)
+
+def _indicator_table(comp: Comparison, confidence: float) -> pd.DataFrame:
+    per_run = {k: pd.DataFrame([run_statistics(r) for r in v]) for k, v in comp.results.items()}
+    base = per_run[comp.baseline]
     rows: list[dict[str, Any]] = []
-    for label in plans:
-        rows += _effect_rows(per_run[baseline_label], per_run[label], label, names, confidence)
-    comp.indicators = pd.DataFrame(rows)
+    for label in comp.labels:
+        rows += _effect_rows(base, per_run[label], label, list(base.columns), confidence)
+    return pd.DataFrame(rows)
 
-    # per country
-    cstats = {k: [_country_statistics(r) for r in v] for k, v in results.items()}
-    crow: list[dict[str, Any]] = []
-    for label in plans:
+
+def _country_table(comp: Comparison, countries: list[str], confidence: float) -> pd.DataFrame:
+    from ..metrics import COUNTRY_INDICATORS
+
+    cstats = {k: [_country_statistics(r) for r in v] for k, v in comp.results.items()}
+    rows: list[dict[str, Any]] = []
+    for label in comp.labels:
         for country in countries:
-            b = pd.DataFrame([s.loc[country] for s in cstats[baseline_label]]).reset_index(drop=True)
+            b = pd.DataFrame([s.loc[country] for s in cstats[comp.baseline]]).reset_index(drop=True)
             s = pd.DataFrame([x.loc[country] for x in cstats[label]]).reset_index(drop=True)
             for row in _effect_rows(b, s, label, list(COUNTRY_INDICATORS), confidence):
-                crow.append({"scenario": row.pop("scenario"), "country": country, **row})
-    comp.countries = pd.DataFrame(crow)
+                rows.append({"scenario": row.pop("scenario"), "country": country, **row})
+    return pd.DataFrame(rows)
 
-    # costs by lever and country, and against the plan's ceilings
-    cost_rows = []
-    ceil_rows = []
-    steps = len(baseline[0].timeseries)
-    spend = {k: [_spend_table(r, countries) for r in v] for k, v in results.items()}
-    idx = spend[baseline_label][0].index
-    for label, runs in results.items():
-        tabs = np.stack([t.to_numpy() for t in spend[label]])  # R x (L*C)
-        mean, lo, hi = mean_ci(tabs, confidence)
-        for k, (lever, country) in enumerate(idx):
-            cost_rows.append(
-                {
-                    "scenario": label,
-                    "lever": lever,
-                    "country": country,
-                    "eur": mean[k],
-                    "ci_low": lo[k],
-                    "ci_high": hi[k],
-                }
-            )
-        by_lever = pd.DataFrame(tabs.T, index=idx).groupby(level="lever", observed=False, sort=False).sum().T
-        ceilings = plan_ceilings(comp.scenarios[label], steps) if label in comp.scenarios else {}
-        for lever in LEVERS:
-            spent = float(by_lever[lever].mean())
-            cap = ceilings.get(lever, np.nan)
-            ceil_rows.append(
-                {
-                    "scenario": label,
-                    "lever": lever,
-                    "spent_eur": spent,
-                    "ceiling_eur": cap,
-                    "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan,
-                }
-            )
+
+def _spend_cube(comp: Comparison, countries: list[str]) -> dict[str, np.ndarray]:
+    """label -> replications x levers x countries: spending over the run (EUR)."""
+    from ..params import LEVERS
+
+    shape = (len(LEVERS), len(countries))
+    return {
+        k: np.stack([_spend_table(r, countries).to_numpy().reshape(shape) for r in v]) for k, v in comp.results.items()
+    }
+
+
+def _cost_tables(
+    comp: Comparison, cube: dict[str, np.ndarray], countries: list[str], confidence: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The tidy ``costs`` table (mean and CI per level) and the ``ceilings`` table."""
+    from ..params import LEVERS
+
+    levers = list(LEVERS)
+    steps = len(comp.results[comp.baseline][0].timeseries)
+    cost_rows: list[dict[str, Any]] = []
+    ceil_rows: list[dict[str, Any]] = []
+    for label, c in cube.items():
+        n = c.shape[0]
+        blocks = (
+            (LEVEL_CELL, [(lv, ct) for lv in levers for ct in countries], c.reshape(n, -1)),
+            (LEVEL_LEVER, [(lv, ALL) for lv in levers], c.sum(axis=2)),
+            (LEVEL_COUNTRY, [(ALL, ct) for ct in countries], c.sum(axis=1)),
+            (LEVEL_PLAN, [(ALL, ALL)], c.sum(axis=(1, 2))[:, None]),
+        )
+        for level, keys, m in blocks:
+            mean, lo, hi = mean_ci(m, confidence)
+            for k, (lever, country) in enumerate(keys):
+                cost_rows.append(
+                    {
+                        "scenario": label,
+                        "level": level,
+                        "lever": lever,
+                        "country": country,
+                        "eur": mean[k],
+                        "ci_low": lo[k],
+                        "ci_high": hi[k],
+                    }
+                )
+        if label not in comp.scenarios:
+            continue
+        ceilings = plan_ceilings(comp.scenarios[label], steps)
+        spent = c.sum(axis=2).mean(axis=0)
+        for j, lever in enumerate(levers):
+            ceil_rows.append(_ceiling_row(label, LEVEL_LEVER, lever, float(spent[j]), ceilings.get(lever, np.nan)))
         # the plan as a whole: the sum of its measures' ceilings, capped by a plan-wide total_budget
-        if ceilings:
-            cap = sum(ceilings.values())
-            plan_cap = getattr(comp.scenarios[label], "total_budget", None)
-            cap = min(cap, plan_cap) if plan_cap is not None else cap
-            spent = float(by_lever.to_numpy().sum(axis=1).mean())
-            ceil_rows.append(
-                {
-                    "scenario": label,
-                    "lever": "plan total",
-                    "spent_eur": spent,
-                    "ceiling_eur": cap,
-                    "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan,
-                }
-            )
-    comp.costs = pd.DataFrame(cost_rows)
-    comp.ceilings = pd.DataFrame(ceil_rows)
+        cap = sum(ceilings.values())
+        plan_cap = getattr(comp.scenarios[label], "total_budget", None)
+        cap = min(cap, plan_cap) if plan_cap is not None else cap
+        ceil_rows.append(_ceiling_row(label, LEVEL_PLAN, ALL, float(spent.sum()), cap))
+    return pd.DataFrame(cost_rows), pd.DataFrame(ceil_rows)
 
-    # cost-effectiveness (whole EU, then per country: spending booked in the country,
-    # outcomes of its SMEs)
+
+def _ceiling_row(label: str, level: str, lever: str, spent: float, cap: float) -> dict[str, Any]:
+    return {
+        "scenario": label,
+        "level": level,
+        "lever": lever,
+        "spent_eur": spent,
+        "ceiling_eur": cap,
+        "utilisation": spent / cap if cap and np.isfinite(cap) else np.nan,
+    }
+
+
+def _cost_effectiveness_tables(
+    comp: Comparison, cube: dict[str, np.ndarray], countries: list[str], seed: int, n_boot: int, confidence: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Whole EU, then per country (spending booked in the country, outcomes of its SMEs)."""
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), BOOT_SALT]))
+    results, base = comp.results, comp.baseline
     cost_total = {
         k: np.array([r.timeseries["spend_total"].sum() for r in v], dtype="float64") for k, v in results.items()
     }
-    cost_country = {
-        k: np.stack(
-            [t.groupby(level="country", observed=False, sort=False).sum().reindex(countries).to_numpy() for t in v]
-        )
-        for k, v in spend.items()
-    }
+    cost_country = {k: c.sum(axis=1) for k, c in cube.items()}
     out_total = {
         k: {o.name: np.array([o.of_run(r) for r in v], dtype="float64") for o in OUTCOMES.values()}
         for k, v in results.items()
@@ -375,25 +381,48 @@ def compare_results(
         for k, v in results.items()
     }
     ce_rows, cce_rows = [], []
-    for label in plans:
-        d_cost = cost_total[label] - cost_total[baseline_label]
+    for label in comp.labels:
+        d_cost = cost_total[label] - cost_total[base]
         for o in OUTCOMES.values():
-            d_out = out_total[label][o.name] - out_total[baseline_label][o.name]
+            d_out = out_total[label][o.name] - out_total[base][o.name]
             ce_rows.append({"scenario": label, **_ce_row(o, d_cost, d_out, rng, n_boot, confidence)})
-        c_cost = cost_country[label] - cost_country[baseline_label]
+        c_cost = cost_country[label] - cost_country[base]
         for o in OUTCOMES.values():
-            c_out = out_country[label][o.name] - out_country[baseline_label][o.name]
+            c_out = out_country[label][o.name] - out_country[base][o.name]
             for j, country in enumerate(countries):
-                cce_rows.append(
-                    {
-                        "scenario": label,
-                        "country": country,
-                        **_ce_row(o, c_cost[:, j], c_out[:, j], rng, n_boot, confidence),
-                    }
-                )
-    comp.cost_effectiveness = pd.DataFrame(ce_rows)
-    comp.country_cost_effectiveness = pd.DataFrame(cce_rows)
+                row = _ce_row(o, c_cost[:, j], c_out[:, j], rng, n_boot, confidence)
+                cce_rows.append({"scenario": label, "country": country, **row})
+    return pd.DataFrame(ce_rows), pd.DataFrame(cce_rows)
 
+
+def compare_results(
+    baseline: Sequence[RunResult],
+    plans: dict[str, Sequence[RunResult]],
+    *,
+    baseline_label: str = "baseline",
+    scenarios: dict[str, Any] | None = None,
+    seed: int = 0,
+    n_boot: int = N_BOOT,
+    confidence: float = CONFIDENCE,
+    meta: dict[str, Any] | None = None,
+) -> Comparison:
+    """Compare paired replications of plans with the baseline's (see the package docstring).
+
+    ``baseline`` and each list in ``plans`` must hold the same number of replications,
+    run with the same seeds (replication ``r`` paired with replication ``r``).
+    ``seed`` seeds the bootstrap of the cost-effectiveness CIs.
+    """
+    baseline = list(baseline)
+    countries = _check_inputs(baseline, plans, baseline_label)
+    results = {baseline_label: baseline} | {k: list(v) for k, v in plans.items()}
+    comp = Comparison(baseline=baseline_label, labels=list(plans), results=results, scenarios=dict(scenarios or {}))
+    comp.indicators = _indicator_table(comp, confidence)
+    comp.countries = _country_table(comp, countries, confidence)
+    cube = _spend_cube(comp, countries)
+    comp.costs, comp.ceilings = _cost_tables(comp, cube, countries, confidence)
+    comp.cost_effectiveness, comp.country_cost_effectiveness = _cost_effectiveness_tables(
+        comp, cube, countries, seed, n_boot, confidence
+    )
     first = baseline[0].manifest
     comp.meta = {
         "baseline": baseline_label,
@@ -401,7 +430,7 @@ def compare_results(
         "replications": len(baseline),
         "seed": seed,
         "replication_seeds": [r.manifest.get("seed") for r in baseline],
-        "months": steps,
+        "months": len(baseline[0].timeseries),
         "n_smes": int(baseline[0].timeseries["n_smes"].iloc[0]) if len(baseline[0].timeseries) else None,
         "countries": countries,
         "confidence": confidence,

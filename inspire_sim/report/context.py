@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..compare import HEADLINE, OUTCOMES, Comparison
+from ..compare.tables import LEVEL_COUNTRY, LEVEL_LEVER, LEVEL_PLAN
 from .figures import FigureInfo
 from .format import _ok, fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_rel, fmt_value
 from .guide import GUIDE, UNCERTAINTY_GUIDE
@@ -82,7 +83,7 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
     R = meta["replications"]
     headline = comp.headline()
     ce = comp.cost_effectiveness
-    glance = []
+    glance: list[dict[str, Any]] = []
     for label in comp.labels:
         sub = ce[ce["scenario"] == label].set_index("outcome")
         first = sub.iloc[0]
@@ -192,7 +193,7 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
     # costs: levers against ceilings, countries
     cost_tables = []
     for label in comp.all_labels:
-        cl = comp.ceilings[comp.ceilings["scenario"] == label]
+        cl = comp.ceilings[comp.ceilings["scenario"] == label] if len(comp.ceilings) else comp.ceilings
         levers = [
             {
                 "lever": r["lever"].replace("_", " "),
@@ -202,12 +203,14 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
                 else ("unbounded" if r["ceiling_eur"] == np.inf else "n/a"),
                 "utilisation": f"{100 * r['utilisation']:.0f}%" if _ok(r["utilisation"]) else "-",
             }
-            for _, r in cl.iterrows()
+            for _, r in cl[cl["level"] == LEVEL_LEVER].iterrows()
             if r["spent_eur"] > 0 or (_ok(r["ceiling_eur"]) and r["ceiling_eur"] > 0)
         ]
-        tot_spent = float(cl["spent_eur"].sum())
-        tot_ceiling = float(cl["ceiling_eur"].sum())
-        byc = comp.costs[comp.costs["scenario"] == label].groupby("country", observed=True, sort=False)["eur"].sum()
+        costs = comp.costs[comp.costs["scenario"] == label]
+        tot_spent = float(costs.loc[costs["level"] == LEVEL_PLAN, "eur"].sum())
+        plan_row = cl[cl["level"] == LEVEL_PLAN]
+        tot_ceiling = float(plan_row["ceiling_eur"].iloc[0]) if len(plan_row) else math.nan
+        byc = costs[costs["level"] == LEVEL_COUNTRY].set_index("country")["eur"]
         countries = [{"country": c, "spent": fmt_eur(byc.get(c, 0.0))} for c in meta["countries"]]
         measures = plan_measures(comp.scenarios[label], steps) if label in comp.scenarios else []
         desc = comp.scenarios[label].description if label in comp.scenarios else ""
@@ -218,7 +221,9 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
                 "levers": levers,
                 "countries": countries,
                 "total_spent": fmt_eur(tot_spent),
-                "total_ceiling": fmt_eur(tot_ceiling) if math.isfinite(tot_ceiling) else "unbounded",
+                "total_ceiling": fmt_eur(tot_ceiling)
+                if math.isfinite(tot_ceiling)
+                else ("unbounded" if tot_ceiling == math.inf else "n/a"),
                 "measures": measures,
             }
         )

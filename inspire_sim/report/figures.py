@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 
 from ..compare import OUTCOMES, Comparison
 from ..compare.store import _slug
+from ..compare.tables import LEVEL_COUNTRY
 from ..results import RunResult, mean_ci
 
 DPI = 110
@@ -269,7 +270,8 @@ def fig_spend_by_country(comp: Comparison) -> Figure:
     labels = comp.all_labels
     fig = Figure(figsize=(9, 0.42 * len(countries) * max(1, len(labels) / 3) + 1.6), layout="constrained")
     ax = fig.subplots()
-    tot = comp.costs.groupby(["scenario", "country"], observed=True)["eur"].sum()
+    by_country = comp.costs[comp.costs["level"] == LEVEL_COUNTRY]
+    tot = by_country.set_index(["scenario", "country"])["eur"]
     n = len(labels)
     y0 = np.arange(len(countries))[::-1]
     for i, label in enumerate(labels):
