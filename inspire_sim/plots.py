@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,27 +108,60 @@ def partner_type_shares(results: Results) -> pd.DataFrame:
     return counts / counts.sum(axis=0).replace(0, np.nan)
 
 
-def partner_type_by_stage(results: Results) -> Figure:
-    """Heatmap: which partner types SMEs work with at each stage (P2)."""
-    results = _as_list(results)
+def _partner_heatmap(ax, results: list[RunResult]) -> tuple[Any, int]:
+    """Draw the partner type x stage shares of ``results`` on ``ax``; return (image, projects)."""
     shares = partner_type_shares(results)
     n = sum(len(r.partnerships) for r in results)
     per_stage = pd.concat([r.partnerships["lead_stage"] for r in results]).value_counts()
-    fig, (ax,) = _new_figure(width=7.5, height=4.5)
     image = ax.imshow(shares.to_numpy(dtype="float64"), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(shares.to_numpy(dtype="float64")):
         if not np.isnan(v):
             ax.text(j, i, f"{v:.0%}", ha="center", va="center", color="white" if v < 0.6 else "black")
     ax.set_xticks(range(len(STAGES)), [f"{_pretty(s)}\nn={per_stage.get(s, 0)}" for s in STAGES])
     ax.set_yticks(range(len(PARTNER_TYPES)), [_pretty(p) for p in PARTNER_TYPES])
+    if n == 0:
+        _no_data(ax, "no partnerships")
+    return image, n
+
+
+def partner_type_by_stage(results: Results) -> Figure:
+    """Heatmap: which partner types SMEs work with at each stage (P2)."""
+    results = _as_list(results)
+    fig, (ax,) = _new_figure(width=7.5, height=4.5)
+    image, n = _partner_heatmap(ax, results)
     ax.set(
         xlabel="stage of the lead SME",
         ylabel="partner type",
         title=f"Partner type by stage: share of each stage's partnerships ({n} projects)",
     )
     fig.colorbar(image, ax=ax, label="share of the stage's partnerships")
-    if n == 0:
-        _no_data(ax, "no partnerships")
+    return fig
+
+
+def partner_type_by_stage_panels(groups: dict[str, Results], ncols: int = 3) -> Figure:
+    """One faceted figure: the partner type x stage heatmap of each group (e.g. each scenario).
+
+    Panels share the colour scale and the axes; each panel's title names its group and its number
+    of projects (all replications pooled).
+    """
+    import math
+
+    n = len(groups)
+    ncols = max(1, min(ncols, n))
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(4.6 * ncols + 1.0, 3.4 * nrows + 0.6), layout="constrained")
+    axes = list(fig.subplots(nrows, ncols, squeeze=False, sharey=True).ravel())
+    image = None
+    for k, (ax, (label, results)) in enumerate(zip(axes, groups.items(), strict=False)):
+        image, count = _partner_heatmap(ax, _as_list(results))
+        ax.set_title(f"{label} ({count} projects)", fontsize=9)
+        if k % ncols:
+            ax.tick_params(labelleft=False)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    fig.suptitle("Partner type by stage of the lead SME: share of each stage's partnerships", fontsize=10)
+    if image is not None:
+        fig.colorbar(image, ax=axes[:n], label="share of the stage's partnerships", shrink=0.8)
     return fig
 
 

@@ -59,7 +59,7 @@ def test_run_writes_tables_manifest_summary_and_figures(capsys, tmp_path):
     for table in RunResult.TABLES:
         assert (out_dir / f"{table}.parquet").is_file()
     for stem in FIGURES:
-        assert (out_dir / f"{stem}.png").stat().st_size > 10_000
+        assert (out_dir / "figures" / f"{stem}.png").stat().st_size > 10_000  # the layout of compare
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert manifest["n_replications"] == 2
     assert manifest["scenario"]["model"]["n_smes"] == 200

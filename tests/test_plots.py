@@ -152,3 +152,13 @@ def test_figures_survive_runs_without_events(tmp_path):
     panel = pd.DataFrame({"step": [1], "sme_id": [1], "confidence": [0.5], "failed_this_step": [False]})
     paths = plots.save_figures(_tiny(ts, smes, empty_ps, panel), tmp_path)
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_partner_type_panels_one_figure_a_panel_per_group(reps):
+    fig = plots.partner_type_by_stage_panels({"a": reps, "b": reps[:1], "c": reps})
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.images]
+    assert len(panels) == 3
+    assert [ax.get_title().split(" (")[0] for ax in panels] == ["a", "b", "c"]
+    # the same shares as the single-scenario figure
+    single = plots.partner_type_by_stage(reps).axes[0].images[0].get_array()
+    np.testing.assert_array_equal(panels[0].images[0].get_array(), single)

@@ -56,7 +56,7 @@ def test_compare_writes_report_tables_figures_and_runs(report_dir):
     ):
         assert (report_dir / name).is_file(), name
     pngs = sorted((report_dir / "figures").glob("*.png"))
-    assert len(pngs) == 6 + len(SCENARIOS)
+    assert len(pngs) == 7  # six figures + one faceted partner-type figure (a panel per scenario)
     assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 5000 for p in pngs)
     ce = pd.read_csv(report_dir / "cost_effectiveness.csv")
     assert set(ce["scenario"]) == set(SCENARIOS[1:])

@@ -44,3 +44,14 @@ def test_scenario_names_are_escaped_in_markdown_and_html(hostile_report: Path):
     html = (hostile_report / "report.html").read_text()
     assert "<img src=x" not in md and "&lt;img src=x onerror=alert(1)&gt; plan" in md
     assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; plan" in html
+
+
+def test_measure_months_read_like_the_plan_text():
+    from inspire_sim.report import plan_measures
+
+    scen = load_scenario("eu_deployment_plan")
+    assert "from month 12" in scen.description and "from month 48" in scen.description
+    whens = {m["when"] for m in plan_measures(scen, scen.params.steps)}
+    assert "from month 12 to month 48" in whens
+    assert f"from month 48 to the end (month {scen.params.steps})" in whens
+    assert not any("13" in w or "49" in w for w in whens)

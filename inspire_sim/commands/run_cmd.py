@@ -123,7 +123,7 @@ def _write_outputs(
         if figures:
             from ..plots import save_figures
 
-            written += save_figures(results, out)
+            written += save_figures(results, out / "figures")  # the same layout as compare: OUT/figures/*.png
         command["timings"]["figures_s"] = round(time.perf_counter() - t, 3)
         summary.to_csv(out / "summary.csv", index=False)
         save_runs(results, out, extra={"command": command}, base=base)
@@ -166,7 +166,7 @@ def run_command(
     """Simulate SCENARIO, print the indicators (mean, 95% CI over replications), write --out.
 
     --out gets one Parquet file per table (with a replication column), manifest.json, summary.csv and PNG
-    figures; `inspire-sim rerun OUT` reproduces it.
+    figures in OUT/figures (as compare); `inspire-sim rerun OUT` reproduces it.
 
     Example: inspire-sim run national_funding -r 20 --set n_smes=5000 --out runs/nf
     """
@@ -201,7 +201,7 @@ def run_command(
     written = _write_outputs(results, summary, out_dir, command, figures, base)
     typer.echo(
         f"wrote {out_dir}: Parquet tables, manifest.json, summary.csv"
-        + (f", {len(written)} figures" if written else "")
+        + (f", {len(written)} figures in {out_dir / 'figures'}" if written else "")
     )
 
 

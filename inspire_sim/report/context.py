@@ -16,11 +16,17 @@ from .guide import GUIDE, UNCERTAINTY_GUIDE
 
 
 def _months(p: Any, steps: int) -> str:
-    end = p.end if p.end is not None else steps
-    end = min(end, steps)
+    """When a measure runs, in the scenario's own numbers (``start``, ``end`` = months elapsed).
+
+    A measure with ``start = 12, end = 48`` reads "from month 12 to month 48", as plan texts say
+    it ("from month 12"); it spends in the 13th to the 48th month of the run.
+    """
+    end = min(p.end if p.end is not None else steps, steps)
     if p.start == 0 and end >= steps:
-        return f"months 1-{steps} (whole run)"
-    return f"months {p.start + 1}-{end}"
+        return f"whole run (months 0-{steps})"
+    if end >= steps:
+        return f"from month {p.start} to the end (month {steps})"
+    return f"from month {p.start} to month {end}"
 
 
 def _where(p: Any) -> str:
@@ -274,7 +280,7 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         "guide": guide,
         "uncertainty": uncertainty,
         "figures": {f.stem: f for f in figures},
-        "heatmaps": [f for f in figures if f.stem.startswith("partner_type_by_stage_")],
+        "heatmaps": [f for f in figures if f.stem == "partner_type_by_stage"],
         "months": steps,
         "R": R,
         "headline_names": list(HEADLINE),

@@ -13,7 +13,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..compare import OUTCOMES, Comparison
-from ..compare.store import _slug
 from ..compare.tables import LEVEL_COUNTRY
 from ..results import RunResult, mean_ci
 
@@ -292,12 +291,11 @@ def fig_spend_by_country(comp: Comparison) -> Figure:
     return fig
 
 
-def fig_partner_heatmap(comp: Comparison, label: str) -> Figure:
-    from ..plots import partner_type_by_stage
+def fig_partner_types(comp: Comparison) -> Figure:
+    """Partner type by stage: one panel per scenario, shared colour scale."""
+    from ..plots import partner_type_by_stage_panels
 
-    fig = partner_type_by_stage(comp.results[label])
-    fig.suptitle(f"{label}: partner type by stage of the lead SME (all replications pooled)", fontsize=10)
-    return fig
+    return partner_type_by_stage_panels({label: comp.results[label] for label in comp.all_labels})
 
 
 @dataclass
@@ -367,14 +365,13 @@ def make_figures(comp: Comparison) -> list[FigureInfo]:
             _png(fig_spend_by_country(comp)),
         ),
     ]
-    for label in comp.all_labels:
-        out.append(
-            FigureInfo(
-                f"partner_type_by_stage_{_slug(label)}",
-                f"Partner types by stage: {label}",
-                "Share of each stage's partnerships by partner type (columns add up to 100%); n = "
-                "projects started by SMEs in that stage, all replications pooled.",
-                _png(fig_partner_heatmap(comp, label)),
-            )
+    out.append(
+        FigureInfo(
+            "partner_type_by_stage",
+            "Partner types by stage",
+            "Share of each stage's partnerships by partner type (columns add up to 100%), one panel per "
+            "scenario; n = projects started by SMEs in that stage, all replications pooled.",
+            _png(fig_partner_types(comp)),
         )
+    )
     return out
