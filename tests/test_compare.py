@@ -352,3 +352,58 @@ def test_cli_bad_input_is_one_line_exit_2(capsys, tmp_path, other_countries, sho
     # a policy that starts after the (shortened) run: the scenario's own one-line error
     assert "start" in _one_line_error(capsys, "baseline", "eu_deployment_plan", "-t", "10", "-q")
     assert not (tmp_path / "o").exists()  # nothing run, nothing written
+
+
+# ----------------------------------------------------------------------------------------
+# Guard: a plan changes policies, not the population (issue 10 item 4)
+# ----------------------------------------------------------------------------------------
+
+
+def _plan(tmp_path, name: str, body: str) -> str:
+    path = tmp_path / f"{name}.toml"
+    path.write_text(
+        f'name = "{name}"\nextends = "{(SCENARIO_DIR / "national_funding.toml").as_posix()}"\n'
+        f"inherit_policies = true\n{body}"
+    )
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ("[model]\nn_smes = 3000\n", "model.n_smes"),
+        ("[model]\ninnovation_active_share = 0.7\n", "model.innovation_active_share"),
+        ("[model]\ninitial_stage_shares = [0.25, 0.25, 0.25, 0.25]\n", "model.initial_stage_shares"),
+    ],
+)
+def test_plans_with_another_population_are_refused(tmp_path, body, field):
+    plan = _plan(tmp_path, "other_population", body)
+    with pytest.raises(InputError) as err:
+        load_plans(["baseline", plan])
+    msg = str(err.value)
+    assert f"field '{field}'" in msg and "--allow-different-populations" in msg and "\n" not in msg
+    assert len(load_plans(["baseline", plan], allow_different_populations=True)) == 2
+
+
+def test_plans_with_other_country_attributes_are_refused(tmp_path):
+    base = load_scenario("baseline")
+    germany = next(c for c in base.countries if c.name == "Germany")
+    plan = load_scenario("national_funding", **{"countries.Germany.strength": germany.strength + 0.1})
+    with pytest.raises(InputError, match=r"field 'countries\.Germany\.strength'"):
+        compare(base, [plan], replications=2, steps=3, n_smes=100)
+
+
+def test_shipped_plans_share_the_baseline_population():
+    base = load_scenario("baseline")
+    for name in PLANS:
+        load_plans(["baseline", name])  # no error
+        assert load_scenario(name).params == base.params
+
+
+def test_cli_refuses_a_different_population_unless_allowed(capsys, tmp_path):
+    plan = _plan(tmp_path, "bigger", "[model]\nn_smes = 150\n")
+    fast = ["-t", "4", "-r", "2", "-w", "1", "-q", "--bootstrap", "100", "-o", str(tmp_path / "out")]
+    msg = _one_line_error(capsys, "baseline", plan, "--set", "panel_size=10", *fast)
+    assert "field 'model.n_smes'" in msg and "--allow-different-populations" in msg
+    assert main(["compare", "baseline", plan, "--set", "n_smes=100", *fast]) == 0  # --set aligns every scenario
+    assert main(["compare", "baseline", plan, "--allow-different-populations", *fast]) == 0

@@ -152,6 +152,14 @@ def compare_command(
     ] = 2000,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run again even if OUT/runs holds matching runs.")] = False,
     sets: SetOption = None,
+    allow_different_populations: Annotated[
+        bool,
+        typer.Option(
+            "--allow-different-populations",
+            help="Compare plans whose SME population, countries' attributes or initial conditions differ from "
+            "the baseline's (the effect then mixes policy and population).",
+        ),
+    ] = False,
     progress: ProgressOption = True,
 ) -> None:
     """Compare deployment plans with a BASELINE (common random numbers).
@@ -176,7 +184,9 @@ def compare_command(
             fix="e.g. inspire-sim compare baseline national_funding",
         )
     overrides = parse_sets(sets)
-    scens = load_plans(names, steps=steps, n_smes=n_smes, sets=overrides)  # errors before any run
+    scens = load_plans(  # errors before any run
+        names, steps=steps, n_smes=n_smes, sets=overrides, allow_different_populations=allow_different_populations
+    )
     out_dir = (
         out
         if out is not None
@@ -207,6 +217,7 @@ def compare_command(
             n_boot=bootstrap,
             scheduler=scheduler,
             cluster=cluster,
+            allow_different_populations=allow_different_populations,
         )
     except RuntimeError as exc:
         print(f"inspire-sim: {exc}", file=sys.stderr)
@@ -215,6 +226,7 @@ def compare_command(
     opts += [f"--steps {steps}"] if steps is not None else []
     opts += [f"--n-smes {n_smes}"] if n_smes is not None else []
     opts += [f"--set {shlex.quote(x)}" for x in sets or []]
+    opts += ["--allow-different-populations"] if allow_different_populations else []
     command = " ".join(["inspire-sim compare", *(shlex.quote(n) for n in names), *opts])
     t1 = time.perf_counter()
     paths = write_report(comp, out_dir, command=command)

@@ -58,7 +58,7 @@ stopping half-way loses at most the runs in flight.
 """
 
 from .budget import measure_ceiling, plan_ceilings
-from .plans import compare, load_plans, unique_labels
+from .plans import check_comparable, compare, load_plans, unique_labels
 from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, verdict, welch_ci
 from .store import run_and_store, run_plans, scenario_key
 from .tables import HEADLINE, OUTCOMES, Comparison, Outcome, compare_results
@@ -72,6 +72,7 @@ __all__ = [
     "Comparison",
     "Outcome",
     "bootstrap_ratio",
+    "check_comparable",
     "compare",
     "compare_results",
     "load_plans",

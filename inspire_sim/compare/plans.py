@@ -14,6 +14,78 @@ from .stats import N_BOOT
 from .store import run_plans
 from .tables import Comparison, compare_results
 
+RECORDING_ONLY = frozenset({"panel_size"})
+"""Model fields that change what is recorded, not what happens: plans may differ in them."""
+ALLOW_FLAG = "--allow-different-populations"
+
+
+def _differences(base: Any, plan: Any) -> list[tuple[str, Any, Any]]:
+    """(field, plan value, baseline value) for every population or initial-condition difference.
+
+    A plan should change policies only: every model parameter (but :data:`RECORDING_ONLY`) and
+    every country attribute must equal the baseline's.
+    """
+    out = []
+    for name in type(base.params).model_fields:
+        if name in RECORDING_ONLY:
+            continue
+        a, b = getattr(plan.params, name), getattr(base.params, name)
+        if a != b:
+            out.append((f"model.{name}", a, b))
+    theirs = {c.name: c for c in plan.countries}
+    for mine in base.countries:
+        other = theirs.get(mine.name)
+        if other is None:
+            continue
+        for name in type(mine).model_fields:
+            a, b = getattr(other, name), getattr(mine, name)
+            if a != b:
+                out.append((f"countries.{mine.name}.{name}", a, b))
+    return out
+
+
+def check_comparable(base: Any, plan: Any, base_name: str, name: str, *, allow_different_populations: bool) -> None:
+    """Refuse (one-line :class:`InputError` naming the field) a plan that is not comparable.
+
+    Always: the same countries and the same number of months. Unless
+    ``allow_different_populations``: the same SME population and initial conditions (every model
+    parameter and country attribute), so that the effect is the policies' alone.
+    """
+    missing = [c for c in base.country_names if c not in plan.country_names]
+    extra = [c for c in plan.country_names if c not in base.country_names]
+    if missing or extra:
+        what = "; ".join(
+            x
+            for x in [f"missing {', '.join(missing)}" if missing else "", f"extra {', '.join(extra)}" if extra else ""]
+            if x
+        )
+        raise InputError(
+            f"countries differ from the baseline {base_name!r} ({what})",
+            source=name,
+            field="countries",
+            fix='compare plans over the baseline\'s countries (extends = "baseline.toml")',
+        )
+    if plan.params.steps != base.params.steps:
+        raise InputError(
+            f"runs {plan.params.steps} months, the baseline {base.params.steps}",
+            source=name,
+            field="model.steps",
+            fix="give --steps to run every scenario for the same months",
+        )
+    if allow_different_populations:
+        return
+    diffs = _differences(base, plan)
+    if diffs:
+        field, a, b = diffs[0]
+        more = f" and {len(diffs) - 1} more field(s)" if len(diffs) > 1 else ""
+        raise InputError(
+            f"differs from the baseline {base_name!r} ({a!r} vs {b!r}){more}: the effect would mix the plan's "
+            "policies with a different population",
+            source=name,
+            field=field,
+            fix=f"change only policies in the plan (or align it with --set), or give {ALLOW_FLAG}",
+        )
+
 
 def load_plans(
     names: Sequence[str],
@@ -21,12 +93,14 @@ def load_plans(
     steps: int | None = None,
     n_smes: int | None = None,
     sets: dict[str, Any] | None = None,
+    allow_different_populations: bool = False,
 ) -> list[Any]:
     """Load BASELINE and the plans, applying ``steps``/``n_smes`` and the ``sets`` overrides
-    (dotted names, as ``--set``) to every one; check they are comparable.
+    (dotted names, as ``--set``) to every one; check they are comparable (:func:`check_comparable`).
 
-    Raises :class:`InputError` for fewer than two scenarios, unknown files, different
-    countries, horizons or SME numbers (without the option that aligns them).
+    Raises :class:`InputError` for fewer than two scenarios, unknown files, different countries
+    or horizons, and (unless ``allow_different_populations``) different populations or initial
+    conditions.
     """
     from ..scenario import load_scenario
 
@@ -38,39 +112,8 @@ def load_plans(
         )
     overrides = dict(sets or {}) | {k: v for k, v in {"steps": steps, "n_smes": n_smes}.items() if v is not None}
     scens = [load_scenario(n, **overrides) for n in names]
-    base = scens[0]
     for name, s in zip(names[1:], scens[1:], strict=True):
-        missing = [c for c in base.country_names if c not in s.country_names]
-        extra = [c for c in s.country_names if c not in base.country_names]
-        if missing or extra:
-            what = "; ".join(
-                x
-                for x in [
-                    f"missing {', '.join(missing)}" if missing else "",
-                    f"extra {', '.join(extra)}" if extra else "",
-                ]
-                if x
-            )
-            raise InputError(
-                f"countries differ from the baseline {names[0]!r} ({what})",
-                source=name,
-                field="countries",
-                fix='compare plans over the baseline\'s countries (extends = "baseline.toml")',
-            )
-        if s.params.steps != base.params.steps:
-            raise InputError(
-                f"runs {s.params.steps} months, the baseline {base.params.steps}",
-                source=name,
-                field="model.steps",
-                fix="give --steps to run every scenario for the same months",
-            )
-        if s.params.n_smes != base.params.n_smes:
-            raise InputError(
-                f"has {s.params.n_smes} SMEs, the baseline {base.params.n_smes}",
-                source=name,
-                field="model.n_smes",
-                fix="give --n-smes to simulate the same number of SMEs",
-            )
+        check_comparable(scens[0], s, names[0], name, allow_different_populations=allow_different_populations)
     return scens
 
 
@@ -99,11 +142,13 @@ def compare(
     n_boot: int = N_BOOT,
     scheduler: str | None = None,
     cluster: str | None = None,
+    allow_different_populations: bool = False,
 ) -> Comparison:
     """Run and compare: ``compare("baseline", ["national_funding"], replications=10)``.
 
-    Scenarios are names/paths (loaded and checked with :func:`load_plans`) or
-    :class:`~inspire_sim.scenario.Scenario` objects.
+    Scenarios are names/paths (loaded with :func:`load_plans`) or
+    :class:`~inspire_sim.scenario.Scenario` objects; either way each plan is checked against the
+    baseline with :func:`check_comparable`.
     """
     if not isinstance(replications, (int, np.integer)) or isinstance(replications, bool) or replications < 2:
         raise InputError(
@@ -113,7 +158,12 @@ def compare(
         )
     items = [baseline, *scenarios]
     if all(isinstance(x, (str, Path)) for x in items):
-        scens = load_plans([str(x) for x in items], steps=steps, n_smes=n_smes)
+        scens = load_plans(
+            [str(x) for x in items],
+            steps=steps,
+            n_smes=n_smes,
+            allow_different_populations=allow_different_populations,
+        )
     else:
         from ..scenario import load_scenario
 
@@ -121,6 +171,10 @@ def compare(
             raise InputError("needs a baseline and at least one scenario", field="SCENARIO")
         over = {k: v for k, v in {"steps": steps, "n_smes": n_smes}.items() if v is not None}
         scens = [load_scenario(x, **over) if isinstance(x, (str, Path)) else x.with_overrides(over) for x in items]
+        for s in scens[1:]:
+            check_comparable(
+                scens[0], s, scens[0].name, s.name, allow_different_populations=allow_different_populations
+            )
     labels = unique_labels([s.name for s in scens])
     t0 = time.perf_counter()
     runs, info = run_plans(
