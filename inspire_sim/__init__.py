@@ -5,18 +5,34 @@ Public API::
     from inspire_sim import load_scenario, run, run_replications
     result = run(load_scenario("baseline"), seed=0)
     result.timeseries        # one row per month, indicator columns
+    salib_problem()          # SALib problem dict of the uncertain parameters (sa_range bounds)
+    problem_spec(["model.search_rate"], outputs=["cooperating_share"])  # SALib ProblemSpec
 """
 
 import importlib
 
+from . import problem
 from .errors import InputError
+from .params import salib_problem
+from .problem import problem_spec
 from .results import RunResult
 from .run import run, run_replications  # binds the functions over the submodule's name, once and for all
 from .scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
 
-__all__ = ["InputError", "InspireModel", "RunResult", "Scenario", "load_scenario", "run", "run_replications"]
+__all__ = [
+    "InputError",
+    "InspireModel",
+    "RunResult",
+    "Scenario",
+    "load_scenario",
+    "problem",
+    "problem_spec",
+    "run",
+    "run_replications",
+    "salib_problem",
+]
 
 
 def __getattr__(name):
