@@ -49,6 +49,7 @@ def bad_key_scenario(tmp_path) -> Path:
 # ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_writes_tables_manifest_summary_and_figures(capsys, tmp_path):
     out_dir = tmp_path / "out"
     code, out, err = _run(capsys, "run", "--replications", "2", "--seed", "5", "--out", str(out_dir), *SMALL)
@@ -134,6 +135,7 @@ def test_out_must_be_a_directory(capsys, tmp_path):
     _assert_one_line_error(*_run(capsys, "run", "-o", str(target), *SMALL), "--out")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["no_such_scenario"], ["--steps", "0"], ["--replications", "0"], ["BAD"]])
 def test_installed_command_reports_bad_input_in_one_line(tmp_path, bad_key_scenario, args):
     args = [str(bad_key_scenario) if a == "BAD" else a for a in args]

@@ -166,6 +166,7 @@ def test_shipped_plans_target_countries_regions_sectors_with_phases_and_caps():
     assert all(p.budget_per_step is not None for p in policies)
 
 
+@pytest.mark.slow
 def test_a_scenario_compared_with_itself_gives_exactly_zero(runs):
     base = runs["baseline"]
     comp = compare_results(base, {"same": base}, seed=SEED)
@@ -188,6 +189,7 @@ def test_compared_with_itself_through_the_runner_and_store_is_exactly_zero(tmp_p
     pd.testing.assert_frame_equal(comp.indicators, again.indicators)
 
 
+@pytest.mark.slow
 def test_same_results_on_local_processes_as_sequential(tmp_path):
     kw = {"replications": 2, "seed": 5, "n_smes": 200, "steps": 12}
     seq = compare("baseline", ["cross_border_brokering"], workers=1, store=tmp_path / "seq", **kw)
@@ -197,6 +199,7 @@ def test_same_results_on_local_processes_as_sequential(tmp_path):
     pd.testing.assert_frame_equal(seq.cost_effectiveness, par.cost_effectiveness)
 
 
+@pytest.mark.slow
 def test_paired_intervals_are_narrower_than_unpaired(comparison):
     ind = comparison.indicators
     width = ind["ci_high"] - ind["ci_low"]
@@ -231,6 +234,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("plan", PLANS)
 def test_each_plan_moves_its_targets_in_the_expected_direction(comparison, plan):
     ind = comparison.indicators.set_index(["scenario", "indicator"])
@@ -243,6 +247,7 @@ def test_each_plan_moves_its_targets_in_the_expected_direction(comparison, plan)
     assert succ["status"] == "cost per unit" and 0 < succ["eur_per_unit_ci_low"] <= succ["eur_per_unit"]
 
 
+@pytest.mark.slow
 def test_regional_plan_helps_its_target_countries(comparison):
     c = comparison.countries
     sub = c[(c["scenario"] == "regional_smart_specialisation") & (c["indicator"] == "successes")].set_index("country")
@@ -253,6 +258,7 @@ def test_regional_plan_helps_its_target_countries(comparison):
     assert extra[["Italy", "Spain", "Poland", "Greece"]].min() > extra[["Denmark", "Finland"]].max()
 
 
+@pytest.mark.slow
 def test_spend_table_is_tidy_each_level_adds_up_to_the_plan(comparison):
     costs = comparison.costs
     assert set(costs["level"]) == {"lever x country", "lever", "country", "plan"}
@@ -271,6 +277,7 @@ def test_spend_table_is_tidy_each_level_adds_up_to_the_plan(comparison):
         assert sub.loc[sub["level"] == "lever", "spent_eur"].sum() == pytest.approx(plan["spent_eur"].item())
 
 
+@pytest.mark.slow
 def test_costs_stay_within_ceilings(comparison):
     cl = comparison.ceilings
     assert ((cl["spent_eur"] <= cl["ceiling_eur"] + 1e-6) | cl["ceiling_eur"].isna()).all()
@@ -278,11 +285,13 @@ def test_costs_stay_within_ceilings(comparison):
     assert eu["spent_eur"] > 0 and 0 < eu["utilisation"] <= 1
 
 
+@pytest.mark.slow
 def test_bootstrap_is_reproducible(runs, comparison, scenarios):
     again = compare_results(runs["baseline"], {k: runs[k] for k in PLANS}, scenarios=scenarios, seed=SEED)
     pd.testing.assert_frame_equal(comparison.cost_effectiveness, again.cost_effectiveness)
 
 
+@pytest.mark.slow
 def test_unpaired_runs_are_refused(runs):
     other = run_replications(load_scenario("baseline", n_smes=300, steps=12), 2, seed=SEED + 1)
     base = run_replications(load_scenario("baseline", n_smes=300, steps=12), 2, seed=SEED)
@@ -402,8 +411,14 @@ def test_shipped_plans_share_the_baseline_population():
 
 def test_cli_refuses_a_different_population_unless_allowed(capsys, tmp_path):
     plan = _plan(tmp_path, "bigger", "[model]\nn_smes = 150\n")
-    fast = ["-t", "4", "-r", "2", "-w", "1", "-q", "--bootstrap", "100", "-o", str(tmp_path / "out")]
+    fast = ["-t", "4", "-r", "2", "-w", "1", "-q", "-o", str(tmp_path / "out")]
     msg = _one_line_error(capsys, "baseline", plan, "--set", "panel_size=10", *fast)
     assert "field 'model.n_smes'" in msg and "--allow-different-populations" in msg
+
+
+@pytest.mark.slow
+def test_compare_allows_a_different_population_when_asked(tmp_path):
+    plan = _plan(tmp_path, "bigger", "[model]\nn_smes = 150\n")
+    fast = ["-t", "4", "-r", "2", "-w", "1", "-q", "--bootstrap", "100", "-o", str(tmp_path / "out")]
     assert main(["compare", "baseline", plan, "--set", "n_smes=100", *fast]) == 0  # --set aligns every scenario
     assert main(["compare", "baseline", plan, "--allow-different-populations", *fast]) == 0

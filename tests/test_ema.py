@@ -40,6 +40,7 @@ def sweep_dir(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_sweep_to_ema_gives_float_factors_and_prim_runs(sweep_dir):
     from ema_workbench.analysis import prim
 
@@ -64,6 +65,7 @@ def test_sweep_to_ema_on_a_wrong_folder_is_one_line(tmp_path):
         sweep_to_ema(tmp_path)
 
 
+@pytest.mark.slow
 def test_build_model_runs_the_model_with_the_registry_bounds():
     from ema_workbench import SequentialEvaluator, perform_experiments
 

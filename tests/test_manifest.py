@@ -73,6 +73,7 @@ def test_rerun_of_a_folder_without_manifest_is_one_line_exit_2(tmp_path, capsys)
     assert err.count("\n") == 1 and "has no manifest.json" in err
 
 
+@pytest.mark.slow
 def test_compare_and_sweep_share_the_schema_and_rerun(tmp_path):
     comp = tmp_path / "comp"
     argv = ["compare", "baseline", "national_funding", "-r", "2", "--steps", "6", "--set", "n_smes=200", "-w", "1"]

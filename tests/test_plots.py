@@ -126,6 +126,7 @@ def test_every_figure_function_returns_a_figure_with_content(reps, name):
     assert ax.get_lines() or ax.get_images() or ax.patches
 
 
+@pytest.mark.slow
 def test_save_figures_writes_non_trivial_pngs(reps, tmp_path):
     paths = plots.save_figures(reps, tmp_path)
     assert sorted(p.name for p in paths) == sorted(f"{k}.png" for k in plots.FIGURES)
@@ -138,6 +139,7 @@ def test_save_figures_writes_non_trivial_pngs(reps, tmp_path):
         assert image[..., :3].std() > 0.05, f"{path.name} looks blank"
 
 
+@pytest.mark.slow
 def test_figures_survive_runs_without_events(tmp_path):
     ts = pd.DataFrame(
         {"step": [1, 2]}

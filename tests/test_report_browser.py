@@ -42,6 +42,7 @@ def report_dir(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_compare_writes_report_tables_figures_and_runs(report_dir):
     for name in (
         "report.html",
@@ -71,6 +72,7 @@ def test_compare_writes_report_tables_figures_and_runs(report_dir):
     assert "EUR per unit" in out and "regional_smart_specialisation" in out and "report.html" in out
 
 
+@pytest.mark.slow
 def test_html_is_self_contained(report_dir):
     html = (report_dir / "report.html").read_text()
     assert "<script" not in html.lower()

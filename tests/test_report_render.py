@@ -39,6 +39,7 @@ def hostile_report(tmp_path_factory):
     return tmp / "out"
 
 
+@pytest.mark.slow
 def test_scenario_names_are_escaped_in_markdown_and_html(hostile_report: Path):
     md = (hostile_report / "report.md").read_text()
     html = (hostile_report / "report.html").read_text()

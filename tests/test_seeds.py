@@ -42,6 +42,7 @@ def test_replication_seeds_are_replicate_seed(reference):
     assert runs[0].manifest["seed"] != runs[1].manifest["seed"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2], ids=["sequential", "processes"])
 def test_compare_runner_reproduces_run_replications(reference, workers):
     scen, runs = reference
@@ -51,6 +52,7 @@ def test_compare_runner_reproduces_run_replications(reference, workers):
         pd.testing.assert_frame_equal(ours.timeseries, theirs.timeseries)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2], ids=["sequential", "processes"])
 def test_sweep_reproduces_run_replications(reference, workers, tmp_path):
     _, runs = reference
