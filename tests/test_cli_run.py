@@ -223,7 +223,7 @@ def test_help_shows_an_example(capsys, command):
 def test_shared_flags(capsys, command):
     code, out, _ = _run(capsys, command, "--help")
     text = " ".join(out.split())
-    assert code == 0 and "--progress" in text and "--quiet" in text and "--set" in text
+    assert code == 0 and "--progress" in text and "--quiet" in text and "--set" in text and "--no-figures" in text
 
 
 def test_run_set_overrides_and_rejects_bad_items(capsys, tmp_path):

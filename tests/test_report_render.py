@@ -56,3 +56,15 @@ def test_measure_months_read_like_the_plan_text():
     assert "from month 12 to month 48" in whens
     assert f"from month 48 to the end (month {scen.params.steps})" in whens
     assert not any("13" in w or "49" in w for w in whens)
+
+
+def test_compare_no_figures_writes_a_report_without_images(tmp_path):
+    from inspire_sim.cli import main
+
+    out = tmp_path / "nofig"
+    args = ["compare", "baseline", "national_funding", "-r", "2", "-t", "4", "-n", "150", "-w", "1"]
+    assert main([*args, "--bootstrap", "100", "-q", "--no-figures", "-o", str(out)]) == 0
+    assert not list((out / "figures").glob("*.png"))
+    html, md = (out / "report.html").read_text(), (out / "report.md").read_text()
+    assert "<img" not in html and "](figures/" not in md
+    assert "national_funding" in md and (out / "costs.csv").is_file()

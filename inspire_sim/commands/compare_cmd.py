@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .options import ProgressOption, SetOption, parse_sets
+from .options import FiguresOption, ProgressOption, SetOption, parse_sets
 
 CLI = "command line"
 DEFAULT_REPLICATIONS = 10
@@ -160,6 +160,7 @@ def compare_command(
             "the baseline's (the effect then mixes policy and population).",
         ),
     ] = False,
+    figures: FiguresOption = True,
     progress: ProgressOption = True,
 ) -> None:
     """Compare deployment plans with a BASELINE (common random numbers).
@@ -227,15 +228,17 @@ def compare_command(
     opts += [f"--n-smes {n_smes}"] if n_smes is not None else []
     opts += [f"--set {shlex.quote(x)}" for x in sets or []]
     opts += ["--allow-different-populations"] if allow_different_populations else []
+    opts += [] if figures else ["--no-figures"]
     command = " ".join(["inspire-sim compare", *(shlex.quote(n) for n in names), *opts])
     t1 = time.perf_counter()
-    paths = write_report(comp, out_dir, command=command)
+    paths = write_report(comp, out_dir, command=command, figures=figures)
     comp.meta.setdefault("timings", {})["report_s"] = round(time.perf_counter() - t1, 3)
     comp.meta["timings"]["total_s"] = round(time.perf_counter() - t0, 3)
     comp.save_tables(out_dir)
     _write_manifest(comp, scens, seed, out_dir)
     typer.echo(format_headline(comp))
-    typer.echo(f"\nwrote {paths['html']} (offline), {paths['markdown']}, {paths['figures']}/*.png and CSV tables")
+    pngs = f", {paths['figures']}/*.png" if figures else ""
+    typer.echo(f"\nwrote {paths['html']} (offline), {paths['markdown']}{pngs} and CSV tables")
 
 
 def _write_manifest(comp, scens, seed: int, out_dir: Path) -> None:

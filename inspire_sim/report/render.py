@@ -38,14 +38,16 @@ def render(comp: Comparison, figures: list[FigureInfo], command: str | None = No
     return html, md
 
 
-def write_report(comp: Comparison, directory: str | Path, command: str | None = None) -> dict[str, Path]:
-    """Write report.html, report.md, figures/*.png and the tables into ``directory``."""
+def write_report(
+    comp: Comparison, directory: str | Path, command: str | None = None, figures: bool = True
+) -> dict[str, Path]:
+    """Write report.html, report.md, figures/*.png (unless not ``figures``) and the tables into ``directory``."""
     out = Path(directory)
     (out / "figures").mkdir(parents=True, exist_ok=True)
-    figures = make_figures(comp)
-    for f in figures:
+    made = make_figures(comp) if figures else []
+    for f in made:
         (out / f.file).write_bytes(f.png)
-    html, md = render(comp, figures, command)
+    html, md = render(comp, made, command)
     (out / "report.html").write_text(html, encoding="utf-8")
     (out / "report.md").write_text(md, encoding="utf-8")
     comp.save_tables(out)
