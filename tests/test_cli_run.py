@@ -187,7 +187,7 @@ def test_params_csv_gives_ranges_as_two_columns(capsys):
     assert {"lo", "hi", "sa_lo", "sa_hi"} <= set(table.columns) and "sa_range" not in table.columns
     by_name = table.set_index("name")
     spec = next(s for s in parameter_specs() if s.sa_range is not None and s.role == "uncertainty")
-    assert (by_name.loc[spec.name, "sa_lo"], by_name.loc[spec.name, "sa_hi"]) == tuple(spec.sa_range)
+    assert (by_name.loc[spec.name, "sa_lo"], by_name.loc[spec.name, "sa_hi"]) == tuple(spec.sa_range or ())
 
 
 def test_params_json_is_every_parameter(capsys):

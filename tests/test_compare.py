@@ -15,6 +15,7 @@ from inspire_sim import load_scenario
 from inspire_sim.cli import main
 from inspire_sim.compare import (
     OUTCOMES,
+    Comparison,
     compare,
     compare_results,
     load_plans,
@@ -191,9 +192,19 @@ def test_compared_with_itself_through_the_runner_and_store_is_exactly_zero(tmp_p
 
 @pytest.mark.slow
 def test_same_results_on_local_processes_as_sequential(tmp_path):
-    kw = {"replications": 2, "seed": 5, "n_smes": 200, "steps": 12}
-    seq = compare("baseline", ["cross_border_brokering"], workers=1, store=tmp_path / "seq", **kw)
-    par = compare("baseline", ["cross_border_brokering"], workers=2, store=tmp_path / "par", **kw)
+    def kw(workers: int, store: str) -> Comparison:
+        return compare(
+            "baseline",
+            ["cross_border_brokering"],
+            replications=2,
+            seed=5,
+            n_smes=200,
+            steps=12,
+            workers=workers,
+            store=tmp_path / store,
+        )
+
+    seq, par = kw(1, "seq"), kw(2, "par")
     assert par.meta["runs"]["backend"]["backend"] == "processes"
     pd.testing.assert_frame_equal(seq.indicators, par.indicators)
     pd.testing.assert_frame_equal(seq.cost_effectiveness, par.cost_effectiveness)

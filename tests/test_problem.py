@@ -15,7 +15,7 @@ def test_salib_problem_is_exported_and_uses_sa_ranges():
     expected = [s for s in parameter_specs() if s.role == "uncertainty" and s.sa_range is not None]
     assert prob["names"] == [s.name for s in expected]
     assert prob["num_vars"] == len(expected) > 0
-    assert prob["bounds"] == [list(s.sa_range) for s in expected]
+    assert prob["bounds"] == [list(s.sa_range or ()) for s in expected]
 
 
 def test_problem_spec_is_a_salib_problem_spec():
@@ -24,10 +24,7 @@ def test_problem_spec_is_a_salib_problem_spec():
     sp = I.problem_spec(["model.search_rate", "model.home_bias"], outputs=["cooperating_share"])
     assert isinstance(sp, ProblemSpec)
     assert sp["names"] == ["model.search_rate", "model.home_bias"]
-    assert sp["bounds"] == [
-        list(spec_by_name()["model.search_rate"].sa_range),
-        list(spec_by_name()["model.home_bias"].sa_range),
-    ]
+    assert sp["bounds"] == [list(spec_by_name()[n].sa_range or ()) for n in ("model.search_rate", "model.home_bias")]
     assert sp["outputs"] == ["cooperating_share"]
     sp.sample_sobol(8, calc_second_order=False)
     lo, hi = np.array(sp["bounds"]).T
