@@ -96,6 +96,7 @@ def test_compare_and_sweep_share_the_schema_and_rerun(tmp_path):
 
 def test_one_git_revision():
     top = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=Path(M.__file__).parent)
+    M._own_revision.cache_clear()  # computed once per process: a commit made since would not show
     rev = M.git_revision()
     assert rev is not None and rev.removesuffix("+dirty") == top.stdout.strip()
     import inspire_sim.results as results
