@@ -155,6 +155,7 @@ def partner_type_by_stage_panels(groups: dict[str, Results], ncols: int = 3) -> 
     for k, (ax, (label, results)) in enumerate(zip(axes, groups.items(), strict=False)):
         image, count = _partner_heatmap(ax, _as_list(results))
         ax.set_title(f"{label} ({count} projects)", fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
         if k % ncols:
             ax.tick_params(labelleft=False)
     for ax in axes[n:]:
