@@ -70,9 +70,14 @@ _register_all()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning InputError into a one-line message and exit 2."""
-    from .manifest import set_argv
+    from .manifest import recording_argv
 
-    set_argv(sys.argv[1:] if argv is None else argv)  # recorded in every manifest, for `inspire-sim rerun`
+    # the command line goes into every manifest written by this command (for `inspire-sim rerun`)
+    with recording_argv(sys.argv[1:] if argv is None else argv):
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         rv = app(args=argv, standalone_mode=False)
     except InputError as exc:

@@ -20,11 +20,12 @@ this back and reproduces the run (see :mod:`inspire_sim.commands.rerun_cmd`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,18 @@ def set_argv(argv: Sequence[str] | None) -> None:
     """Record the command line of this process (called by the ``inspire-sim`` entry point)."""
     global _argv
     _argv = None if argv is None else ["inspire-sim", *argv]
+
+
+@contextlib.contextmanager
+def recording_argv(argv: Sequence[str]) -> Iterator[None]:
+    """Record ``argv`` as this process's command line while the block runs, then restore the previous."""
+    global _argv
+    previous = _argv
+    set_argv(argv)
+    try:
+        yield
+    finally:
+        _argv = previous
 
 
 def current_argv() -> list[str] | None:

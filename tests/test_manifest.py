@@ -102,3 +102,16 @@ def test_one_git_revision():
     import inspire_sim.results as results
 
     assert not hasattr(results, "git_revision")
+
+
+def test_rerun_of_a_run_saved_from_python(tmp_path):
+    import inspire_sim as I
+    from inspire_sim.results import save_run
+
+    res = I.run(I.load_scenario("baseline", n_smes=200), seed=11, steps=5)
+    save_run(res, tmp_path / "py")
+    assert _manifest(tmp_path / "py")["argv"] is None  # not from the command line
+    assert main(["rerun", str(tmp_path / "py"), "--out", str(tmp_path / "py2")]) == 0
+    assert (tmp_path / "py" / "timeseries.parquet").read_bytes() == (
+        tmp_path / "py2" / "timeseries.parquet"
+    ).read_bytes()

@@ -60,19 +60,19 @@ def scenario_from_manifest(data: dict[str, Any]) -> Any:
 
 
 def _rerun_run(manifest: dict[str, Any], out: Path) -> None:
-    from ..results import save_runs, summarize
-    from ..run import run_replications
+    """Run every recorded replication again with its recorded seed, months and resolved scenario."""
+    from ..results import replication_manifest, save_runs, summarize
+    from ..run import run
 
     scen = scenario_from_manifest(manifest["scenario"])
-    n = int(manifest["n_replications"])
-    seed = int(manifest["root_seed"] if "root_seed" in manifest else manifest["seed"])
-    results = run_replications(scen, n, seed=seed, steps=int(manifest["steps"]))
-    recorded = [r["seed"] for r in manifest["replications"]]
-    got = [r.manifest["seed"] for r in results]
-    if got != recorded:  # a changed seed derivation would make every comparison below fail
-        raise InputError(f"replication seeds {got} differ from the recorded {recorded}", source="manifest.json")
+    results = []
+    for r in range(int(manifest["n_replications"])):
+        rec = replication_manifest(manifest, r)
+        res = run(scen, seed=int(rec["seed"]), steps=int(rec["steps"]))
+        res.manifest |= {k: rec[k] for k in ("replication", "root_seed") if k in rec}
+        results.append(res)
     base: dict[str, Any] = {
-        k: manifest[k] for k in ("schema", "kind", "argv", "seed", "scenario", "scenario_text") if k in manifest
+        k: manifest[k] for k in ("schema", "kind", "argv", "cwd", "seed", "scenario", "scenario_text") if k in manifest
     }
     save_runs(results, out, extra={"rerun_of": manifest.get("command", {}).get("out")}, base=base)
     summarize(results).to_csv(out / "summary.csv", index=False)
