@@ -209,13 +209,15 @@ def _resolve_scenario(name: str, base_dir: str | None) -> Path | str:
     return name  # load_scenario resolves shipped names
 
 
-def import_model(ref: str, base_dir: str | None = None, source: str | None = None) -> Callable[..., Any]:
+def import_model(
+    ref: str, base_dir: str | None = None, source: str | None = None, field: str = "model"
+) -> Callable[..., Any]:
     """Import ``package.module:function`` or ``path/to/file.py:function``."""
     if ":" not in ref:
         raise InputError(
             f"model {ref!r} is not 'module:function'",
             source=source,
-            field="model",
+            field=field,
             fix='write model = "package.module:function"',
         )
     mod_name, _, func_name = ref.rpartition(":")
@@ -228,7 +230,7 @@ def import_model(ref: str, base_dir: str | None = None, source: str | None = Non
                 raise InputError(
                     f"model file {str(path)!r} not found",
                     source=source,
-                    field="model",
+                    field=field,
                     fix="give a path relative to the spec file",
                 )
             name = "inspire_sim_user_model_" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:10]
@@ -248,7 +250,7 @@ def import_model(ref: str, base_dir: str | None = None, source: str | None = Non
         raise InputError(
             f"cannot import {mod_name!r} ({exc})",
             source=source,
-            field="model",
+            field=field,
             fix="check the module name and that it is installed or on PYTHONPATH",
         ) from None
     func = getattr(module, func_name, None)
@@ -257,10 +259,25 @@ def import_model(ref: str, base_dir: str | None = None, source: str | None = Non
         raise InputError(
             f"{mod_name!r} has no function {func_name!r}",
             source=source,
-            field="model",
+            field=field,
             fix=unknown_key_fix(func_name, names),
         )
     return func
+
+
+def import_model_class(ref: str, base_dir: str | None = None, source: str | None = None) -> type:
+    """Import ``module:Class`` (or ``file.py:Class``), a subclass of :class:`~inspire_sim.model.InspireModel`."""
+    from ..model import InspireModel
+
+    cls = import_model(ref, base_dir, source=source, field="model_class")
+    if not (isinstance(cls, type) and issubclass(cls, InspireModel)):
+        raise InputError(
+            f"{ref!r} is not a subclass of InspireModel",
+            source=source,
+            field="model_class",
+            fix="name a class defined as `class MyModel(InspireModel): ...`",
+        )
+    return cls
 
 
 def accepts_seed(func: Callable[..., Any]) -> bool:

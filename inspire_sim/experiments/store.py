@@ -217,6 +217,11 @@ class RunStore:
         if len(self._buffer) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
+    def tick(self) -> None:
+        """Flush when the oldest buffered record is ``flush_seconds`` old (called while waiting)."""
+        if self._buffer and time.monotonic() - self._last_flush >= self.flush_seconds:
+            self.flush()
+
     def flush(self) -> None:
         self._last_flush = time.monotonic()
         if not self._buffer:

@@ -166,7 +166,7 @@ def run_sweep(
         bar.set_postfix(failed=0)
         store.start_session({**backend.describe(), "runs_to_do": len(tasks)})
         try:
-            for res in backend.execute(ctx, tasks):
+            for res in backend.execute(ctx, tasks, tick=store.tick):
                 r = res["run_id"]
                 res.update(point_id=int(point[r]), replicate=int(rep[r]), seed=int(seed[r]))
                 store.add(res)
