@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import pickle
 import signal
 import threading
 import time
@@ -246,12 +247,21 @@ def _run_one(task: Task) -> dict[str, Any]:
     return _WORKER_CTX.evaluate(task)
 
 
-def _exit_worker() -> None:
-    """Dask: end this worker process at once (a run in it overran its time limit)."""
+async def _exit_worker() -> None:
+    """Dask: end this worker process at once (a run in it overran its time limit; a
+    coroutine, so it runs on the worker's event loop even while its thread is stuck)."""
     os._exit(75)
 
 
-def _run_chunk_with(ctx: RunContext, chunk: list[Task]) -> list[dict[str, Any]]:
+_CTX_CACHE: dict[bytes, RunContext] = {}
+
+
+def _run_chunk_with(blob: bytes, chunk: list[Task]) -> list[dict[str, Any]]:
+    """Dask task: evaluate a chunk (the pickled context is unpickled once per worker)."""
+    ctx = _CTX_CACHE.get(blob)
+    if ctx is None:
+        _CTX_CACHE.clear()
+        ctx = _CTX_CACHE[blob] = pickle.loads(blob)
     return [ctx.evaluate(t) for t in chunk]
 
 
@@ -591,13 +601,13 @@ class DaskBackend(Backend):
         client = self.client
         slots = max(1, sum(client.nthreads().values()))
         sched = _Scheduler(tasks, slots, ctx.timeout, self.grace)
-        ctx_f = client.scatter(ctx, broadcast=True, hash=False)
+        blob = pickle.dumps(ctx)  # by value: a worker killed for a timeout takes scattered data with it
         cancelled: dict[int, int] = {}
         try:
             while not sched.finished:
                 while (nxt := sched.next_chunk()) is not None:
                     chunk, alone = nxt
-                    fut = client.submit(_run_chunk_with, ctx_f, chunk, pure=False, retries=0)
+                    fut = client.submit(_run_chunk_with, blob, chunk, pure=False, retries=0)
                     sched.inflight[fut] = (chunk, sched.deadline(len(chunk)), alone)
                 with contextlib.suppress(Exception):
                     distributed.wait(list(sched.inflight), timeout=sched.wait_time(), return_when="FIRST_COMPLETED")
