@@ -90,7 +90,7 @@ def _execute(
             figures=figures,
         )
     except InputError as exc:
-        raise exc.with_source(CLI) if exc.source is None else exc
+        raise (exc.with_source(CLI) if exc.source is None else exc) from None
     print(format_summary(result))
     if result.n_failed:
         print(
