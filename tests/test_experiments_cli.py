@@ -19,7 +19,7 @@ def test_sweep_with_failures_exits_1_and_counts_them(tmp_path):
     out = tmp_path / "o"
     proc = cli("sweep", str(spec), "--out", str(out), "--workers", "1", "--no-figures")
     assert proc.returncode == 1, proc.stderr
-    assert "8 of 24 runs did not succeed (0 timed out)" in proc.stderr
+    assert "8 of 24 runs did not succeed (0 timed out, 0 invalid)" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert "toy: 24 runs (12 points x 2 replications, design grid), 16 ok, 8 failed" in proc.stdout
     assert (out / "results.csv").exists() and (out / "summary.csv").exists()

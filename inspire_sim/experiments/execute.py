@@ -189,6 +189,9 @@ def statistic(ts: Any, out: Any) -> float:
         return float(col.iloc[-1])
     if out.window is not None:
         a, b = out.window
+        if a < 0:  # counted from the end: [-12, -1] = the last 12 months
+            last = int(ts["step"].iloc[-1])
+            a, b = last + 1 + a, last + 1 + b
         col = col[(ts["step"] >= a) & (ts["step"] <= b)]
     return float(col.mean() if out.statistic == "mean" else col.sum())
 

@@ -198,15 +198,21 @@ class Output(_Strict):
 
     indicator: SStr = Field(min_length=1, description="Indicator (INSPIRE) or output key (model function).")
     statistic: Literal["final", "mean", "cumulative"] = "final"
-    window: tuple[SInt, SInt] | None = Field(None, description="[first, last] month, inclusive, 1-based.")
+    window: tuple[SInt, SInt] | None = Field(
+        None, description="[first, last] month, inclusive, 1-based; negative counts from the end ([-12, -1])."
+    )
     name: SStr | None = Field(None, min_length=1, description="Column name (default indicator_statistic).")
 
     @model_validator(mode="after")
     def _check(self) -> Output:
         if self.window is not None:
             a, b = self.window
-            if not 1 <= a <= b:
-                raise SpecProblem(f"window [{a}, {b}] is not 1 <= first <= last", "write window = [first, last]")
+            if not (1 <= a <= b or a <= b <= -1):
+                raise SpecProblem(
+                    f"window [{a}, {b}] is neither 1 <= first <= last nor counted from the end (first <= last <= -1)",
+                    "write window = [first, last], or [-12, -1] for the last 12 months",
+                    "window",
+                )
             if self.statistic == "final":
                 raise SpecProblem(
                     "a window does not apply to statistic 'final'",
@@ -550,11 +556,11 @@ def _check_inspire_outputs(spec: ExperimentSpec, steps: int) -> None:
             raise SpecProblem(
                 f"unknown indicator {o.indicator!r}", unknown_key_fix(o.indicator, INDICATORS), f"{where}.indicator"
             )
-        if o.window is not None and o.window[1] > steps:
+        if o.window is not None and (o.window[1] > steps or -o.window[0] > steps):
             a, b = o.window
             raise SpecProblem(
                 f"window [{a}, {b}] is not within months 1..{steps}",
-                f"use 1 <= first <= last <= {steps}",
+                f"use 1 <= first <= last <= {steps}, or [-12, -1] for the last year whatever the steps",
                 f"{where}.window",
             )
 
