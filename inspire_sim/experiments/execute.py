@@ -637,6 +637,20 @@ class DaskBackend(Backend):
                 self.cluster.close()
 
 
+def check_backend_options(workers: int | None, scheduler: str | None, cluster: str | None) -> None:
+    """Refuse bad backend options (before a sweep opens its store)."""
+    if scheduler and cluster:
+        raise InputError("give either --scheduler or --cluster, not both", field="--scheduler", fix="drop one of them")
+    if cluster and cluster != "local":
+        raise InputError(
+            f"unknown cluster {cluster!r}",
+            field="--cluster",
+            fix="use --cluster local, or --scheduler ADDRESS for an existing Dask cluster",
+        )
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers} is below 1", field="--workers", fix="use 1 (sequential) or more")
+
+
 def make_backend(
     workers: int | None = None,
     scheduler: str | None = None,
@@ -645,20 +659,11 @@ def make_backend(
     max_memory: int | None = None,
 ) -> Backend:
     """Pick a backend from CLI-style options (``workers=1`` = sequential)."""
-    if scheduler and cluster:
-        raise InputError("give either --scheduler or --cluster, not both", field="--scheduler", fix="drop one of them")
+    check_backend_options(workers, scheduler, cluster)
     if scheduler:
         return DaskBackend(address=scheduler)
     if cluster:
-        if cluster != "local":
-            raise InputError(
-                f"unknown cluster {cluster!r}",
-                field="--cluster",
-                fix="use --cluster local, or --scheduler ADDRESS for an existing Dask cluster",
-            )
         return DaskBackend(workers=workers, processes=dask_processes, max_memory=max_memory)
-    if workers is not None and workers < 1:
-        raise InputError(f"--workers {workers} is below 1", field="--workers", fix="use 1 (sequential) or more")
     if workers == 1:
         return Sequential(max_memory=max_memory)
     return LocalProcesses(workers, max_memory=max_memory)

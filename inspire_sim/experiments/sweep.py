@@ -17,7 +17,7 @@ import pandas as pd
 
 from .analysis import sensitivity_indices, summarize
 from .design import DEFAULT_MAX_RUNS, Design, build_design, check_size, run_table
-from .execute import DEFAULT_TIMEOUT, Backend, RunContext, make_backend
+from .execute import DEFAULT_TIMEOUT, Backend, RunContext, check_backend_options, make_backend
 from .names import safe_name
 from .spec import ExperimentSpec, load_spec, parse_memory
 from .store import FORMAT, RunStore, git_revision, versions
@@ -182,6 +182,8 @@ def run_sweep(
     if not isinstance(spec, ExperimentSpec):
         spec = load_spec(spec)
     check_size(spec, max_runs)
+    if backend is None:
+        check_backend_options(workers, scheduler, cluster)
     timeout = float(timeout) if timeout is not None else (spec.timeout or DEFAULT_TIMEOUT)
     memory = parse_memory(max_memory, "max_memory") if max_memory is not None else spec.max_memory
     design = build_design(spec)
