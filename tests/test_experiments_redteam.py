@@ -90,117 +90,163 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 
 _DEL = object()
-M, I = "model", "inspire"
+MOD, INS = "model", "inspire"
 
 # (id, base, mutations, text expected in the one-line message)
 BAD_INPUTS: list[tuple[str, str, list[Callable[[dict[str, Any]], None]], str]] = [
-    ("empty name", M, [_set("name", "")], "field 'name'"),
-    ("name not text", M, [_set("name", 5)], "field 'name'"),
-    ("no name", M, [_set("name", _DEL)], "field 'name': missing"),
-    ("stdlib subprocess", M, [_set("model", "subprocess:run")], "standard library"),
-    ("stdlib os.system", M, [_set("model", "os:system")], "standard library"),
-    ("builtins eval", M, [_set("model", "builtins:eval")], "standard library"),
-    ("sys exit", M, [_set("model", "sys:exit")], "standard library"),
-    ("__main__", M, [_set("model", "__main__:f")], "standard library"),
-    ("no colon", M, [_set("model", "toy.py")], "not 'module:name'"),
-    ("empty function", M, [_set("model", "toy.py:")], "not 'module:name'"),
-    ("missing file", M, [_set("model", "missing.py:f")], "not found"),
-    ("syntax error on import", M, [_set("model", "syntaxerr.py:f")], "SyntaxError"),
-    ("exception on import", M, [_set("model", "raises.py:f")], "RuntimeError: no database"),
-    ("sys.exit on import", M, [_set("model", "exits.py:f")], "SystemExit: 3"),
-    ("missing module", M, [_set("model", "no_such_pkg_zz:f")], "cannot import"),
-    ("bad module name", M, [_set("model", "a b:f")], "not a module name"),
-    ("attribute not callable", M, [_set("model", "shapes.py:value")], "has no function"),
-    ("class, not function", M, [_set("model", "shapes.py:Model")], "not a Python function"),
-    ("needs two args", M, [_set("model", "shapes.py:two")], "needs argument 'other'"),
-    ("takes int", M, [_set("model", "shapes.py:typed")], "not a dict"),
-    ("returns list", M, [_set("model", "shapes.py:returns_list")], "not a dict"),
-    ("takes nothing", M, [_set("model", "shapes.py:none")], "takes no argument"),
-    ("model not text", M, [_set("model", 5)], "field 'model'"),
-    ("scenario and model", M, [_set("scenario", "baseline")], "not both"),
-    ("neither", M, [_set("model", _DEL)], "neither"),
-    ("model_class on model route", M, [_set("model_class", "x:Y")], "model_class"),
-    ("no factors", M, [_set("factors", [])], "field 'factors'"),
-    ("factor without name", M, [_set("factors.0.name", _DEL)], "name': missing"),
-    ("empty levels", M, [_set("factors.0.levels", [])], "levels"),
-    ("mixed number/text levels", M, [_set("factors.0.levels", [0.1, "a"])], "levels mix"),
-    ("mixed bool/number levels", M, [_set("factors.0.levels", [True, 1])], "levels mix"),
-    ("nan level", M, [_set("factors.0.levels", [0.1, float("nan")])], "not a finite number"),
-    ("inf level", M, [_set("factors.0.levels", [0.1, float("inf")])], "not a finite number"),
-    ("duplicate levels", M, [_set("factors.0.levels", [0.1, 0.1])], "appears twice"),
-    ("list level", M, [_set("factors.0.levels", [[1], [2]])], "levels"),
-    ("reversed range", M, [_set("factors.1.range", [1, 0])], "low < high"),
-    ("infinite range", M, [_set("factors.1.range", [0, float("inf")])], "low < high"),
-    ("bool range", M, [_set("factors.1.range", [True, False])], "not true/false"),
-    ("three-number range", M, [_set("factors.1.range", [0, 1, 2])], "range"),
-    ("text range", M, [_set("factors.1.range", "0-1")], "range"),
-    ("integer factor, fractional range", M, [_set("factors.1.integer", True), _set("factors.1.range", [0.2, 0.7])], "fractional bounds"),
-    ("integer factor, fractional level", M, [_set("factors.0.integer", True)], "not an integer"),
-    ("integer not bool", M, [_set("factors.1.integer", "yes")], "integer"),
-    ("one grid point", M, [_set("factors.1.points", 1)], "points"),
-    ("fractional points", M, [_set("factors.1.points", 2.5)], "points"),
-    ("points with levels", M, [_set("factors.0.points", 3)], "points"),
-    ("unknown distribution", M, [_set("factors.1.distribution", "normal")], "distribution"),
-    ("loguniform from 0", M, [_set("factors.1.distribution", "loguniform")], "loguniform"),
-    ("peak outside range", M, [_set("factors.1.distribution", "triangular"), _set("factors.1.peak", 2.0)], "peak"),
-    ("peak without triangular", M, [_set("factors.1.peak", 0.5)], "peak"),
-    ("unknown design", M, [_set("design.kind", "foo")], "design.kind"),
-    ("design not a table", M, [_set("design", 5)], "field 'design'"),
-    ("lhs without samples", M, [_set("design.kind", "lhs")], "design.samples"),
-    ("sobol not power of 2", M, [_set("design", {"kind": "sobol", "samples": 1000})], "use 1024"),
-    ("morris odd levels", M, [_set("design", {"kind": "morris", "samples": 4, "num_levels": 3})], "odd"),
-    ("sobol one factor", M, [_set("design", {"kind": "sobol", "samples": 8}), _set("factors", [{"name": "x", "range": [0, 1]}])], "two factors"),
-    ("second_order on lhs", M, [_set("design", {"kind": "lhs", "samples": 4, "second_order": True})], "second_order"),
-    ("zero replications", M, [_set("replications", 0)], "replications"),
-    ("float replications", M, [_set("replications", 1e9)], "replications"),
-    ("bool replications", M, [_set("replications", True)], "replications"),
-    ("negative seed", M, [_set("seed", -1)], "field 'seed'"),
-    ("huge seed", M, [_set("seed", 2**40)], "field 'seed'"),
-    ("fractional seed", M, [_set("seed", 1.5)], "field 'seed'"),
-    ("steps on model route", M, [_set("steps", 10)], "field 'steps'"),
-    ("zero timeout", M, [_set("timeout", 0)], "timeout"),
-    ("negative timeout", M, [_set("timeout", -5)], "timeout"),
-    ("unreadable max_memory", M, [_set("max_memory", "lots")], "max_memory"),
-    ("tiny max_memory", M, [_set("max_memory", 100)], "256 MiB"),
-    ("no outputs", M, [_set("outputs", [])], "no outputs"),
-    ("statistic on model route", M, [_set("outputs.0.statistic", "mean")], "scalars"),
-    ("reserved output name", M, [_set("outputs.0.name", "status")], "reserved"),
-    ("duplicate outputs", M, [_set("outputs", [{"indicator": "z"}, {"indicator": "z"}])], "two outputs"),
-    ("output named like a factor", M, [_set("outputs.0.name", "x")], "both a factor and an output"),
-    ("typo top-level key", M, [_set("replicatons", 3)], "did you mean 'replications'"),
-    ("internal key", M, [_set("source", "x")], "unknown top-level key"),
-    ("fixed not a table", M, [_set("fixed", 5)], "field 'fixed'"),
-    ("factor also fixed", M, [_set("fixed", {"x": 1})], "both a factor and fixed"),
-    ("duplicate factor", M, [_set("factors.1", {"name": "x", "levels": [1]})], "appears twice"),
-    ("grid factor without levels", M, [_set("factors.1.points", _DEL)], "needs levels or points"),
-    ("unknown factor key", M, [_set("factors.0.levles", [1])], "unknown key"),
-    ("INSPIRE steps as float 1e8", I, [_set("steps", 1e8)], "field 'steps'"),
-    ("INSPIRE steps 10^8", I, [_set("steps", 100_000_000)], "above the limit"),
-    ("INSPIRE fixed.steps and steps", I, [_set("fixed.steps", 30)], "ambiguous"),
-    ("INSPIRE factor steps and steps", I, [_set("factors.0", {"name": "steps", "levels": [12, 24]})], "ambiguous"),
-    ("INSPIRE unknown parameter", I, [_set("factors.0.name", "support_funding.co_funding")], "did you mean"),
-    ("INSPIRE bad middle level", I, [_set("factors.0", {"name": "development_threshold", "levels": [1.0, 3.0, 1.2]})], "value 3.0 is invalid"),
-    ("INSPIRE bool levels for a number", I, [_set("factors.0.levels", [True, False])], "not a number"),
-    ("INSPIRE text level for a number", I, [_set("factors.0.levels", ["high", "low"])], "not a number"),
-    ("INSPIRE fractional level of an integer", I, [_set("factors.0", {"name": "cross_border_brokering.capacity", "levels": [0, 2.5]})], "not a whole number"),
-    ("INSPIRE integer, fractional range", I, [_set("design", {"kind": "lhs", "samples": 4}), _set("factors.0", {"name": "cross_border_brokering.capacity", "range": [0.2, 0.7]})], "fractional bounds"),
-    ("INSPIRE range outside bounds", I, [_set("factors.0", {"name": "support_funding.co_funding_rate", "range": [0.1, 2.0], "points": 3})], "valid bounds"),
-    ("INSPIRE window beyond steps", I, [_set("outputs.0.window", [13, 30])], "within months 1..24"),
-    ("INSPIRE window reversed", I, [_set("outputs.0.window", [5, 2])], "window"),
-    ("INSPIRE window from 0", I, [_set("outputs.0.window", [0, 3])], "window"),
-    ("INSPIRE window mixed signs", I, [_set("outputs.0.window", [-3, 2])], "window"),
-    ("INSPIRE window on final", I, [_set("outputs.0.statistic", "final")], "does not apply"),
-    ("INSPIRE unknown indicator", I, [_set("outputs.0.indicator", "cooperation")], "did you mean"),
-    ("INSPIRE scenario path escape", I, [_set("scenario", "../../../etc/passwd")], "field 'scenario'"),
-    ("INSPIRE missing scenario", I, [_set("scenario", "nonexistent")], "field 'scenario'"),
-    ("INSPIRE model_class stdlib", I, [_set("model_class", "subprocess:Popen")], "standard library"),
-    ("INSPIRE model_class not a model", I, [_set("model_class", "shapes.py:Model")], "not a subclass"),
-    ("INSPIRE model_class missing", I, [_set("model_class", "no_such_pkg_zz:Cls")], "cannot import"),
-    ("INSPIRE fixed out of bounds", I, [_set("fixed.n_smes", -5)], "n_smes': value -5 is out of bounds"),
-    ("INSPIRE fixed typo", I, [_set("fixed.n_smez", 5)], "did you mean 'n_smes'"),
-    ("INSPIRE unknown role", I, [_set("factors", "nonsense")], "not a parameter role"),
-    ("INSPIRE corner invalid", I, [_set("factors", [{"name": "development_threshold", "levels": [1.0, 2.0]}, {"name": "scaling_threshold", "levels": [1.5, 3.0]}])], "design corner"),
-]  # fmt: skip
+    ("empty name", MOD, [_set("name", "")], "field 'name'"),
+    ("name not text", MOD, [_set("name", 5)], "field 'name'"),
+    ("no name", MOD, [_set("name", _DEL)], "field 'name': missing"),
+    ("stdlib subprocess", MOD, [_set("model", "subprocess:run")], "standard library"),
+    ("stdlib os.system", MOD, [_set("model", "os:system")], "standard library"),
+    ("builtins eval", MOD, [_set("model", "builtins:eval")], "standard library"),
+    ("sys exit", MOD, [_set("model", "sys:exit")], "standard library"),
+    ("__main__", MOD, [_set("model", "__main__:f")], "standard library"),
+    ("no colon", MOD, [_set("model", "toy.py")], "not 'module:name'"),
+    ("empty function", MOD, [_set("model", "toy.py:")], "not 'module:name'"),
+    ("missing file", MOD, [_set("model", "missing.py:f")], "not found"),
+    ("syntax error on import", MOD, [_set("model", "syntaxerr.py:f")], "SyntaxError"),
+    ("exception on import", MOD, [_set("model", "raises.py:f")], "RuntimeError: no database"),
+    ("sys.exit on import", MOD, [_set("model", "exits.py:f")], "SystemExit: 3"),
+    ("missing module", MOD, [_set("model", "no_such_pkg_zz:f")], "cannot import"),
+    ("bad module name", MOD, [_set("model", "a b:f")], "not a module name"),
+    ("attribute not callable", MOD, [_set("model", "shapes.py:value")], "has no function"),
+    ("class, not function", MOD, [_set("model", "shapes.py:Model")], "not a Python function"),
+    ("needs two args", MOD, [_set("model", "shapes.py:two")], "needs argument 'other'"),
+    ("takes int", MOD, [_set("model", "shapes.py:typed")], "not a dict"),
+    ("returns list", MOD, [_set("model", "shapes.py:returns_list")], "not a dict"),
+    ("takes nothing", MOD, [_set("model", "shapes.py:none")], "takes no argument"),
+    ("model not text", MOD, [_set("model", 5)], "field 'model'"),
+    ("scenario and model", MOD, [_set("scenario", "baseline")], "not both"),
+    ("neither", MOD, [_set("model", _DEL)], "neither"),
+    ("model_class on model route", MOD, [_set("model_class", "x:Y")], "model_class"),
+    ("no factors", MOD, [_set("factors", [])], "field 'factors'"),
+    ("factor without name", MOD, [_set("factors.0.name", _DEL)], "name': missing"),
+    ("empty levels", MOD, [_set("factors.0.levels", [])], "levels"),
+    ("mixed number/text levels", MOD, [_set("factors.0.levels", [0.1, "a"])], "levels mix"),
+    ("mixed bool/number levels", MOD, [_set("factors.0.levels", [True, 1])], "levels mix"),
+    ("nan level", MOD, [_set("factors.0.levels", [0.1, float("nan")])], "not a finite number"),
+    ("inf level", MOD, [_set("factors.0.levels", [0.1, float("inf")])], "not a finite number"),
+    ("duplicate levels", MOD, [_set("factors.0.levels", [0.1, 0.1])], "appears twice"),
+    ("list level", MOD, [_set("factors.0.levels", [[1], [2]])], "levels"),
+    ("reversed range", MOD, [_set("factors.1.range", [1, 0])], "low < high"),
+    ("infinite range", MOD, [_set("factors.1.range", [0, float("inf")])], "low < high"),
+    ("bool range", MOD, [_set("factors.1.range", [True, False])], "not true/false"),
+    ("three-number range", MOD, [_set("factors.1.range", [0, 1, 2])], "range"),
+    ("text range", MOD, [_set("factors.1.range", "0-1")], "range"),
+    (
+        "integer factor, fractional range",
+        MOD,
+        [_set("factors.1.integer", True), _set("factors.1.range", [0.2, 0.7])],
+        "fractional bounds",
+    ),
+    ("integer factor, fractional level", MOD, [_set("factors.0.integer", True)], "not an integer"),
+    ("integer not bool", MOD, [_set("factors.1.integer", "yes")], "integer"),
+    ("one grid point", MOD, [_set("factors.1.points", 1)], "points"),
+    ("fractional points", MOD, [_set("factors.1.points", 2.5)], "points"),
+    ("points with levels", MOD, [_set("factors.0.points", 3)], "points"),
+    ("unknown distribution", MOD, [_set("factors.1.distribution", "normal")], "distribution"),
+    ("loguniform from 0", MOD, [_set("factors.1.distribution", "loguniform")], "loguniform"),
+    ("peak outside range", MOD, [_set("factors.1.distribution", "triangular"), _set("factors.1.peak", 2.0)], "peak"),
+    ("peak without triangular", MOD, [_set("factors.1.peak", 0.5)], "peak"),
+    ("unknown design", MOD, [_set("design.kind", "foo")], "design.kind"),
+    ("design not a table", MOD, [_set("design", 5)], "field 'design'"),
+    ("lhs without samples", MOD, [_set("design.kind", "lhs")], "design.samples"),
+    ("sobol not power of 2", MOD, [_set("design", {"kind": "sobol", "samples": 1000})], "use 1024"),
+    ("morris odd levels", MOD, [_set("design", {"kind": "morris", "samples": 4, "num_levels": 3})], "odd"),
+    (
+        "sobol one factor",
+        MOD,
+        [_set("design", {"kind": "sobol", "samples": 8}), _set("factors", [{"name": "x", "range": [0, 1]}])],
+        "two factors",
+    ),
+    ("second_order on lhs", MOD, [_set("design", {"kind": "lhs", "samples": 4, "second_order": True})], "second_order"),
+    ("zero replications", MOD, [_set("replications", 0)], "replications"),
+    ("float replications", MOD, [_set("replications", 1e9)], "replications"),
+    ("bool replications", MOD, [_set("replications", True)], "replications"),
+    ("negative seed", MOD, [_set("seed", -1)], "field 'seed'"),
+    ("huge seed", MOD, [_set("seed", 2**40)], "field 'seed'"),
+    ("fractional seed", MOD, [_set("seed", 1.5)], "field 'seed'"),
+    ("steps on model route", MOD, [_set("steps", 10)], "field 'steps'"),
+    ("zero timeout", MOD, [_set("timeout", 0)], "timeout"),
+    ("negative timeout", MOD, [_set("timeout", -5)], "timeout"),
+    ("unreadable max_memory", MOD, [_set("max_memory", "lots")], "max_memory"),
+    ("tiny max_memory", MOD, [_set("max_memory", 100)], "256 MiB"),
+    ("no outputs", MOD, [_set("outputs", [])], "no outputs"),
+    ("statistic on model route", MOD, [_set("outputs.0.statistic", "mean")], "scalars"),
+    ("reserved output name", MOD, [_set("outputs.0.name", "status")], "reserved"),
+    ("duplicate outputs", MOD, [_set("outputs", [{"indicator": "z"}, {"indicator": "z"}])], "two outputs"),
+    ("output named like a factor", MOD, [_set("outputs.0.name", "x")], "both a factor and an output"),
+    ("typo top-level key", MOD, [_set("replicatons", 3)], "did you mean 'replications'"),
+    ("internal key", MOD, [_set("source", "x")], "unknown top-level key"),
+    ("fixed not a table", MOD, [_set("fixed", 5)], "field 'fixed'"),
+    ("factor also fixed", MOD, [_set("fixed", {"x": 1})], "both a factor and fixed"),
+    ("duplicate factor", MOD, [_set("factors.1", {"name": "x", "levels": [1]})], "appears twice"),
+    ("grid factor without levels", MOD, [_set("factors.1.points", _DEL)], "needs levels or points"),
+    ("unknown factor key", MOD, [_set("factors.0.levles", [1])], "unknown key"),
+    ("INSPIRE steps as float 1e8", INS, [_set("steps", 1e8)], "field 'steps'"),
+    ("INSPIRE steps 10^8", INS, [_set("steps", 100_000_000)], "above the limit"),
+    ("INSPIRE fixed.steps and steps", INS, [_set("fixed.steps", 30)], "ambiguous"),
+    ("INSPIRE factor steps and steps", INS, [_set("factors.0", {"name": "steps", "levels": [12, 24]})], "ambiguous"),
+    ("INSPIRE unknown parameter", INS, [_set("factors.0.name", "support_funding.co_funding")], "did you mean"),
+    (
+        "INSPIRE bad middle level",
+        INS,
+        [_set("factors.0", {"name": "development_threshold", "levels": [1.0, 3.0, 1.2]})],
+        "value 3.0 is invalid",
+    ),
+    ("INSPIRE bool levels for a number", INS, [_set("factors.0.levels", [True, False])], "not a number"),
+    ("INSPIRE text level for a number", INS, [_set("factors.0.levels", ["high", "low"])], "not a number"),
+    (
+        "INSPIRE fractional level of an integer",
+        INS,
+        [_set("factors.0", {"name": "cross_border_brokering.capacity", "levels": [0, 2.5]})],
+        "not a whole number",
+    ),
+    (
+        "INSPIRE integer, fractional range",
+        INS,
+        [
+            _set("design", {"kind": "lhs", "samples": 4}),
+            _set("factors.0", {"name": "cross_border_brokering.capacity", "range": [0.2, 0.7]}),
+        ],
+        "fractional bounds",
+    ),
+    (
+        "INSPIRE range outside bounds",
+        INS,
+        [_set("factors.0", {"name": "support_funding.co_funding_rate", "range": [0.1, 2.0], "points": 3})],
+        "valid bounds",
+    ),
+    ("INSPIRE window beyond steps", INS, [_set("outputs.0.window", [13, 30])], "within months 1..24"),
+    ("INSPIRE window reversed", INS, [_set("outputs.0.window", [5, 2])], "window"),
+    ("INSPIRE window from 0", INS, [_set("outputs.0.window", [0, 3])], "window"),
+    ("INSPIRE window mixed signs", INS, [_set("outputs.0.window", [-3, 2])], "window"),
+    ("INSPIRE window on final", INS, [_set("outputs.0.statistic", "final")], "does not apply"),
+    ("INSPIRE unknown indicator", INS, [_set("outputs.0.indicator", "cooperation")], "did you mean"),
+    ("INSPIRE scenario path escape", INS, [_set("scenario", "../../../etc/passwd")], "field 'scenario'"),
+    ("INSPIRE missing scenario", INS, [_set("scenario", "nonexistent")], "field 'scenario'"),
+    ("INSPIRE model_class stdlib", INS, [_set("model_class", "subprocess:Popen")], "standard library"),
+    ("INSPIRE model_class not a model", INS, [_set("model_class", "shapes.py:Model")], "not a subclass"),
+    ("INSPIRE model_class missing", INS, [_set("model_class", "no_such_pkg_zz:Cls")], "cannot import"),
+    ("INSPIRE fixed out of bounds", INS, [_set("fixed.n_smes", -5)], "n_smes': value -5 is out of bounds"),
+    ("INSPIRE fixed typo", INS, [_set("fixed.n_smez", 5)], "did you mean 'n_smes'"),
+    ("INSPIRE unknown role", INS, [_set("factors", "nonsense")], "not a parameter role"),
+    (
+        "INSPIRE corner invalid",
+        INS,
+        [
+            _set(
+                "factors",
+                [
+                    {"name": "development_threshold", "levels": [1.0, 2.0]},
+                    {"name": "scaling_threshold", "levels": [1.5, 3.0]},
+                ],
+            )
+        ],
+        "design corner",
+    ),
+]
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +260,7 @@ def helpers(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("label, base, changes, expected", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
 def test_bad_input_is_one_line_before_anything_runs(helpers, tmp_path, label, base, changes, expected):
-    spec = copy.deepcopy(MB if base == M else IB)
+    spec = copy.deepcopy(MB if base == MOD else IB)
     for change in changes:
         change(spec)
     out = tmp_path / "out"
@@ -228,9 +274,15 @@ def test_bad_input_is_one_line_before_anything_runs(helpers, tmp_path, label, ba
 
 SIZE_CASES = [
     ("grid of 10^10 points", {"factors": [{"name": f"f{i}", "levels": list(range(10))} for i in range(10)]}),
-    ("2^30 Sobol samples", {"design": {"kind": "sobol", "samples": 2**30}, "factors": [{"name": "x", "range": [0, 1]}, {"name": "y", "range": [0, 1]}]}),
+    (
+        "2^30 Sobol samples",
+        {
+            "design": {"kind": "sobol", "samples": 2**30},
+            "factors": [{"name": "x", "range": [0, 1]}, {"name": "y", "range": [0, 1]}],
+        },
+    ),
     ("10^9 replications", {"replications": 10**9}),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize("label, change", SIZE_CASES, ids=[c[0] for c in SIZE_CASES])
@@ -350,7 +402,7 @@ def test_unreadable_manifest_and_foreign_directories_are_refused(helpers, tmp_pa
     run_sweep(spec, out, workers=1, progress=False, figures=False)
     manifest = (out / "manifest.json").read_text()
     (out / "manifest.json").write_text(manifest[:50])
-    with pytest.raises(InputError, match="manifest.json is unreadable"):
+    with pytest.raises(InputError, match=r"manifest\.json is unreadable"):
         run_sweep(spec, out, workers=1, progress=False, figures=False)
     old = json.loads(manifest)
     (out / "manifest.json").write_text(json.dumps({**old, "format": "inspire-sim-experiment/1"}))
@@ -367,7 +419,9 @@ def test_unreadable_manifest_and_foreign_directories_are_refused(helpers, tmp_pa
 def test_ctrl_c_stops_cleanly_with_one_line(helpers, tmp_path, where):
     if where == "dask":
         pytest.importorskip("distributed")
-    (helpers / "wait.toml").write_text(_toml({**MB, "fixed": {"mode": "wait"}, "factors": [{"name": "x", "levels": [0.1, 0.9]}, MB["factors"][1]]}))  # fmt: skip
+    (helpers / "wait.toml").write_text(
+        _toml({**MB, "fixed": {"mode": "wait"}, "factors": [{"name": "x", "levels": [0.1, 0.9]}, MB["factors"][1]]})
+    )
     out = tmp_path / "o"
     extra = ["--cluster", "local", "-w", "2"] if where == "dask" else ["-w", "2"]
     cmd = [sys.executable, "-m", "inspire_sim.cli", "sweep", str(helpers / "wait.toml"), "-o", str(out), "-q"]
