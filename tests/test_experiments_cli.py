@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from test_experiments_toy import toy_spec
 
 
@@ -27,6 +28,7 @@ def test_sweep_with_failures_exits_1_and_counts_them(tmp_path):
     assert again.returncode == 1 and "0 executed now" in again.stdout
 
 
+@pytest.mark.slow
 def test_sensitivity_on_two_processes(tmp_path):
     out = tmp_path / "ish"
     proc = cli("sensitivity", "ishigami", "--out", str(out), "--workers", "2", "--no-progress")

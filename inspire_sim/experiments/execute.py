@@ -523,7 +523,7 @@ class DaskBackend(Backend):
         workers: int | None = None,
         processes: bool = True,
         threads_per_worker: int = 1,
-        grace: float = 2.0,
+        grace: float = 3.0,
         max_memory: int | None = None,
     ) -> None:
         dask, distributed = _import_distributed()
