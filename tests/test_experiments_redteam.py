@@ -65,6 +65,9 @@ HELPERS = {
         def none():
             return {}
         value = 3
+        def flags(params: dict) -> dict:
+            flag = params["flag"]
+            return {"z": 1.0 if flag is True else 0.0 if flag is False else -1.0}
         """
     ),
 }
@@ -394,6 +397,15 @@ def _noise(seeds: pd.Series) -> pd.Series:
     import numpy as np
 
     return seeds.map(lambda s: np.random.default_rng(s).normal())
+
+
+def test_boolean_levels_stay_booleans(helpers, tmp_path):
+    spec = spec_from_dict(
+        {**MB, "model": "shapes.py:flags", "factors": [{"name": "flag", "levels": [True, False]}]}, base_dir=helpers
+    )
+    res = run_sweep(spec, tmp_path / "o", workers=1, progress=False, figures=False)
+    assert res.runs["flag"].dtype == bool and res.runs["flag"].tolist() == [True, False]
+    assert res.runs["z"].tolist() == [1.0, 0.0]  # the function saw True / False, not 1.0 / 0.0
 
 
 def test_unreadable_manifest_and_foreign_directories_are_refused(helpers, tmp_path):
