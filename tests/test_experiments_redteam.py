@@ -384,7 +384,7 @@ def test_faults_are_recorded_and_the_rest_is_right(helpers, tmp_path, label, mod
         {**MB, "fixed": {"mode": mode}, "factors": [{"name": "x", "levels": [0.1, 0.9]}, MB["factors"][1]]},
         base_dir=helpers,
     )
-    res = run_sweep(spec, tmp_path / "f", workers=2, progress=False, figures=False)
+    res = run_sweep(spec, tmp_path / "f", workers=1, progress=False, figures=False)
     bad, good = res.runs[res.runs["x"] > 0.75], res.runs[res.runs["x"] < 0.75]
     assert (bad["status"] == status).all() and bad["error"].str.contains(cause, regex=False).all(), bad["error"]
     assert (good["status"] == "ok").all()
