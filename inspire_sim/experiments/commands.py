@@ -163,8 +163,8 @@ def sweep_command(
     """Run an experiment spec: every design point x replication (resumable).
 
     Then summarise each output per design point (mean, sd, CI) and plot the responses.
-    --set NAME=VALUE changes a top-level key (replications, steps, seed), a [design] or
-    [fixed] entry (design.samples=64, fixed.n_smes=200) or holds a parameter fixed (n_smes=200).
+    --set NAME=VALUE: a top-level key (replications=2, steps=24), a design or
+    fixed entry (design.samples=64, fixed.n_smes=200), or a parameter to hold fixed.
 
     Example: inspire-sim sweep policy_grid --set replications=2 --set steps=24 --set n_smes=200 -o runs/pg
     """
