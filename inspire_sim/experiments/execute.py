@@ -464,19 +464,24 @@ class _Scheduler:
         return max(1, min(self.MAX_CHUNK, size))
 
     def deadline(self, n: int) -> float:
-        """When the parent stops waiting for a chunk. Dask worker threads cannot take
-        ``SIGALRM``, so this is the time limit there: at most one chunk per worker thread
-        is in flight (none waits behind another), so a chunk has ``n x timeout + grace``."""
+        """When the parent stops waiting for a chunk: ``n x timeout + grace``. Dask worker
+        threads cannot take ``SIGALRM``, so this is the time limit there. A chunk may
+        still wait (behind a stuck run, or for a restarting worker), so only the expiry
+        of a run submitted alone - nothing else in flight - is a verdict; other expired
+        chunks are retried alone."""
         if not self.timeout:
             return math.inf
         return time.monotonic() + n * self.timeout + self.grace
 
     def next_chunk(self) -> tuple[list[Task], bool] | None:
-        """The next chunk to submit, or None (nothing, or all worker threads busy)."""
+        """The next chunk to submit, or None (nothing, all worker threads busy, or a
+        suspect waiting to run alone)."""
+        if self.suspects:
+            if self.inflight:
+                return None
+            return [self.suspects.popleft()], True
         if len(self.inflight) >= self.slots:
             return None
-        if self.suspects:
-            return [self.suspects.popleft()], True
         if not self.pending:
             return None
         n = self.chunk_size()
@@ -564,14 +569,14 @@ class DaskBackend(Backend):
             "threads": sum(self.client.nthreads().values()),
         }
 
-    def _timed_out(self, fut: Any, chunk: list[Task], ctx: RunContext) -> dict[str, Any] | None:
+    def _timed_out(self, fut: Any, chunk: list[Task], alone: bool, ctx: RunContext) -> dict[str, Any] | None:
         client = self.client
         where = [w for w, keys in client.processing().items() if fut.key in keys]
         fut.cancel()
         if self.processes and where:  # its nanny starts a new worker process
             with contextlib.suppress(Exception):
                 client.run(_exit_worker, workers=where, wait=False)
-        if len(chunk) == 1:
+        if alone:
             return _lost(
                 chunk[0],
                 "timed_out",
@@ -610,6 +615,9 @@ class DaskBackend(Backend):
             while not sched.finished:
                 while (nxt := sched.next_chunk()) is not None:
                     chunk, alone = nxt
+                    if alone:  # its deadline must not run while no worker is up (restarts)
+                        with contextlib.suppress(Exception):
+                            client.wait_for_workers(1, timeout=300)
                     fut = client.submit(_run_chunk_with, blob, chunk, pure=False, retries=0)
                     sched.inflight[fut] = (chunk, sched.deadline(len(chunk)), alone)
                 with contextlib.suppress(Exception):
@@ -619,8 +627,8 @@ class DaskBackend(Backend):
                 for fut in [f for f in sched.inflight if f.status != "pending"]:
                     yield from self._finished(fut, sched, cancelled)
                 for fut in sched.expired():
-                    chunk, _, _ = sched.inflight.pop(fut)
-                    lost = self._timed_out(fut, chunk, ctx)
+                    chunk, _, alone = sched.inflight.pop(fut)
+                    lost = self._timed_out(fut, chunk, alone, ctx)
                     if lost is None:
                         sched.requeue(chunk, suspect=True)
                     else:
