@@ -1,7 +1,8 @@
 """Benchmark of the experiment runner (issue 3).
 
 200 runs of a 1,000-SME, 120-month baseline (a spec with 200 replications of one
-design point), on: sequential; 2 local processes; a Dask LocalCluster of 2 worker
+design point), on: sequential (one pebble worker process, as a sweep with a time
+limit runs); 2 local processes (pebble ProcessPool); a Dask LocalCluster of 2 worker
 processes. Reports wall time, speed-up over sequential, and the runner overhead:
 (sequential wall time - sum of the model's own run times) / model time, where the
 model time is measured by timing ``inspire_sim.run.run`` directly on the same seeds.

@@ -35,6 +35,7 @@ def run(
     steps: int | None = None,
     record_partnerships: bool = True,
     progress: Callable[[int], Any] | None = None,
+    model_cls: type | None = None,
 ) -> RunResult:
     """Run one simulation and return its :class:`RunResult`.
 
@@ -44,6 +45,7 @@ def run(
         steps: months to simulate (default: the scenario's ``steps``).
         record_partnerships: keep the per-project log.
         progress: optional callback called with 1 after each month.
+        model_cls: a subclass of :class:`~inspire_sim.model.InspireModel` to run instead of it.
     """
     from .model import InspireModel
 
@@ -51,7 +53,7 @@ def run(
     _check_positive(steps, "steps")
     n_steps = steps if steps is not None else scen.params.steps
     t0 = time.perf_counter()
-    model = InspireModel(scen, seed=seed, record_partnerships=record_partnerships)
+    model = (model_cls or InspireModel)(scen, seed=seed, record_partnerships=record_partnerships)
     t_init = time.perf_counter() - t0
     t_run = model.run_months(n_steps, progress)
     rec = model.recorder

@@ -88,9 +88,10 @@ def test_runs_over_the_time_limit_are_timed_out(tmp_path, which, dask_backend):
     assert (hung["status"] == "timed_out").all() and len(hung) == 4
     assert (res.runs[res.runs["x"] < 0.75]["status"] == "ok").all()
     assert res.n_timed_out == 4
-    assert elapsed < 20
+    assert elapsed < 40  # no hang (a loaded machine slows Dask's worker restarts)
 
 
+@pytest.mark.slow
 def test_uninterruptible_run_gets_its_worker_killed(tmp_path):
     """A run stuck where SIGALRM cannot reach it: the parent kills and replaces the worker."""
     t0 = time.monotonic()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from test_experiments_toy import toy_spec
 
 
@@ -19,7 +20,7 @@ def test_sweep_with_failures_exits_1_and_counts_them(tmp_path):
     out = tmp_path / "o"
     proc = cli("sweep", str(spec), "--out", str(out), "--workers", "1", "--no-figures")
     assert proc.returncode == 1, proc.stderr
-    assert "8 of 24 runs did not succeed (0 timed out)" in proc.stderr
+    assert "8 of 24 runs did not succeed (0 timed out, 0 invalid)" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert "toy: 24 runs (12 points x 2 replications, design grid), 16 ok, 8 failed" in proc.stdout
     assert (out / "results.csv").exists() and (out / "summary.csv").exists()
@@ -27,6 +28,7 @@ def test_sweep_with_failures_exits_1_and_counts_them(tmp_path):
     assert again.returncode == 1 and "0 executed now" in again.stdout
 
 
+@pytest.mark.slow
 def test_sensitivity_on_two_processes(tmp_path):
     out = tmp_path / "ish"
     proc = cli("sensitivity", "ishigami", "--out", str(out), "--workers", "2", "--no-progress")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,37 +78,40 @@ def test_manifest_records_the_scenario(sequential):
     assert m["spec"]["scenario"] == "baseline" and m["spec"]["steps"] == 24
 
 
-def test_invalid_design_point_is_a_failed_run_not_a_crash(tmp_path):
+def test_invalid_level_in_the_middle_is_refused_before_any_run(tmp_path):
     # development_threshold must not exceed scaling_threshold (2.5): the middle level breaks that
-    spec = load_spec(
-        "policy_grid",
-        replications=1,
-        steps=12,
-        fixed={"n_smes": 100},
-        outputs=[{"indicator": "cooperating_share"}],
-        factors=[
-            {"name": "development_threshold", "levels": [1.0, 3.0, 1.2]},
-            {"name": "cross_border_brokering.capacity", "levels": [0, 10]},
-        ],
+    from inspire_sim.errors import InputError
+
+    out = tmp_path / "o"
+    kw: dict[str, Any] = dict(
+        replications=1, steps=12, fixed={"n_smes": 100}, outputs=[{"indicator": "cooperating_share"}]
     )
-    res = run_sweep(spec, tmp_path / "o", workers=1, progress=False, figures=False)
-    bad = res.runs[res.runs["development_threshold"] == 3.0]
-    assert res.n_failed == len(bad) == 2 and (bad["status"] == "failed").all()
-    assert bad["error"].str.contains("development_threshold must not exceed scaling_threshold").all()
-    assert np.isfinite(res.runs.loc[res.runs["status"] == "ok", "cooperating_share_final"]).all()
+    with pytest.raises(InputError, match=r"factors\[0=development_threshold\]': value 3.0 is invalid: .*scaling"):
+        spec = load_spec(
+            "policy_grid",
+            factors=[
+                {"name": "development_threshold", "levels": [1.0, 3.0, 1.2]},
+                {"name": "cross_border_brokering.capacity", "levels": [0, 10]},
+            ],
+            **kw,
+        )
+        run_sweep(spec, out, workers=1, progress=False, figures=False)
+    assert not out.exists()  # the --out is not poisoned: the corrected spec can use it
+    fixed = load_spec("policy_grid", factors=[{"name": "development_threshold", "levels": [1.0, 1.2]}], **kw)
+    res = run_sweep(fixed, out, workers=1, progress=False, figures=False)
+    assert res.n_runs == 2 and res.n_failed == 0
+    assert np.isfinite(res.runs["cooperating_share_final"]).all()
 
 
 def test_corner_of_the_design_is_validated_at_load():
     from inspire_sim.errors import InputError
 
-    with pytest.raises(
-        InputError,
-        match=r"field 'factors': design point 3 \(development_threshold=3.0, cross_border_brokering.capacity=10\) is invalid.*narrow",
-    ):
+    # each value valid alone, invalid together (development above scaling threshold)
+    with pytest.raises(InputError, match=r"field 'factors': the design corner \(.*\) is invalid.*narrow"):
         load_spec(
             "policy_grid",
             factors=[
-                {"name": "development_threshold", "levels": [1.0, 3.0]},
-                {"name": "cross_border_brokering.capacity", "levels": [0, 10]},
+                {"name": "development_threshold", "levels": [1.0, 2.0]},
+                {"name": "scaling_threshold", "levels": [1.5, 3.0]},
             ],
         )

@@ -72,6 +72,7 @@ def test_second_order_indices(tmp_path):
     spec = load_spec("ishigami", design={"kind": "sobol", "samples": 512, "second_order": True})
     res = run_sensitivity(spec, tmp_path / "o", workers=1, progress=False, figures=False)
     assert res.n_runs == 512 * (2 * 3 + 2)
+    assert res.indices is not None
     s2 = res.indices[res.indices["index"] == "S2"].set_index(["factor", "factor2"])
     assert len(s2) == 3
     # analytic S2(x1, x3) = 0.244; others 0

@@ -42,7 +42,8 @@ def test_defaults_come_from_params(tmp_path):
     table = spec_by_name()
     f0, f1 = spec.factors
     assert f0.range == table["support_funding.co_funding_rate"].sa_range and f0.integer is False
-    assert f1.range == tuple(float(v) for v in table["cross_border_brokering.capacity"].sa_range) and f1.integer
+    sa = table["cross_border_brokering.capacity"].sa_range
+    assert sa is not None and f1.range == tuple(float(v) for v in sa) and f1.integer
     d = build_design(spec)
     assert d.n_runs == 8
     caps = d.points["cross_border_brokering.capacity"]
@@ -126,7 +127,10 @@ def test_bad_spec_one_line_with_field_and_fix(tmp_path, old, new, field, fix):
 
 
 def test_model_route_errors(tmp_path):
-    text = 'name = "m"\nmodel = "no_such_module_xyz:f"\n[[factors]]\nname = "a"\nrange = [0, 1]\n[[outputs]]\nindicator = "y"\n'
+    text = (
+        'name = "m"\nmodel = "no_such_module_xyz:f"\n[[factors]]\nname = "a"\nrange = [0, 1]\n'
+        '[[outputs]]\nindicator = "y"\n'
+    )
     with pytest.raises(InputError, match=r"field 'model': cannot import 'no_such_module_xyz'"):
         load_spec(write(tmp_path, text))
     text2 = text.replace("no_such_module_xyz:f", "inspire_sim.experiments.testfunctions:ishigam")
@@ -169,9 +173,11 @@ def test_designs_are_deterministic_and_well_formed(tmp_path):
     a, b = build_design(spec), build_design(spec)
     assert a.points.equals(b.points)
     # LHS: exactly one point per stratum of each factor
+    assert a.unit is not None and b.unit is not None
     strata = np.floor(a.unit * 8).astype(int)
     assert all(sorted(strata[:, j]) == list(range(8)) for j in range(2))
     other = build_design(load_spec(write(tmp_path, BASE.replace("seed = 1", "seed = 2"))))
+    assert other.unit is not None
     assert not np.allclose(other.unit, a.unit)
 
 

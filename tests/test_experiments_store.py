@@ -84,6 +84,8 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sigkill_then_resume_equals_uninterrupted(tmp_path, workers):
     spec = toy_spec(tmp_path, mode="slow", replications=5)  # 60 runs of 50 ms

@@ -30,6 +30,33 @@ TOY = textwrap.dedent(
             os._exit(3)
         if mode == "slow":
             time.sleep(0.05)
+        if x > 0.75:  # faults a sweep must contain (see test_experiments_faults.py)
+            if mode == "sysexit":
+                raise SystemExit(4)
+            if mode == "kbint":
+                raise KeyboardInterrupt
+            if mode == "segv":
+                import ctypes
+                ctypes.string_at(0)
+            if mode == "memerr":
+                raise MemoryError("no room")
+            if mode == "hog":
+                np.ones(2**31)  # 16 GiB
+            if mode == "swallow":  # swallows the time limit's exception
+                t0 = time.monotonic()
+                while time.monotonic() - t0 < 600:
+                    try:
+                        time.sleep(0.01)
+                    except BaseException:
+                        pass
+            if mode == "nan":
+                return {"z": float("nan"), "w": float("inf"), "noise": 0.0}
+            if mode == "text":
+                return {"z": "high", "w": 1.0, "noise": 0.0}
+            if mode == "notdict":
+                return [x, y]
+        if mode == "wait" and x > 0.75:  # the rest finish, these wait (interrupt / kill tests)
+            time.sleep(600)
         rng = np.random.default_rng(seed)
         return {"z": x + 2 * y + 0.1 * rng.normal(), "w": x * y, "noise": rng.normal()}
     '''

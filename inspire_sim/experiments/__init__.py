@@ -10,13 +10,15 @@ See docs/experiments.md.
 """
 
 from .analysis import sensitivity_indices, summarize, wide_indices
-from .design import Design, build_design, run_seed, run_table
-from .execute import Backend, DaskBackend, LocalProcesses, Sequential, make_backend
+from .design import DEFAULT_MAX_RUNS, Design, build_design, check_size, run_seed, run_table
+from .execute import DEFAULT_TIMEOUT, Backend, DaskBackend, LocalProcesses, Sequential, make_backend
 from .spec import ExperimentSpec, Factor, Output, load_spec, spec_from_dict
 from .store import RunStore
-from .sweep import SweepResult, format_summary, run_sensitivity, run_sweep
+from .sweep import SweepInterrupted, SweepResult, format_summary, run_sensitivity, run_sweep
 
 __all__ = [
+    "DEFAULT_MAX_RUNS",
+    "DEFAULT_TIMEOUT",
     "Backend",
     "DaskBackend",
     "Design",
@@ -26,8 +28,10 @@ __all__ = [
     "Output",
     "RunStore",
     "Sequential",
+    "SweepInterrupted",
     "SweepResult",
     "build_design",
+    "check_size",
     "format_summary",
     "load_spec",
     "make_backend",

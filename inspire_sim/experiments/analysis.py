@@ -16,13 +16,15 @@ from .spec import ExperimentSpec
 
 
 def summarize(runs: pd.DataFrame, spec: ExperimentSpec) -> pd.DataFrame:
-    """Per design point and output: runs, ok runs, mean, sd and a t-interval of the mean."""
+    """Per design point and output: runs, ok runs, invalid runs (NaN/inf outputs), and the
+    mean, sd and a t-interval of the mean over the ok runs."""
     from scipy import stats
 
     level = spec.design.conf_level
     ok = runs[runs["status"] == "ok"]
     factors = spec.factor_names
     n_runs = runs.groupby("point_id").size().rename("n_runs")
+    n_invalid = (runs["status"] == "invalid").groupby(runs["point_id"]).sum().rename("n_invalid")
     rows = []
     for out in spec.output_names:
         g = ok.groupby("point_id")[out]
@@ -34,11 +36,12 @@ def summarize(runs: pd.DataFrame, spec: ExperimentSpec) -> pd.DataFrame:
         agg["ci_low"] = agg["mean"] - tq * sem
         agg["ci_high"] = agg["mean"] + tq * sem
         agg["output"] = out
-        rows.append(agg.join(n_runs).reset_index())
+        rows.append(agg.join(n_runs).join(n_invalid).reset_index())
     table = pd.concat(rows, ignore_index=True)
     pts = runs.drop_duplicates("point_id")[["point_id", *factors]]
     table = table.merge(pts, on="point_id", how="left")
-    return table[["point_id", *factors, "output", "n_runs", "n_ok", "mean", "sd", "ci_low", "ci_high"]]
+    cols = ["point_id", *factors, "output", "n_runs", "n_ok", "n_invalid", "mean", "sd", "ci_low", "ci_high"]
+    return table[cols]
 
 
 def point_means(runs: pd.DataFrame, output: str, n_points: int) -> np.ndarray:

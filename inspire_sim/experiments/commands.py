@@ -1,7 +1,9 @@
 """``inspire-sim sweep`` and ``inspire-sim sensitivity``.
 
-Exit status: 0 when every run succeeded, 1 when some runs failed or timed out (the
-count is printed; the sweep itself always completes), 2 for bad input.
+Exit status: 0 when every run succeeded; 1 when some runs failed, timed out or gave
+NaN/inf outputs (``invalid``; the counts are printed, the sweep itself always
+completes); 2 for bad input (one line, nothing run); 130 when stopped by Ctrl-C or
+SIGTERM (one line; the finished runs are on disk and the same command resumes).
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ from typing import Annotated
 
 import typer
 
+from ..commands.options import SetOption, parse_sets
 from ..errors import InputError
+from .design import DEFAULT_MAX_RUNS
+from .execute import DEFAULT_TIMEOUT
+from .names import safe_name
 
 CLI = "command line"
 
@@ -33,8 +39,7 @@ WorkersOpt = Annotated[
     typer.Option(
         "--workers",
         "-w",
-        help="Local worker processes (default: all cores; "
-        "1 = sequential in this process). With --cluster local: Dask workers.",
+        help="Local worker processes (default: all cores; 1 = one run at a time). With --cluster local: Dask workers.",
     ),
 ]
 SchedulerOpt = Annotated[
@@ -45,38 +50,66 @@ SchedulerOpt = Annotated[
     ),
 ]
 ClusterOpt = Annotated[str | None, typer.Option("--cluster", help="'local': start a Dask LocalCluster for this sweep.")]
-RetryOpt = Annotated[bool, typer.Option("--retry-failed", help="Run failed and timed-out runs again when resuming.")]
+RetryOpt = Annotated[
+    bool, typer.Option("--retry-failed", help="Run failed, timed-out and invalid runs again when resuming.")
+]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (same as --no-progress).")]
 FiguresOpt = Annotated[bool, typer.Option("--figures/--no-figures", help="Write figures to OUT/figures.")]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        help=f"Per-run time limit in seconds (default: the spec's, else {DEFAULT_TIMEOUT:g}). "
+        "Not part of the spec's identity: a longer limit resumes the same --out.",
+    ),
+]
+MemoryOpt = Annotated[
+    str | None,
+    typer.Option("--max-memory", help="Per-run memory limit, e.g. 2G (a run over it fails; default: the spec's)."),
+]
+MaxRunsOpt = Annotated[
+    int,
+    typer.Option("--max-runs", help="Refuse designs with more runs than this (checked before anything runs)."),
+]
 
 
-def _check(workers: int | None) -> None:
+def _check(workers: int | None, timeout: float | None, max_runs: int) -> None:
     if workers is not None and workers < 1:
         raise InputError(
-            f"must be 1 or more, got {workers}",
-            source=CLI,
-            field="--workers",
-            fix="give --workers 1 (sequential) or more",
+            f"must be 1 or more, got {workers}", source=CLI, field="--workers", fix="give --workers 1 or more"
         )
+    if timeout is not None and not 0 < timeout <= 1e7:
+        raise InputError(
+            f"must be a positive number of seconds, got {timeout}", source=CLI, field="--timeout", fix="e.g. 600"
+        )
+    if max_runs < 1:
+        raise InputError(f"must be 1 or more, got {max_runs}", source=CLI, field="--max-runs", fix="e.g. 100000")
 
 
 def _execute(
     kind: str,
     spec_path: str,
     out: Path | None,
+    sets: list[str] | None,
+    *,
     workers: int | None,
     scheduler: str | None,
     cluster: str | None,
     retry_failed: bool,
     progress: bool,
     figures: bool,
+    timeout: float | None,
+    max_memory: str | None,
+    max_runs: int,
 ) -> None:
-    from .spec import load_spec
-    from .sweep import format_summary, run_sensitivity, run_sweep
+    from .spec import load_spec, parse_memory
+    from .sweep import SweepInterrupted, format_summary, run_sensitivity, run_sweep
 
-    _check(workers)
-    spec = load_spec(spec_path)
-    out = out or Path("runs") / spec.name
+    _check(workers, timeout, max_runs)
+    memory = parse_memory(max_memory, "--max-memory") if max_memory is not None else None
+    spec = load_spec(spec_path, sets=parse_sets(sets))
+    out = out or Path("runs") / safe_name(spec.name)
     fn = run_sensitivity if kind == "sensitivity" else run_sweep
     try:
         result = fn(
@@ -88,15 +121,25 @@ def _execute(
             retry_failed=retry_failed,
             progress=progress,
             figures=figures,
+            timeout=timeout,
+            max_memory=memory,
+            max_runs=max_runs,
         )
     except InputError as exc:
-        raise exc.with_source(CLI) if exc.source is None else exc
+        raise (exc.with_source(CLI) if exc.source is None else exc) from None
+    except SweepInterrupted as exc:
+        print(
+            f"inspire-sim: {exc or 'interrupted'}; the finished runs are in {out} "
+            "(run the same command again to resume)",
+            file=sys.stderr,
+        )
+        raise SystemExit(130) from None
     print(format_summary(result))
     if result.n_failed:
         print(
             f"inspire-sim: {result.n_failed} of {result.n_runs} runs did not succeed "
-            f"({result.n_timed_out} timed out); see the error column of {out}/results.csv "
-            "(re-run with --retry-failed to try them again)",
+            f"({result.n_timed_out} timed out, {result.n_invalid} invalid); see the error column of "
+            f"{out}/results.csv (re-run with --retry-failed to try them again)",
             file=sys.stderr,
         )
         raise SystemExit(1)  # the exit status counts as failure
@@ -105,35 +148,80 @@ def _execute(
 def sweep_command(
     spec: SpecArg,
     out: OutOpt = None,
+    sets: SetOption = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     cluster: ClusterOpt = None,
     retry_failed: RetryOpt = False,
+    timeout: TimeoutOpt = None,
+    max_memory: MemoryOpt = None,
+    max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
     progress: ProgressOpt = True,
+    quiet: QuietOpt = False,
     figures: FiguresOpt = True,
 ) -> None:
     """Run an experiment spec: every design point x replication (resumable).
 
     Then summarise each output per design point (mean, sd, CI) and plot the responses.
+    --set NAME=VALUE: a top-level key (replications=2, steps=24), a design or
+    fixed entry (design.samples=64, fixed.n_smes=200), or a parameter to hold fixed.
+
+    Example: inspire-sim sweep policy_grid --set replications=2 --set steps=24 --set n_smes=200 -o runs/pg
     """
-    _execute("sweep", spec, out, workers, scheduler, cluster, retry_failed, progress, figures)
+    _execute(
+        "sweep",
+        spec,
+        out,
+        sets,
+        workers=workers,
+        scheduler=scheduler,
+        cluster=cluster,
+        retry_failed=retry_failed,
+        progress=progress and not quiet,
+        figures=figures,
+        timeout=timeout,
+        max_memory=max_memory,
+        max_runs=max_runs,
+    )
 
 
 def sensitivity_command(
     spec: SpecArg,
     out: OutOpt = None,
+    sets: SetOption = None,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     cluster: ClusterOpt = None,
     retry_failed: RetryOpt = False,
+    timeout: TimeoutOpt = None,
+    max_memory: MemoryOpt = None,
+    max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
     progress: ProgressOpt = True,
+    quiet: QuietOpt = False,
     figures: FiguresOpt = True,
 ) -> None:
     """Sensitivity analysis of a sobol or morris spec with SALib.
 
     Sobol' S1, ST [, S2]; Morris mu, mu*, sigma; with confidence intervals, tables and figures.
+    --set works as for sweep (e.g. --set design.samples=64 to shrink a Sobol' design).
+
+    Example: inspire-sim sensitivity sobol_levers --set design.samples=16 --set steps=24 --set n_smes=200 -w 2
     """
-    _execute("sensitivity", spec, out, workers, scheduler, cluster, retry_failed, progress, figures)
+    _execute(
+        "sensitivity",
+        spec,
+        out,
+        sets,
+        workers=workers,
+        scheduler=scheduler,
+        cluster=cluster,
+        retry_failed=retry_failed,
+        progress=progress and not quiet,
+        figures=figures,
+        timeout=timeout,
+        max_memory=max_memory,
+        max_runs=max_runs,
+    )
 
 
 def register(app: typer.Typer) -> None:

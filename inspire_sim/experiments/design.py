@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ def _unit_to_values(f: Factor, u: np.ndarray) -> np.ndarray:
         k = len(f.levels)
         idx = np.minimum((u * k).astype(int), k - 1)
         return np.array(f.levels, dtype=object)[idx]
+    assert f.range is not None  # validated: a factor has levels or a range
     lo, hi = f.range
     if f.distribution == "uniform" and f.integer:
         a, b = math.ceil(lo), math.floor(hi)
@@ -53,6 +55,7 @@ def _unit_to_values(f: Factor, u: np.ndarray) -> np.ndarray:
 def _grid_values(f: Factor) -> list[Any]:
     if f.levels is not None:
         return list(f.levels)
+    assert f.range is not None and f.points is not None  # validated for grid designs
     lo, hi = f.range
     vals = np.linspace(lo, hi, f.points)
     if f.integer:
@@ -111,11 +114,64 @@ def build_design(spec: ExperimentSpec) -> Design:
             unit = morris.sample(
                 problem, d.samples, num_levels=d.num_levels, optimal_trajectories=d.optimal_trajectories, seed=spec.seed
             )
-        cols = {n: pd.Series(_unit_to_values(f, unit[:, i])) for i, (n, f) in enumerate(zip(names, spec.factors))}
+        cols = {
+            n: pd.Series(_unit_to_values(f, unit[:, i]))
+            for i, (n, f) in enumerate(zip(names, spec.factors, strict=True))
+        }
     points = pd.DataFrame({"point_id": np.arange(len(next(iter(cols.values()))), dtype=np.int64)})
     for n, s in cols.items():
         points[n] = s.infer_objects() if s.dtype == object else s
     return Design(d.kind, names, points, unit, problem, spec.replications)
+
+
+DEFAULT_MAX_RUNS = 1_000_000
+"""Largest design (points x replications) a sweep accepts unless told otherwise (``--max-runs``)."""
+
+BYTES_PER_RUN = 600  # run table, task tuple, store record and result row (measured order of magnitude)
+
+
+def planned_points(spec: ExperimentSpec) -> int:
+    """Number of design points, computed from the spec without drawing the design."""
+    d = spec.design
+    k = len(spec.factors)
+    if d.kind == "grid":
+        return math.prod(len(f.levels) if f.levels is not None else int(f.points or 0) for f in spec.factors)
+    n = int(d.samples or 0)
+    if d.kind == "lhs":
+        return n
+    if d.kind == "sobol":
+        return n * (2 * k + 2 if d.second_order else k + 2)
+    return int(d.optimal_trajectories or n) * (k + 1)
+
+
+def check_size(spec: ExperimentSpec, max_runs: int = DEFAULT_MAX_RUNS) -> int:
+    """Refuse a design larger than ``max_runs`` runs, or whose tables would not fit in
+    memory, before anything is drawn or run; returns the number of runs."""
+    from ..errors import InputError
+
+    runs = planned_points(spec) * spec.replications
+    if runs > max_runs:
+        raise InputError(
+            f"the design has {runs:,} runs ({planned_points(spec):,} points x {spec.replications} replications), "
+            f"more than the limit of {max_runs:,}",
+            source=spec.source,
+            field="design",
+            fix=f"shrink the design or the replications, or raise the limit with --max-runs {runs} (max_runs=)",
+        )
+    try:
+        avail = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        avail = 0
+    need = runs * (BYTES_PER_RUN + 8 * (len(spec.factors) + len(spec.outputs)))
+    if avail and need > avail // 2:
+        raise InputError(
+            f"the design's {runs:,} runs need about {need / 2**30:.1f} GiB for their tables, "
+            f"more than half of this machine's {avail / 2**30:.1f} GiB",
+            source=spec.source,
+            field="design",
+            fix="shrink the design or the replications, or split it into several specs",
+        )
+    return runs
 
 
 def run_seed(root_seed: int, point_id: int, replicate: int, common: bool = True) -> int:
@@ -132,7 +188,7 @@ def run_table(spec: ExperimentSpec, design: Design) -> pd.DataFrame:
     rep = np.tile(np.arange(r, dtype=np.int64), design.n_points)
     seeds = {}
     out = np.empty(len(point), dtype=np.int64)
-    for i, (p, k) in enumerate(zip(point, rep)):
+    for i, (p, k) in enumerate(zip(point, rep, strict=True)):
         key = (int(k),) if spec.common_random_numbers else (int(p), int(k))
         if key not in seeds:
             seeds[key] = run_seed(spec.seed, int(p), int(k), spec.common_random_numbers)

@@ -2,44 +2,58 @@
 
 Backends (all yield one result dict per run, in completion order):
 
-* :class:`Sequential` - in this process;
-* :class:`LocalProcesses` - ``concurrent.futures.ProcessPoolExecutor`` with the
-  *spawn* start method (safe with threads, macOS and Windows), adaptive chunked
-  submission (chunks of about half a second of work; single runs for slow models);
+* :class:`Sequential` - one run after another. With a time limit (a sweep always has
+  one, default :data:`DEFAULT_TIMEOUT`) the runs go to ONE worker process of a
+  `pebble <https://pypi.org/project/Pebble/>`_ ``ProcessPool``, so a run that hangs,
+  exits or crashes is contained; without a time limit (``compare``) in this process;
+* :class:`LocalProcesses` - a pebble ``ProcessPool`` of N spawn-context workers
+  (safe with threads, macOS and Windows): per-task time limits, dead workers replaced;
 * :class:`DaskBackend` - ``dask.distributed``: an existing scheduler address or a
   ``LocalCluster`` started for the sweep (optional extra ``inspire-sim[dask]``).
 
-Failures never stop a sweep. A run that raises is recorded as ``failed`` with its
-error. A run over the per-run time limit is interrupted inside the worker and
-recorded as ``timed_out`` (``SIGALRM`` in a process's main thread; an asynchronous
-exception in a thread otherwise); if it cannot be interrupted (stuck in C code), the
-parent kills the worker after a grace period (the process pool is replaced, the Dask
-worker restarted) and records it as ``timed_out``. A worker that dies (segfault,
-out-of-memory kill) is detected; its runs are retried in isolation and the culprit is
-recorded as ``failed``. Nothing hangs.
+Failures never stop a sweep. A run that raises anything - ``SystemExit`` and
+``KeyboardInterrupt`` included - is recorded as ``failed`` with its error. A run over
+its time limit is interrupted inside the worker (``SIGALRM``; worker processes run
+tasks in their main thread) and recorded as ``timed_out``; a run that cannot be
+interrupted (stuck in C code, or swallowing the exception) is stopped by pebble, which
+kills its worker after ``timeout + grace`` seconds and starts a new one (on Dask: the
+task is cancelled and its worker restarted). A worker that dies (``os._exit``, a
+segfault, an out-of-memory kill, or the optional per-run ``max_memory`` address-space
+limit) fails that run with the cause (exit code or signal); the other runs go on.
+Outputs that are NaN or infinite get the status ``invalid``.
+
+No worker outlives the sweep: local workers stay in the sweep's process group and ask
+the kernel (``prctl(PR_SET_PDEATHSIG)``, Linux) to be killed when the sweep's process
+dies, however it dies.
 """
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import math
 import os
+import pickle
 import signal
 import threading
 import time
 import traceback
 from collections import deque
-from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, CancelledError
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import wait as futures_wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
 
 Task = tuple[int, int, dict[str, Any]]  # run_id, seed, factor values
+Tick = Callable[[], None] | None
+
+DEFAULT_TIMEOUT = 3600.0
+"""Per-run time limit of a sweep when neither the spec nor ``--timeout`` sets one (seconds)."""
+
+STATUSES = ("ok", "failed", "timed_out", "invalid")
 
 
 class RunTimeout(BaseException):
@@ -52,47 +66,24 @@ class RunTimeout(BaseException):
 # ----------------------------------------------------------------------------------------
 
 
-@contextmanager
-def soft_timeout(seconds: float | None):
-    """Interrupt the enclosed code with :class:`RunTimeout` after ``seconds``."""
-    if not seconds:
+@contextlib.contextmanager
+def soft_timeout(seconds: float | None) -> Iterator[None]:
+    """Interrupt the enclosed code with :class:`RunTimeout` after ``seconds`` (``SIGALRM``;
+    only in a process's main thread - elsewhere the caller's hard limit applies)."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
 
-        def _alarm(signum, frame):
-            raise RunTimeout(f"exceeded the time limit of {seconds:g} s")
+    def _alarm(signum: int, frame: Any) -> None:
+        raise RunTimeout(f"exceeded the time limit of {seconds:g} s")
 
-        old = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old)
-        return
-    # not the main thread (Dask worker threads): asynchronous exception into this thread
-    tid = threading.get_ident()
-    lock = threading.Lock()
-    state = {"active": True, "fired": False}
-
-    def _fire() -> None:
-        with lock:
-            if state["active"]:
-                state["fired"] = True
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid), ctypes.py_object(RunTimeout))
-
-    timer = threading.Timer(seconds, _fire)
-    timer.daemon = True
-    timer.start()
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
-        with lock:
-            state["active"] = False
-            timer.cancel()
-            if state["fired"]:  # clear a pending exception not yet raised
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(tid), None)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 @dataclass
@@ -107,17 +98,19 @@ class RunContext:
     model_ref: str | None = None
     base_dir: str | None = None
     fixed: dict[str, Any] = field(default_factory=dict)
+    model_class: str | None = None  # inspire route: "module:Class", a subclass of InspireModel
+    max_memory: int | None = None  # bytes; reported with MemoryError
     _func: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_func": None}
 
     # -- one run ---------------------------------------------------------------------
-    def _model(self, params: dict[str, Any], seed: int) -> dict[str, float]:
+    def _model(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
         if self._func is None:
             from .spec import accepts_seed, import_model
 
-            func = import_model(self.model_ref, self.base_dir)
+            func = import_model(self.model_ref or "", self.base_dir)
             self._func = (func, accepts_seed(func))
         func, with_seed = self._func
         args = {**self.fixed, **params}
@@ -131,28 +124,41 @@ class RunContext:
             values[o.column] = out[o.indicator]
         return values
 
-    def _inspire(self, params: dict[str, Any], seed: int) -> dict[str, float]:
+    def _inspire(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
         from ..run import run
 
-        scen = self.scenario.with_overrides(params)
-        ts = run(scen, seed=seed, steps=self.steps, record_partnerships=False).timeseries
-        return {o.column: statistic(ts, o) for o in self.outputs}
+        if self._func is None:
+            from .spec import import_model_class
 
-    def evaluate(self, task: Task) -> dict[str, Any]:
-        """Run one task; never raises (except KeyboardInterrupt/SystemExit)."""
+            self._func = import_model_class(self.model_class, self.base_dir) if self.model_class else False
+        scen = self.scenario.with_overrides(params)
+        res = run(scen, seed=seed, steps=self.steps, record_partnerships=False, model_cls=self._func or None)
+        return {o.column: statistic(res.timeseries, o) for o in self.outputs}
+
+    def evaluate(self, task: Task, contain: bool = True) -> dict[str, Any]:
+        """Run one task; never raises. ``contain``: a model's SystemExit/KeyboardInterrupt
+        fail the run (in a worker process); False in the sweep's own process, where a
+        KeyboardInterrupt is the user's Ctrl-C."""
         run_id, seed, params = task
         status, error, values = "ok", None, {}
         t0 = time.perf_counter()
         try:
             with soft_timeout(self.timeout):
                 raw = self._inspire(params, seed) if self.route == "inspire" else self._model(params, seed)
-            for k, v in raw.items():
-                try:
-                    values[k] = float(v)
-                except (TypeError, ValueError):
-                    raise TypeError(f"output {k!r} is not a scalar number (got {type(v).__name__})") from None
+            values = _floats(raw)
+            bad = [k for k, v in values.items() if not math.isfinite(v)]
+            if bad:
+                status = "invalid"
+                error = "not a finite number: " + ", ".join(f"{k} = {values[k]}" for k in bad)
         except RunTimeout as exc:
             status, error, values = "timed_out", str(exc), {}
+        except MemoryError as exc:
+            limit = f" (over max_memory = {self.max_memory / 2**20:g} MiB)" if self.max_memory else ""
+            status, error, values = "failed", _describe(exc) + limit, {}
+        except (SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+            if not contain:
+                raise
+            status, error, values = "failed", _describe(exc) + " (raised by the model)", {}
         except Exception as exc:
             status, error, values = "failed", _describe(exc), {}
         return {
@@ -164,6 +170,18 @@ class RunContext:
         }
 
 
+def _floats(raw: dict[str, Any]) -> dict[str, float]:
+    values = {}
+    for k, v in raw.items():
+        if isinstance(v, bool) or (not isinstance(v, (int, float)) and not hasattr(v, "__float__")):
+            raise TypeError(f"output {k!r} is not a scalar number (got {type(v).__name__})")
+        try:
+            values[k] = float(v)
+        except (TypeError, ValueError):
+            raise TypeError(f"output {k!r} is not a scalar number (got {type(v).__name__})") from None
+    return values
+
+
 def statistic(ts: Any, out: Any) -> float:
     """final / mean / cumulative of one indicator over a window of months."""
     col = ts[out.indicator]
@@ -171,6 +189,9 @@ def statistic(ts: Any, out: Any) -> float:
         return float(col.iloc[-1])
     if out.window is not None:
         a, b = out.window
+        if a < 0:  # counted from the end: [-12, -1] = the last 12 months
+            last = int(ts["step"].iloc[-1])
+            a, b = last + 1 + a, last + 1 + b
         col = col[(ts["step"] >= a) & (ts["step"] <= b)]
     return float(col.mean() if out.statistic == "mean" else col.sum())
 
@@ -182,38 +203,239 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) <= 2000 else text[:1997] + "..."
 
 
-_WORKER_CTX: RunContext | None = None
-
-
-def _init_worker(ctx: RunContext) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = ctx
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-
-
-def _ping() -> bool:
-    return True
-
-
-def _run_chunk(chunk: list[Task]) -> list[dict[str, Any]]:
-    return [_WORKER_CTX.evaluate(t) for t in chunk]
-
-
-def _run_chunk_with(ctx: RunContext, chunk: list[Task]) -> list[dict[str, Any]]:
-    return [ctx.evaluate(t) for t in chunk]
-
-
 def _lost(task: Task, status: str, error: str, duration: float) -> dict[str, Any]:
     return {"run_id": task[0], "status": status, "error": error, "duration_s": duration, "values": {}}
 
 
+# -- local worker processes (pebble) -------------------------------------------------------
+
+_WORKER_CTX: RunContext | None = None
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
+def _init_worker(ctx: RunContext, parent: int, max_memory: int | None) -> None:
+    """Pebble initializer (never raises: pebble would restart the worker forever)."""
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+    _die_with_parent(parent)
+    if max_memory:
+        try:
+            import resource
+
+            _, hard = resource.getrlimit(resource.RLIMIT_AS)
+            resource.setrlimit(resource.RLIMIT_AS, (max_memory, hard))
+        except (ImportError, ValueError, OSError):
+            pass
+
+
+def _ping() -> int:
+    return os.getpid()
+
+
+def _run_one(task: Task) -> dict[str, Any]:
+    assert _WORKER_CTX is not None
+    return _WORKER_CTX.evaluate(task)
+
+
+async def _exit_worker() -> None:
+    """Dask: end this worker process at once (a run in it overran its time limit; a
+    coroutine, so it runs on the worker's event loop even while its thread is stuck)."""
+    os._exit(75)
+
+
+_CTX_CACHE: dict[bytes, RunContext] = {}
+
+
+def _run_chunk_with(blob: bytes, chunk: list[Task]) -> list[dict[str, Any]]:
+    """Dask task: evaluate a chunk (the pickled context is unpickled once per worker)."""
+    ctx = _CTX_CACHE.get(blob)
+    if ctx is None:
+        _CTX_CACHE.clear()
+        ctx = _CTX_CACHE[blob] = pickle.loads(blob)
+    return [ctx.evaluate(t) for t in chunk]
+
+
+def _death(exc: BaseException) -> str:
+    code = getattr(exc, "exitcode", None)
+    if isinstance(code, int) and code < 0:
+        try:
+            how = f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            how = f"killed by signal {-code}"
+        if -code == signal.SIGKILL:
+            how += " (an out-of-memory kill?)"
+    elif code is not None:
+        how = f"exit code {code}"
+    else:
+        how = "no exit code"
+    return f"worker process died during this run ({how}: a crash, os._exit or a memory limit)"
+
+
 # ----------------------------------------------------------------------------------------
-# scheduling shared by the parallel backends
+# backends
 # ----------------------------------------------------------------------------------------
+
+
+class Backend:
+    """Base class: ``execute(ctx, tasks, tick)`` yields result dicts as runs complete and
+    calls ``tick()`` at least every half second while it waits (the store's flush clock)."""
+
+    name = "backend"
+
+    def describe(self) -> dict[str, Any]:
+        return {"backend": self.name}
+
+    def execute(self, ctx: RunContext, tasks: list[Task], tick: Tick = None) -> Iterator[dict[str, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class LocalProcesses(Backend):
+    """A pebble ``ProcessPool`` of spawn-context worker processes (default: all cores).
+
+    ``grace``: seconds a run may overrun its time limit before its worker is killed;
+    ``max_memory``: address-space limit per worker in bytes (``RLIMIT_AS``, POSIX);
+    ``max_tasks``: restart a worker after this many runs (0 = never).
+    """
+
+    name = "processes"
+    START_TIMEOUT = 120.0
+    POLL_S = 0.25
+
+    def __init__(
+        self, workers: int | None = None, grace: float = 5.0, max_memory: int | None = None, max_tasks: int = 0
+    ) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.grace = grace
+        self.max_memory = max_memory
+        self.max_tasks = max_tasks
+        self.pool: Any = None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "workers": self.workers,
+            "start_method": "spawn",
+            "executor": "pebble.ProcessPool",
+            "max_memory": self.max_memory,
+        }
+
+    def _start(self, ctx: RunContext) -> Any:
+        import multiprocessing
+
+        from pebble import ProcessPool
+
+        pool = ProcessPool(
+            max_workers=self.workers,
+            max_tasks=self.max_tasks,
+            initializer=_init_worker,
+            initargs=(ctx, os.getpid(), self.max_memory),
+            context=multiprocessing.get_context("spawn"),
+        )
+        self.pool = pool
+        # a pool that cannot start (a script without `if __name__ == "__main__":`) is reported
+        try:
+            pool.schedule(_ping).result(timeout=self.START_TIMEOUT)
+        except Exception as exc:
+            self._stop()
+            raise RuntimeError(
+                "worker processes could not start (a script that starts a sweep with local processes must "
+                'run it under `if __name__ == "__main__":`, as the spawn start method re-imports the script): '
+                f"{type(exc).__name__}: {exc}"
+            ) from None
+        return pool
+
+    def _stop(self) -> None:
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.stop()
+            pool.join(timeout=30)
+
+    def _outcome(self, fut: Any, task: Task, ctx: RunContext) -> dict[str, Any]:
+        from pebble import ProcessExpired
+
+        try:
+            return fut.result()
+        except FutureTimeout:
+            return _lost(
+                task,
+                "timed_out",
+                f"did not stop within the time limit of {ctx.timeout:g} s (+ {self.grace:g} s grace); "
+                "its worker process was killed",
+                float(ctx.timeout or 0.0),
+            )
+        except ProcessExpired as exc:
+            return _lost(task, "failed", _death(exc), 0.0)
+        except CancelledError:
+            return _lost(task, "failed", "the run was cancelled", 0.0)
+        except Exception as exc:  # e.g. an unpicklable result
+            return _lost(task, "failed", f"worker error: {_describe(exc)}", 0.0)
+
+    def execute(self, ctx: RunContext, tasks: list[Task], tick: Tick = None) -> Iterator[dict[str, Any]]:
+        hard = ctx.timeout + self.grace if ctx.timeout else None
+        pending: deque[Task] = deque(tasks)
+        inflight: dict[Any, Task] = {}
+        pool = self._start(ctx)
+        try:
+            while pending or inflight:
+                while pending and len(inflight) < 2 * self.workers:
+                    t = pending.popleft()
+                    inflight[pool.schedule(_run_one, (t,), timeout=hard)] = t
+                done, _ = futures_wait(list(inflight), timeout=self.POLL_S, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield self._outcome(fut, inflight.pop(fut), ctx)
+                if tick:
+                    tick()
+        finally:
+            self._stop()
+
+    def close(self) -> None:
+        self._stop()
+
+
+class Sequential(LocalProcesses):
+    """One run after another. With a time limit: in ONE pebble worker process (contained,
+    limit enforced even on code that never returns to Python). Without one: in this
+    process (no containment; what ``compare`` uses)."""
+
+    name = "sequential"
+
+    def __init__(self, grace: float = 5.0, max_memory: int | None = None) -> None:
+        super().__init__(1, grace=grace, max_memory=max_memory)
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "backend": self.name}
+
+    def execute(self, ctx: RunContext, tasks: list[Task], tick: Tick = None) -> Iterator[dict[str, Any]]:
+        if ctx.timeout or self.max_memory:
+            yield from super().execute(ctx, tasks, tick)
+            return
+        for t in tasks:
+            yield ctx.evaluate(t, contain=False)
+            if tick:
+                tick()
+
+
+# -- Dask ----------------------------------------------------------------------------------
 
 
 class _Scheduler:
-    """Adaptive chunks, bounded in-flight work, deadlines and isolation of suspects."""
+    """Dask: adaptive chunks, bounded in-flight work, deadlines and isolation of suspects."""
 
     TARGET_CHUNK_S = 0.5
     MAX_CHUNK = 256
@@ -241,26 +463,26 @@ class _Scheduler:
         size = min(size, math.ceil(len(self.pending) / (2 * self.slots)))
         return max(1, min(self.MAX_CHUNK, size))
 
-    def deadline(self, n: int, alone: bool) -> float:
-        """When the parent stops waiting for a chunk. Runs normally stop themselves at
-        the time limit (soft timeout); this is the backstop for runs stuck in C code.
-        A chunk sharing the pool may also wait behind others, so its deadline is
-        generous and its expiry is no verdict: its runs are then retried alone, and
-        only a run that overruns alone is recorded as timed out."""
+    def deadline(self, n: int) -> float:
+        """When the parent stops waiting for a chunk: ``n x timeout + grace``. Dask worker
+        threads cannot take ``SIGALRM``, so this is the time limit there. A chunk may
+        still wait (behind a stuck run, or for a restarting worker), so only the expiry
+        of a run submitted alone - nothing else in flight - is a verdict; other expired
+        chunks are retried alone."""
         if not self.timeout:
             return math.inf
-        if alone:
-            return time.monotonic() + self.timeout + self.grace
-        largest = max((len(c) for c, _, _ in self.inflight.values()), default=1)
-        return time.monotonic() + 2 * max(n, largest) * self.timeout + self.grace
+        return time.monotonic() + n * self.timeout + self.grace
 
     def next_chunk(self) -> tuple[list[Task], bool] | None:
-        """The next chunk to submit, or None (nothing, or waiting to isolate a suspect)."""
+        """The next chunk to submit, or None (nothing, all worker threads busy, or a
+        suspect waiting to run alone)."""
         if self.suspects:
             if self.inflight:
                 return None
             return [self.suspects.popleft()], True
-        if not self.pending or len(self.inflight) >= 2 * self.slots:
+        if len(self.inflight) >= self.slots:
+            return None
+        if not self.pending:
             return None
         n = self.chunk_size()
         return [self.pending.popleft() for _ in range(min(n, len(self.pending)))], False
@@ -270,7 +492,7 @@ class _Scheduler:
 
     def wait_time(self) -> float:
         nearest = min((d for _, d, _ in self.inflight.values()), default=math.inf)
-        return max(0.05, min(1.0, nearest - time.monotonic()))
+        return max(0.05, min(0.5, nearest - time.monotonic()))
 
     def expired(self) -> list[Any]:
         now = time.monotonic()
@@ -281,140 +503,7 @@ class _Scheduler:
         return not (self.pending or self.suspects or self.inflight)
 
 
-class Backend:
-    """Base class: ``execute(ctx, tasks)`` yields result dicts as runs complete."""
-
-    name = "backend"
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": self.name}
-
-    def execute(self, ctx: RunContext, tasks: list[Task]) -> Iterator[dict[str, Any]]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        pass
-
-
-class Sequential(Backend):
-    """Runs in this process, one after another. The time limit uses ``SIGALRM``; code
-    that never returns to the interpreter (a stuck C call) cannot be interrupted here."""
-
-    name = "sequential"
-
-    def execute(self, ctx: RunContext, tasks: list[Task]) -> Iterator[dict[str, Any]]:
-        for t in tasks:
-            yield ctx.evaluate(t)
-
-
-class LocalProcesses(Backend):
-    """A spawn-context process pool on this machine (default: all cores)."""
-
-    name = "processes"
-
-    def __init__(self, workers: int | None = None, grace: float = 5.0) -> None:
-        self.workers = workers or os.cpu_count() or 1
-        self.grace = grace
-        self.pool: ProcessPoolExecutor | None = None
-
-    def describe(self) -> dict[str, Any]:
-        return {"backend": self.name, "workers": self.workers, "start_method": "spawn"}
-
-    def _new_pool(self, ctx: RunContext) -> ProcessPoolExecutor:
-        import multiprocessing
-
-        pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
-            initargs=(ctx,),
-        )
-        # wait for a started worker: deadlines then exclude start-up, and a pool that
-        # cannot start at all is reported instead of failing every run
-        try:
-            pool.submit(_ping).result(timeout=300)
-        except (BrokenProcessPool, TimeoutError) as exc:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise RuntimeError(
-                "worker processes could not start (a script that starts a sweep with local processes must "
-                'run it under `if __name__ == "__main__":`, as the spawn start method re-imports the script; '
-                f"or use workers=1): {exc}"
-            ) from None
-        return pool
-
-    def _kill_pool(self) -> None:
-        pool, self.pool = self.pool, None
-        if pool is None:
-            return
-        # Python 3.14 has pool.kill_workers(); on 3.12 reach the processes directly
-        procs = list(getattr(pool, "_processes", {}).values())
-        for p in procs:
-            try:
-                p.kill()
-            except Exception:
-                pass
-        for p in procs:
-            p.join(timeout=5)
-        pool.shutdown(wait=False, cancel_futures=True)
-
-    def execute(self, ctx: RunContext, tasks: list[Task]) -> Iterator[dict[str, Any]]:
-        sched = _Scheduler(tasks, self.workers, ctx.timeout, self.grace)
-        self.pool = self._new_pool(ctx)
-        try:
-            while not sched.finished:
-                while (nxt := sched.next_chunk()) is not None:
-                    chunk, alone = nxt
-                    fut = self.pool.submit(_run_chunk, chunk)
-                    sched.inflight[fut] = (chunk, sched.deadline(len(chunk), alone), alone)
-                done, _ = futures_wait(list(sched.inflight), timeout=sched.wait_time(), return_when=FIRST_COMPLETED)
-                broken = False
-                for fut in done:
-                    chunk, _, alone = sched.inflight.pop(fut)
-                    try:
-                        results = fut.result()
-                    except BrokenProcessPool:
-                        broken = True
-                        if alone:
-                            yield _lost(
-                                chunk[0],
-                                "failed",
-                                "worker process died during this run (crash or out-of-memory kill)",
-                                0.0,
-                            )
-                        else:
-                            sched.requeue(chunk, suspect=True)
-                        continue
-                    sched.observe(results)
-                    yield from results
-                expired = sched.expired()
-                if broken or expired:
-                    for fut in expired:
-                        chunk, _, alone = sched.inflight.pop(fut)
-                        if alone:
-                            yield _lost(
-                                chunk[0],
-                                "timed_out",
-                                f"did not stop within the time limit of "
-                                f"{ctx.timeout:g} s; its worker process was killed",
-                                float(ctx.timeout),
-                            )
-                        else:
-                            sched.requeue(chunk, suspect=True)
-                    for fut, (chunk, _, _) in list(sched.inflight.items()):
-                        sched.requeue(chunk, suspect=broken)  # collateral: run again
-                    sched.inflight.clear()
-                    self._kill_pool()
-                    self.pool = self._new_pool(ctx)
-        finally:
-            self._kill_pool() if sched.inflight else self.close()
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-            self.pool = None
-
-
-def _import_distributed():
+def _import_distributed() -> tuple[Any, Any]:
     try:
         import dask
         import distributed
@@ -428,7 +517,8 @@ def _import_distributed():
 
 
 class DaskBackend(Backend):
-    """``dask.distributed``: connect to ``address`` or start a LocalCluster."""
+    """``dask.distributed``: connect to ``address`` or start a LocalCluster
+    (``max_memory`` becomes the LocalCluster's per-worker ``memory_limit``)."""
 
     name = "dask"
 
@@ -438,7 +528,8 @@ class DaskBackend(Backend):
         workers: int | None = None,
         processes: bool = True,
         threads_per_worker: int = 1,
-        grace: float = 10.0,
+        grace: float = 3.0,
+        max_memory: int | None = None,
     ) -> None:
         dask, distributed = _import_distributed()
         self.grace = grace
@@ -453,7 +544,8 @@ class DaskBackend(Backend):
                     threads_per_worker=threads_per_worker,
                     processes=processes,
                     dashboard_address=":0",
-                    silence_logs=40,
+                    silence_logs=50,
+                    memory_limit=max_memory if max_memory else "auto",
                 )
             self.client = distributed.Client(self.cluster)
         else:
@@ -477,59 +569,70 @@ class DaskBackend(Backend):
             "threads": sum(self.client.nthreads().values()),
         }
 
-    def execute(self, ctx: RunContext, tasks: list[Task]) -> Iterator[dict[str, Any]]:
+    def _timed_out(self, fut: Any, chunk: list[Task], alone: bool, ctx: RunContext) -> dict[str, Any] | None:
+        client = self.client
+        where = [w for w, keys in client.processing().items() if fut.key in keys]
+        fut.cancel()
+        if self.processes and where:  # its nanny starts a new worker process
+            with contextlib.suppress(Exception):
+                client.run(_exit_worker, workers=where, wait=False)
+        if alone:
+            return _lost(
+                chunk[0],
+                "timed_out",
+                f"did not stop within the time limit of {ctx.timeout:g} s; its Dask task was cancelled",
+                float(ctx.timeout or 0.0),
+            )
+        return None
+
+    @staticmethod
+    def _finished(fut: Any, sched: _Scheduler, cancelled: dict[int, int]) -> Iterator[dict[str, Any]]:
+        chunk, _, alone = sched.inflight.pop(fut)
+        if fut.status == "finished":
+            results = fut.result()
+            sched.observe(results)
+            yield from results
+        elif fut.status == "cancelled":  # lost with a restarted worker: run again
+            for t in chunk:
+                cancelled[t[0]] = cancelled.get(t[0], 0) + 1
+                if cancelled[t[0]] > 3:
+                    yield _lost(t, "failed", "Dask cancelled this run's task repeatedly", 0.0)
+                else:
+                    sched.requeue([t], suspect=alone)
+        elif alone or len(chunk) == 1:
+            yield _lost(chunk[0], "failed", f"Dask task failed: {_describe(fut.exception())}", 0.0)
+        else:
+            sched.requeue(chunk, suspect=True)
+
+    def execute(self, ctx: RunContext, tasks: list[Task], tick: Tick = None) -> Iterator[dict[str, Any]]:
         _, distributed = _import_distributed()
         client = self.client
         slots = max(1, sum(client.nthreads().values()))
         sched = _Scheduler(tasks, slots, ctx.timeout, self.grace)
-        ctx_f = client.scatter(ctx, broadcast=True, hash=False)
+        blob = pickle.dumps(ctx)  # by value: a worker killed for a timeout takes scattered data with it
         cancelled: dict[int, int] = {}
         try:
             while not sched.finished:
                 while (nxt := sched.next_chunk()) is not None:
                     chunk, alone = nxt
-                    fut = client.submit(_run_chunk_with, ctx_f, chunk, pure=False, retries=0)
-                    sched.inflight[fut] = (chunk, sched.deadline(len(chunk), alone), alone)
-                try:
+                    if alone:  # its deadline must not run while no worker is up (restarts)
+                        with contextlib.suppress(Exception):
+                            client.wait_for_workers(1, timeout=300)
+                    fut = client.submit(_run_chunk_with, blob, chunk, pure=False, retries=0)
+                    sched.inflight[fut] = (chunk, sched.deadline(len(chunk)), alone)
+                with contextlib.suppress(Exception):
                     distributed.wait(list(sched.inflight), timeout=sched.wait_time(), return_when="FIRST_COMPLETED")
-                except Exception:
-                    pass
-                done = [f for f in sched.inflight if f.status != "pending"]
-                for fut in done:
-                    chunk, _, alone = sched.inflight.pop(fut)
-                    if fut.status == "finished":
-                        results = fut.result()
-                        sched.observe(results)
-                        yield from results
-                    elif fut.status == "cancelled":  # lost with a restarted worker: run again
-                        for t in chunk:
-                            cancelled[t[0]] = cancelled.get(t[0], 0) + 1
-                            if cancelled[t[0]] > 3:
-                                yield _lost(t, "failed", "Dask cancelled this run's task repeatedly", 0.0)
-                            else:
-                                sched.requeue([t], suspect=alone)
-                    elif alone or len(chunk) == 1:
-                        yield _lost(chunk[0], "failed", f"Dask task failed: {_describe(fut.exception())}", 0.0)
-                    else:
-                        sched.requeue(chunk, suspect=True)
+                if tick:
+                    tick()
+                for fut in [f for f in sched.inflight if f.status != "pending"]:
+                    yield from self._finished(fut, sched, cancelled)
                 for fut in sched.expired():
                     chunk, _, alone = sched.inflight.pop(fut)
-                    where = [w for w, keys in client.processing().items() if fut.key in keys]
-                    fut.cancel()
-                    if self.processes and where:
-                        try:
-                            client.restart_workers(where, raise_for_error=False)
-                        except Exception:
-                            pass
-                    if alone:
-                        yield _lost(
-                            chunk[0],
-                            "timed_out",
-                            f"did not stop within the time limit of {ctx.timeout:g} s; its Dask task was cancelled",
-                            float(ctx.timeout),
-                        )
-                    else:
+                    lost = self._timed_out(fut, chunk, alone, ctx)
+                    if lost is None:
                         sched.requeue(chunk, suspect=True)
+                    else:
+                        yield lost
         finally:
             for fut in sched.inflight:
                 fut.cancel()
@@ -542,24 +645,33 @@ class DaskBackend(Backend):
                 self.cluster.close()
 
 
-def make_backend(
-    workers: int | None = None, scheduler: str | None = None, cluster: str | None = None, dask_processes: bool = True
-) -> Backend:
-    """Pick a backend from CLI-style options (``workers=1`` = sequential)."""
+def check_backend_options(workers: int | None, scheduler: str | None, cluster: str | None) -> None:
+    """Refuse bad backend options (before a sweep opens its store)."""
     if scheduler and cluster:
         raise InputError("give either --scheduler or --cluster, not both", field="--scheduler", fix="drop one of them")
+    if cluster and cluster != "local":
+        raise InputError(
+            f"unknown cluster {cluster!r}",
+            field="--cluster",
+            fix="use --cluster local, or --scheduler ADDRESS for an existing Dask cluster",
+        )
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers} is below 1", field="--workers", fix="use 1 (sequential) or more")
+
+
+def make_backend(
+    workers: int | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    dask_processes: bool = True,
+    max_memory: int | None = None,
+) -> Backend:
+    """Pick a backend from CLI-style options (``workers=1`` = sequential)."""
+    check_backend_options(workers, scheduler, cluster)
     if scheduler:
         return DaskBackend(address=scheduler)
     if cluster:
-        if cluster != "local":
-            raise InputError(
-                f"unknown cluster {cluster!r}",
-                field="--cluster",
-                fix="use --cluster local, or --scheduler ADDRESS for an existing Dask cluster",
-            )
-        return DaskBackend(workers=workers, processes=dask_processes)
-    if workers is not None and workers < 1:
-        raise InputError(f"--workers {workers} is below 1", field="--workers", fix="use 1 (sequential) or more")
+        return DaskBackend(workers=workers, processes=dask_processes, max_memory=max_memory)
     if workers == 1:
-        return Sequential()
-    return LocalProcesses(workers)
+        return Sequential(max_memory=max_memory)
+    return LocalProcesses(workers, max_memory=max_memory)

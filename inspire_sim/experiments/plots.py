@@ -104,7 +104,7 @@ def response_plot(result: SweepResult, output: str, path: Path) -> Path:
         cols = min(n, 4)
         rows = int(np.ceil(n / cols))
         fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False, sharey=True)
-        for ax, f in zip(axes.flat, factors):
+        for ax, f in zip(axes.flat, factors, strict=False):
             ax.scatter(s[f], s["mean"], s=6, alpha=0.5)
             ax.set_xlabel(f, fontsize=8)
         for ax in list(axes.flat)[n:]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,9 +17,10 @@ import pandas as pd
 
 from ..manifest import base_manifest
 from .analysis import sensitivity_indices, summarize
-from .design import Design, build_design, run_table
-from .execute import Backend, RunContext, make_backend
-from .spec import ExperimentSpec, load_spec
+from .design import DEFAULT_MAX_RUNS, Design, build_design, check_size, run_table
+from .execute import DEFAULT_TIMEOUT, Backend, RunContext, check_backend_options, make_backend
+from .names import safe_name
+from .spec import ExperimentSpec, load_spec, parse_memory
 from .store import FORMAT, RunStore
 
 
@@ -40,8 +45,13 @@ class SweepResult:
 
     @property
     def n_failed(self) -> int:
-        """Runs that did not succeed (failed or timed out)."""
+        """Runs that did not succeed (failed, timed out or invalid)."""
         return int((self.runs["status"] != "ok").sum())
+
+    @property
+    def n_invalid(self) -> int:
+        """Runs whose outputs are NaN or infinite."""
+        return int((self.runs["status"] == "invalid").sum())
 
     @property
     def n_timed_out(self) -> int:
@@ -52,19 +62,23 @@ class SweepResult:
         return self.runs[self.runs["status"] != "ok"]
 
 
-def _context(spec: ExperimentSpec) -> RunContext:
+def _context(spec: ExperimentSpec, timeout: float, max_memory: int | None) -> RunContext:
     if spec.route == "inspire":
         return RunContext(
             route="inspire",
             outputs=list(spec.outputs),
-            timeout=spec.timeout,
+            timeout=timeout,
             scenario=spec.load_base_scenario(),
             steps=spec.steps,
+            model_class=spec.model_class,
+            base_dir=spec.base_dir,
+            max_memory=max_memory,
         )
     return RunContext(
         route="model",
         outputs=list(spec.outputs),
-        timeout=spec.timeout,
+        timeout=timeout,
+        max_memory=max_memory,
         model_ref=spec.model,
         base_dir=spec.base_dir,
         fixed=dict(spec.fixed),
@@ -108,6 +122,28 @@ def _design_frame(design: Design) -> pd.DataFrame:
     return df
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a sweep; every finished run is on disk (resume by
+    running it again)."""
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the sweep like Ctrl-C (cleanly, runs flushed); main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _term(signum: int, frame: Any) -> None:
+        raise SweepInterrupted(f"stopped by {signal.Signals(signum).name}")
+
+    old = signal.signal(signal.SIGTERM, _term)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
 def run_sweep(
     spec: ExperimentSpec | str | Path,
     out: str | Path | None = None,
@@ -120,76 +156,63 @@ def run_sweep(
     retry_failed: bool = False,
     analyze: bool | None = None,
     figures: bool = True,
-    flush_seconds: float = 2.0,
+    flush_seconds: float = 1.0,
+    timeout: float | None = None,
+    max_memory: int | str | None = None,
+    max_runs: int = DEFAULT_MAX_RUNS,
+    log: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Run (or resume) every run of ``spec`` and store the results in ``out``.
 
-    ``workers=1`` runs sequentially in this process; ``workers=N`` (default: all
-    cores) on N local processes; ``scheduler="tcp://host:8786"`` on a Dask cluster;
-    ``cluster="local"`` on a Dask LocalCluster; or pass a ``backend``. ``out=None``
-    uses a temporary directory. Sensitivity indices are computed when ``analyze``
-    (default: for sobol and morris designs). Failed runs are recorded, never raised:
-    see ``result.n_failed`` and ``result.failures``.
+    ``workers=1`` runs one after another in one worker process; ``workers=N``
+    (default: all cores) on N local processes; ``scheduler="tcp://host:8786"`` on a
+    Dask cluster; ``cluster="local"`` on a Dask LocalCluster; or pass a ``backend``.
+    ``out=None`` uses a temporary directory. Sensitivity indices are computed when
+    ``analyze`` (default: for sobol and morris designs). Failed, timed-out and invalid
+    runs are recorded, never raised: see ``result.n_failed`` and ``result.failures``.
+
+    Execution settings are not part of the spec's identity (a store resumes with other
+    values): ``timeout`` per run in seconds (default: the spec's, else
+    :data:`~inspire_sim.experiments.execute.DEFAULT_TIMEOUT`), ``max_memory`` per run
+    (bytes or "2G"; default: the spec's, else none), ``max_runs`` (refuse larger
+    designs before anything runs). ``log`` gets one-line notices (default: stderr).
+    Ctrl-C or SIGTERM raise :class:`SweepInterrupted` after flushing the finished runs.
     """
     t0 = time.perf_counter()
+    say = log or (lambda line: print(f"inspire-sim: {line}", file=sys.stderr))
     if not isinstance(spec, ExperimentSpec):
         spec = load_spec(spec)
+    check_size(spec, max_runs)
+    if backend is None:
+        check_backend_options(workers, scheduler, cluster)
+    timeout = float(timeout) if timeout is not None else (spec.timeout or DEFAULT_TIMEOUT)
+    memory = parse_memory(max_memory, "max_memory") if max_memory is not None else spec.max_memory
     design = build_design(spec)
     runs = run_table(spec, design)
-    ctx = _context(spec)
-    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"inspire-{spec.name}-"))
+    ctx = _context(spec, timeout, memory)
+    out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"inspire-{safe_name(spec.name)}-"))
     store = RunStore(out, spec.output_names, flush_seconds=flush_seconds)
     design_df = _design_frame(design)
     store.open(_manifest(spec, design, ctx), design_df)
-    done = store.recorded(retry_failed=retry_failed)
-    params = [design.params(i) for i in range(design.n_points)]
-    point = runs["point_id"].to_numpy()
-    rep = runs["replicate"].to_numpy()
-    seed = runs["seed"].to_numpy()
-    tasks = [(int(r), int(seed[r]), params[point[r]]) for r in runs["run_id"].to_numpy() if int(r) not in done]
-    executed = 0
-    if tasks:
-        own = backend is None
-        backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster)
-        from tqdm.auto import tqdm
-
-        failed = 0
-        bar = tqdm(
-            total=design.n_runs,
-            initial=design.n_runs - len(tasks),
-            unit="run",
-            desc=spec.name,
-            disable=not progress,
-            file=sys.stderr,
-            dynamic_ncols=True,
-            smoothing=0.1,
-        )
-        bar.set_postfix(failed=0)
-        store.start_session({**backend.describe(), "runs_to_do": len(tasks)})
-        try:
-            for res in backend.execute(ctx, tasks):
-                r = res["run_id"]
-                res.update(point_id=int(point[r]), replicate=int(rep[r]), seed=int(seed[r]))
-                store.add(res)
-                executed += 1
-                if res["status"] != "ok":
-                    failed += 1
-                    bar.set_postfix(failed=failed, refresh=False)
-                bar.update(1)
-        finally:
-            store.flush()
-            store.end_session(runs_done=executed, runs_failed=failed)
-            bar.close()
-            if own:
-                backend.close()
-    table = store.finalize(design_df, spec.factor_names)
+    try:
+        done = store.recorded(retry_failed=retry_failed)
+        for line in store.problems:
+            say(line)
+        with _sigterm_as_interrupt():
+            executed = _execute(
+                spec, design, runs, ctx, store, done, backend, progress, memory, workers, scheduler, cluster
+            )
+        table = store.finalize(design_df, spec.factor_names)
+    finally:
+        store.close()
     summary = summarize(table, spec)
     _write(summary, out / "summary")
-    result = SweepResult(spec, design, out, table, summary, executed=executed)
+    result = SweepResult(spec, design, out, table, summary, executed=executed, notes=list(store.problems))
     if analyze is None:
         analyze = spec.design.kind in ("sobol", "morris")
     if analyze:
-        result.indices, result.notes = sensitivity_indices(table, spec, design)
+        result.indices, notes = sensitivity_indices(table, spec, design)
+        result.notes += notes
         _write(result.indices, out / "indices")
     if figures:
         from .plots import make_figures
@@ -197,6 +220,65 @@ def run_sweep(
         result.figures = make_figures(result)
     result.elapsed_s = time.perf_counter() - t0
     return result
+
+
+def _execute(
+    spec: ExperimentSpec,
+    design: Design,
+    runs: pd.DataFrame,
+    ctx: RunContext,
+    store: RunStore,
+    done: set[int],
+    backend: Backend | None,
+    progress: bool,
+    memory: int | None,
+    workers: int | None,
+    scheduler: str | None,
+    cluster: str | None,
+) -> int:
+    params = [design.params(i) for i in range(design.n_points)]
+    point = runs["point_id"].to_numpy()
+    rep = runs["replicate"].to_numpy()
+    seed = runs["seed"].to_numpy()
+    tasks = [(int(r), int(seed[r]), params[point[r]]) for r in runs["run_id"].to_numpy() if int(r) not in done]
+    if not tasks:
+        return 0
+    executed = failed = 0
+    own = backend is None
+    backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster, max_memory=memory)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=design.n_runs,
+        initial=design.n_runs - len(tasks),
+        unit="run",
+        desc=spec.name,
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+    bar.set_postfix(failed=0)
+    try:
+        store.start_session({**backend.describe(), "runs_to_do": len(tasks), "timeout": ctx.timeout})
+        for res in backend.execute(ctx, tasks, tick=store.tick):
+            r = res["run_id"]
+            res.update(point_id=int(point[r]), replicate=int(rep[r]), seed=int(seed[r]))
+            store.add(res)
+            executed += 1
+            if res["status"] != "ok":
+                failed += 1
+                bar.set_postfix(failed=failed, refresh=False)
+            bar.update(1)
+    except KeyboardInterrupt as exc:
+        raise SweepInterrupted(str(exc) or "interrupted (Ctrl-C)") from None
+    finally:
+        store.flush()
+        store.end_session(runs_done=executed, runs_failed=failed)
+        bar.close()
+        if own:
+            backend.close()
+    return executed
 
 
 def run_sensitivity(spec: ExperimentSpec | str | Path, out: str | Path | None = None, **kw: Any) -> SweepResult:
@@ -234,7 +316,8 @@ def format_summary(result: SweepResult, max_rows: int = 20) -> str:
     lines = [
         f"{spec.name}: {result.n_runs} runs ({result.design.n_points} points x {spec.replications} "
         f"replications, design {spec.design.kind}), {result.n_runs - result.n_failed} ok, "
-        f"{result.n_failed - result.n_timed_out} failed, {result.n_timed_out} timed out; "
+        f"{result.n_failed - result.n_timed_out - result.n_invalid} failed, {result.n_timed_out} timed out, "
+        f"{result.n_invalid} invalid; "
         f"{result.executed} executed now in {result.elapsed_s:.1f} s"
     ]
     if result.indices is not None and not result.indices.empty:
