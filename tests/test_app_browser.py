@@ -214,25 +214,27 @@ def test_student_mode_text(page):
 
 def test_step_slider_reset(page):
     charts = page.locator(".inspire-charts-image")
-    chart0 = charts.screenshot()
+    chart0, top0 = charts.screenshot(), _box(page, ".inspire-charts")["y"]
     step = page.get_by_role("button", name="Step")
-    for k in range(1, 4):
+    for k in range(1, 13):
         step.click()
         page.get_by_text(f"Month {k} of 120").wait_for(timeout=10_000)
     page.wait_for_timeout(300)  # let the last image decode
-    assert charts.screenshot() != chart0, "the live charts did not change after 3 steps"
-    assert page.locator(".inspire-network-caption").inner_text().startswith("Month 3:")
+    assert charts.screenshot() != chart0, "the live charts did not change after 12 steps"
+    assert page.locator(".inspire-events li").count() >= 2  # the followed firm's journey grew ...
+    assert _box(page, ".inspire-charts")["y"] == top0  # ... without pushing the charts down
+    assert page.locator(".inspire-network-caption").inner_text().startswith("Month 12:")
     # move the brokers slider (keyboard on its thumb): its value shows in words at once
     row = page.locator(".inspire-sliders .v-slider").nth(3)
     thumb = row.get_by_role("slider")
     from inspire_sim.app.labels import slider_spec
 
-    presses = 10 // int(slider_spec("cross_border_brokering.capacity", 0).step)
-    thumb.focus()
-    for _ in range(presses):
+    step = int(slider_spec("cross_border_brokering.capacity", 0).step)
+    for value in range(step, 11, step):  # one press at a time: each waits for the server's answer
+        thumb.focus()
         thumb.press("ArrowRight")
-    page.get_by_text("10 firms a month in each country").wait_for(timeout=10_000)
-    assert _month(page) == 3  # moving a slider alone does not restart the run
+        page.get_by_text(f"{value} firms a month in each country").wait_for(timeout=10_000)
+    assert _month(page) == 12  # moving a slider alone does not restart the run
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("Month 0 of 120").wait_for(timeout=15_000)
     assert page.errors == [], page.errors
@@ -288,16 +290,13 @@ def test_policy_game_end_to_end(page):
     page.get_by_text("Open the borders").wait_for(timeout=5_000)
     sliders = page.locator(".inspire-game-plan .v-slider")
     # grants 75% -> 50%, brokers 0% -> 25%: keyboard on the thumbs (5% a press)
-    for k, key, shown in (
-        (0, "ArrowLeft", "50% = 100,000 euros a month"),
-        (1, "ArrowRight", "25% = 50,000 euros a month"),
-    ):
+    for k, start, sign in ((0, 75, -1), (1, 0, +1)):
         thumb = sliders.nth(k).get_by_role("slider")
-        thumb.focus()
-        for _ in range(5):
-            thumb.press(key)
-            page.wait_for_timeout(100)
-        page.get_by_text(shown).first.wait_for(timeout=10_000)
+        for i in range(1, 6):  # one press at a time: each waits for the server's answer
+            thumb.focus()
+            thumb.press("ArrowRight" if sign > 0 else "ArrowLeft")
+            pct = start + sign * 5 * i
+            page.get_by_text(f"{pct}% = {2000 * pct:,} euros a month").first.wait_for(timeout=10_000)
     page.get_by_text("Planned: 100%").wait_for(timeout=10_000)
     code = page.locator(".inspire-plan-code").inner_text()
     assert code == "P1-200000-SF50-CBB25-M25-OT0-FR0"
@@ -310,6 +309,15 @@ def test_policy_game_end_to_end(page):
     page.get_by_label("Paste a plan code").fill("P1-200000-SF20-CBB40-M0-OT40-FR0")
     page.get_by_role("button", name="Load code").click()
     page.get_by_text("40% = 80,000 euros a month").first.wait_for(timeout=5_000)
+    # the class board: several codes, run on the same seeds, ranked
+    page.get_by_text("Compare the class's plans").click()
+    page.get_by_label(re.compile("Plan codes, one a line")).fill(
+        f"team A: {code}\nteam B: P1-200000-SF100-CBB0-M0-OT0-FR0"
+    )
+    page.get_by_role("button", name="Compare these plans").click()
+    board = page.locator(".inspire-board")
+    board.wait_for(timeout=60_000)
+    assert "team A" in board.inner_text() and "team B" in board.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app_game.png"), full_page=True)
     assert page.errors == [], page.errors

@@ -129,3 +129,15 @@ def test_challenges_check_goals_and_budget(base):
     )
     won, results = challenge.check(over, base)
     assert not won and results[-1] == ("monthly budget at most 200,000 euros", False)
+
+
+def test_a_class_compares_its_plans_on_the_same_seeds(base):
+    text = "team A: P1-200000-SF80-CBB0-M0-OT20-FR0\n\nP1-200000-SF50-CBB50-M0-OT0-FR0\n"
+    plans = game.read_codes(text)
+    assert [p.name for p in plans] == ["team A", "plan 2"]
+    cards = game.compare_plans(plans, seed=2, replicates=1, base=base)
+    assert cards[0].today == cards[1].today and cards[0].seeds == cards[1].seeds == [replicate_seed(2, 0)]
+    alone = game.play(plans[1], seed=2, replicates=1, base=base)
+    assert alone.mine == cards[1].mine  # a plan's result depends only on its code and the seed
+    with pytest.raises(InputError, match="line 2: cannot read 'XB30'"):
+        game.read_codes("P1-1000-SF10\nP1-1000-XB30")

@@ -248,9 +248,32 @@ def game_base(n_smes: int = GAME_N_SMES, scenario: str = GAME_SCENARIO) -> Scena
 
 def play(plan: Plan, *, seed: int = 0, replicates: int = GAME_REPLICATES, base: Scenario | None = None) -> Scorecard:
     """Run the plan and today's policy on the same replicate seeds and score them."""
+    return compare_plans([plan], seed=seed, replicates=replicates, base=base)[0]
+
+
+def compare_plans(
+    plans: list[Plan], *, seed: int = 0, replicates: int = GAME_REPLICATES, base: Scenario | None = None
+) -> list[Scorecard]:
+    """Score several plans (a class's codes) against today's policy, all on the same seeds."""
     base = base if base is not None else game_base()
     seeds = [replicate_seed(int(seed), r) for r in range(int(replicates))]
-    return Scorecard(plan, seeds, _mean_measures(plan_scenario(plan, base), seeds), _mean_measures(base, seeds))
+    today = _mean_measures(base, seeds)
+    return [Scorecard(p, seeds, _mean_measures(plan_scenario(p, base), seeds), today) for p in plans]
+
+
+def read_codes(text: str) -> list[Plan]:
+    """Plans from pasted codes, one a line; ``name: code`` names a plan (InputError names the bad line)."""
+    plans: list[Plan] = []
+    for k, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        name, _, code = line.rpartition(":")
+        try:
+            plans.append(Plan.from_code(code.strip(), name=name.strip() or f"plan {len(plans) + 1}"))
+        except InputError as exc:
+            raise InputError(f"line {k}: {exc.message}", field="plan codes", fix=exc.fix) from None
+    return plans
 
 
 # ------------------------------------------------------------------ challenges

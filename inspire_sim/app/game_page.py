@@ -107,6 +107,46 @@ def ShareBox(plan: game.Plan | None, on_code: Callable[[str], str | None]):
 
 
 @solara.component
+def ClassBoard(base: Scenario, challenge: game.Challenge | None):
+    """Compare the class's plans: paste codes (one a line, ``team: code``), run them all, rank them."""
+    text = solara.use_reactive("")
+    error = solara.use_reactive("")
+    cards: solara.Reactive[list[game.Scorecard]] = solara.use_reactive([])
+
+    def compare() -> None:
+        try:
+            cards.value = game.compare_plans(game.read_codes(text.value), seed=0, base=base)
+            error.value = ""
+        except InputError as exc:
+            error.value = str(exc)
+
+    with solara.Details("Compare the class's plans"):
+        solara.InputTextArea("Plan codes, one a line (e.g. team A: P1-200000-SF80-CBB0-M0-OT20-FR0)", value=text)
+        solara.Button("Compare these plans", on_click=compare, outlined=True)
+        if error.value:
+            html_block(e(error.value), classes=["inspire-message"])
+        if cards.value:
+            html_block(board_html(cards.value, challenge, base))
+
+
+def board_html(cards: list[game.Scorecard], challenge: game.Challenge | None, base: Scenario) -> str:
+    """The class's plans ranked by the change in partnerships abroad."""
+    rows = ""
+    for c in sorted(cards, key=lambda c: c.change("cross_border"), reverse=True):
+        cells = "".join(
+            f"<td class='num'>{_signed_pct(c.change(k))}</td>" for k in ("cross_border", "successes", "spent")
+        )
+        verdict = f"<td>{'✔' if challenge.check(c, base)[0] else '✘'}</td>" if challenge else ""
+        rows += f"<tr><td>{e(c.plan.name)}</td><td><code>{e(c.plan.to_code())}</code></td>{cells}{verdict}</tr>"
+    head = "<th>Plan</th><th>Code</th><th>Abroad</th><th>Successes</th><th>Money spent</th>"
+    head += "<th>Challenge</th>" if challenge else ""
+    return (
+        f"<table class='inspire-scorecard inspire-board'><tr>{head}</tr>{rows}</table>"
+        "Changes vs today's policy; every plan uses the same random numbers."
+    )
+
+
+@solara.component
 def LeverSliders(budget: float, shares: solara.Reactive[dict[str, int]]):
     """One percentage slider per lever, with its money in words."""
     for kind in LEVERS:
@@ -213,3 +253,4 @@ def GamePage():
         with solara.Div(classes=["inspire-game-result"]):
             ScorecardBox(card.value, challenge, base)
             ShareBox(plan, load_code)
+            ClassBoard(base, challenge)
