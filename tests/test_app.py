@@ -372,3 +372,15 @@ def test_frontend_packages_follow_solara_and_missing_ones_are_named(tmp_path, mo
         (tmp_path / p).mkdir(parents=True)
         (tmp_path / p / "package.json").write_text("{}")
     assert server.missing_frontend() == [] and server.offline_banner() is None
+
+
+def test_the_page_says_what_to_run_when_browser_files_are_missing(monkeypatch):
+    monkeypatch.setattr(server, "missing_frontend", lambda cache=None: ["requirejs@2.3.6"])
+    _, rc = _render_page()
+    text = _html_text(rc)
+    assert "missing browser files (requirejs@2.3.6)" in text and "inspire-sim app --prepare-offline" in text
+    rc.close()
+    monkeypatch.setattr(server, "missing_frontend", lambda cache=None: [])
+    _, rc = _render_page()
+    assert "missing browser files" not in _html_text(rc)
+    rc.close()

@@ -306,7 +306,7 @@ def test_policy_game_end_to_end(page):
     assert "Partnerships with a partner abroad" in result and "What the plan bought" in result
     assert re.search(r"Challenge met!|Not yet", result)
     # a classmate's code loads into the sliders
-    page.get_by_label("Paste a plan code").fill("P1-200000-SF20-CBB40-M0-OT40-FR0")
+    page.get_by_label(re.compile("Paste a plan code")).fill("P1-200000-SF20-CBB40-M0-OT40-FR0")
     page.get_by_role("button", name="Load code").click()
     page.get_by_text("40% = 80,000 euros a month").first.wait_for(timeout=5_000)
     # the class board: several codes, run on the same seeds, ranked

@@ -100,7 +100,7 @@ def ShareBox(plan: game.Plan | None, on_code: Callable[[str], str | None]):
         solara.FileDownload(
             plan.to_json(), filename="my_policy_plan.json", label="Save plan as a file", mime_type="application/json"
         )
-    solara.InputText("Paste a plan code", value=code_in)
+    solara.InputText("Paste a plan code (or a saved plan file's text)", value=code_in)
     solara.Button("Load code", on_click=load, outlined=True)
     if error.value:
         html_block(e(error.value), classes=["inspire-message"])
@@ -208,8 +208,12 @@ def GamePage():
                 error.value = str(exc)
 
     def load_code(code: str) -> str | None:
-        try:
-            p = game.Plan.from_code(code, name=name.value)
+        try:  # a code, or the text of a saved plan file
+            p = (
+                game.Plan.from_json(code)
+                if code.strip().startswith("{")
+                else game.Plan.from_code(code, name=name.value)
+            )
         except InputError as exc:
             return str(exc)
         if challenge is None:

@@ -36,12 +36,15 @@ def app_command(
         bool,
         typer.Option(
             "--prepare-offline",
-            help="Fetch the app's browser front-end into solara's asset cache with npm, then exit "
-            "(only needed when solara-assets is not installed).",
+            help="Fetch missing browser files of the app into solara's asset cache with npm, then exit "
+            "(only needed when the terminal or the page says files are missing).",
         ),
     ] = False,
 ) -> None:
-    """Serve the classroom app: play a scenario live in the browser (Ctrl+C stops it)."""
+    """Serve the classroom app: play a scenario live in the browser (Ctrl+C stops it).
+
+    Example: inspire-sim app --port 8766 --open
+    """
     if prepare_offline_:
         fetched = server.prepare_offline()
         typer.echo(
