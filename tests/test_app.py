@@ -230,6 +230,10 @@ def _image(rc, cls):
     return next(i.widget for i in rc.find(widgets.Image) if cls in i.widget._dom_classes)
 
 
+def _watch_sliders(rc) -> list:
+    return rc.find(v.Html, class_="inspire-sliders").find(v.Slider).widgets
+
+
 def _all_text(rc) -> str:
     parts = [_html_text(rc)]
     parts += [str(w.widget.label) for w in rc.find(v.Slider)]
@@ -279,7 +283,7 @@ def test_step_redraws_and_reset_applies_the_sliders():
     assert _month(rc) == 5
     assert _image(rc, "inspire-charts-image").value != chart0
     assert _image(rc, "inspire-network-image").value != net0
-    sliders = rc.find(v.Slider).widgets
+    sliders = _watch_sliders(rc)
     order = list(labels.LEVER_SLIDERS)
     broker = sliders[order.index("cross_border_brokering.capacity")]
     broker.v_model = 10
@@ -301,7 +305,7 @@ def test_scenario_select_starts_a_new_run_with_its_values():
     rc.find(v.Select, label="Scenario").widget.v_model = "no_support"
     assert _month(rc) == 0
     assert "Scenario <b>no_support</b>" in _html_text(rc)
-    assert rc.find(v.Slider).widgets[0].v_model == 0  # no support: the grant budget starts "off"
+    assert _watch_sliders(rc)[0].v_model == 0  # no support: the grant budget starts "off"
     rc.close()
 
 
@@ -383,4 +387,16 @@ def test_the_page_says_what_to_run_when_browser_files_are_missing(monkeypatch):
     monkeypatch.setattr(server, "missing_frontend", lambda cache=None: [])
     _, rc = _render_page()
     assert "missing browser files" not in _html_text(rc)
+    rc.close()
+
+
+def test_a_run_survives_a_visit_to_the_other_tabs():
+    _, rc = _render_page()
+    for _ in range(4):
+        _button(rc, "Step").click()
+    tabs = rc.find(v.Tabs).widget
+    tabs.v_model = 2  # glossary
+    tabs.v_model = 1  # policy game
+    tabs.v_model = 0
+    assert _month(rc) == 4
     rc.close()

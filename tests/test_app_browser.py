@@ -176,6 +176,33 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
     )
 
 
+def _number(text: str) -> int:
+    found = re.match(r"\s*(\d+)", text)
+    return int(found.group(1)) if found else 0  # "off (not used)" = 0
+
+
+def _move(page: Any, slider: Any, value: Any, target: int) -> None:
+    """Move ``slider`` with the keyboard until the number shown by ``value`` is ``target``, one step
+    at a time, each step confirmed by the page (a key press lost while the page is busy is pressed again)."""
+    thumb = slider.get_by_role("slider")
+    for _ in range(60):
+        now = _number(value.inner_text())
+        if now == target:
+            return
+        thumb.focus()
+        thumb.press("ArrowRight" if target > now else "ArrowLeft")
+        deadline = time.monotonic() + 5
+        while _number(value.inner_text()) == now and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+    pytest.fail(f"the slider did not reach {target} (shows {value.inner_text()!r})")
+
+
+def _set_share(page: Any, k: int, target: int) -> None:
+    """Lever slider ``k`` of the policy game to ``target`` percent."""
+    plan = page.locator(".inspire-game-plan")
+    _move(page, plan.locator(".v-slider").nth(k), plan.locator(".inspire-slider-value").nth(k), target)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_layout_fits_the_screen(server, size):
     """The network is fully visible, no panels overlap, no text is under 12 px."""
@@ -225,15 +252,9 @@ def test_step_slider_reset(page):
     assert _box(page, ".inspire-charts")["y"] == top0  # ... without pushing the charts down
     assert page.locator(".inspire-network-caption").inner_text().startswith("Month 12:")
     # move the brokers slider (keyboard on its thumb): its value shows in words at once
-    row = page.locator(".inspire-sliders .v-slider").nth(3)
-    thumb = row.get_by_role("slider")
-    from inspire_sim.app.labels import slider_spec
-
-    step = int(slider_spec("cross_border_brokering.capacity", 0).step)
-    for value in range(step, 11, step):  # one press at a time: each waits for the server's answer
-        thumb.focus()
-        thumb.press("ArrowRight")
-        page.get_by_text(f"{value} firms a month in each country").wait_for(timeout=10_000)
+    sliders = page.locator(".inspire-sliders")
+    _move(page, sliders.locator(".v-slider").nth(3), sliders.locator(".inspire-slider-value").nth(3), 10)
+    page.get_by_text("10 firms a month in each country").wait_for(timeout=10_000)
     assert _month(page) == 12  # moving a slider alone does not restart the run
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("Month 0 of 120").wait_for(timeout=15_000)
@@ -288,15 +309,9 @@ def test_policy_game_end_to_end(page):
     page.locator(".v-select", has_text="Challenge").click()
     page.get_by_role("option", name="borders").click()
     page.get_by_text("Open the borders").wait_for(timeout=5_000)
-    sliders = page.locator(".inspire-game-plan .v-slider")
     # grants 75% -> 50%, brokers 0% -> 25%: keyboard on the thumbs (5% a press)
-    for k, start, sign in ((0, 75, -1), (1, 0, +1)):
-        thumb = sliders.nth(k).get_by_role("slider")
-        for i in range(1, 6):  # one press at a time: each waits for the server's answer
-            thumb.focus()
-            thumb.press("ArrowRight" if sign > 0 else "ArrowLeft")
-            pct = start + sign * 5 * i
-            page.get_by_text(f"{pct}% = {2000 * pct:,} euros a month").first.wait_for(timeout=10_000)
+    _set_share(page, 0, 50)
+    _set_share(page, 1, 25)
     page.get_by_text("Planned: 100%").wait_for(timeout=10_000)
     code = page.locator(".inspire-plan-code").inner_text()
     assert code == "P1-200000-SF50-CBB25-M25-OT0-FR0"

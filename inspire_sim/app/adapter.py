@@ -100,6 +100,11 @@ def sme_state(model: Any) -> SmeState:
     )
 
 
+def sme_stage(model: Any) -> np.ndarray:
+    """Stage of every SME slot (a view: do not modify)."""
+    return model.sme.stage
+
+
 def actor_uid(model: Any, row: int) -> int:
     """The unique id of actor ``row``."""
     return int(model.actors.uid[row])

@@ -74,6 +74,11 @@ class JourneyBook:
         self.failed = np.zeros(n, dtype=bool)  # the occupant has had a failure
         self._snap = adapter.sme_state(model)
 
+    @property
+    def innovative(self) -> np.ndarray:
+        """Whether each slot's current SME is innovative (as of the last recorded month)."""
+        return self._snap.innovative
+
     def _add(self, slot: int, month: int, text: str) -> None:
         self.events.setdefault(int(slot), []).append((month, text))
         self.n_events[slot] += 1
@@ -168,7 +173,7 @@ class ClassroomModel(InspireModel):
         self.scenario_name = scenario_name
         self.slider_values = dict(values)
         self.journeys = JourneyBook(self)
-        innovative = np.flatnonzero(self.journeys._snap.innovative)
+        innovative = np.flatnonzero(self.journeys.innovative)
         self.followed = int(innovative[0]) if len(innovative) else 0
         self.auto_follow = True
         self.milestones: dict[str, int] = {}  # key -> month reached
@@ -225,7 +230,7 @@ class ClassroomModel(InspireModel):
         score = book.n_events + 1000 * book.failed
         ranked = np.argsort(-score, kind="stable")
         if book.n_events.max() == 0:
-            ranked = np.concatenate([np.flatnonzero(book._snap.innovative), ranked])
+            ranked = np.concatenate([np.flatnonzero(book.innovative), ranked])
         out = [self.followed]
         for i in ranked:
             if int(i) not in out:

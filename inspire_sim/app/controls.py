@@ -9,6 +9,7 @@ what is left of the month's time slot.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -67,6 +68,8 @@ def Controls(model: solara.Reactive[ClassroomModel], on_reset: Callable[[], None
     speed = solara.use_reactive(DEFAULT_SPEED)
     pauses = solara.use_reactive(True)
     message = solara.use_reactive("")
+    gone = solara.use_memo(threading.Event, [])
+    solara.use_effect(lambda: gone.set, [])  # on unmount (a new scenario, size or seed): stop playing
 
     def bump() -> None:
         TICK.value += 1
@@ -76,7 +79,14 @@ def Controls(model: solara.Reactive[ClassroomModel], on_reset: Callable[[], None
         playing.value = False
 
     def loop() -> None:
-        play_loop(model.value, lambda: playing.value, lambda: speed.value, lambda: pauses.value, bump, stop)
+        play_loop(
+            model.value,
+            lambda: playing.value and not gone.is_set(),
+            lambda: speed.value,
+            lambda: pauses.value,
+            bump,
+            stop,
+        )
 
     solara.lab.use_task(loop, dependencies=[playing.value], prefer_threaded=True)
 

@@ -149,12 +149,10 @@ def Page():
     banner = offline_banner()
     if banner:
         html_block(e(banner), classes=["inspire-message", "inspire-offline"])
-    if tab.value == 0:
-        WatchPage(student.value)
-    elif tab.value == 1:
-        GamePage()
-    else:
-        Glossary()
+    # every tab stays mounted (hidden when not shown): a run survives a look at the glossary
+    for k, page in enumerate((lambda: WatchPage(student.value), GamePage, Glossary)):
+        with solara.Div(style={} if tab.value == k else {"display": "none"}, classes=[f"inspire-tab-{k}"]):
+            page()
 
 
 @solara.component

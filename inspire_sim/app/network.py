@@ -151,7 +151,7 @@ class NetworkView(LiveFigure):
         m, pos = self.model, self.pos
         n = adapter.n_smes(m)
         r = adapter.running_projects(m)
-        stage = adapter.sme_state(m).stage
+        stage = adapter.sme_stage(m)
         shown = np.union1d(np.union1d(self.sample, r.lead), r.partner[r.partner < n])
         xb = r.cross_border
         self.xb.set_segments(list(np.stack([pos[r.lead[xb]], pos[r.partner[xb]]], axis=1)))
