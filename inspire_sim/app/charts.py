@@ -8,21 +8,19 @@ from typing import Any
 import numpy as np
 from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from ..agents import Stage
 from ..params import LEVERS
 from . import adapter
 from .figure import DOM_COLOR, LEVER_COLORS, STAGE_COLORS, XB_COLOR, LiveFigure
-from .labels import LEVER_PLAIN
 
 TITLES = {
     "stages": "Firms by stage (share)",
     "partnerships": "New partnerships each month",
     "outcomes": "Projects ending each month",
     "confidence": "Confidence and cooperation",
-    "spend": "Policy spending (thousand euros a month)",
+    "spend": "Policy spending (1000 euros a month)",
     "shares": "Abroad and success (last 12 months)",
 }
 """Chart titles (the words a student reads)."""
@@ -96,16 +94,8 @@ class ChartsView(LiveFigure):
         }
         for k in ("partnerships", "outcomes", "confidence", "shares"):
             self.ax[k].legend(ncol=2, **above)
-        self.ax["stages"].legend(
-            handles=[Patch(color=STAGE_COLORS[s], label=adapter.STAGE_TEXT[s][:7]) for s in Stage], ncol=4, **above
-        )
+        # the colour keys of the two stacked charts (stages, levers) are HTML under the image
         self.levers = list(LEVERS)
-        short = {k: LEVER_PLAIN[k].split(" ")[0].lower() for k in self.levers}
-        self.ax["spend"].legend(
-            handles=[Patch(color=LEVER_COLORS[i], label=short[k]) for i, k in enumerate(self.levers)],
-            ncol=5,
-            **{**above, "columnspacing": 0.5},
-        )
         self.stacks = {
             k: PolyCollection([], facecolors=colors, linewidths=0, animated=True)
             for k, colors in (("stages", STAGE_COLORS), ("spend", LEVER_COLORS))

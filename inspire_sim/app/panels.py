@@ -16,11 +16,12 @@ import solara
 
 from ..agents import PartnerType, Stage
 from ..metrics import INDICATORS
+from ..params import LEVERS
 from . import adapter
 from .charts import ChartsView
 from .classroom import ClassroomModel
-from .figure import COUNTRY_COLORS, DOM_COLOR, PTYPE_COLOR, STAGE_COLORS, TIE_COLOR, XB_COLOR
-from .labels import GLOSSARY
+from .figure import COUNTRY_COLORS, DOM_COLOR, LEVER_COLORS, PTYPE_COLOR, STAGE_COLORS, TIE_COLOR, XB_COLOR
+from .labels import GLOSSARY, LEVER_PLAIN
 from .network import NetworkView
 
 e = html.escape
@@ -178,8 +179,14 @@ def ChartsPanel(model: ClassroomModel):
     image = solara.use_memo(view.frame, [model, model.month_number])
     with solara.Div(classes=["inspire-charts"]):
         solara.Image(image, format="jpeg", width="100%", classes=["inspire-charts-image"])
-        stage_key = " ".join(f"{_symbol('■', STAGE_COLORS[s])}{e(adapter.STAGE_TEXT[s])}" for s in Stage)
-        html_block(f"Stages: {stage_key}", classes=["inspire-legend"])
+        stage_key = " ".join(f"{_symbol('■', STAGE_COLORS[s])}{gloss(adapter.STAGE_TEXT[s])}" for s in Stage)
+        lever_key = " ".join(
+            f"{_symbol('■', LEVER_COLORS[i % len(LEVER_COLORS)])}{e(LEVER_PLAIN[k])}" for i, k in enumerate(LEVERS)
+        )
+        html_block(
+            f"<div><b>Firms by stage</b>: {stage_key}</div><div><b>Policy spending</b>: {lever_key}</div>",
+            classes=["inspire-legend"],
+        )
 
 
 def sparkline(values: list[float], color: str, lo: float, hi: float, width: int = 300, height: int = 34) -> str:
