@@ -1,8 +1,9 @@
-"""Benchmark of the classroom app: steps per second on screen with 500 SMEs (target >= 5).
+"""Benchmark of the classroom app: months per second on screen with 500 SMEs (target >= 5).
 
 Drives the real app in headless Chromium through the browser test of the play loop
-(tests/test_app_browser.py::test_play_draws_every_month_with_500_smes), which records the measured
-rate in test-artifacts/app_speed.json, and reports it against the target.
+(tests/test_app_browser.py::test_play_draws_every_month_with_500_smes: the fastest speed,
+8 months per second, milestone pauses off), which records the measured rate in
+test-artifacts/app_speed.json, and reports it against the target.
 
     .venv/bin/python benchmarks/bench_app.py [--reps 3]
 """

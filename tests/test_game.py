@@ -1,0 +1,143 @@
+"""The policy game's logic (inspire_sim.app.game), without a browser: plans, codes and
+files, the plan's measures, the scorecard under common random numbers, the challenges."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from inspire_sim.app import game
+from inspire_sim.errors import InputError
+from inspire_sim.params import LEVERS
+from inspire_sim.streams import replicate_seed
+
+
+@pytest.fixture(scope="module")
+def base():
+    return game.game_base(n_smes=300)
+
+
+def test_plan_code_and_file_round_trip():
+    plan = game.Plan(
+        250_000.0,
+        {"support_funding": 40, "cross_border_brokering": 30, "oi_toolbox": 20},
+        {"cross_border_brokering": ["Poland", "Greece"]},
+        name="team A",
+    )
+    code = plan.to_code()
+    assert code == "P1-250000-SF40-CBB30@Poland+Greece-M0-OT20-FR0"
+    again = game.Plan.from_code(code, name="team A")
+    assert again.budget == plan.budget and again.countries == plan.countries
+    assert {k: v for k, v in again.shares.items() if v} == plan.shares
+    assert game.Plan.from_code(code.lower().replace("p1", "P1")).shares["oi_toolbox"] == 20  # case-insensitive levers
+    from_file = game.Plan.from_json(plan.to_json())
+    assert from_file == plan
+    assert len(plan.to_json()) < 600  # a small file
+
+
+@pytest.mark.parametrize(
+    "code, message",
+    [("hello", "not a plan code"), ("P1-100-XX10", "cannot read 'XX10'"), ("P1-100-SF80-CBB30", "add up to 110%")],
+)
+def test_mistyped_codes_say_what_is_wrong(code, message):
+    with pytest.raises(InputError, match=re.escape(message)):
+        game.Plan.from_code(code)
+
+
+def test_invalid_plans_are_refused():
+    with pytest.raises(InputError, match="budget"):
+        game.Plan(-1.0, {})
+    with pytest.raises(InputError, match=r"shares\.subsidies"):
+        game.Plan(1000.0, {"subsidies": 10})
+    with pytest.raises(InputError, match="whole percentage"):
+        game.Plan(1000.0, {"matchmaking": 12.5})  # type: ignore[dict-item]
+    with pytest.raises(InputError, match="not a plan file"):
+        game.Plan.from_json("{}")
+
+
+def test_the_plan_buys_measures_from_the_lever_definitions(base):
+    assert game.today_budget(base) == 200_000.0  # baseline.toml: 150,000 grants + 50,000 matchmaking
+    assert game.today_shares(base) == {**dict.fromkeys(LEVERS, 0), "support_funding": 75, "matchmaking": 25}
+    plan = game.Plan(200_000.0, {"support_funding": 50, "cross_border_brokering": 40, "failure_recovery": 1})
+    scen = game.plan_scenario(plan, base)
+    by_kind = {p.kind: p for p in scen.policies}
+    assert set(by_kind) == {"support_funding", "cross_border_brokering"}
+    grants = by_kind["support_funding"]
+    assert (
+        grants.budget_per_step == 100_000.0 and getattr(grants, "grant_size", None) == 10_000.0
+    )  # the scenario's own grant size
+    brokers = by_kind["cross_border_brokering"]
+    cost = LEVERS["cross_border_brokering"].model_fields["cost_per_service"].default
+    assert brokers.budget_per_step == 80_000.0
+    assert getattr(brokers, "capacity", None) == int(80_000.0 / cost / len(base.countries))
+    # 1% (2,000 euros a month) cannot pay for one firm a month in each of 8 countries: no help after failure ...
+    assert 2_000.0 / LEVERS["failure_recovery"].model_fields["cost_per_service"].default / 8 < 1
+    # ... unless it is aimed at one country
+    one = game.plan_scenario(game.Plan(200_000.0, {"matchmaking": 10}, {"matchmaking": ["Greece"]}), base)
+    [mm] = one.policies
+    assert mm.countries == ["Greece"] and getattr(mm, "capacity", None) == int(
+        20_000.0 / getattr(mm, "cost_per_service", 1)
+    )
+    with pytest.raises(InputError, match="Atlantis"):
+        game.plan_scenario(game.Plan(1000.0, {"matchmaking": 10}, {"matchmaking": ["Atlantis"]}), base)
+
+
+def test_an_empty_plan_spends_nothing_and_matches_no_support(base):
+    card = game.play(game.Plan(200_000.0, {}), seed=7, replicates=1, base=base)
+    assert card.seeds == [replicate_seed(7, 0)]
+    assert card.mine["spent"] == 0.0 and card.today["spent"] > 0
+    assert card.change("spent") == -1.0
+
+
+def test_scorecard_uses_common_random_numbers(base):
+    """The same plan as today's policy scores exactly today's numbers (same seeds for both)."""
+    plan = game.Plan(200_000.0, {"support_funding": 75, "matchmaking": 25})
+    card = game.play(plan, seed=3, replicates=2, base=base)
+    assert card.seeds == [replicate_seed(3, 0), replicate_seed(3, 1)]
+    again = game.play(plan, seed=3, replicates=2, base=base)
+    assert again.mine == card.mine and again.today == card.today  # reproducible
+    # with today's measures themselves the plan *is* today's policy: identical numbers
+    same = game.Scorecard(plan, card.seeds, game._mean_measures(base, card.seeds), card.today)
+    assert all(same.change(k) == 0.0 for k in game.MEASURES)
+
+
+def test_brokers_raise_cross_border_partnerships(base):
+    """Policy direction under CRN: moving money from grants to brokers raises partnerships abroad."""
+    grants = game.play(game.Plan(200_000.0, {"support_funding": 100}), seed=1, replicates=3, base=base)
+    brokers = game.play(
+        game.Plan(200_000.0, {"support_funding": 50, "cross_border_brokering": 50}), seed=1, replicates=3, base=base
+    )
+    assert grants.today == brokers.today
+    assert brokers.mine["cross_border"] > 1.2 * grants.mine["cross_border"]
+
+
+def test_challenges_check_goals_and_budget(base):
+    challenge = game.CHALLENGES["borders"]
+    assert challenge.budget(base) == game.today_budget(base)
+    mine = dict.fromkeys(game.MEASURES, 100.0)
+    today = dict.fromkeys(game.MEASURES, 100.0)
+    mine["cross_border"] = 131.0
+    card = game.Scorecard(game.Plan(200_000.0, {"cross_border_brokering": 100}), [1], mine, today)
+    won, results = challenge.check(card, base)
+    assert won and all(ok for _, ok in results)
+    mine["successes"] = 99.0  # fewer projects succeeded: the second goal fails
+    won, results = challenge.check(game.Scorecard(card.plan, [1], mine, today), base)
+    assert not won and [ok for _, ok in results] == [True, False, True]
+    over = game.Scorecard(
+        game.Plan(300_000.0, {"cross_border_brokering": 100}), [1], mine | {"successes": 100.0}, today
+    )
+    won, results = challenge.check(over, base)
+    assert not won and results[-1] == ("monthly budget at most 200,000 euros", False)
+
+
+def test_a_class_compares_its_plans_on_the_same_seeds(base):
+    text = "team A: P1-200000-SF80-CBB0-M0-OT20-FR0\n\nP1-200000-SF50-CBB50-M0-OT0-FR0\n"
+    plans = game.read_codes(text)
+    assert [p.name for p in plans] == ["team A", "plan 2"]
+    cards = game.compare_plans(plans, seed=2, replicates=1, base=base)
+    assert cards[0].today == cards[1].today and cards[0].seeds == cards[1].seeds == [replicate_seed(2, 0)]
+    alone = game.play(plans[1], seed=2, replicates=1, base=base)
+    assert alone.mine == cards[1].mine  # a plan's result depends only on its code and the seed
+    with pytest.raises(InputError, match="line 2: cannot read 'XB30'"):
+        game.read_codes("P1-1000-SF10\nP1-1000-XB30")
