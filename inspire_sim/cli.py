@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "inspire_sim.commands.compare_cmd",  # compare
     "inspire_sim.commands.app_cmd",  # app
     "inspire_sim.commands.calibrate_cmd",  # calibrate
+    "inspire_sim.commands.robust_cmd",  # robust
 )
 
 
