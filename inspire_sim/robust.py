@@ -19,9 +19,7 @@ For each goal (:mod:`inspire_sim.goals`) it reports
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ import pandas as pd
 from .errors import InputError
 from .goals import GOALS, goal_values
 from .params import ParamSpec, parameter_specs
+from .runpool import map_tasks
 from .scenario import Scenario, load_scenario
 from .streams import RandomStreams, replicate_seed
 
@@ -109,23 +108,6 @@ def _run_one(task: tuple[int, str, Scenario, dict[str, float], int, int, int | N
     return {"world": world, "plan": label, **{k: float(np.mean([v[k] for v in vals])) for k in vals[0]}}
 
 
-def _execute(tasks: list[Any], workers: int, progress: Any = None) -> list[dict[str, Any]]:
-    if workers <= 1:
-        out = []
-        for t in tasks:
-            out.append(_run_one(t))
-            if progress is not None:
-                progress(1)
-        return out
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        out = []
-        for r in pool.map(_run_one, tasks, chunksize=1):
-            out.append(r)
-            if progress is not None:
-                progress(1)
-        return out
-
-
 def _check_same_population(base: Scenario, plan: Scenario, label: str) -> None:
     same = (
         base.params.n_smes == plan.params.n_smes
@@ -190,7 +172,7 @@ def robust(
         world_seed = replicate_seed(seed, int(row["world"]))
         for label, scen in [(base.name, base), *zip(labels, scens, strict=True)]:
             tasks.append((int(row["world"]), label, scen, values, world_seed, replications, steps))
-    runs = pd.DataFrame(_execute(tasks, workers or os.cpu_count() or 1, progress))
+    runs = pd.DataFrame(map_tasks(_run_one, tasks, workers, progress))
     result = RobustResult(
         worlds=table,
         runs=runs,
