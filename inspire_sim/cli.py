@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "inspire_sim.commands.app_cmd",  # app
     "inspire_sim.commands.calibrate_cmd",  # calibrate
     "inspire_sim.commands.robust_cmd",  # robust
+    "inspire_sim.commands.validate_cmd",  # validate
 )
 
 
