@@ -217,11 +217,10 @@ class Recorder:
     def record(self, events: MonthEvents) -> None:
         w = self.world
         month = events.month
-        clock = w.clock - 1  # the month just simulated
         s, a, n = w.sme, w.actors, w.n
         active = (s.n_lead > 0) | (a.load[:n] > 0)
-        coop = (clock - s.last_coop) < self.WINDOW
-        foreign = coop & ((clock - s.last_foreign) < self.WINDOW)
+        coop = (month - s.last_coop) < self.WINDOW
+        foreign = coop & ((month - s.last_foreign) < self.WINDOW)
         new = events.matches.new
         n_new = events.matches.n_new
         n_new_xb = int(np.sum(new["cross_border"])) if n_new else 0

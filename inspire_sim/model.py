@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import lifecycle, matching, metrics
-from .agents import NO_STEP, SME, Intermediary, Partner, Stage
+from .agents import SME, Intermediary, Partner, Stage
 from .policies import Policy, build_policies
 from .population import build_world, init_smes
 from .scenario import Scenario, load_scenario
@@ -47,7 +47,7 @@ class InspireModel(mesa.Model):
         **overrides: parameters by dotted name as :func:`~inspire_sim.scenario.load_scenario`
             takes them, e.g. ``n_smes=500`` or ``**{"support_funding.grant_size": 1e4}``.
 
-    Construction runs the burn-in (``burn_in`` months, no policies); each :meth:`step` is
+    Construction runs the burn-in (``burn_in`` months; measures with ``start = 0`` run too); each :meth:`step` is
     then one reporting month. :attr:`running` turns False after the scenario's last month,
     so ``mesa.batch_run(InspireModel, parameters={"n_smes": [300, 500]}, rng=[1, 2])`` works.
     Agents: ``agents_by_type[SME]`` (views on the arrays; ``confidence``, ``cash``,
@@ -128,16 +128,16 @@ class InspireModel(mesa.Model):
     def _advance(self) -> MonthEvents:
         """The phases of one month on the world (burn-in or reporting); returns what happened."""
         w = self.world
-        clock = w.clock
-        self.apply_policies(clock)  # 1 policies
-        upkeep = lifecycle.upkeep(w, clock)  # 2 upkeep, exit
-        self.replace_smes(upkeep.exits, clock)  # 2 entry
-        matches = matching.match(w, clock)  # 3 search and matching
-        lifecycle.start_projects(w, clock, matches)
-        resolutions = lifecycle.resolve_projects(w, clock)  # 4 projects resolve
-        transitions = lifecycle.transition_stages(w, clock)  # 5 stage transitions
-        lifecycle.track_activity(w, clock)
-        self.events = MonthEvents(w.month, upkeep, matches, resolutions, transitions)
+        month = w.month  # reporting month (negative during the burn-in)
+        self.apply_policies(month)  # 1 policies
+        upkeep = lifecycle.upkeep(w, month)  # 2 upkeep, exit
+        self.replace_smes(upkeep.exits, month)  # 2 entry
+        matches = matching.match(w, month)  # 3 search and matching
+        lifecycle.start_projects(w, month, matches)
+        resolutions = lifecycle.resolve_projects(w, month)  # 4 projects resolve
+        transitions = lifecycle.transition_stages(w, month)  # 5 stage transitions
+        lifecycle.track_activity(w, month)
+        self.events = MonthEvents(month, upkeep, matches, resolutions, transitions)
         w.clock += 1
         return self.events
 
@@ -159,7 +159,7 @@ class InspireModel(mesa.Model):
     def apply_policies(self, month: int) -> None:
         """Phase 1: budgets, intermediary capacities and phased measures for this month."""
         self.world.spend_month[:] = 0.0
-        if self.world.month < 0:  # burn-in spending counts against no run-wide cap
+        if month < 0:  # burn-in spending counts against no run-wide cap
             self.world.plan_spent = 0.0
             for pol in self.world.policies:
                 pol.spent_total = 0.0
@@ -176,7 +176,7 @@ class InspireModel(mesa.Model):
         gone = np.isin(w.sme.mem_partner, rows)
         w.sme.mem_partner[gone] = -1
         w.sme.mem_trust[gone] = 0.0
-        init_smes(w, rows, w.streams.get("entry", month), month)
+        init_smes(w, rows, w.streams.get("entry", month), month, initial=False)
         for i in rows:
             agent = SME(self, int(i))
             self.sme_agents[i] = agent
@@ -195,9 +195,14 @@ class InspireModel(mesa.Model):
 
     # ------------------------------------------------------------------ views
     def smes_table(self) -> pd.DataFrame:
-        """Final state of every SME, one row each (months are reporting months)."""
+        """Final state of every SME, one row each.
+
+        Months are reporting months (0-based): ``born`` is negative for SMEs that entered
+        before reporting started (``-burn_in - 1``: the initial population);
+        ``entered_scaling`` is ``agents.NO_STEP`` (-10000) for SMEs that never entered scaling-up.
+        """
         w = self.world
-        s, a, n, b = w.sme, w.actors, w.n, w.burn_in
+        s, a, n = w.sme, w.actors, w.n
         return pd.DataFrame(
             {
                 "sme_id": a.uid[:n],
@@ -222,8 +227,8 @@ class InspireModel(mesa.Model):
                 "failures": s.failures,
                 "false_failures": s.false_failures,
                 "unicorn": s.unicorn,
-                "born": np.where(s.born >= 0, s.born - b, -1 - b),
-                "entered_scaling": np.where(s.entered_scaling == NO_STEP, NO_STEP, s.entered_scaling - b),
+                "born": s.born,
+                "entered_scaling": s.entered_scaling,
             }
         )
 

@@ -8,9 +8,8 @@ named in a scenario by its import path, ``kind = "mypkg.levers:MyLever"`` (the m
 imported where the scenario is validated or the model built, so worker processes resolve
 it themselves).
 
-Hooks receive ``month`` = the world's clock (simulated months, burn-in included: the
-month of random streams and per-SME time stamps); :meth:`Policy.active` takes the
-reporting month (``world.month``), in which a scenario's ``start``/``end`` are written.
+Hooks receive ``month``, the reporting month (negative during the burn-in), in which a
+scenario's ``start``/``end`` are written and every time stamp is kept.
 
 The phases call the hooks below on every policy without knowing which lever it is (in
 the spirit of Starsim's interventions). Every hook has a neutral default, so a lever
@@ -71,6 +70,18 @@ def register_lever(params_cls: type[PolicyParams], policy_cls: type[Policy]) -> 
     for cls in (params_cls, policy_cls):
         _ALIASES[f"{cls.__module__}:{cls.__name__}"] = kind
     return policy_cls
+
+
+def unregister_lever(kind: str) -> None:
+    """Remove a registered lever (and its import-path aliases); shipped levers stay registered."""
+    from .levers import SHIPPED
+
+    if kind in SHIPPED:
+        raise ValueError(f"{kind} is a shipped lever")
+    LEVER_PARAMS.pop(kind, None)
+    LEVER_POLICIES.pop(kind, None)
+    for alias in [a for a, k in _ALIASES.items() if k == kind]:
+        del _ALIASES[alias]
 
 
 def lever(params_cls: type[PolicyParams]):
@@ -262,7 +273,7 @@ class Policy:
         self.budget_bound = False
         self.spent_month = 0.0
         self.served_month[:] = 0
-        on = self.active(world.month)
+        on = self.active(month)
         self.capacity_month = self.scaled_capacity(world, month) if on else np.zeros_like(self.capacity_month)
         for im in self.intermediaries:
             im.open_for(int(self.capacity_month[im.country]))
@@ -328,4 +339,5 @@ __all__ = [
     "register_lever",
     "resolve_kind",
     "stochastic_round",
+    "unregister_lever",
 ]

@@ -177,7 +177,7 @@ def build_world(scenario: Scenario, seed: int, record_partnerships: bool = True)
         pt_by_stage=np.zeros((len(PartnerType), len(Stage)), dtype=np.int64),
         scaling_by_country=np.zeros(nc, dtype=np.int64),
     )
-    init_smes(world, np.arange(n), rng, month=-1)
+    init_smes(world, np.arange(n), rng, month=-p.burn_in - 1, initial=True)
     world.panel_rows = np.sort(rng.choice(n, size=min(p.panel_size, n), replace=False))
     return world
 
@@ -187,15 +187,15 @@ def _persona(rng: np.random.Generator, culture: np.ndarray, country: np.ndarray,
     return rules.unit_rows(weight * culture[country] + z).astype(np.float32)
 
 
-def init_smes(world: World, rows: np.ndarray, rng: np.random.Generator, month: int) -> None:
-    """Draw the state of new SMEs in ``rows`` (at set-up with ``month = -1``, or entrants)."""
+def init_smes(world: World, rows: np.ndarray, rng: np.random.Generator, month: int, initial: bool) -> None:
+    """Draw the state of new SMEs in ``rows``: the initial population (any stage) or entrants (exploration)."""
     s, p, a, k = world.sme, world.params, world.actors, len(rows)
     s.reset_rows(rows)
     a.persona[rows] = _persona(rng, world.culture_persona, a.country[rows], p.persona_dims, p.persona_culture_weight)
     a.vision[rows] = rules.unit_rows(
         p.vision_sector_weight * world.sector_vision[s.sector[rows]] + rng.normal(size=(k, p.persona_dims))
     ).astype(np.float32)
-    if month < 0:
+    if initial:
         stage = rng.choice(len(Stage), size=k, p=np.asarray(p.initial_stage_shares) / sum(p.initial_stage_shares))
     else:
         stage = np.full(k, Stage.EXPLORATION)
@@ -205,12 +205,12 @@ def init_smes(world: World, rows: np.ndarray, rng: np.random.Generator, month: i
     dev, scale, comm = p.development_threshold, p.scaling_threshold, p.commercialisation_threshold
     lo = np.array([0.0, dev, scale, scale])
     hi = np.array([rb[0] * dev, rb[1] * scale, scale + rb[2], scale + rb[3]])
-    s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage]) if month < 0 else 0.0
+    s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage]) if initial else 0.0
     res_lo = np.array([0.0, 0.0, 0.0, comm])
     res_hi = np.array([0.0, qb[0], qb[1] * comm, qb[2] * comm])
     s.resource_focus[rows] = rng.random(k) < p.resource_focus_share
     focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
-    s.results[rows] = focus * (res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage])) if month < 0 else 0.0
+    s.results[rows] = focus * (res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage])) if initial else 0.0
     s.innovative[rows] = rng.random(k) < p.innovation_active_share
     s.disruptive[rows] = rng.random(k) < p.disruptive_share
     s.resilience[rows] = rng.beta(p.resilience_alpha, p.resilience_beta, size=k)

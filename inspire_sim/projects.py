@@ -94,16 +94,11 @@ class ProjectBook:
         """Drop the log of resolved projects (at the end of the burn-in); running ones stay."""
         self._log = []
 
-    def table(self, country_names: list[str], offset: int = 0) -> pd.DataFrame:
-        """All projects (resolved ones and those still running) as a DataFrame.
-
-        ``start`` and ``end`` are shifted by ``-offset`` (the burn-in: reporting months).
-        """
+    def table(self, country_names: list[str]) -> pd.DataFrame:
+        """All projects (resolved ones and those still running) as a DataFrame (reporting months)."""
         parts = [*self._log, self.running]
         data = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0, dtype=v) for k, v in COLUMNS.items()}
         df = pd.DataFrame(data).drop(columns=["lead", "partner"])
-        df["start"] -= offset
-        df["end"] -= offset
         df = df.sort_values("project_id", kind="stable").reset_index(drop=True)
         types = np.array([p.label for p in PartnerType])
         stages = np.array([s.label for s in Stage])

@@ -80,7 +80,7 @@ def run(
     return RunResult(
         timeseries=rec.timeseries(),
         smes=model.smes_table(),
-        partnerships=model.projects.table(model.country_names, offset=model.world.burn_in),
+        partnerships=model.projects.table(model.country_names),
         panel=rec.panel(),
         spend=rec.spend(),
         countries=rec.countries(),

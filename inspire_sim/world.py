@@ -7,9 +7,10 @@ the phases (:mod:`inspire_sim.lifecycle`, :mod:`inspire_sim.matching`) change it
 return small event records of what happened; the recorder (:mod:`inspire_sim.metrics`)
 only reads the world and the events.
 
-Clock: ``world.clock`` counts simulated months from 0, burn-in included; the reporting
-month is ``clock - burn_in`` (negative during the burn-in). Per-SME time stamps and
-random streams use the clock; policies and outputs use reporting months.
+Clock: ``world.clock`` counts simulated months from 0, burn-in included; the month every
+phase, hook, time stamp, project and output uses is the reporting month
+``world.month = clock - burn_in`` (negative during the burn-in; random streams accept
+negative months).
 """
 
 from __future__ import annotations

@@ -20,6 +20,15 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _forget_user_lever():
+    """The registry is process-wide: remove the test lever after this module."""
+    yield
+    if "confidence_coaching" in policies.LEVER_POLICIES:
+        policies.unregister_lever("confidence_coaching")
+    sys.modules.pop("user_levers", None)
+
+
 @pytest.fixture(scope="module")
 def user_scenario(tmp_path_factory):
     sys.path.insert(0, str(TESTS))

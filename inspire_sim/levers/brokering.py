@@ -78,7 +78,7 @@ class CrossBorderBrokeringPolicy(Policy):
     spec: CrossBorderBrokering
 
     def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
-        if not self.active(world.month):
+        if not self.active(month):
             return
         seekers = cands.seekers
         pos = np.flatnonzero(cands.unserved(self.kind))

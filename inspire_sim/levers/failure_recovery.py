@@ -91,7 +91,7 @@ class FailureRecoveryPolicy(Policy):
         self.recovery_until[chosen] = month + self.spec.support_months
 
     def confidence_recovery(self, world: World, month: int) -> np.ndarray | None:
-        if not self.active(world.month):
+        if not self.active(month):
             return None
         return np.where(self.recovery_until >= month, self.spec.recovery_boost, 1.0)
 

@@ -77,7 +77,7 @@ class MatchmakingPolicy(Policy):
     spec: Matchmaking
 
     def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
-        if not self.active(world.month):
+        if not self.active(month):
             return
         p, a, seekers = world.params, world.actors, cands.seekers
         pos = np.flatnonzero(cands.unserved(self.kind))
