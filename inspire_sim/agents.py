@@ -110,6 +110,8 @@ class SMEArrays:
     entered_scaling: np.ndarray  # int32 month of entering scaling-up (NO_STEP = never)
     born: np.ndarray  # int32 month of entry
     unicorn: np.ndarray  # bool
+    abandoned: np.ndarray  # bool: gave up OI after failure (does not search until it returns)
+    fail_streak: np.ndarray  # int8: failures in a row (reset by a success)
 
     def reset_rows(self, rows: np.ndarray, keep: tuple[str, ...] = ("region", "sector")) -> None:
         """Zero the given rows of every array but ``keep`` (an entrant keeps its slot's place)."""

@@ -32,6 +32,11 @@ def upkeep(world: World, month: int) -> Upkeep:
     s.confidence[:] = rules.recover_confidence(
         s.confidence, s.resilience, p.confidence_recovery, boost, floor=p.recovery_resilience_floor
     )
+    # SMEs that abandoned OI take it up again now and then (faster with recovery support)
+    u_back = world.streams.get("abandon_return", month).random(n)
+    back = s.abandoned & (u_back < np.clip(p.abandon_return_rate * boost, 0.0, 1.0))
+    s.abandoned[back] = False
+    world.counters["returned"] += int(back.sum())
     # latent value of false failures surfaces
     u = world.streams.get("latent", month).random(n)
     surf = np.flatnonzero((s.latent > 0) & (u < p.latent_surface_rate))
@@ -98,6 +103,7 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     k[order] = np.arange(len(idx)) - np.searchsorted(lead[order], lead[order], side="left")
     u = world.streams.uniform("outcome", month, a.uid[lead] * MAX_PROJECT_KEYS + k, 5)
     u_success, u_false, u_uni, u_gain, u_pareto = u.T
+    u_abandon = world.streams.uniform("abandon", month, a.uid[lead] * MAX_PROJECT_KEYS + k, 1)[:, 0]
     success = u_success < r["p_success"][idx]
     false_failure = ~success & (u_false < p.false_failure_prob)
     gain = np.exp(
@@ -106,9 +112,11 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     # success: resources or business results by stage and focus; rare unicorns
     win = np.flatnonzero(success)
     add_gain(world, lead[win], gain[win])
-    uni = win[
-        (s.disruptive[lead[win]]) & (s.stage[lead[win]] == Stage.COMMERCIALISATION) & (u_uni[win] < p.unicorn_prob)
-    ]
+    # the unicorn path: disruptive SMEs in commercialisation, and disruptive resource-focused
+    # SMEs already in scaling-up (INSPIRE: a disruptive innovation can make one a unicorn)
+    st, rf = s.stage[lead[win]], s.resource_focus[lead[win]]
+    path = (st == Stage.COMMERCIALISATION) | ((st == Stage.SCALING_UP) & rf)
+    uni = win[s.disruptive[lead[win]] & path & (u_uni[win] < p.unicorn_prob)]
     if len(uni):
         pareto = (1.0 - u_pareto[uni]) ** (-1.0 / p.unicorn_pareto_alpha)
         np.add.at(s.results, lead[uni], p.unicorn_scale * pareto)
@@ -123,6 +131,15 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     )
     np.add.at(s.failures, lead[lose], 1)
     s.last_fail[lead[lose]] = month
+    s.fail_streak[lead[win]] = 0
+    s.fail_streak[lead[lose]] = np.minimum(s.fail_streak[lead[lose]], 100) + 1
+    # abandonment of OI after failure: less for resilient SMEs, more after failures in a row
+    fl = lead[lose]
+    streak = s.fail_streak[fl].astype(np.float64)
+    p_ab = p.abandon_prob * (1.0 - s.resilience[fl]) * (1.0 + p.abandon_streak_effect * np.maximum(streak - 1.0, 0.0))
+    gave_up = fl[u_abandon[lose] < np.clip(p_ab, 0.0, 1.0)]
+    world.counters["abandonments"] += int((~s.abandoned[gave_up]).sum())
+    s.abandoned[gave_up] = True
     ff = np.flatnonzero(false_failure)
     np.add.at(s.false_failures, lead[ff], 1)
     world.counters["false_failures"] += len(ff)
@@ -158,6 +175,7 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
         comp,
         new["friction"],
         world.strength[a.country[lead]],
+        1.0 / (1.0 + s.attempts[lead]),
         base_success_logit=p.base_success_logit,
         b_vision=p.b_vision,
         b_partnership_model=p.b_partnership_model,
@@ -166,6 +184,7 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
         b_complementarity=p.b_complementarity,
         b_friction=p.b_friction,
         b_strength=p.b_strength,
+        b_novice=p.novice_penalty,
     )
     # geometric durations of at least two months with the given mean
     q = 1.0 / max(p.duration_mean - 1.0, 1.0)
@@ -175,7 +194,7 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
     )
     co_funded = np.zeros(n)
     for pol in world.policies:
-        paid = pol.on_projects_started(world, lead, month)
+        paid = pol.on_projects_started(world, new, month)
         if paid is not None:
             co_funded += paid
     s.cash[lead] -= np.maximum(p.project_cost - co_funded, 0.0)
@@ -232,10 +251,19 @@ def transition_stages(world: World, month: int) -> Transitions:
         return out
     s.stage[rows] = Stage.SCALING_UP
     s.entered_scaling[rows] = month
-    s.cash[rows] -= p.business_model_revision_cost
     world.counters["scaling_up_reached"] += len(rows)
     np.add.at(world.scaling_by_country, a.country[rows].astype(np.int64), 1)
-    # leave trusted partners whose skills no longer fit the market stage
+    # the transition: a resource-focused SME may switch its focus to business results;
+    # SMEs heading for the market (switchers and results-focused ones) revise their business
+    # model and leave trusted partners whose skills no longer fit; the others carry on
+    u_switch = world.streams.uniform("focus_switch", month, a.uid[rows], 1)[:, 0]
+    switch = s.resource_focus[rows] & (u_switch < p.focus_switch_prob)
+    s.resource_focus[rows[switch]] = False
+    world.counters["focus_switches"] += int(switch.sum())
+    rows = rows[~s.resource_focus[rows]]
+    if len(rows) == 0:
+        return out
+    s.cash[rows] -= p.business_model_revision_cost
     mem = s.mem_partner[rows]
     fit = np.where(mem >= 0, rules.STAGE_FIT[a.ptype[np.maximum(mem, 0)], Stage.SCALING_UP], 1.0)
     u = world.streams.uniform("partner_drop", month, a.uid[rows], s.mem_partner.shape[1])

@@ -6,7 +6,8 @@ One month (DESIGN.md §1, phase 3):
    project search with a probability set by :func:`rules.search_probability`.
 2. :func:`draw_candidates`: each seeker gets ``n_candidates`` candidates: its most
    trusted past partner (with probability ``trusted_first``) and chance encounters,
-   domestic with probability ``home_bias``; partner types are drawn with the encounter
+   domestic with the country's probability (``home_bias`` in the largest country, less in
+   smaller ones: ``home_bias_size_elasticity``); partner types are drawn with the encounter
    shares. Then every policy's ``add_candidates`` hook may add introductions (e.g.
    brokers add foreign candidates with less friction, matchmakers screened domestic
    ones); a project records the policy that introduced its partner (``introduced_by``).
@@ -43,7 +44,7 @@ def find_seekers(world: World, month: int) -> np.ndarray:
         min_confidence=p.min_confidence_to_search,
         cost_offset=p.search_cost_offset,
     )
-    free = s.innovative & (s.n_lead < p.max_concurrent_projects) & (s.cash >= cost * net_share)
+    free = s.innovative & ~s.abandoned & (s.n_lead < p.max_concurrent_projects) & (s.cash >= cost * net_share)
     u = world.streams.get("search", month).random(n)
     return np.flatnonzero(free & (u < prob))
 
@@ -88,7 +89,8 @@ def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateS
     home = a.country[seekers].astype(np.int64)
     u = world.streams.uniform("candidates", month, a.uid[seekers], 3 * k + 1)
     ptype = np.searchsorted(world.index.encounter_cum, u[:, k : 2 * k], side="right").clip(0, 3)
-    actor = chance(world, np.repeat(home[:, None], k, axis=1), u[:, :k], u[:, 2 * k : 3 * k], ptype, p.home_bias)
+    dom = world.domestic_prob[home][:, None]
+    actor = chance(world, np.repeat(home[:, None], k, axis=1), u[:, :k], u[:, 2 * k : 3 * k], ptype, dom)
     # (a) the most trusted past partner goes first, if there is one not burnt
     mem, trust = s.mem_partner[seekers], s.mem_trust[seekers]
     masked = np.where((mem >= 0) & (trust >= 0), trust, -np.inf)

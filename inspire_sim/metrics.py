@@ -74,6 +74,7 @@ _BASE: dict[str, Indicator] = dict(
         _ind("failures", "projects/month", "Projects that ended in failure this month", False, True),
         _ind("project_success_rate", "share", "Successes / resolved projects over the last 12 months", True),
         _ind("mean_confidence", "0-1", "Mean confidence in collaboration of SMEs", True),
+        _ind("abandoned_share", "share", "Share of SMEs that gave up OI after failure (they do not search)", False),
         _ind(
             "retry_rate_after_failure",
             "share",
@@ -130,6 +131,12 @@ _BASE: dict[str, Indicator] = dict(
         _ind("business_results_total", "result units", "Sum of business results of living SMEs", True, True),
         _ind("top1pct_business_share", "share", "Share of business results held by the top 1% of SMEs"),
         _ind("unicorns", "SMEs", "Heavy-tailed (unicorn) outcomes so far", True, True),
+        _ind(
+            "focus_switches",
+            "SMEs",
+            "Resource-focused SMEs that switched to business results on entering scaling-up, so far",
+            extensive=True,
+        ),
         _ind("mean_learning", "skill units", "Mean learning stock (technical + soft skills)", True),
         _ind(
             "exits",
@@ -152,14 +159,34 @@ def _real_twins(base: dict[str, Indicator]) -> dict[str, Indicator]:
     }
 
 
+def _uptake(kind: str) -> dict[str, Indicator]:
+    text = kind.replace("_", " ")
+    return dict(
+        [
+            _ind(
+                f"awarded_{kind}", "services/month", f"Services awarded by the {text} lever this month", extensive=True
+            ),
+            _ind(
+                f"take_up_{kind}",
+                "share",
+                f"Share of the {text} lever's services awarded so far that led to a project (its use window)",
+            ),
+        ]
+    )
+
+
 def indicators_for(levers: list[str] | tuple[str, ...] = ()) -> dict[str, Indicator]:
-    """The indicator registry for a run whose scenario uses ``levers`` (kinds; user levers add spend columns)."""
+    """The indicator registry for a run whose scenario uses ``levers`` (kinds; user levers add columns)."""
     kinds = list(dict.fromkeys([*SHIPPED, *levers]))
+    lever_inds: dict[str, Indicator] = {}
+    for k in kinds:
+        lever_inds.update(_uptake(k))
     return {
         **_BASE,
         **dict(_spend(k) for k in kinds),
         "spend_total": Indicator("spend_total", "EUR/month", "Real EUR spent by all levers this month"),
-        **_real_twins(_BASE),
+        **lever_inds,
+        **_real_twins({**_BASE, **lever_inds}),
     }
 
 
@@ -202,6 +229,9 @@ class Recorder:
         self._resolved: list[tuple[int, int]] = []
         self._chem_sum = 0.0  # candidate chemistry over reporting months
         self._chem_n = 0
+        self._awarded = np.zeros(len(self.kinds))  # services awarded so far, by lever kind
+        self._used = np.zeros(len(self.kinds))  # of which used
+        self._extensive = [k for k, ind in indicators_for(self.kinds).items() if ind.extensive]
 
     def warm_up(self, events: MonthEvents) -> None:
         """A burn-in month: keep only the rolling windows (nothing is reported)."""
@@ -252,6 +282,7 @@ class Recorder:
             "failures": fail,
             "project_success_rate": sum(x for x, _ in win) / resolved if resolved else np.nan,
             "mean_confidence": float(s.confidence.mean()),
+            "abandoned_share": float(s.abandoned.mean()),
             "retry_rate_after_failure": c["retries"] / tried if tried else np.nan,
             "cooperating_share_innovators": int(np.count_nonzero(coop & s.innovative))
             / max(int(np.count_nonzero(s.innovative)), 1),
@@ -268,15 +299,25 @@ class Recorder:
             "business_results_total": total,
             "top1pct_business_share": top / total if total > 0 else 0.0,
             "unicorns": c["unicorns"],
+            "focus_switches": c["focus_switches"],
             "mean_learning": float((s.learn_tech + s.learn_soft).mean()),
             "exits": len(events.upkeep.exits),
             **{f"spend_{k}": float(spend[i]) for i, k in enumerate(self.kinds)},
             "spend_total": float(spend.sum()),
         }
+        awarded = np.zeros(len(self.kinds))
+        used = np.zeros(len(self.kinds))
+        for pol, k in zip(w.policies, self.policy_lever, strict=True):
+            awarded[k] += pol.awarded_month
+            used[k] += pol.used_month
+        self._awarded += awarded
+        self._used += used
+        for i, kind in enumerate(self.kinds):
+            row[f"awarded_{kind}"] = float(awarded[i])
+            row[f"take_up_{kind}"] = float(self._used[i] / self._awarded[i]) if self._awarded[i] else np.nan
         mw = w.mean_weight
-        for name, ind in _BASE.items():
-            if ind.extensive:
-                row[f"{name}{REAL_SUFFIX}"] = float(row[name]) * mw
+        for name in self._extensive:
+            row[f"{name}{REAL_SUFFIX}"] = float(row[name]) * mw
         self.rows.append(row)
         self.latest = row
         # per country

@@ -269,7 +269,8 @@ class ModelParams(Strict):
         role=U,
         source=INSPIRE + " (national trap); " + CIS + " 2006-08",
         sa=(0.4, 0.7),
-        doc="Probability that a chance encounter is with an actor of the SME's own country.",
+        doc="Probability that a chance encounter is domestic, in the largest country (smaller: see "
+        "home_bias_size_elasticity).",
     )
     trusted_first: float = param(
         0.5,
@@ -755,6 +756,70 @@ class ModelParams(Strict):
         source=ASSUMPTION,
         sa=(2_000.0, 6_000.0),
         doc="Spread of monthly operating margins across SMEs.",
+    )
+
+    # --- failure, learning curve, transition, country size ------------------------------
+    abandon_prob: float = param(
+        0.25,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=INSPIRE + " (failure undermines confidence in collaboration); value assumed",
+        sa=(0.1, 0.5),
+        doc="Probability that an SME with zero resilience abandons OI after a first failure "
+        "(x (1 - resilience) x (1 + abandon_streak_effect x (failures in a row - 1))).",
+    )
+    abandon_streak_effect: float = param(
+        0.5,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=U,
+        source=INSPIRE + " (repeated failures); value assumed",
+        sa=(0.0, 1.5),
+        doc="How much each further failure in a row raises the abandonment probability.",
+    )
+    abandon_return_rate: float = param(
+        0.04,
+        lo=0.0,
+        hi=1.0,
+        unit="1/month",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.005, 0.06),
+        doc="Monthly probability that an SME that abandoned OI takes it up again (x the recovery boost of support).",
+    )
+    novice_penalty: float = param(
+        0.5,
+        lo=0.0,
+        hi=5.0,
+        unit="logit",
+        role=U,
+        source=INSPIRE + " (a long road with few early wins); value assumed",
+        sa=(0.0, 1.0),
+        doc="Learning curve: the success logit of an SME's project falls by novice_penalty / (1 + past attempts).",
+    )
+    focus_switch_prob: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=INSPIRE + " (generating resources is a stopover; the destination is business results)",
+        sa=(0.2, 0.8),
+        doc="Probability that a resource-focused SME entering scaling-up switches focus to business results "
+        "(revising its business model and dropping unfit partners).",
+    )
+    home_bias_size_elasticity: float = param(
+        0.15,
+        lo=0.0,
+        hi=2.0,
+        unit="-",
+        role=U,
+        source=CIS + " 2008-10 (small open economies cooperate abroad more: Cyprus 62%, Italy 12%)",
+        sa=(0.0, 0.3),
+        doc="Domestic share of chance encounters = home_bias x (country SMEs / largest country's SMEs)^elasticity.",
     )
 
     # --- warm-up and structural constants of initialisation and rules ----------------------

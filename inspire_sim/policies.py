@@ -21,10 +21,16 @@ hook                        called in
 ``open_month``              phase 1 (policies): reset the month's account, act
 ``subsidy``                 phase 3 (search): EUR each SME holds toward its next project
 ``add_candidates``          phase 3 (candidates): introductions by intermediaries
-``on_projects_started``     phase 3 (start): which new projects the lever co-funded
+``on_projects_started``     phase 3 (start): EUR co-funded per new project; marks take-up
 ``confidence_recovery``     phase 2 (upkeep): multiplier on confidence recovery
 ``on_entry``                phase 2 (entry): reset per-SME state of new entrants
 ==========================  ===========================================================
+
+Take-up: every service a policy awards to an SME is recorded (:meth:`Policy.award`); it
+counts as *used* when the SME starts a project within ``use_window`` months (levers that
+introduce partners count only projects with a partner they introduced). A trial
+(:mod:`inspire_sim.trial`) can put a :class:`Lottery` on a policy: applicants that would
+be served are drawn into treatment (served) or control (not served).
 
 Budgets are real EUR for the represented population and capacities real SMEs served per
 month; a policy converts them to simulated units with the country weights of the world
@@ -35,11 +41,12 @@ from __future__ import annotations
 
 import importlib
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import Intermediary, IntermediaryKind
+from .agents import NO_STEP, Intermediary, IntermediaryKind
 from .errors import InputError, unknown_key_fix
 from .params import PolicyParams
 
@@ -130,6 +137,22 @@ def lever_kinds() -> list[str]:
     return list(LEVER_POLICIES)
 
 
+@dataclass
+class Lottery:
+    """A randomised trial on one policy: eligible applicants are drawn into treatment or control.
+
+    ``share``: probability of treatment (fixed per SME from its id: the stream
+    ``lottery:<index>``). ``withhold``: serve nobody (the twin without the service), but
+    keep recording who would have been treated. ``group`` per SME slot: 0 never an
+    applicant, 1 treatment, 2 control; ``first`` the reporting month of first assignment.
+    """
+
+    share: float
+    withhold: bool
+    group: np.ndarray
+    first: np.ndarray
+
+
 def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Round ``x`` down or up at random so that the expectation is ``x`` (``u`` uniform(0, 1))."""
     lo = np.floor(x)
@@ -172,7 +195,11 @@ class Policy:
     intermediary_kind: IntermediaryKind | None = None
     params_cls: type[PolicyParams] = PolicyParams
     serves_smes: bool = True
-    """Whether the lever serves individual SMEs (has take-up)."""
+    """Whether the lever serves individual SMEs (has take-up; a trial can randomise it)."""
+    use_window: int = 12
+    """Months after an award within which a project start counts as using the service."""
+    introduces_partners: bool = False
+    """Whether a service is used only by a project with a partner this policy introduced."""
 
     def __init__(self, spec: PolicyParams, world: World, index: int) -> None:
         self.spec = spec
@@ -193,6 +220,11 @@ class Policy:
         self.budget_carry = 0.0  # unspent remainder of a binding monthly budget (less than one service)
         self.budget_bound = False  # whether this month's budget stopped service
         self.served_month = np.zeros(n_c, dtype=np.int64)
+        self.served_at = np.full(world.n, NO_STEP, dtype=np.int32)  # month of the last award per SME slot
+        self.used = np.zeros(world.n, dtype=bool)  # the last award led to a project
+        self.awarded_month = 0  # services awarded this month
+        self.used_month = 0  # awards first used this month
+        self.lottery: Lottery | None = None
         self.capacity_month = np.zeros(n_c, dtype=np.int64)
         self.intermediaries: list[Intermediary] = []
 
@@ -273,6 +305,8 @@ class Policy:
         self.budget_bound = False
         self.spent_month = 0.0
         self.served_month[:] = 0
+        self.awarded_month = 0
+        self.used_month = 0
         on = self.active(month)
         self.capacity_month = self.scaled_capacity(world, month) if on else np.zeros_like(self.capacity_month)
         for im in self.intermediaries:
@@ -290,8 +324,16 @@ class Policy:
     def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
         """Phase 3: add introductions to the seekers' candidates (``cands.add``)."""
 
-    def on_projects_started(self, world: World, lead: np.ndarray, month: int) -> np.ndarray | None:
-        """Phase 3: projects start with lead SMEs ``lead``; return the EUR this lever pays toward each (or None)."""
+    def on_projects_started(self, world: World, new: dict[str, np.ndarray], month: int) -> np.ndarray | None:
+        """Phase 3: projects start (columns ``new``: ``lead``, ``introduced_by``...).
+
+        Returns the EUR this lever pays toward each (or None). The base class marks take-up.
+        """
+        lead = new["lead"]
+        if self.introduces_partners:
+            lead = lead[new["introduced_by"] == self.index]
+        recent = (self.served_at[lead] != NO_STEP) & (month - self.served_at[lead] <= self.use_window)
+        self.mark_used(lead[recent])
         return None
 
     def confidence_recovery(self, world: World, month: int) -> np.ndarray | None:
@@ -299,13 +341,45 @@ class Policy:
         return None
 
     def on_entry(self, world: World, rows: np.ndarray) -> None:
-        """Phase 2: SME slots ``rows`` now hold new entrants (reset per-SME state)."""
+        """Phase 2: SME slots ``rows`` now hold new entrants (reset per-SME state; call super)."""
+        self.served_at[rows] = NO_STEP
+        self.used[rows] = False
+        if self.lottery is not None:
+            self.lottery.group[rows] = 0
+            self.lottery.first[rows] = NO_STEP
+
+    # ------------------------------------------------------------------ take-up and trials
+    def award(self, world: World, chosen: np.ndarray, month: int) -> None:
+        """Record that ``chosen`` SMEs were awarded the service this month."""
+        self.served_at[chosen] = month
+        self.used[chosen] = False
+        self.awarded_month += len(chosen)
+        world.counters[f"awarded:{self.index}"] += len(chosen)
+
+    def mark_used(self, rows: np.ndarray) -> None:
+        """Mark the awards of ``rows`` as used (each award counts once)."""
+        rows = np.unique(rows[~self.used[rows]])
+        self.used[rows] = True
+        self.used_month += len(rows)
+
+    def draw_lottery(self, world: World, applicants: np.ndarray, month: int) -> np.ndarray:
+        """Applicants that may be served: all without a trial; the treatment group (or nobody) with one."""
+        lot = self.lottery
+        if lot is None or len(applicants) == 0:
+            return applicants
+        u = world.streams.uniform(f"lottery:{self.index}", 0, world.actors.uid[applicants], 1)[:, 0]
+        treated = u < lot.share
+        new = lot.group[applicants] == 0
+        lot.group[applicants[new]] = np.where(treated[new], 1, 2)
+        lot.first[applicants[new]] = month
+        return np.zeros(0, dtype=applicants.dtype) if lot.withhold else applicants[treated]
 
     # ------------------------------------------------------------------ service delivery
     def serve(self, world: World, smes: np.ndarray, priority: np.ndarray, month: int) -> np.ndarray:
         """Serve some of ``smes`` within this month's capacity and budget, lowest ``priority`` first; charge."""
         cost = float(getattr(self.spec, "cost_per_service", 0.0))
         keep = self.sme_mask[smes]
+        keep[keep] = np.isin(smes[keep], self.draw_lottery(world, smes[keep], month))
         eligible, prio = smes[keep], priority[keep]
         country = world.actors.country[eligible].astype(np.int64)
         caps = np.maximum(self.capacity_month - self.served_month, 0)
@@ -320,6 +394,7 @@ class Policy:
         for im in self.intermediaries:
             im.serve(int(counts[im.country]))
         self.charge(world, ordered, eur)
+        self.award(world, ordered, month)
         return np.sort(ordered)
 
 

@@ -135,6 +135,7 @@ def success_probability(
     complementarity,
     friction,
     strength,
+    novice=0.0,
     *,
     base_success_logit,
     b_vision,
@@ -144,6 +145,7 @@ def success_probability(
     b_complementarity,
     b_friction,
     b_strength,
+    b_novice=0.0,
 ):
     """Probability that an OI project succeeds (logistic).
 
@@ -152,7 +154,8 @@ def success_probability(
     on a typical value, so ``b0`` is the logit of a typical domestic first-time project
     (``b0 = 0`` gives 0.5; SOURCES.md puts failure at 25-55%). Rises with shared vision,
     partnership-model quality, stage fit, trust, complementarity and the home system's
-    strength; falls with border friction.
+    strength; falls with border friction and, on the learning curve, with
+    ``b_novice x novice`` (``novice = 1 / (1 + past attempts)``: first attempts succeed less).
     """
     z = (
         base_success_logit
@@ -163,6 +166,7 @@ def success_probability(
         + b_complementarity * np.asarray(complementarity)
         - b_friction * np.asarray(friction)
         + b_strength * (np.asarray(strength) - 0.5)
+        - b_novice * np.asarray(novice)
     )
     return expit(z)
 

@@ -59,6 +59,7 @@ class World:
     represented: np.ndarray  # real SMEs each country stands for
     simulated: np.ndarray  # simulated SMEs per country
     weight: np.ndarray  # real SMEs per simulated SME, per country
+    domestic_prob: np.ndarray  # probability that a chance encounter is domestic, per country
     n: int  # SME slots
     m: int  # actors (SMEs + partners)
     sme: SMEArrays

@@ -76,6 +76,8 @@ class CrossBorderBrokeringPolicy(Policy):
     kind = "cross_border_brokering"
     intermediary_kind = IntermediaryKind.CROSS_BORDER_BROKER
     spec: CrossBorderBrokering
+    use_window = 0  # an introduction is used by a project started the month it is made
+    introduces_partners = True
 
     def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
         if not self.active(month):

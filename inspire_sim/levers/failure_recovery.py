@@ -96,4 +96,5 @@ class FailureRecoveryPolicy(Policy):
         return np.where(self.recovery_until >= month, self.spec.recovery_boost, 1.0)
 
     def on_entry(self, world: World, rows: np.ndarray) -> None:
+        super().on_entry(world, rows)
         self.recovery_until[rows] = NO_STEP

@@ -75,6 +75,8 @@ class MatchmakingPolicy(Policy):
     kind = "matchmaking"
     intermediary_kind = IntermediaryKind.CLUSTER
     spec: Matchmaking
+    use_window = 0  # an introduction is used by a project started the month it is made
+    introduces_partners = True
 
     def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
         if not self.active(month):

@@ -1,7 +1,10 @@
 """Support funding: innovation vouchers co-funding the next OI project of targeted SMEs.
 
-Innovation-active SMEs that may lead a project and hold no voucher are awarded vouchers
-in a random (common-random-number) order, as many as the month's budget pays. A voucher
+Innovation-active SMEs that may lead a project, hold no voucher and are confident enough
+to search apply with a probability rising with their confidence (intent) and their need
+(a project's cost relative to their cash), paying ``application_cost``; applicants are
+awarded vouchers in a random (common-random-number) order, as many as the month's budget
+pays. A voucher
 pays ``min(grant_size, co_funding_rate x project_cost)`` of the next project the SME
 starts within ``validity_months``; unused vouchers expire and pay nothing (no cash
 transfer). The budget is charged on award (the commitment).
@@ -72,6 +75,36 @@ class SupportFunding(PolicyParams):
         sa=(6, 24),
         doc="Months a voucher can co-fund a project before it expires unused.",
     )
+    application_rate: float = param(
+        0.1,
+        lo=0.0,
+        hi=1.0,
+        unit="1/month",
+        role=L,
+        source="voucher schemes are oversubscribed (Dutch and UK voucher lotteries); rate " + ASSUMPTION,
+        sa=(0.03, 0.3),
+        doc="Monthly application probability of a fully confident eligible SME with no need (see need_weight).",
+    )
+    need_weight: float = param(
+        1.0,
+        lo=0.0,
+        hi=10.0,
+        unit="-",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0.0, 3.0),
+        doc="How much need raises applications: x (1 + need_weight x cost / (cost + cash)).",
+    )
+    application_cost: float = param(
+        1_000.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/application",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0.0, 5_000.0),
+        doc="Cash an SME spends on applying (preparing the application), awarded or not.",
+    )
 
 
 @lever(SupportFunding)
@@ -97,26 +130,43 @@ class SupportFundingPolicy(Policy):
         self.voucher[expired] = 0.0
         super().open_month(world, month)
 
-    def apply(self, world: World, month: int) -> None:
-        s = world.sme
-        eligible = np.flatnonzero(
+    def applicants(self, world: World, month: int) -> np.ndarray:
+        """SMEs that apply this month: eligible ones, with probability rising with intent and need.
+
+        ``p = application_rate x confidence x (1 + need_weight x need)``, with need
+        ``project_cost / (project_cost + cash)`` (1 with no cash, 1/2 when cash equals the
+        cost); only SMEs confident enough to search apply. Each applicant pays ``application_cost``.
+        """
+        s, p = world.sme, world.params
+        eligible = (
             self.sme_mask
             & s.innovative
             & (self.voucher <= 0)
-            & (s.n_lead < world.params.max_concurrent_projects)
+            & (s.n_lead < p.max_concurrent_projects)
             & self.stage_ok[s.stage]
+            & (s.confidence >= p.min_confidence_to_search)
+            & ~s.abandoned
         )
+        need = p.project_cost / (p.project_cost + np.maximum(s.cash, 0.0)) if p.project_cost > 0 else 0.0
+        prob = self.spec.application_rate * s.confidence * (1.0 + self.spec.need_weight * need)
+        u = world.streams.get(f"policy:{self.kind}:{self.index}:apply", month).random(world.n)
+        rows = np.flatnonzero(eligible & (u < prob))
+        s.cash[rows] -= self.spec.application_cost
+        return rows
+
+    def apply(self, world: World, month: int) -> None:
         grant = self.grant(world)
-        if grant <= 0 or len(eligible) == 0:
+        applicants = self.draw_lottery(world, self.applicants(world, month), month)
+        if grant <= 0 or len(applicants) == 0:
             return
-        priority = world.streams.get(f"policy:{self.kind}:{self.index}", month).random(world.n)[eligible]
-        ordered = eligible[np.argsort(priority, kind="stable")]
+        priority = world.streams.get(f"policy:{self.kind}:{self.index}", month).random(world.n)[applicants]
+        ordered = applicants[np.argsort(priority, kind="stable")]
         eur = grant * world.weight[world.actors.country[ordered].astype(np.int64)]
         chosen = np.sort(self.within_budget(world, ordered, eur, month))
         self.voucher[chosen] = grant
         self.voucher_until[chosen] = month + self.spec.validity_months
         self.charge(world, chosen, grant * world.weight[world.actors.country[chosen].astype(np.int64)])
-        world.counters[f"vouchers_awarded:{self.index}"] += len(chosen)
+        self.award(world, chosen, month)
         counts = np.bincount(world.actors.country[chosen].astype(np.int64), minlength=world.n_countries)
         self.served_month += counts
         for im in self.intermediaries:
@@ -125,11 +175,13 @@ class SupportFundingPolicy(Policy):
     def subsidy(self, world: World, month: int) -> np.ndarray | None:
         return self.voucher
 
-    def on_projects_started(self, world: World, lead: np.ndarray, month: int) -> np.ndarray | None:
-        used = self.voucher[lead].copy()
-        world.counters[f"vouchers_used:{self.index}"] += int((used > 0).sum())
+    def on_projects_started(self, world: World, new: dict[str, np.ndarray], month: int) -> np.ndarray | None:
+        lead = new["lead"]
+        paid = self.voucher[lead].copy()
+        self.mark_used(lead[paid > 0])
         self.voucher[lead] = 0.0
-        return used
+        return paid
 
     def on_entry(self, world: World, rows: np.ndarray) -> None:
+        super().on_entry(world, rows)
         self.voucher[rows] = 0.0

@@ -128,5 +128,6 @@ class OIToolboxPolicy(Policy):
         s.vision_align[chosen] = new_v
 
     def on_entry(self, world: World, rows: np.ndarray) -> None:
+        super().on_entry(world, rows)
         self.gain_pm[rows] = 0.0
         self.gain_vision[rows] = 0.0
