@@ -56,9 +56,12 @@ def param_table() -> str:
 
 
 def pattern_table() -> str:
-    rows = ["| pattern | measure | band | meaning |", "|---|---|---|---|"]
+    rows = ["| pattern | measure | band | meaning | mechanism | knockout |", "|---|---|---|---|---|---|"]
     for m in MEASURES:
-        rows.append(f"| {m.pattern} | `{m.name}` | [{_fmt(m.lo)}, {_fmt(m.hi)}] | {_cell(m.meaning)} |")
+        ko = ", ".join(f"`{k} = {v}`" for k, v in m.knockout.items())
+        rows.append(
+            f"| {m.pattern} | `{m.name}` | [{_fmt(m.lo)}, {_fmt(m.hi)}] | {_cell(m.meaning)} | {_cell(m.mechanism)} | {ko} |"
+        )
     return "\n".join(rows)
 
 
