@@ -44,7 +44,8 @@ def run(
     Args:
         scenario: a :class:`Scenario`, a scenario file / shipped name, or None for the baseline.
         seed: the run's seed (same seed, same scenario => identical results).
-        steps: months to simulate (default: the scenario's ``steps``).
+        steps: reporting months to simulate (default: the scenario's ``steps``), after the
+            scenario's ``burn_in`` months (run when the model is built).
         record_partnerships: keep the per-project log.
         progress: optional callback called with 1 after each month.
     """
@@ -70,6 +71,11 @@ def run(
         "python": platform.python_version(),
         "numpy": np.__version__,
         "timings": {"init_s": round(t_init, 4), "run_s": round(t_run, 4)},
+        "burn_in": int(model.world.burn_in),
+        "population": {
+            "represented_smes": dict(zip(model.country_names, model.world.represented.tolist(), strict=True)),
+            "weight": dict(zip(model.country_names, model.world.weight.tolist(), strict=True)),
+        },
     }
     return RunResult(
         timeseries=rec.timeseries(),

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, unknown_key_fix
 from .params import LEVERS, Country, ModelParams, PolicyParams, spec_by_name
+from .policies import resolve_kind
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 TOP_KEYS = {"name", "description", "extends", "inherit_policies", "total_budget", "model", "countries", "policies"}
@@ -121,16 +122,16 @@ class Scenario:
                         field=key,
                         fix=unknown_key_fix(parts[1], set(cls.model_fields) - {"kind"}),
                     )
-                targets = [p for p in policies if p["kind"] == parts[0]]
+                targets = [p for p in policies if resolve_kind(p["kind"]) == parts[0]]
                 if not targets:
-                    policies.append(cls().model_dump())
+                    policies.append(cls.model_validate({"kind": parts[0]}).model_dump())
                     targets = policies[-1:]
                 for p in targets:
                     p[parts[1]] = value
             else:
-                valid = list(spec_by_name()) + ["countries.<name>.<field>"]
+                valid = [*list(spec_by_name()), "countries.<name>.<field>"]
                 raise InputError("unknown parameter", field=key, fix=unknown_key_fix(key, valid))
-        raw = {
+        raw: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "model": model,
@@ -245,9 +246,14 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
         if not isinstance(p, dict):
             raise InputError("must be a table", source=source, field=where, fix="write each as [[policies]]")
         kind = p.get("kind")
-        if kind not in LEVERS:
-            fix = unknown_key_fix(str(kind), LEVERS) if kind else f"add kind = one of {', '.join(LEVERS)}"
-            raise InputError(f"unknown policy kind {kind!r}", source=source, field=f"{where}.kind", fix=fix)
+        if not isinstance(kind, str) or not kind:
+            raise InputError(
+                "missing kind", source=source, field=f"{where}.kind", fix=f"add kind = one of {', '.join(LEVERS)}"
+            )
+        try:
+            kind = resolve_kind(kind)
+        except InputError as exc:
+            raise InputError(exc.message, source=source, field=f"{where}.kind", fix=exc.fix) from None
         cls = LEVERS[kind]
         try:
             pol = cls(**p)
@@ -260,7 +266,7 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
                         f"unknown country {cn!r}",
                         source=source,
                         field=f"{where}.countries",
-                        fix=unknown_key_fix(cn, names + ["all"]),
+                        fix=unknown_key_fix(cn, [*names, "all"]),
                     )
         for r in pol.regions or []:
             if r not in regions:
@@ -278,7 +284,7 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
         if getattr(pol, "target_stages", None) is not None:
             from .params import STAGE_NAMES
 
-            for st in pol.target_stages:
+            for st in getattr(pol, "target_stages"):  # noqa: B009
                 if st not in STAGE_NAMES:
                     raise InputError(
                         f"unknown stage {st!r}",
@@ -344,7 +350,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
                 "must be a file name", source=str(path), field="extends", fix='write extends = "baseline.toml"'
             )
         ppath = (path.parent / parent).resolve()
-        base, pblob = _read_toml(ppath, chain + (path,))
+        base, pblob = _read_toml(ppath, (*chain, path))
         blob = pblob + b"\n" + data
         merged = copy.deepcopy(base)
         inherit = raw.pop("inherit_policies", False)
