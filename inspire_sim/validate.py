@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .patterns import MEASURES, check_patterns
+from .patterns import MEASURES, check_patterns, null_model_overrides, secondary_measures
 from .runpool import map_tasks
 from .scenario import Scenario, load_scenario
 from .streams import replicate_seed
@@ -44,6 +44,7 @@ class ValidationResult:
     replications: int
     patterns: pd.DataFrame
     null_model: pd.DataFrame
+    secondary: pd.DataFrame
     targets: pd.DataFrame
     scale: pd.DataFrame
     convergence: pd.DataFrame
@@ -67,16 +68,8 @@ def _replicate(scen: Scenario, n: int, seed: int, workers: int | None, progress:
 
 
 def knockouts() -> dict[str, dict[str, Any]]:
-    """Each measure's knockout overrides (measures without one are left out)."""
-    return {m.name: dict(getattr(m, "knockout", None) or {}) for m in MEASURES if getattr(m, "knockout", None)}
-
-
-def null_overrides() -> dict[str, Any]:
-    """Every knockout at once: the null model (all mechanisms off)."""
-    out: dict[str, Any] = {}
-    for ko in knockouts().values():
-        out.update(ko)
-    return out
+    """Each measure's knockout overrides, by measure name."""
+    return {m.name: dict(m.knockout) for m in MEASURES if m.knockout}
 
 
 def pattern_table(
@@ -94,7 +87,7 @@ def pattern_table(
         ko_runs = _replicate(scen.with_overrides(dict(key)), replications, seed, workers, progress)
         for name in names:
             ko_value[name] = float(by_name[name].compute(ko_runs))
-    base["mechanism"] = [getattr(by_name[n], "mechanism", "") for n in base["measure"]]
+    base["mechanism"] = [by_name[n].mechanism for n in base["measure"]]
     base["knockout"] = ["; ".join(f"{k}={v}" for k, v in kos.get(n, {}).items()) for n in base["measure"]]
     base["knockout_value"] = [ko_value.get(n, np.nan) for n in base["measure"]]
     base["knockout_fails"] = [
@@ -102,7 +95,7 @@ def pattern_table(
     ]
     null = pd.DataFrame()
     if kos:
-        null_runs = _replicate(scen.with_overrides(null_overrides()), replications, seed, workers, progress)
+        null_runs = _replicate(scen.with_overrides(null_model_overrides()), replications, seed, workers, progress)
         null = check_patterns(null_runs).rename(columns={"passed": "passes"})
     base = base.rename(columns={"lo": "low", "hi": "high"})
     cols = ["measure", "pattern", "value", "low", "high", "passes", "mechanism", "knockout", "knockout_value",
@@ -218,6 +211,7 @@ def validate(
         replications=replications,
         patterns=patterns,
         null_model=null,
+        secondary=secondary_measures(runs),
         targets=target_table(tset, runs),
         scale=scale_df,
         convergence=convergence_table(runs),
@@ -260,7 +254,7 @@ def write_outputs(v: ValidationResult, out: str | Path, *, figures: bool = True)
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {k: out / f"{k}.csv" for k in ("patterns", "targets", "scale", "convergence", "null_model")}
+    paths = {k: out / f"{k}.csv" for k in ("patterns", "targets", "scale", "convergence", "null_model", "secondary")}
     for k, path in paths.items():
         getattr(v, k).to_csv(path, index=False)
     figs: list[str] = []
