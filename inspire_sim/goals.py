@@ -1,7 +1,9 @@
 """Policy goals: what a plan is meant to buy, measured the same way everywhere.
 
 A :class:`Goal` names a run indicator, how one run is reduced to one number (its statistic over
-the reporting months), its unit and a practical-relevance threshold. ``robust`` (and the
+the reporting months), its unit and a practical-relevance threshold. Counts are in real-population
+units (``metrics.real_name``), so effects and costs per additional outcome do not depend on how many
+SMEs are simulated. ``robust`` (and the
 decision report) rank plans by these goals; :func:`goal_values` is the one reduction.
 """
 
@@ -50,8 +52,11 @@ SPEND = "spend_total"
 
 
 def reduce(ts: Any, indicator: str, statistic: str) -> float:
-    """One number from a run's timeseries column (``percentage points`` for shares)."""
-    col = ts[indicator].to_numpy(dtype=float)
+    """One number from a run's timeseries column, counts in real-population units."""
+    from .metrics import real_name
+
+    name = real_name(indicator)
+    col = ts[name if name in ts.columns else indicator].to_numpy(dtype=float)
     if statistic == "mean_second_half":
         return float(np.mean(col[len(col) // 2 :]))
     if statistic == "sum":
@@ -60,7 +65,8 @@ def reduce(ts: Any, indicator: str, statistic: str) -> float:
 
 
 def goal_values(result: Any) -> dict[str, float]:
-    """Every goal's value in one run, plus total spend (EUR); shares in percentage points."""
+    """Every goal's value in one run, plus total spend (real EUR); shares in percentage points, counts in
+    real SMEs/projects (the simulated count times real SMEs per simulated SME)."""
     ts = result.timeseries
     out = {}
     for g in GOALS.values():

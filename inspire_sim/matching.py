@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from .world import CandidateSet, Matches, World
+from .world import CandidateSet, Matches, World, person_ids
 
 
 def find_seekers(world: World, month: int) -> np.ndarray:
@@ -109,13 +109,18 @@ def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
     """Pair features and attractiveness for every (seeker, candidate), shape (S, K)."""
     p, s, a = world.params, world.sme, world.actors
     i = c.seekers
-    actor, red, source = c.arrays()
+    actor, red, source, person = c.arrays()
     valid = actor >= 0
     j = np.where(valid, actor, 0)
     valid &= (j != i[:, None]) & (a.load[j] < a.capacity[j])
     ci, cj = a.country[i].astype(np.int64)[:, None], a.country[j].astype(np.int64)
     chem = rules.chemistry(
-        a.persona[i][:, None, :], a.persona[j], a.uid[i][:, None], a.uid[j], world.chem_key, p.chemistry_pair_sd
+        a.persona[i][:, None, :],
+        a.persona[j],
+        a.uid[i][:, None],
+        person_ids(a.uid[j], person),
+        world.chem_key,
+        p.chemistry_pair_sd,
     )
     vision = rules.shared_vision(a.vision[i][:, None, :], a.vision[j], s.vision_align[i][:, None])
     fit = rules.STAGE_FIT[a.ptype[j], s.stage[i][:, None]]

@@ -193,6 +193,17 @@ def indicators_for(levers: list[str] | tuple[str, ...] = ()) -> dict[str, Indica
 INDICATORS: dict[str, Indicator] = indicators_for()
 """The indicators of a run of the shipped levers (``RunResult.timeseries`` columns after ``step``)."""
 
+
+def real_name(name: str) -> str:
+    """The column of ``name`` in real-population units: ``<name>_real`` for extensive indicators, else ``name``.
+
+    Shares and rates are the same in both units; spending is already real EUR. Use it to
+    turn a count into real units, e.g. for EUR per additional outcome.
+    """
+    if name.startswith(("awarded_",)) or (name in _BASE and _BASE[name].extensive):
+        return f"{name}{REAL_SUFFIX}"
+    return name
+
 COUNTRY_INDICATORS = (
     "cooperating_share",
     "cross_border_share",

@@ -144,13 +144,28 @@ class Lottery:
     ``share``: probability of treatment (fixed per SME from its id: the stream
     ``lottery:<index>``). ``withhold``: serve nobody (the twin without the service), but
     keep recording who would have been treated. ``group`` per SME slot: 0 never an
-    applicant, 1 treatment, 2 control; ``first`` the reporting month of first assignment.
+    applicant, 1 treatment, 2 control, -1 an entrant in a slot whose SME left; ``first``
+    the reporting month of first assignment.
     """
 
     share: float
     withhold: bool
     group: np.ndarray
     first: np.ndarray
+    awarded_at: np.ndarray  # reporting month of the first award in the trial (NO_STEP: never)
+    used_any: np.ndarray  # bool: an award led to a project
+
+    @classmethod
+    def for_smes(cls, n: int, share: float, withhold: bool) -> Lottery:
+        """A fresh lottery over ``n`` SME slots."""
+        return cls(
+            share=share,
+            withhold=withhold,
+            group=np.zeros(n, dtype=np.int8),
+            first=np.full(n, NO_STEP, dtype=np.int32),
+            awarded_at=np.full(n, NO_STEP, dtype=np.int32),
+            used_any=np.zeros(n, dtype=bool),
+        )
 
 
 def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -344,9 +359,11 @@ class Policy:
         """Phase 2: SME slots ``rows`` now hold new entrants (reset per-SME state; call super)."""
         self.served_at[rows] = NO_STEP
         self.used[rows] = False
-        if self.lottery is not None:
-            self.lottery.group[rows] = 0
+        if self.lottery is not None:  # a new SME in the slot: out of the trial
+            self.lottery.group[rows] = -1
             self.lottery.first[rows] = NO_STEP
+            self.lottery.awarded_at[rows] = NO_STEP
+            self.lottery.used_any[rows] = False
 
     # ------------------------------------------------------------------ take-up and trials
     def award(self, world: World, chosen: np.ndarray, month: int) -> None:
@@ -354,13 +371,17 @@ class Policy:
         self.served_at[chosen] = month
         self.used[chosen] = False
         self.awarded_month += len(chosen)
-        world.counters[f"awarded:{self.index}"] += len(chosen)
+        if self.lottery is not None:
+            first = chosen[self.lottery.awarded_at[chosen] == NO_STEP]
+            self.lottery.awarded_at[first] = month
 
     def mark_used(self, rows: np.ndarray) -> None:
         """Mark the awards of ``rows`` as used (each award counts once)."""
         rows = np.unique(rows[~self.used[rows]])
         self.used[rows] = True
         self.used_month += len(rows)
+        if self.lottery is not None:
+            self.lottery.used_any[rows] = True
 
     def draw_lottery(self, world: World, applicants: np.ndarray, month: int) -> np.ndarray:
         """Applicants that may be served: all without a trial; the treatment group (or nobody) with one."""
@@ -372,7 +393,8 @@ class Policy:
         new = lot.group[applicants] == 0
         lot.group[applicants[new]] = np.where(treated[new], 1, 2)
         lot.first[applicants[new]] = month
-        return np.zeros(0, dtype=applicants.dtype) if lot.withhold else applicants[treated]
+        keep = treated & (lot.group[applicants] == 1)  # entrants in a trial slot (group -1) are not served
+        return np.zeros(0, dtype=applicants.dtype) if lot.withhold else applicants[keep]
 
     # ------------------------------------------------------------------ service delivery
     def serve(self, world: World, smes: np.ndarray, priority: np.ndarray, month: int) -> np.ndarray:

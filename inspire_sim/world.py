@@ -109,11 +109,26 @@ class CandidateSet:
     blocks: list[np.ndarray] = field(default_factory=list)
     reductions: list[np.ndarray] = field(default_factory=list)
     sources: list[int] = field(default_factory=list)
+    persons: list[np.ndarray | None] = field(default_factory=list)
     served: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def add(self, actors: np.ndarray, *, reduction: np.ndarray | float = 0.0, source: int = -1) -> None:
-        """Append a block of candidates (S, k); ``reduction`` per seeker or scalar."""
+    def add(
+        self,
+        actors: np.ndarray,
+        *,
+        reduction: np.ndarray | float = 0.0,
+        source: int = -1,
+        persons: np.ndarray | None = None,
+    ) -> None:
+        """Append a block of candidates (S, k); ``reduction`` per seeker or scalar.
+
+        ``persons`` (S, k), optional: which of the real people an actor stands for the
+        seeker meets (0: the actor's own; ``k > 0``: another real organisation or manager
+        of the same kind). It keys the pair chemistry, so an intermediary screening a small
+        simulated pool meets as many distinct people as in a large one (see :func:`person_ids`).
+        """
         self.blocks.append(actors)
+        self.persons.append(persons)
         red = np.broadcast_to(np.asarray(reduction, dtype=float), (len(self.seekers),))
         self.reductions.append(np.repeat(red[:, None], actors.shape[1], axis=1))
         self.sources.append(source)
@@ -125,12 +140,43 @@ class CandidateSet:
     def mark_served(self, service: str, mask: np.ndarray) -> None:
         self.served[service] = ~self.unserved(service) | mask
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(actor, reduction, source) as (S, K) arrays over all blocks."""
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(actor, reduction, source, person) as (S, K) arrays over all blocks."""
         actor = np.hstack(self.blocks)
         red = np.hstack(self.reductions)
         src = np.hstack([np.full(b.shape, s, dtype=np.int64) for b, s in zip(self.blocks, self.sources, strict=True)])
-        return actor, red, np.where(actor >= 0, src, -1)
+        person = np.hstack(
+            [
+                np.zeros(b.shape, dtype=np.int64) if p is None else p
+                for b, p in zip(self.blocks, self.persons, strict=True)
+            ]
+        )
+        return actor, red, np.where(actor >= 0, src, -1), person
+
+
+PERSON_SHIFT = np.uint64(40)
+
+
+def repeat_index(actors: np.ndarray) -> np.ndarray:
+    """Per row, how many times each entry's actor already appeared to its left (0 for the first)."""
+    order = np.argsort(actors, axis=1, kind="stable")
+    srt = np.take_along_axis(actors, order, axis=1)
+    pos = np.broadcast_to(np.arange(actors.shape[1]), actors.shape)
+    start = np.ones(actors.shape, dtype=bool)
+    start[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    first = np.maximum.accumulate(np.where(start, pos, 0), axis=1)
+    out = np.empty(actors.shape, dtype=np.int64)
+    np.put_along_axis(out, order, pos - first, axis=1)
+    return out
+
+
+def person_ids(uid: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """Chemistry identity of the real person met: the actor's id, or a distinct id per ``person > 0``.
+
+    A simulated actor stands for ``weight`` real ones; meeting "another" of them is keyed
+    ``uid + person << 40`` (Mesa ids stay far below 2**40).
+    """
+    return np.asarray(uid, dtype=np.uint64) + (np.asarray(person, dtype=np.uint64) << PERSON_SHIFT)
 
 
 # ---------------------------------------------------------------------------------- events

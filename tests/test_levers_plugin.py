@@ -107,3 +107,10 @@ def test_stochastic_rounding_is_unbiased():
     x = np.full(200_000, 0.3)
     u = np.random.default_rng(0).random(len(x))
     assert policies.stochastic_round(x, u).mean() == pytest.approx(0.3, abs=0.005)
+
+
+def test_user_lever_can_be_trialled(user_scenario):
+    from inspire_sim.trial import run_trial
+
+    res = run_trial(user_scenario, "user_levers:ConfidenceCoaching", replications=2, seed=1, steps=14)
+    assert (res.uptake["lever"] == "confidence_coaching").all() and (res.uptake["awarded"] > 0).all()

@@ -147,3 +147,17 @@ def test_false_failures_are_rare_and_teach_a_lot(small_run):
     pt = small_run.partnerships
     failed = pt[pt["resolved"] & ~pt["success"]]
     assert 0 <= failed["false_failure"].mean() < 0.15
+
+
+def test_real_units_convention(small_run):
+    from inspire_sim.metrics import INDICATORS, real_name
+
+    ts, smes = small_run.timeseries, small_run.smes
+    mean_weight = smes["weight"].mean()
+    assert real_name("successes") == "successes_real" and real_name("cooperating_share") == "cooperating_share"
+    for name, ind in INDICATORS.items():
+        if ind.extensive:
+            assert np.allclose(ts[real_name(name)], ts[name] * mean_weight)
+    # the represented population is the real one: the sum of the countries' SMEs
+    scen = small_run.manifest["scenario"]
+    assert ts["n_smes_real"].iloc[0] == pytest.approx(sum(c["smes"] for c in scen["countries"]))

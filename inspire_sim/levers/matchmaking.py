@@ -4,7 +4,9 @@ Queueing and priority as for brokering (random common-random-number order among 
 searching SMEs of the country, within the scaled capacity and the budget). For each
 served SME the intermediary screens ``screening_pool`` domestic actors of types drawn by
 stage fit and introduces the ``extra_candidates`` with the best chemistry + shared vision
-+ stage fit.
++ stage fit. An actor drawn twice in one screening stands for two distinct real
+organisations or managers of its kind (each simulated actor stands for ``weight`` real
+ones), so their chemistry differs: a small simulated pool is screened like a large one.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from .. import matching, rules
 from ..agents import IntermediaryKind
 from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
 from ..policies import Policy, lever
-from ..world import CandidateSet, World
+from ..world import CandidateSet, World, person_ids, repeat_index
 
 L = Role.LEVER
 
@@ -94,14 +96,16 @@ class MatchmakingPolicy(Policy):
         types = matching.types_by_fit(stage, uu[:, :pool])
         home = np.repeat(cands.home[served, None], pool, axis=1)
         screened = matching.chance(world, home, np.zeros((len(sub), pool)), uu[:, pool:], types, 1.0)
-        # the intermediary keeps the best `e` by chemistry + shared vision (+ stage fit)
+        # the intermediary keeps the best `e` by chemistry + shared vision (+ stage fit); an actor
+        # drawn twice stands for two real organisations or managers of its kind (distinct chemistry)
         j = np.where(screened >= 0, screened, 0)
+        person = repeat_index(screened)
         score = (
             rules.chemistry(
                 a.persona[sub][:, None, :],
                 a.persona[j],
                 a.uid[sub][:, None],
-                a.uid[j],
+                person_ids(a.uid[j], person),
                 world.chem_key,
                 p.chemistry_pair_sd,
             )
@@ -114,4 +118,6 @@ class MatchmakingPolicy(Policy):
         picked = np.where(np.isfinite(np.take_along_axis(score, top, axis=1)), picked, -1)
         extra = np.full((len(seekers), e), -1, dtype=np.int64)
         extra[served] = picked
-        cands.add(extra, source=self.index)
+        persons = np.zeros((len(seekers), e), dtype=np.int64)
+        persons[served] = np.take_along_axis(person, top, axis=1)
+        cands.add(extra, source=self.index, persons=persons)
