@@ -118,10 +118,14 @@ def decide(
     return pd.DataFrame(rows)
 
 
-def _fmt(v: float, unit: str) -> str:
-    if unit == "percentage points":
-        return f"{v:+.1f} percentage points"
-    return f"{v:+,.0f} {unit}"
+def _fmt(v: float, unit: str = "") -> str:
+    """``+2.1 percentage points`` / ``+1,234 SMEs``; without ``unit`` just the signed number."""
+    num = f"{v:+.1f}" if unit in ("percentage points", "") and abs(v) < 100 else f"{v:+,.0f}"
+    return f"{num} {unit}".strip()
+
+
+def _ci(row: Any) -> str:
+    return f"95% CI {_fmt(row['effect_low'])} to {_fmt(row['effect_high'])}"
 
 
 def _eur(v: float) -> str:
@@ -137,13 +141,12 @@ def sentences(table: pd.DataFrame) -> list[str]:
         if best["effect"] <= 0 or not best["clear"]:
             out.append(
                 f"For {label}, no plan clearly beats the baseline: the best, {best['plan']}, changes it by "
-                f"{_fmt(best['effect'], best['unit'])} (95% CI {_fmt(best['effect_low'], best['unit'])} to "
-                f"{_fmt(best['effect_high'], best['unit'])})."
+                f"{_fmt(best['effect'], best['unit'])} ({_ci(best)})."
             )
             continue
         text = (
             f"For {label}, {best['plan']} ranks first of {len(g)}: {_fmt(best['effect'], best['unit'])} "
-            f"(95% CI {_fmt(best['effect_low'], best['unit'])} to {_fmt(best['effect_high'], best['unit'])}), "
+            f"({_ci(best)}), "
             f"at {_eur(best['cost_per_additional'])} per additional {best['cost_unit'].split('additional ')[-1]}. "
             f"It beats the baseline with probability {best['p_beats_baseline']:.0%}"
         )
