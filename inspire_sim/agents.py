@@ -96,8 +96,6 @@ class SMEArrays:
     toolbox: np.ndarray  # float32 partnership-model quality from coaching
     vision_align: np.ndarray  # float32 vision-setting skill from coaching
     latent: np.ndarray  # float32 latent value of false failures, may surface later
-    voucher: np.ndarray  # float64 EUR of grant held for the next project
-    voucher_until: np.ndarray  # int32 month the voucher expires
     experience: np.ndarray  # float32 (N, C): projects done with partners of each country
     mem_partner: np.ndarray  # int32 (N, m): remembered partners (actor index, -1 empty)
     mem_trust: np.ndarray  # float32 (N, m): relationship value, neutral 0
@@ -109,10 +107,11 @@ class SMEArrays:
     last_coop: np.ndarray  # int32 month of last OI activity
     last_foreign: np.ndarray  # int32 month of last cross-border activity
     last_fail: np.ndarray  # int32 month of last failure awaiting a retry (NO_STEP = none)
-    recovery_until: np.ndarray  # int32 month until which failure-recovery support runs
     entered_scaling: np.ndarray  # int32 month of entering scaling-up (NO_STEP = never)
     born: np.ndarray  # int32 month of entry
     unicorn: np.ndarray  # bool
+    abandoned: np.ndarray  # bool: gave up OI after failure (does not search until it returns)
+    fail_streak: np.ndarray  # int8: failures in a row (reset by a success)
 
     def reset_rows(self, rows: np.ndarray, keep: tuple[str, ...] = ("region", "sector")) -> None:
         """Zero the given rows of every array but ``keep`` (an entrant keeps its slot's place)."""
@@ -128,7 +127,8 @@ class SME(mesa.Agent):
         super().__init__(model)
         self.idx = idx
 
-    # short read-only views (the arrays are the truth)
+    # short views (the arrays are the truth); confidence, cash, resources and business_results
+    # may be set (e.g. with AgentSet.set), the others are read-only
     @property
     def country(self) -> str:
         return self.model.country_names[self.model.actors.country[self.idx]]
@@ -149,17 +149,33 @@ class SME(mesa.Agent):
     def confidence(self) -> float:
         return float(self.model.sme.confidence[self.idx])
 
+    @confidence.setter
+    def confidence(self, value: float) -> None:
+        self.model.sme.confidence[self.idx] = value
+
     @property
     def cash(self) -> float:
         return float(self.model.sme.cash[self.idx])
+
+    @cash.setter
+    def cash(self, value: float) -> None:
+        self.model.sme.cash[self.idx] = value
 
     @property
     def resources(self) -> float:
         return float(self.model.sme.resources[self.idx])
 
+    @resources.setter
+    def resources(self, value: float) -> None:
+        self.model.sme.resources[self.idx] = value
+
     @property
     def business_results(self) -> float:
         return float(self.model.sme.results[self.idx])
+
+    @business_results.setter
+    def business_results(self, value: float) -> None:
+        self.model.sme.results[self.idx] = value
 
     @property
     def learning(self) -> dict[str, float]:

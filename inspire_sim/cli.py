@@ -30,6 +30,10 @@ COMMAND_MODULES = (
     "inspire_sim.commands.compare_cmd",  # compare
     "inspire_sim.commands.app_cmd",  # app
     "inspire_sim.commands.rerun_cmd",  # rerun
+    "inspire_sim.commands.trial_cmd",  # trial
+    "inspire_sim.commands.calibrate_cmd",  # calibrate
+    "inspire_sim.commands.robust_cmd",  # robust
+    "inspire_sim.commands.validate_cmd",  # validate
 )
 
 

@@ -1,67 +1,77 @@
-"""SME upkeep, project resolution, learning and stage transitions (phases 2, 4 and 5).
+"""SME upkeep, project start and resolution, learning and stage transitions (phases 2-5).
 
-All functions work on the model's arrays for all SMEs at once.
+Every phase takes the :class:`~inspire_sim.world.World` and the clock month, works on
+the arrays of all SMEs at once, and returns a typed event record of what happened.
+Lever effects come only through the policies' hooks (e.g. ``confidence_recovery``).
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import ndtri
 
 from . import rules
 from .agents import NO_STEP, Stage
+from .world import Matches, Resolutions, Transitions, Upkeep, World
 
-if TYPE_CHECKING:
-    from .model import InspireModel
-
-RETRY_WINDOW = 12  # months within which a new project counts as a retry after a failure
-MAX_PROJECT_KEYS = 16  # > max_concurrent_projects: keys (SME id, k-th project) of outcome draws
+MAX_PROJECT_KEYS = 16  # > max_concurrent_projects: keys (SME id, k-th project) of outcome draws (not behaviour)
 
 
-def upkeep(model: InspireModel, month: int) -> None:
-    """Phase 2: cash, vouchers, confidence recovery, latent value, trust drift, exit/entry."""
-    s, p = model.sme, model.p
+def upkeep(world: World, month: int) -> Upkeep:
+    """Phase 2: cash, confidence recovery, latent value, trust drift; SMEs out of cash exit.
+
+    Returns the exiting slots; the model puts entrants in them (:meth:`InspireModel.replace_smes`).
+    """
+    s, p, n = world.sme, world.params, world.n
     s.cash += s.margin + s.results * p.results_revenue
-    expired = (s.voucher > 0) & (s.voucher_until < month)
-    s.voucher[expired] = 0.0
-    boost = np.ones(model.n)
-    for pol in model.active_policies("failure_recovery", month):
-        boost = np.maximum(boost, pol.boost(model, month))
-    s.confidence[:] = rules.recover_confidence(s.confidence, s.resilience, p.confidence_recovery, boost)
+    boost = np.ones(n)
+    for pol in world.policies:
+        b = pol.confidence_recovery(world, month)
+        if b is not None:
+            boost = np.maximum(boost, b)
+    s.confidence[:] = rules.recover_confidence(
+        s.confidence, s.resilience, p.confidence_recovery, boost, floor=p.recovery_resilience_floor
+    )
+    # SMEs that abandoned OI take it up again now and then (faster with recovery support)
+    u_back = world.streams.get("abandon_return", month).random(n)
+    back = s.abandoned & (u_back < np.clip(p.abandon_return_rate * boost, 0.0, 1.0))
+    s.abandoned[back] = False
+    world.counters["returned"] += int(back.sum())
     # latent value of false failures surfaces
-    u = model.streams.get("latent", month).random(model.n)
+    u = world.streams.get("latent", month).random(n)
     surf = np.flatnonzero((s.latent > 0) & (u < p.latent_surface_rate))
     if len(surf):
-        add_gain(model, surf, s.latent[surf].astype(np.float64))
-        model.counters["latent_surfaced"] += len(surf)
+        add_gain(world, surf, s.latent[surf].astype(np.float64))
+        world.counters["latent_surfaced"] += len(surf)
         s.latent[surf] = 0.0
     s.mem_trust *= np.float32(1.0 - p.trust_drift)
     # failures with no retry within the window are counted as not retried
-    stale = (s.last_fail != NO_STEP) & (month - s.last_fail > RETRY_WINDOW)
-    model.counters["no_retries"] += int(stale.sum())
+    stale = (s.last_fail != NO_STEP) & (month - s.last_fail > p.retry_window)
+    world.counters["no_retries"] += int(stale.sum())
     s.last_fail[stale] = NO_STEP
+    world.actors.capability[:n] = rules.sme_capability(s.learn_tech, p.sme_capability_base)
     # exit of SMEs out of cash (not while in a project), each replaced by an entrant
-    busy = (s.n_lead > 0) | (model.actors.load[: model.n] > 0)
-    gone = np.flatnonzero((s.cash < 0) & ~busy)
-    model.exits_month = len(gone)
-    if len(gone):
-        model.replace_smes(gone, month)
-    model.actors.capability[: model.n] = np.clip(0.2 + s.learn_tech, 0.0, 1.0)
+    busy = (s.n_lead > 0) | (world.actors.load[:n] > 0)
+    return Upkeep(exits=np.flatnonzero((s.cash < 0) & ~busy), latent_surfaced=len(surf))
 
 
-def add_gain(model: InspireModel, rows: np.ndarray, gain: np.ndarray) -> None:
+def add_gain(world: World, rows: np.ndarray, gain: np.ndarray) -> None:
     """Split a gain of SMEs ``rows`` into business results and resources by stage and focus."""
-    s = model.sme
-    share = rules.results_share(s.stage[rows], s.resource_focus[rows], model.p.resource_focus_results_share)
+    s, p = world.sme, world.params
+    share = rules.results_share(
+        s.stage[rows],
+        s.resource_focus[rows],
+        p.resource_focus_results_share,
+        development=p.results_share_development,
+        scaling=p.results_share_scaling,
+    )
     np.add.at(s.results, rows, gain * share)
     np.add.at(s.resources, rows, gain * (1.0 - share))
 
 
-def _remember(model: InspireModel, lead: np.ndarray, partner: np.ndarray, delta: np.ndarray) -> None:
+def _remember(world: World, lead: np.ndarray, partner: np.ndarray, delta: np.ndarray) -> None:
     """Update the lead's relationship value with ``partner`` (insert into memory if new)."""
-    s = model.sme
+    s = world.sme
     mem = s.mem_partner[lead]
     hit = mem == partner[:, None]
     known = hit.any(axis=1)
@@ -71,21 +81,19 @@ def _remember(model: InspireModel, lead: np.ndarray, partner: np.ndarray, delta:
     if len(fresh):
         score = np.where(mem[fresh] < 0, -np.inf, s.mem_trust[lead[fresh]])
         slot[fresh] = score.argmin(axis=1)
-        model.counters["evictions"] += int((mem[fresh, slot[fresh]] >= 0).sum())
+        world.counters["evictions"] += int((mem[fresh, slot[fresh]] >= 0).sum())
         s.mem_partner[lead[fresh], slot[fresh]] = partner[fresh]
         s.mem_trust[lead[fresh], slot[fresh]] = 0.0
     s.mem_trust[lead, slot] = np.clip(s.mem_trust[lead, slot] + delta, -1.0, 1.0)
 
 
-def resolve_projects(model: InspireModel, month: int) -> None:
+def resolve_projects(world: World, month: int) -> Resolutions:
     """Phase 4: projects due this month succeed or fail; trust, confidence and learning change."""
-    s, p, a, book = model.sme, model.p, model.actors, model.projects
+    s, p, a, book = world.sme, world.params, world.actors, world.projects
     idx = book.due(month)
-    model.resolved_month = (0, 0)
-    model.country_resolved[:] = 0
-    model.failed_now[:] = False
     if len(idx) == 0:
-        return
+        empty = np.zeros(0, dtype=np.int64)
+        return Resolutions(lead=empty, success=np.zeros(0, dtype=bool), false_failure=np.zeros(0, dtype=bool))
     r = book.running
     lead, partner = r["lead"][idx].astype(np.int64), r["partner"][idx].astype(np.int64)
     # draws keyed by (SME id, k-th project of that SME resolving now): common random numbers
@@ -93,8 +101,9 @@ def resolve_projects(model: InspireModel, month: int) -> None:
     order = np.lexsort((r["project_id"][idx], lead))
     k = np.empty(len(idx), dtype=np.int64)
     k[order] = np.arange(len(idx)) - np.searchsorted(lead[order], lead[order], side="left")
-    u = model.streams.uniform("outcome", month, a.uid[lead] * MAX_PROJECT_KEYS + k, 5)
+    u = world.streams.uniform("outcome", month, a.uid[lead] * MAX_PROJECT_KEYS + k, 5)
     u_success, u_false, u_uni, u_gain, u_pareto = u.T
+    u_abandon = world.streams.uniform("abandon", month, a.uid[lead] * MAX_PROJECT_KEYS + k, 1)[:, 0]
     success = u_success < r["p_success"][idx]
     false_failure = ~success & (u_false < p.false_failure_prob)
     gain = np.exp(
@@ -102,17 +111,19 @@ def resolve_projects(model: InspireModel, month: int) -> None:
     )  # lognormal, mean gain_mean
     # success: resources or business results by stage and focus; rare unicorns
     win = np.flatnonzero(success)
-    add_gain(model, lead[win], gain[win])
-    uni = win[
-        (s.disruptive[lead[win]]) & (s.stage[lead[win]] == Stage.COMMERCIALISATION) & (u_uni[win] < p.unicorn_prob)
-    ]
+    add_gain(world, lead[win], gain[win])
+    # the unicorn path: disruptive SMEs in commercialisation, and disruptive resource-focused
+    # SMEs already in scaling-up (INSPIRE: a disruptive innovation can make one a unicorn)
+    st, rf = s.stage[lead[win]], s.resource_focus[lead[win]]
+    path = (st == Stage.COMMERCIALISATION) | ((st == Stage.SCALING_UP) & rf)
+    uni = win[s.disruptive[lead[win]] & path & (u_uni[win] < p.unicorn_prob)]
     if len(uni):
         pareto = (1.0 - u_pareto[uni]) ** (-1.0 / p.unicorn_pareto_alpha)
         np.add.at(s.results, lead[uni], p.unicorn_scale * pareto)
         s.unicorn[lead[uni]] = True
-        model.counters["unicorns"] += len(uni)
+        world.counters["unicorns"] += len(uni)
     np.add.at(s.successes, lead[win], 1)
-    s.confidence[lead[win]] = rules.confidence_after_success(s.confidence[lead[win]])
+    s.confidence[lead[win]] = rules.confidence_after_success(s.confidence[lead[win]], p.success_confidence_boost)
     # failure: confidence (less for resilient SMEs), trust; false failures learn a lot
     lose = np.flatnonzero(~success)
     s.confidence[lead[lose]] = rules.confidence_after_failure(
@@ -120,35 +131,40 @@ def resolve_projects(model: InspireModel, month: int) -> None:
     )
     np.add.at(s.failures, lead[lose], 1)
     s.last_fail[lead[lose]] = month
-    model.failed_now[lead[lose]] = True
-    lead_country = a.country[lead].astype(np.int64)
-    model.country_resolved[0] = np.bincount(lead_country[win], minlength=model.n_countries)
-    model.country_resolved[1] = np.bincount(lead_country[lose], minlength=model.n_countries)
+    s.fail_streak[lead[win]] = 0
+    s.fail_streak[lead[lose]] = np.minimum(s.fail_streak[lead[lose]], 100) + 1
+    # abandonment of OI after failure: less for resilient SMEs, more after failures in a row
+    fl = lead[lose]
+    streak = s.fail_streak[fl].astype(np.float64)
+    p_ab = p.abandon_prob * (1.0 - s.resilience[fl]) * (1.0 + p.abandon_streak_effect * np.maximum(streak - 1.0, 0.0))
+    gave_up = fl[u_abandon[lose] < np.clip(p_ab, 0.0, 1.0)]
+    world.counters["abandonments"] += int((~s.abandoned[gave_up]).sum())
+    s.abandoned[gave_up] = True
     ff = np.flatnonzero(false_failure)
     np.add.at(s.false_failures, lead[ff], 1)
-    model.counters["false_failures"] += len(ff)
+    world.counters["false_failures"] += len(ff)
     # learning: every project teaches; a false failure teaches a lot, part of it latent
     learn = np.where(false_failure, p.false_failure_jump, p.learning_per_project).astype(np.float32)
     np.add.at(s.learn_tech, lead, learn)
     np.add.at(s.learn_soft, lead, learn)
     np.add.at(s.latent, lead[ff], np.float32(p.false_failure_jump))
-    _remember(model, lead, partner, np.where(success, p.trust_gain, -p.trust_loss).astype(np.float32))
+    _remember(world, lead, partner, np.where(success, p.trust_gain, -p.trust_loss).astype(np.float32))
     foreign = r["cross_border"][idx]
     np.add.at(s.experience, (lead[foreign], a.country[partner[foreign]].astype(np.int64)), 1.0)
     np.add.at(s.n_lead, lead, -1)
     np.add.at(a.load, partner, -1)
     book.close(idx, success, false_failure)
-    model.resolved_month = (int(success.sum()), int((~success).sum()))
+    return Resolutions(lead=lead, success=success, false_failure=false_failure)
 
 
-def start_projects(model: InspireModel, month: int, new: dict[str, np.ndarray]) -> None:
-    """Form the matched partnerships: costs, loads, durations, success probability, log."""
-    s, p, a = model.sme, model.p, model.actors
+def start_projects(world: World, month: int, matches: Matches) -> Matches:
+    """Phase 3 (end): form the matched partnerships: costs (net of the levers' co-funding), loads, log."""
+    s, p, a = world.sme, world.params, world.actors
+    new = matches.new
     lead, partner = new["lead"], new["partner"]
     n = len(lead)
-    model.started_month = new
     if n == 0:
-        return
+        return matches
     pm = rules.partnership_model_quality(s.learn_soft[lead], s.toolbox[lead])
     comp = rules.complementarity(a.capability[partner], s.learn_tech[lead])
     prob = rules.success_probability(
@@ -158,7 +174,8 @@ def start_projects(model: InspireModel, month: int, new: dict[str, np.ndarray]) 
         new["trust"],
         comp,
         new["friction"],
-        model.strength[a.country[lead]],
+        world.strength[a.country[lead]],
+        1.0 / (1.0 + s.attempts[lead]),
         base_success_logit=p.base_success_logit,
         b_vision=p.b_vision,
         b_partnership_model=p.b_partnership_model,
@@ -167,24 +184,28 @@ def start_projects(model: InspireModel, month: int, new: dict[str, np.ndarray]) 
         b_complementarity=p.b_complementarity,
         b_friction=p.b_friction,
         b_strength=p.b_strength,
+        b_novice=p.novice_penalty,
     )
     # geometric durations of at least two months with the given mean
     q = 1.0 / max(p.duration_mean - 1.0, 1.0)
-    u = model.streams.uniform("duration", month, a.uid[lead], 1)[:, 0]
+    u = world.streams.uniform("duration", month, a.uid[lead], 1)[:, 0]
     dur = 1 + (
         np.maximum(1, np.ceil(np.log1p(-u) / np.log1p(-q))).astype(np.int64) if q < 1 else np.ones(n, dtype=np.int64)
     )
-    funded = s.voucher[lead] > 0
-    s.cash[lead] -= p.project_cost
-    s.voucher[lead] = 0.0
+    co_funded = np.zeros(n)
+    for pol in world.policies:
+        paid = pol.on_projects_started(world, new, month)
+        if paid is not None:
+            co_funded += paid
+    s.cash[lead] -= np.maximum(p.project_cost - co_funded, 0.0)
     np.add.at(s.n_lead, lead, 1)
     np.add.at(a.load, partner, 1)
     np.add.at(s.attempts, lead, 1)
     # retries: a new project within the window after a failure
-    retry = (s.last_fail[lead] != NO_STEP) & (month - s.last_fail[lead] <= RETRY_WINDOW)
-    model.counters["retries"] += int(retry.sum())
+    retry = (s.last_fail[lead] != NO_STEP) & (month - s.last_fail[lead] <= p.retry_window)
+    world.counters["retries"] += int(retry.sum())
     s.last_fail[lead[retry]] = NO_STEP
-    model.projects.start(
+    world.projects.start(
         start=np.full(n, month),
         end=month + dur,
         lead=lead,
@@ -200,7 +221,8 @@ def start_projects(model: InspireModel, month: int, new: dict[str, np.ndarray]) 
         lead_resource_focus=s.resource_focus[lead],
         brokered=new["brokered"],
         matchmade=new["matchmade"],
-        funded=funded,
+        introduced_by=new["introduced_by"],
+        funded=co_funded > 0,
         chemistry=new["chemistry"],
         vision=new["vision"],
         pm_quality=pm,
@@ -209,33 +231,57 @@ def start_projects(model: InspireModel, month: int, new: dict[str, np.ndarray]) 
         friction=new["friction"],
         p_success=prob,
     )
-    model.counters["chem_formed_sum"] += float(np.sum(new["chemistry"]))
-    model.counters["chem_formed_n"] += n
-    np.add.at(model.pt_by_stage, (a.ptype[partner].astype(np.int64), s.stage[lead].astype(np.int64)), 1)
+    world.counters["chem_formed_sum"] += float(np.sum(new["chemistry"]))  # type: ignore[assignment]
+    world.counters["chem_formed_n"] += n
+    np.add.at(world.pt_by_stage, (a.ptype[partner].astype(np.int64), s.stage[lead].astype(np.int64)), 1)
+    return matches
 
 
-def transition_stages(model: InspireModel, month: int) -> None:
+def transition_stages(world: World, month: int) -> Transitions:
     """Phase 5: move SMEs on when their stocks pass thresholds; scaling-up turns partners over."""
-    s, p, a = model.sme, model.p, model.actors
-    to_comm = (s.stage == Stage.SCALING_UP) & (s.results >= p.commercialisation_threshold)
-    to_scale = (s.stage == Stage.DEVELOPMENT) & (s.resources >= p.scaling_threshold)
-    to_dev = (s.stage == Stage.EXPLORATION) & (s.resources >= p.development_threshold)
+    s, p, a = world.sme, world.params, world.actors
+    to_comm = np.flatnonzero((s.stage == Stage.SCALING_UP) & (s.results >= p.commercialisation_threshold))
+    to_scale = np.flatnonzero((s.stage == Stage.DEVELOPMENT) & (s.resources >= p.scaling_threshold))
+    to_dev = np.flatnonzero((s.stage == Stage.EXPLORATION) & (s.resources >= p.development_threshold))
     s.stage[to_comm] = Stage.COMMERCIALISATION
     s.stage[to_dev] = Stage.DEVELOPMENT
-    rows = np.flatnonzero(to_scale)
+    out = Transitions(to_development=to_dev, to_scaling=to_scale, to_commercialisation=to_comm)
+    rows = to_scale
     if len(rows) == 0:
-        return
+        return out
     s.stage[rows] = Stage.SCALING_UP
     s.entered_scaling[rows] = month
+    world.counters["scaling_up_reached"] += len(rows)
+    np.add.at(world.scaling_by_country, a.country[rows].astype(np.int64), 1)
+    # the transition: a resource-focused SME may switch its focus to business results;
+    # SMEs heading for the market (switchers and results-focused ones) revise their business
+    # model and leave trusted partners whose skills no longer fit; the others carry on
+    u_switch = world.streams.uniform("focus_switch", month, a.uid[rows], 1)[:, 0]
+    switch = s.resource_focus[rows] & (u_switch < p.focus_switch_prob)
+    s.resource_focus[rows[switch]] = False
+    world.counters["focus_switches"] += int(switch.sum())
+    rows = rows[~s.resource_focus[rows]]
+    if len(rows) == 0:
+        return out
     s.cash[rows] -= p.business_model_revision_cost
-    model.counters["scaling_up_reached"] += len(rows)
-    np.add.at(model.scaling_by_country, a.country[rows].astype(np.int64), 1)
-    # leave trusted partners whose skills no longer fit the market stage
     mem = s.mem_partner[rows]
     fit = np.where(mem >= 0, rules.STAGE_FIT[a.ptype[np.maximum(mem, 0)], Stage.SCALING_UP], 1.0)
-    u = model.streams.uniform("partner_drop", month, a.uid[rows], s.mem_partner.shape[1])
-    drop = (mem >= 0) & (fit < 0.75) & (u < p.scaleup_partner_drop)
-    model.counters["memory_at_scaleup"] += int((mem >= 0).sum())
-    model.counters["dropped_at_scaleup"] += int(drop.sum())
+    u = world.streams.uniform("partner_drop", month, a.uid[rows], s.mem_partner.shape[1])
+    drop = (mem >= 0) & (fit < p.scaleup_fit_threshold) & (u < p.scaleup_partner_drop)
+    world.counters["memory_at_scaleup"] += int((mem >= 0).sum())
+    world.counters["dropped_at_scaleup"] += int(drop.sum())
     s.mem_partner[rows] = np.where(drop, -1, mem)
     s.mem_trust[rows] = np.where(drop, 0.0, s.mem_trust[rows])
+    return out
+
+
+def track_activity(world: World, month: int) -> None:
+    """End of month: stamp who is in an OI project (and abroad) for the 12-month CIS windows."""
+    s, a, n, r = world.sme, world.actors, world.n, world.projects.running
+    active = (s.n_lead > 0) | (a.load[:n] > 0)
+    s.last_coop[active] = month
+    xb = r["cross_border"]
+    s.last_foreign[r["lead"][xb]] = month
+    sme_partner = r["partner"][xb]
+    s.last_foreign[sme_partner[sme_partner < n]] = month
+    world.counters["memory_months"] += int(np.count_nonzero(s.mem_partner >= 0))

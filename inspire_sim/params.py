@@ -30,6 +30,10 @@ INSPIRE = "INSPIRE finding (H2020 grant 691440)"
 CIS = "Eurostat CIS"
 SKIN = "NEMO-SKIN / SKIN (Gilbert, Pyka & Ahrweiler 2001)"
 ASSUMPTION = "assumption"
+SBS = (
+    "approximation after Eurostat structural business statistics (enterprises with 10-249 persons "
+    "employed, around 2021, rounded; not checked against sbs_sc_ovw)"
+)
 
 
 class Role(StrEnum):
@@ -265,7 +269,8 @@ class ModelParams(Strict):
         role=U,
         source=INSPIRE + " (national trap); " + CIS + " 2006-08",
         sa=(0.4, 0.7),
-        doc="Probability that a chance encounter is with an actor of the SME's own country.",
+        doc="Probability that a chance encounter is domestic, in the largest country (smaller: see "
+        "home_bias_size_elasticity).",
     )
     trusted_first: float = param(
         0.5,
@@ -730,7 +735,7 @@ class ModelParams(Strict):
         unit="EUR",
         role=S,
         source=ASSUMPTION,
-        doc="Mean initial cash of an SME (lognormal, sigma 0.8).",
+        doc="Mean initial cash of an SME (lognormal with log-spread initial_cash_sigma).",
     )
     margin_mean: float = param(
         1_500.0,
@@ -753,6 +758,245 @@ class ModelParams(Strict):
         doc="Spread of monthly operating margins across SMEs.",
     )
 
+    # --- failure, learning curve, transition, country size ------------------------------
+    abandon_prob: float = param(
+        0.25,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=INSPIRE + " (failure undermines confidence in collaboration); value assumed",
+        sa=(0.1, 0.5),
+        doc="Probability that an SME with zero resilience abandons OI after a first failure "
+        "(x (1 - resilience) x (1 + abandon_streak_effect x (failures in a row - 1))).",
+    )
+    abandon_streak_effect: float = param(
+        0.5,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=U,
+        source=INSPIRE + " (repeated failures); value assumed",
+        sa=(0.0, 1.5),
+        doc="How much each further failure in a row raises the abandonment probability.",
+    )
+    abandon_return_rate: float = param(
+        0.04,
+        lo=0.0,
+        hi=1.0,
+        unit="1/month",
+        role=U,
+        source=ASSUMPTION,
+        sa=(0.005, 0.06),
+        doc="Monthly probability that an SME that abandoned OI takes it up again (x the recovery boost of support).",
+    )
+    novice_penalty: float = param(
+        0.5,
+        lo=0.0,
+        hi=5.0,
+        unit="logit",
+        role=U,
+        source=INSPIRE + " (a long road with few early wins); value assumed",
+        sa=(0.0, 1.0),
+        doc="Learning curve: the success logit of an SME's project falls by novice_penalty / (1 + past attempts).",
+    )
+    focus_switch_prob: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=INSPIRE + " (generating resources is a stopover; the destination is business results)",
+        sa=(0.2, 0.8),
+        doc="Probability that a resource-focused SME entering scaling-up switches focus to business results "
+        "(revising its business model and dropping unfit partners).",
+    )
+    home_bias_size_elasticity: float = param(
+        0.15,
+        lo=0.0,
+        hi=2.0,
+        unit="-",
+        role=U,
+        source=CIS + " 2008-10 (small open economies cooperate abroad more: Cyprus 62%, Italy 12%)",
+        sa=(0.0, 0.3),
+        doc="Domestic share of chance encounters = home_bias x (country SMEs / largest country's SMEs)^elasticity.",
+    )
+
+    # --- warm-up and structural constants of initialisation and rules ----------------------
+    burn_in: int = param(
+        36,
+        lo=0,
+        hi=600,
+        unit="months",
+        role=S,
+        source=ASSUMPTION + " (the cooperating share settles within about 24 months)",
+        doc="Months simulated before reporting month 1, without policies, so outputs leave out the start-up ramp.",
+    )
+    persona_culture_weight: float = param(
+        0.5,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=S,
+        source=ASSUMPTION,
+        doc="Weight of the national culture vector in a manager's persona (managers of one country are alike).",
+    )
+    vision_sector_weight: float = param(
+        0.8,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=S,
+        source=ASSUMPTION,
+        doc="Weight of the sector vector in an SME's strategic vision (SMEs of one sector share part of it).",
+    )
+    capability_peer_a: float = param(
+        2.0, lo=0.1, hi=50.0, unit="-", role=S, source=ASSUMPTION, doc="Beta(a, b) capability of SME peers: a."
+    )
+    capability_peer_b: float = param(
+        3.0, lo=0.1, hi=50.0, unit="-", role=S, source=ASSUMPTION, doc="Beta(a, b) capability of SME peers: b."
+    )
+    capability_psr_a: float = param(
+        6.0,
+        lo=0.1,
+        hi=50.0,
+        unit="-",
+        role=S,
+        source=ASSUMPTION,
+        doc="Beta(a, b) capability of research organisations: a.",
+    )
+    capability_psr_b: float = param(
+        2.0,
+        lo=0.1,
+        hi=50.0,
+        unit="-",
+        role=S,
+        source=ASSUMPTION,
+        doc="Beta(a, b) capability of research organisations: b.",
+    )
+    capability_large_firm_a: float = param(
+        5.0, lo=0.1, hi=50.0, unit="-", role=S, source=ASSUMPTION, doc="Beta(a, b) capability of large firms: a."
+    )
+    capability_large_firm_b: float = param(
+        2.0, lo=0.1, hi=50.0, unit="-", role=S, source=ASSUMPTION, doc="Beta(a, b) capability of large firms: b."
+    )
+    capability_crowd_a: float = param(
+        2.0, lo=0.1, hi=50.0, unit="-", role=S, source=ASSUMPTION, doc="Beta(a, b) capability of the crowd: a."
+    )
+    capability_crowd_b: float = param(
+        5.0, lo=0.1, hi=50.0, unit="-", role=S, source=ASSUMPTION, doc="Beta(a, b) capability of the crowd: b."
+    )
+    sme_capability_base: float = param(
+        0.2,
+        lo=0.0,
+        hi=1.0,
+        unit="capability",
+        role=S,
+        source=ASSUMPTION,
+        doc="Capability an SME brings as a partner before learning: base + technical learning stock (capped at 1).",
+    )
+    initial_cash_sigma: float = param(
+        0.8, lo=0.0, hi=3.0, unit="log units", role=S, source=ASSUMPTION, doc="Log-spread of initial cash (lognormal)."
+    )
+    initial_confidence_min: float = param(
+        0.6,
+        lo=0.0,
+        hi=1.0,
+        unit="confidence",
+        role=S,
+        source=ASSUMPTION,
+        doc="Initial confidence is uniform between this and 1.",
+    )
+    initial_learning_max: float = param(
+        0.3,
+        lo=0.0,
+        hi=1.0,
+        unit="skill units",
+        role=S,
+        source=ASSUMPTION,
+        doc="Initial technical and soft-skill stocks are uniform between 0 and this.",
+    )
+    initial_resource_bands: list[float] = Field(
+        [0.8, 0.9, 1.0, 2.0],
+        min_length=4,
+        max_length=4,
+        description="Initial resources by stage: exploration up to [0] x development_threshold; development from "
+        "that threshold up to [1] x scaling_threshold; scaling-up and commercialisation scaling_threshold plus up "
+        "to [2] and [3] resource units.",
+        json_schema_extra={"unit": "-", "role": "structural", "source": ASSUMPTION},
+    )
+    initial_results_bands: list[float] = Field(
+        [0.2, 0.8, 2.0],
+        min_length=3,
+        max_length=3,
+        description="Initial business results by stage (before the focus factor): development up to [0] units; "
+        "scaling-up up to [1] x commercialisation_threshold; commercialisation from that threshold up to [2] x it.",
+        json_schema_extra={"unit": "-", "role": "structural", "source": ASSUMPTION},
+    )
+    success_confidence_boost: float = param(
+        0.2,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=S,
+        source=INSPIRE + " (success builds confidence); share assumed",
+        doc="Share of the gap to full confidence a success closes.",
+    )
+    recovery_resilience_floor: float = param(
+        0.5,
+        lo=0.0,
+        hi=5.0,
+        unit="-",
+        role=S,
+        source=ASSUMPTION,
+        doc="Confidence recovery scales with (floor + resilience): resilient SMEs recover (1 + floor) / floor faster.",
+    )
+    search_cost_offset: float = param(
+        1.5,
+        lo=1.0,
+        hi=5.0,
+        unit="-",
+        role=S,
+        source=ASSUMPTION,
+        doc="Search scales with (offset - share of the project cost the SME pays itself): grants make OI affordable.",
+    )
+    retry_window: int = param(
+        12,
+        lo=1,
+        hi=120,
+        unit="months",
+        role=S,
+        source=ASSUMPTION,
+        doc="A new project within this many months of a failure counts as a retry.",
+    )
+    scaleup_fit_threshold: float = param(
+        0.75,
+        lo=0.0,
+        hi=1.0,
+        unit="fit",
+        role=S,
+        source=INSPIRE + " (partners whose skills no longer fit)",
+        doc="Trusted partners whose stage fit at scaling-up is below this may be dropped on entering scaling-up.",
+    )
+    results_share_development: float = param(
+        0.1,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=S,
+        source=INSPIRE + " (resources are a stopover); share assumed",
+        doc="Share of a development-stage success that becomes business results (exploration: 0).",
+    )
+    results_share_scaling: float = param(
+        0.6,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=S,
+        source=INSPIRE + " (market stages build results); share assumed",
+        doc="Share of a scaling-up success that becomes business results (commercialisation: 1).",
+    )
+
     @model_validator(mode="after")
     def _check_shares(self) -> ModelParams:
         total = self.share_psr + self.share_large_firm + self.share_crowd + self.share_peer
@@ -773,11 +1017,12 @@ class Country(Strict):
     """A national innovation system: size, strength, cultural position, regions."""
 
     name: str = Field(min_length=1, description="Country name (unique).")
-    size: float = Field(
-        1.0,
+    smes: float = Field(
+        100_000.0,
         gt=0,
-        description="Relative number of SMEs (weights the SME allocation).",
-        json_schema_extra={"unit": "weight", "role": "structural", "source": ASSUMPTION},
+        description="Real number of SMEs the country stands for (10-249 persons employed); simulated SMEs are "
+        "allocated in proportion and each carries the weight represented / simulated.",
+        json_schema_extra={"unit": "SMEs", "role": "structural", "source": SBS},
     )
     strength: float = Field(
         0.5,
@@ -822,28 +1067,19 @@ class PolicyParams(Strict):
     label: str | None = Field(None, description="Optional name shown in reports.")
     countries: Literal["all"] | list[str] = Field("all", description='Country names, or "all".')
     regions: list[str] | None = Field(None, description="Restrict to these regions (regional innovation systems).")
-    partner_capacity: int = param(
-        3,
-        lo=1,
-        hi=100,
-        unit="projects",
-        role=S,
-        source=ASSUMPTION,
-        doc="Concurrent projects a research organisation or large firm partners in (crowd and non-modelled peers: 1).",
-    )
     sectors: list[str] | None = Field(None, description="Restrict to these sectors (sectoral innovation systems).")
-    start: int = Field(0, ge=0, description="First month the measure is active (inclusive).")
-    end: int | None = Field(None, ge=0, description="Last month the measure is active (exclusive); none = to the end.")
+    start: int = Field(0, ge=0, description="First reporting month the measure is active (inclusive, 0-based).")
+    end: int | None = Field(None, ge=0, description="Reporting month the measure stops (exclusive); none = to the end.")
     budget_per_step: float | None = Field(
         None,
         ge=0,
-        description="Spending cap per month, EUR (none = no cap).",
+        description="Spending cap per month, real EUR for the represented population (none = no cap).",
         json_schema_extra={"unit": "EUR/month", "role": "lever", "source": ASSUMPTION},
     )
     total_budget: float | None = Field(
         None,
         ge=0,
-        description="Spending cap over the whole run, EUR (none = no cap).",
+        description="Spending cap over the reporting period, real EUR (none = no cap).",
         json_schema_extra={"unit": "EUR", "role": "lever", "source": ASSUMPTION},
     )
 
@@ -854,232 +1090,11 @@ class PolicyParams(Strict):
         return self
 
 
-class SupportFunding(PolicyParams):
-    """Grants/vouchers co-funding OI projects of targeted SMEs."""
-
-    kind: Literal["support_funding"] = "support_funding"
-    budget_per_step: float | None = param(
-        400_000.0,
-        lo=0.0,
-        hi=1e10,
-        unit="EUR/month",
-        role=L,
-        source=ASSUMPTION,
-        sa=(0.0, 2_000_000.0),
-        doc="Monthly budget for grants (shared over the targeted countries by SME count).",
-    )
-    grant_size: float = param(
-        15_000.0,
-        lo=0.0,
-        hi=1e7,
-        unit="EUR",
-        role=L,
-        source="innovation voucher schemes; " + ASSUMPTION,
-        sa=(5_000.0, 40_000.0),
-        doc="Maximum grant per project.",
-    )
-    co_funding_rate: float = param(
-        0.5,
-        lo=0.0,
-        hi=1.0,
-        unit="share",
-        role=L,
-        source=ASSUMPTION,
-        sa=(0.2, 0.8),
-        doc="Share of the project cost the grant covers (up to grant_size).",
-    )
-    target_stages: list[str] = Field(
-        list(STAGE_NAMES),
-        description="Stages eligible for grants.",
-        json_schema_extra={"unit": "-", "role": "lever", "source": ASSUMPTION},
-    )
-
-
-class CrossBorderBrokering(PolicyParams):
-    """Brokers introduce foreign candidates and lower the friction of brokered pairs."""
-
-    kind: Literal["cross_border_brokering"] = "cross_border_brokering"
-    capacity: int = param(
-        20,
-        lo=0,
-        hi=1_000_000,
-        unit="SMEs/month/country",
-        role=L,
-        source=ASSUMPTION,
-        sa=(0, 80),
-        doc="SMEs served per month per country (Enterprise Europe Network-style brokers).",
-    )
-    friction_reduction: float = param(
-        0.6,
-        lo=0.0,
-        hi=1.0,
-        unit="share",
-        role=L,
-        source=INSPIRE + " (deployment plan: cross-border support)",
-        sa=(0.2, 0.9),
-        doc="Share of border friction (and foreign search cost) removed for brokered pairs.",
-    )
-    extra_candidates: int = param(
-        3,
-        lo=1,
-        hi=20,
-        unit="candidates",
-        role=L,
-        source=ASSUMPTION,
-        sa=(1, 6),
-        doc="Foreign candidates a broker introduces to a served SME.",
-    )
-    cost_per_service: float = param(
-        2_000.0,
-        lo=0.0,
-        hi=1e6,
-        unit="EUR/SME",
-        role=L,
-        source=ASSUMPTION,
-        sa=(500.0, 5_000.0),
-        doc="Cost of serving one SME.",
-    )
-
-
-class Matchmaking(PolicyParams):
-    """Domestic matchmaking: introductions screened for chemistry and vision."""
-
-    kind: Literal["matchmaking"] = "matchmaking"
-    capacity: int = param(
-        30,
-        lo=0,
-        hi=1_000_000,
-        unit="SMEs/month/country",
-        role=L,
-        source=ASSUMPTION,
-        sa=(0, 100),
-        doc="SMEs served per month per country (national agencies, clusters).",
-    )
-    extra_candidates: int = param(
-        3,
-        lo=1,
-        hi=20,
-        unit="candidates",
-        role=L,
-        source=ASSUMPTION,
-        sa=(1, 6),
-        doc="Screened domestic candidates introduced to a served SME.",
-    )
-    screening_pool: int = param(
-        8,
-        lo=1,
-        hi=100,
-        unit="candidates",
-        role=L,
-        source=INSPIRE + " (personal chemistry matters)",
-        sa=(2, 16),
-        doc="Candidates the intermediary screens for each introduction (best chemistry + vision kept).",
-    )
-    cost_per_service: float = param(
-        1_000.0,
-        lo=0.0,
-        hi=1e6,
-        unit="EUR/SME",
-        role=L,
-        source=ASSUMPTION,
-        sa=(300.0, 3_000.0),
-        doc="Cost of serving one SME.",
-    )
-
-
-class OIToolbox(PolicyParams):
-    """Coaching with the INSPIRE Integrated Toolbox: partnership model and shared vision."""
-
-    kind: Literal["oi_toolbox"] = "oi_toolbox"
-    capacity: int = param(
-        20,
-        lo=0,
-        hi=1_000_000,
-        unit="SMEs/month/country",
-        role=L,
-        source=INSPIRE + " (Integrated Toolbox)",
-        sa=(0, 80),
-        doc="SMEs coached per month per country.",
-    )
-    partnership_model_gain: float = param(
-        0.3,
-        lo=0.0,
-        hi=1.0,
-        unit="quality",
-        role=L,
-        source=INSPIRE + " (partnership model is a critical success factor)",
-        sa=(0.1, 0.5),
-        doc="Partnership-model quality added to a coached SME (capped at 1).",
-    )
-    vision_gain: float = param(
-        0.2,
-        lo=0.0,
-        hi=1.0,
-        unit="alignment",
-        role=L,
-        source=INSPIRE + " (shared vision setting)",
-        sa=(0.05, 0.4),
-        doc="Improvement of a coached SME's vision-setting (adds to shared vision with every partner).",
-    )
-    cost_per_service: float = param(
-        3_000.0,
-        lo=0.0,
-        hi=1e6,
-        unit="EUR/SME",
-        role=L,
-        source=ASSUMPTION,
-        sa=(1_000.0, 6_000.0),
-        doc="Cost of coaching one SME.",
-    )
-
-
-class FailureRecovery(PolicyParams):
-    """Support after a failed project: faster recovery of confidence."""
-
-    kind: Literal["failure_recovery"] = "failure_recovery"
-    capacity: int = param(
-        20,
-        lo=0,
-        hi=1_000_000,
-        unit="SMEs/month/country",
-        role=L,
-        source=ASSUMPTION,
-        sa=(0, 80),
-        doc="Recently failed SMEs supported per month per country.",
-    )
-    recovery_boost: float = param(
-        3.0,
-        lo=1.0,
-        hi=20.0,
-        unit="x",
-        role=L,
-        source=INSPIRE + " (resilient SMEs try again)",
-        sa=(1.5, 5.0),
-        doc="Multiplier on confidence recovery while supported.",
-    )
-    support_months: int = param(
-        6, lo=1, hi=60, unit="months", role=L, source=ASSUMPTION, sa=(3, 12), doc="How long one intake is supported."
-    )
-    cost_per_service: float = param(
-        1_500.0,
-        lo=0.0,
-        hi=1e6,
-        unit="EUR/SME",
-        role=L,
-        source=ASSUMPTION,
-        sa=(500.0, 4_000.0),
-        doc="Cost of supporting one SME (one intake).",
-    )
-
-
-LEVERS: dict[str, type[PolicyParams]] = {
-    cls.model_fields["kind"].default: cls
-    for cls in (SupportFunding, CrossBorderBrokering, Matchmaking, OIToolbox, FailureRecovery)
-}
-"""The five policy levers by ``kind``."""
-
-_COMMON_POLICY_FIELDS = set(PolicyParams.model_fields)
-
+# The lever registry (one params class + one policy class per lever) lives in policies.py;
+# LEVERS is its live view of params classes by kind. Importing inspire_sim.levers registers
+# the five shipped levers.
+from . import levers as _shipped_levers  # noqa: E402, F401
+from .policies import LEVER_PARAMS as LEVERS  # noqa: E402
 
 # ----------------------------------------------------------------------------------------
 # The parameter table: one row per parameter, read by CLI, SALib, the app and docs.
@@ -1118,11 +1133,11 @@ def _bounds(info: Any) -> tuple[float | None, float | None]:
     return lo, hi
 
 
-def _specs_of(cls: type[BaseModel], group: str, skip: set[str] = frozenset()) -> list[ParamSpec]:
+def _specs_of(cls: type[BaseModel], group: str) -> list[ParamSpec]:
     out = []
     for fname, info in cls.model_fields.items():
-        extra = info.json_schema_extra or {}
-        if fname in skip or "role" not in extra:
+        extra: dict[str, Any] = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        if "role" not in extra:
             continue
         lo, hi = _bounds(info)
         sa = extra.get("sa_range")
@@ -1150,7 +1165,7 @@ def parameter_specs() -> list[ParamSpec]:
     """Every parameter: the model's, then each lever's (budget_per_step of every lever)."""
     specs = _specs_of(ModelParams, "model")
     for kind, cls in LEVERS.items():
-        specs += _specs_of(cls, kind, skip={"total_budget"} if kind != "support_funding" else set())
+        specs += _specs_of(cls, kind)
     return specs
 
 

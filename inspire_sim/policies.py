@@ -1,34 +1,185 @@
-"""Policy levers: one class per lever, applied at a fixed phase, each accounting its spend.
+"""Policy levers as plug-ins: the :class:`Policy` base with its hooks, and the lever registry.
 
-A scenario's ``[[policies]]`` entries become :class:`Policy` objects. Each targets
-countries (and optionally regions and sectors) in a time window ``[start, end)`` and
-never spends more than its ``budget_per_step`` in a month nor its ``total_budget`` over
-the run. Levers that deliver a service do so through :class:`~inspire_sim.agents.Intermediary`
-agents (one per targeted country) whose monthly capacity the policy sets in phase 1.
+A lever is one pydantic params class (a :class:`~inspire_sim.params.PolicyParams`
+subclass: the lever's parameters in a scenario's ``[[policies]]`` entry) plus one
+:class:`Policy` subclass (its behaviour), registered together with :func:`register_lever`.
+The shipped levers live in :mod:`inspire_sim.levers`, one module each. A user lever is
+named in a scenario by its import path, ``kind = "mypkg.levers:MyLever"`` (the module is
+imported where the scenario is validated or the model built, so worker processes resolve
+it themselves).
+
+Hooks receive ``month``, the reporting month (negative during the burn-in), in which a
+scenario's ``start``/``end`` are written and every time stamp is kept.
+
+The phases call the hooks below on every policy without knowing which lever it is (in
+the spirit of Starsim's interventions). Every hook has a neutral default, so a lever
+overrides only what it does:
+
+==========================  ===========================================================
+hook                        called in
+==========================  ===========================================================
+``open_month``              phase 1 (policies): reset the month's account, act
+``subsidy``                 phase 3 (search): EUR each SME holds toward its next project
+``add_candidates``          phase 3 (candidates): introductions by intermediaries
+``on_projects_started``     phase 3 (start): EUR co-funded per new project; marks take-up
+``confidence_recovery``     phase 2 (upkeep): multiplier on confidence recovery
+``on_entry``                phase 2 (entry): reset per-SME state of new entrants
+==========================  ===========================================================
+
+Take-up: every service a policy awards to an SME is recorded (:meth:`Policy.award`); it
+counts as *used* when the SME starts a project within ``use_window`` months (levers that
+introduce partners count only projects with a partner they introduced). A trial
+(:mod:`inspire_sim.trial`) can put a :class:`Lottery` on a policy: applicants that would
+be served are drawn into treatment (served) or control (not served).
+
+Budgets are real EUR for the represented population and capacities real SMEs served per
+month; a policy converts them to simulated units with the country weights of the world
+(real SMEs per simulated SME), rounding stochastically from its own named stream.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import NO_STEP, Intermediary, IntermediaryKind, Stage
-from .params import (
-    STAGE_NAMES,
-    CrossBorderBrokering,
-    FailureRecovery,
-    Matchmaking,
-    OIToolbox,
-    PolicyParams,
-    SupportFunding,
-)
+from .agents import NO_STEP, Intermediary, IntermediaryKind
+from .errors import InputError, unknown_key_fix
+from .params import PolicyParams
 
 if TYPE_CHECKING:
-    from .model import InspireModel
+    from .world import CandidateSet, World
 
-LEVER_ORDER = ("support_funding", "cross_border_brokering", "matchmaking", "oi_toolbox", "failure_recovery")
+LEVER_PARAMS: dict[str, type[PolicyParams]] = {}
+"""Params class of every registered lever, by kind (the registry's view used by params/scenario)."""
+LEVER_POLICIES: dict[str, type[Policy]] = {}
+"""Policy class of every registered lever, by kind."""
+_ALIASES: dict[str, str] = {}  # import path "module:Name" -> registered kind
+
+
+def register_lever(params_cls: type[PolicyParams], policy_cls: type[Policy]) -> type[Policy]:
+    """Register a lever: its params class and its policy class, under ``policy_cls.kind``.
+
+    ``params_cls`` must be a :class:`~inspire_sim.params.PolicyParams` subclass whose
+    ``kind`` field accepts the names the lever is written with in scenarios.
+    """
+    kind = policy_cls.kind
+    if not kind:
+        raise ValueError(f"{policy_cls.__name__}.kind must name the lever")
+    if not issubclass(params_cls, PolicyParams):
+        raise TypeError(f"{params_cls.__name__} must subclass inspire_sim.params.PolicyParams")
+    LEVER_PARAMS[kind] = params_cls
+    LEVER_POLICIES[kind] = policy_cls
+    policy_cls.params_cls = params_cls
+    for cls in (params_cls, policy_cls):
+        _ALIASES[f"{cls.__module__}:{cls.__name__}"] = kind
+    return policy_cls
+
+
+def unregister_lever(kind: str) -> None:
+    """Remove a registered lever (and its import-path aliases); shipped levers stay registered."""
+    from .levers import SHIPPED
+
+    if kind in SHIPPED:
+        raise ValueError(f"{kind} is a shipped lever")
+    LEVER_PARAMS.pop(kind, None)
+    LEVER_POLICIES.pop(kind, None)
+    for alias in [a for a, k in _ALIASES.items() if k == kind]:
+        del _ALIASES[alias]
+
+
+def lever(params_cls: type[PolicyParams]):
+    """Class decorator: ``@lever(MyParams)`` on a :class:`Policy` subclass registers both."""
+
+    def deco(policy_cls: type[Policy]) -> type[Policy]:
+        return register_lever(params_cls, policy_cls)
+
+    return deco
+
+
+def resolve_kind(kind: str) -> str:
+    """The registered kind of ``kind``: a registered name, or ``"module:Name"`` (imported on demand).
+
+    Raises :class:`InputError` naming the known levers when nothing matches.
+    """
+    if kind in LEVER_POLICIES:
+        return kind
+    if kind in _ALIASES:
+        return _ALIASES[kind]
+    if ":" in kind:
+        module, _, name = kind.partition(":")
+        try:
+            mod = importlib.import_module(module)
+        except ImportError as exc:
+            raise InputError(
+                f"cannot import lever module {module!r} ({exc})",
+                field="kind",
+                fix="put the module on PYTHONPATH (or install it) and name the lever as 'module:Class'",
+            ) from None
+        obj = getattr(mod, name, None)
+        key = f"{getattr(obj, '__module__', module)}:{getattr(obj, '__name__', name)}"
+        if key in _ALIASES:
+            _ALIASES[kind] = _ALIASES[key]
+            return _ALIASES[kind]
+        raise InputError(
+            f"{kind!r} is not a registered lever",
+            field="kind",
+            fix="decorate the policy class with @inspire_sim.policies.lever(ParamsClass) in that module",
+        )
+    raise InputError(f"unknown policy kind {kind!r}", field="kind", fix=unknown_key_fix(kind, LEVER_POLICIES))
+
+
+def lever_kinds() -> list[str]:
+    """Kinds of the registered levers, shipped ones first, in registration order."""
+    return list(LEVER_POLICIES)
+
+
+@dataclass
+class Lottery:
+    """A randomised trial on one policy: eligible applicants are drawn into treatment or control.
+
+    ``share``: probability of treatment (fixed per SME from its id: the stream
+    ``lottery:<index>``). ``withhold``: serve nobody (the twin without the service), but
+    keep recording who would have been treated. ``group`` per SME slot: 0 never an
+    applicant, 1 treatment, 2 control, -1 an entrant in a slot whose SME left; ``first``
+    the reporting month of first assignment.
+    """
+
+    share: float
+    withhold: bool
+    group: np.ndarray
+    first: np.ndarray
+    awarded_at: np.ndarray  # reporting month of the first award in the trial (NO_STEP: never)
+    used_any: np.ndarray  # bool: an award led to a project
+
+    @classmethod
+    def for_smes(cls, n: int, share: float, withhold: bool) -> Lottery:
+        """A fresh lottery over ``n`` SME slots."""
+        return cls(
+            share=share,
+            withhold=withhold,
+            group=np.zeros(n, dtype=np.int8),
+            first=np.full(n, NO_STEP, dtype=np.int32),
+            awarded_at=np.full(n, NO_STEP, dtype=np.int32),
+            used_any=np.zeros(n, dtype=bool),
+        )
+
+
+def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Round ``x`` down or up at random so that the expectation is ``x`` (``u`` uniform(0, 1))."""
+    lo = np.floor(x)
+    return (lo + (u < (x - lo))).astype(np.int64)
+
+
+def _pick_positions(country: np.ndarray, caps: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Positions chosen: at most ``caps[c]`` per country, lowest ``priority`` first (unsorted)."""
+    order = np.lexsort((priority, country))
+    c_sorted = country[order]
+    rank = np.arange(len(order)) - np.searchsorted(c_sorted, c_sorted, side="left")
+    return order[rank < caps[c_sorted]]
 
 
 def pick_per_country(
@@ -41,220 +192,249 @@ def pick_per_country(
     """
     if len(candidates) == 0:
         return candidates
-    order = np.lexsort((priority, country))
-    c_sorted = country[order]
-    first = np.searchsorted(c_sorted, c_sorted, side="left")
-    rank = np.arange(len(order)) - first
-    chosen = order[rank < caps[c_sorted]]
+    chosen = _pick_positions(country, caps, priority)
     if limit is not None and len(chosen) > limit:
         chosen = chosen[np.argsort(priority[chosen], kind="stable")[: max(limit, 0)]]
     return candidates[np.sort(chosen)]
 
 
 class Policy:
-    """Base class: targeting, time window, budget and spend accounting."""
+    """Base class: targeting, time window, budget, spend accounting and the hooks.
+
+    Subclasses set ``kind`` (the lever's name), optionally ``intermediary_kind`` (the
+    Mesa :class:`~inspire_sim.agents.Intermediary` agents that deliver the service, one
+    per targeted country) and override the hooks they need.
+    """
 
     kind: str = ""
     intermediary_kind: IntermediaryKind | None = None
+    params_cls: type[PolicyParams] = PolicyParams
+    serves_smes: bool = True
+    """Whether the lever serves individual SMEs (has take-up; a trial can randomise it)."""
+    use_window: int = 12
+    """Months after an award within which a project start counts as using the service."""
+    introduces_partners: bool = False
+    """Whether a service is used only by a project with a partner this policy introduced."""
 
-    def __init__(self, spec: PolicyParams, model: InspireModel, index: int) -> None:
+    def __init__(self, spec: PolicyParams, world: World, index: int) -> None:
         self.spec = spec
         self.index = index
-        self.lever = LEVER_ORDER.index(self.kind)
-        n_c = len(model.country_names)
+        n_c = len(world.country_names)
         if spec.countries == "all":
             self.country_mask = np.ones(n_c, dtype=bool)
         else:
-            self.country_mask = np.isin(model.country_names, spec.countries)
-        mask = self.country_mask[model.actors.country[: model.n]]
+            self.country_mask = np.isin(world.country_names, spec.countries)
+        mask = self.country_mask[world.actors.country[: world.n]]
         if spec.regions:
-            mask &= np.isin(model.sme.region, [model.region_names.index(r) for r in spec.regions])
+            mask &= np.isin(world.sme.region, [world.region_names.index(r) for r in spec.regions])
         if spec.sectors:
-            mask &= np.isin(model.sme.sector, [model.p.sectors.index(s) for s in spec.sectors])
+            mask &= np.isin(world.sme.sector, [world.params.sectors.index(s) for s in spec.sectors])
         self.sme_mask = mask  # SME slots keep country, region and sector on entry
         self.spent_total = 0.0
         self.spent_month = 0.0
+        self.budget_carry = 0.0  # unspent remainder of a binding monthly budget (less than one service)
+        self.budget_bound = False  # whether this month's budget stopped service
+        self.served_month = np.zeros(n_c, dtype=np.int64)
+        self.served_at = np.full(world.n, NO_STEP, dtype=np.int32)  # month of the last award per SME slot
+        self.used = np.zeros(world.n, dtype=bool)  # the last award led to a project
+        self.awarded_month = 0  # services awarded this month
+        self.used_month = 0  # awards first used this month
+        self.lottery: Lottery | None = None
+        self.capacity_month = np.zeros(n_c, dtype=np.int64)
         self.intermediaries: list[Intermediary] = []
-        if self.intermediary_kind is not None:
-            self.intermediaries = [
-                Intermediary(model, self.intermediary_kind, int(c), self) for c in np.flatnonzero(self.country_mask)
-            ]
 
+    # ------------------------------------------------------------------ basics
     @property
     def name(self) -> str:
         return self.spec.label or self.kind
 
     def active(self, month: int) -> bool:
-        """Whether the measure runs in ``month`` (0-based)."""
+        """Whether the measure runs in reporting month ``month`` (0-based; burn-in months are negative).
+
+        A measure with ``start = 0`` is in place when reporting starts, so it also runs during
+        the burn-in (outputs and plan effects then leave out its ramp-up); measures starting
+        later are switched on in their reporting month. Spending in the burn-in is not
+        reported and does not count against budgets.
+        """
+        if month < 0:
+            return self.spec.start == 0
         end = self.spec.end if self.spec.end is not None else math.inf
         return self.spec.start <= month < end
 
-    def budget_left(self, model: InspireModel) -> float:
-        """EUR that may still be spent this month (this measure's caps and the plan's total cap)."""
-        left = model.plan_budget_left()
+    def rng(self, world: World, what: str, month: int) -> np.random.Generator:
+        """This policy's named stream for ``what`` in ``month`` (policy index in the name: CRN per measure)."""
+        return world.streams.get(f"policy:{self.kind}:{self.index}:{what}", month)
+
+    def budget_left(self, world: World) -> float:
+        """Real EUR that may still be spent this month (this measure's caps and the plan's total cap)."""
+        cap = world.total_budget
+        left = math.inf if cap is None else max(cap - world.plan_spent, 0.0)
         if self.spec.budget_per_step is not None:
-            left = min(left, self.spec.budget_per_step - self.spent_month)
+            left = min(left, self.spec.budget_per_step + self.budget_carry - self.spent_month)
         if self.spec.total_budget is not None:
             left = min(left, self.spec.total_budget - self.spent_total)
         return max(left, 0.0)
 
-    def affordable(self, model: InspireModel, unit_cost: float) -> int | None:
-        """How many units of ``unit_cost`` the remaining budget pays for (None: unlimited)."""
-        left = self.budget_left(model)
-        if math.isinf(left):
-            return None
-        return int(left // unit_cost) if unit_cost > 0 else None
+    def within_budget(self, world: World, ordered: np.ndarray, eur_each: np.ndarray, month: int) -> np.ndarray:
+        """The first SMEs of ``ordered`` whose real cost fits in the budget left this month.
 
-    def charge(self, model: InspireModel, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
-        """Book spending on ``smes`` (by their country) for this month."""
+        One simulated service costs ``weight`` times a real one, so a monthly budget rarely
+        pays a whole number of them: the unspent remainder of a binding monthly budget carries
+        over to the next month (:meth:`open_month`). Spending therefore equals the budget on
+        average whatever the number of simulated SMEs, cumulative spending never exceeds
+        ``months x budget_per_step``, and run-wide caps are never exceeded.
+        """
+        if len(ordered) == 0:
+            return ordered
+        left = self.budget_left(world)
+        if math.isinf(left):
+            return ordered
+        k = int(np.searchsorted(np.cumsum(eur_each), left, side="right"))
+        if k < len(ordered):
+            self.budget_bound = True
+        return ordered[:k]
+
+    def charge(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
+        """Book real EUR spent on ``smes`` (by their country) this month."""
         eur = np.broadcast_to(np.asarray(eur_each, dtype=float), smes.shape)
         total = float(eur.sum())
         if total <= 0:
             return
         self.spent_month += total
         self.spent_total += total
-        model.plan_spent += total
-        np.add.at(model.spend_month[self.index], model.actors.country[smes], eur)
+        world.plan_spent += total
+        np.add.at(world.spend_month[self.index], world.actors.country[smes], eur)
 
-    def open_month(self, model: InspireModel, month: int) -> None:
-        """Phase 1: reset the monthly account, give intermediaries capacity, act."""
+    def scaled_capacity(self, world: World, month: int) -> np.ndarray:
+        """Simulated SMEs that may be served per country this month (real capacity / weight, rounded at random)."""
+        real = float(getattr(self.spec, "capacity", 0))
+        want = np.where(self.country_mask, real / world.weight, 0.0)
+        return stochastic_round(want, self.rng(world, "capacity", month).random(len(want)))
+
+    # ------------------------------------------------------------------ hooks
+    def open_month(self, world: World, month: int) -> None:
+        """Phase 1: reset the monthly account, give intermediaries capacity, act (if active)."""
+        budget = self.spec.budget_per_step
+        bound = self.budget_bound and budget is not None
+        self.budget_carry = max(budget + self.budget_carry - self.spent_month, 0.0) if bound else 0.0  # type: ignore[operator]
+        self.budget_bound = False
         self.spent_month = 0.0
+        self.served_month[:] = 0
+        self.awarded_month = 0
+        self.used_month = 0
         on = self.active(month)
-        cap = getattr(self.spec, "capacity", 0) if on else 0
+        self.capacity_month = self.scaled_capacity(world, month) if on else np.zeros_like(self.capacity_month)
         for im in self.intermediaries:
-            im.open_for(cap)
+            im.open_for(int(self.capacity_month[im.country]))
         if on:
-            self.apply(model, month)
+            self.apply(world, month)
 
-    def apply(self, model: InspireModel, month: int) -> None:
+    def apply(self, world: World, month: int) -> None:
         """Lever-specific action in phase 1 (service levers act when SMEs search)."""
 
-    def capacity_array(self, model: InspireModel) -> np.ndarray:
-        caps = np.zeros(len(model.country_names), dtype=np.int64)
-        for im in self.intermediaries:
-            caps[im.country] = max(im.capacity_left, 0)
-        return caps
+    def subsidy(self, world: World, month: int) -> np.ndarray | None:
+        """EUR per SME slot that this lever pays toward the SME's next project (None: nothing)."""
+        return None
 
-    def serve(self, model: InspireModel, smes: np.ndarray, priority: np.ndarray) -> np.ndarray:
-        """Serve some of ``smes`` within this month's capacity and budget; charge; return them."""
-        cost = getattr(self.spec, "cost_per_service", 0.0)
+    def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
+        """Phase 3: add introductions to the seekers' candidates (``cands.add``)."""
+
+    def on_projects_started(self, world: World, new: dict[str, np.ndarray], month: int) -> np.ndarray | None:
+        """Phase 3: projects start (columns ``new``: ``lead``, ``introduced_by``...).
+
+        Returns the EUR this lever pays toward each (or None). The base class marks take-up.
+        """
+        lead = new["lead"]
+        if self.introduces_partners:
+            lead = lead[new["introduced_by"] == self.index]
+        recent = (self.served_at[lead] != NO_STEP) & (month - self.served_at[lead] <= self.use_window)
+        self.mark_used(lead[recent])
+        return None
+
+    def confidence_recovery(self, world: World, month: int) -> np.ndarray | None:
+        """Phase 2: multiplier on each SME's confidence recovery this month (None: no effect)."""
+        return None
+
+    def on_entry(self, world: World, rows: np.ndarray) -> None:
+        """Phase 2: SME slots ``rows`` now hold new entrants (reset per-SME state; call super)."""
+        self.served_at[rows] = NO_STEP
+        self.used[rows] = False
+        if self.lottery is not None:  # a new SME in the slot: out of the trial
+            self.lottery.group[rows] = -1
+            self.lottery.first[rows] = NO_STEP
+            self.lottery.awarded_at[rows] = NO_STEP
+            self.lottery.used_any[rows] = False
+
+    # ------------------------------------------------------------------ take-up and trials
+    def award(self, world: World, chosen: np.ndarray, month: int) -> None:
+        """Record that ``chosen`` SMEs were awarded the service this month."""
+        self.served_at[chosen] = month
+        self.used[chosen] = False
+        self.awarded_month += len(chosen)
+        if self.lottery is not None:
+            first = chosen[self.lottery.awarded_at[chosen] == NO_STEP]
+            self.lottery.awarded_at[first] = month
+
+    def mark_used(self, rows: np.ndarray) -> None:
+        """Mark the awards of ``rows`` as used (each award counts once)."""
+        rows = np.unique(rows[~self.used[rows]])
+        self.used[rows] = True
+        self.used_month += len(rows)
+        if self.lottery is not None:
+            self.lottery.used_any[rows] = True
+
+    def draw_lottery(self, world: World, applicants: np.ndarray, month: int) -> np.ndarray:
+        """Applicants that may be served: all without a trial; the treatment group (or nobody) with one."""
+        lot = self.lottery
+        if lot is None or len(applicants) == 0:
+            return applicants
+        u = world.streams.uniform(f"lottery:{self.index}", 0, world.actors.uid[applicants], 1)[:, 0]
+        treated = u < lot.share
+        new = lot.group[applicants] == 0
+        lot.group[applicants[new]] = np.where(treated[new], 1, 2)
+        lot.first[applicants[new]] = month
+        keep = treated & (lot.group[applicants] == 1)  # entrants in a trial slot (group -1) are not served
+        return np.zeros(0, dtype=applicants.dtype) if lot.withhold else applicants[keep]
+
+    # ------------------------------------------------------------------ service delivery
+    def serve(self, world: World, smes: np.ndarray, priority: np.ndarray, month: int) -> np.ndarray:
+        """Serve some of ``smes`` within this month's capacity and budget, lowest ``priority`` first; charge."""
+        cost = float(getattr(self.spec, "cost_per_service", 0.0))
         keep = self.sme_mask[smes]
+        keep[keep] = np.isin(smes[keep], self.draw_lottery(world, smes[keep], month))
         eligible, prio = smes[keep], priority[keep]
-        chosen = pick_per_country(
-            eligible, model.actors.country[eligible], self.capacity_array(model), prio, self.affordable(model, cost)
-        )
-        counts = np.bincount(model.actors.country[chosen], minlength=len(model.country_names))
+        country = world.actors.country[eligible].astype(np.int64)
+        caps = np.maximum(self.capacity_month - self.served_month, 0)
+        pos = _pick_positions(country, caps, prio) if len(eligible) else np.zeros(0, dtype=np.int64)
+        ordered = eligible[pos[np.argsort(prio[pos], kind="stable")]]
+        eur = cost * world.weight[world.actors.country[ordered].astype(np.int64)]
+        if cost > 0:
+            keep_n = len(self.within_budget(world, ordered, eur, month))
+            ordered, eur = ordered[:keep_n], eur[:keep_n]
+        counts = np.bincount(world.actors.country[ordered].astype(np.int64), minlength=len(self.served_month))
+        self.served_month += counts
         for im in self.intermediaries:
             im.serve(int(counts[im.country]))
-        self.charge(model, chosen, cost)
-        return chosen
+        self.charge(world, ordered, eur)
+        self.award(world, ordered, month)
+        return np.sort(ordered)
 
 
-class SupportFundingPolicy(Policy):
-    """Grants co-funding the next OI project of targeted, innovation-active SMEs."""
-
-    kind = "support_funding"
-    intermediary_kind = IntermediaryKind.NATIONAL_AGENCY
-    spec: SupportFunding
-
-    def grant(self, model: InspireModel) -> float:
-        return min(self.spec.grant_size, self.spec.co_funding_rate * model.p.project_cost)
-
-    def apply(self, model: InspireModel, month: int) -> None:
-        s = model.sme
-        stage_ok = np.zeros(len(STAGE_NAMES), dtype=bool)
-        stage_ok[[STAGE_NAMES.index(x) for x in self.spec.target_stages]] = True
-        eligible = np.flatnonzero(
-            self.sme_mask
-            & s.innovative
-            & (s.voucher <= 0)
-            & (s.n_lead < model.p.max_concurrent_projects)
-            & stage_ok[s.stage]
-        )
-        grant = self.grant(model)
-        if grant <= 0 or len(eligible) == 0:
-            return
-        n = self.affordable(model, grant)
-        priority = model.streams.get(f"policy:{self.kind}:{self.index}", month).random(model.n)[eligible]
-        # vouchers go to the eligible SMEs with the lowest priority draws, as many as the budget pays
-        chosen = eligible if n is None or n >= len(eligible) else eligible[np.sort(np.argpartition(priority, n)[:n])]
-        s.voucher[chosen] = grant
-        s.voucher_until[chosen] = month + model.VOUCHER_MONTHS
-        s.cash[chosen] += grant
-        self.charge(model, chosen, grant)
-        for im in self.intermediaries:
-            im.serve(int(np.sum(model.actors.country[chosen] == im.country)))
-
-
-class CrossBorderBrokeringPolicy(Policy):
-    """Brokers introduce foreign candidates to searching SMEs and lower friction."""
-
-    kind = "cross_border_brokering"
-    intermediary_kind = IntermediaryKind.CROSS_BORDER_BROKER
-    spec: CrossBorderBrokering
-
-
-class MatchmakingPolicy(Policy):
-    """National agencies and clusters introduce screened domestic candidates."""
-
-    kind = "matchmaking"
-    intermediary_kind = IntermediaryKind.CLUSTER
-    spec: Matchmaking
-
-
-class OIToolboxPolicy(Policy):
-    """Coaching with the OI toolbox: partnership-model quality and vision setting."""
-
-    kind = "oi_toolbox"
-    intermediary_kind = IntermediaryKind.NATIONAL_AGENCY
-    spec: OIToolbox
-
-    def apply(self, model: InspireModel, month: int) -> None:
-        s = model.sme
-        eligible = np.flatnonzero(self.sme_mask & s.innovative & (s.toolbox <= 0))
-        priority = model.streams.get(f"policy:{self.kind}:{self.index}", month).random(model.n)[eligible]
-        chosen = self.serve(model, eligible, priority)
-        s.toolbox[chosen] = np.minimum(1.0, s.toolbox[chosen] + self.spec.partnership_model_gain)
-        s.vision_align[chosen] = np.minimum(1.0, s.vision_align[chosen] + self.spec.vision_gain)
-
-
-class FailureRecoveryPolicy(Policy):
-    """Support to SMEs that failed in the last three months: faster confidence recovery."""
-
-    kind = "failure_recovery"
-    intermediary_kind = IntermediaryKind.NATIONAL_AGENCY
-    spec: FailureRecovery
-    WINDOW = 3  # months after a failure in which an SME can be taken in
-
-    def apply(self, model: InspireModel, month: int) -> None:
-        s = model.sme
-        recent = (s.last_fail != NO_STEP) & (month - s.last_fail <= self.WINDOW)
-        eligible = np.flatnonzero(self.sme_mask & recent & (s.recovery_until < month))
-        priority = model.streams.get(f"policy:{self.kind}:{self.index}", month).random(model.n)[eligible]
-        chosen = self.serve(model, eligible, priority)
-        s.recovery_until[chosen] = month + self.spec.support_months
-
-    def boost(self, model: InspireModel, month: int) -> np.ndarray:
-        """Recovery multiplier per SME this month (1 where not supported)."""
-        supported = self.sme_mask & (model.sme.recovery_until >= month)
-        return np.where(supported, self.spec.recovery_boost, 1.0)
-
-
-POLICY_CLASSES: dict[str, type[Policy]] = {
-    cls.kind: cls
-    for cls in (
-        SupportFundingPolicy,
-        CrossBorderBrokeringPolicy,
-        MatchmakingPolicy,
-        OIToolboxPolicy,
-        FailureRecoveryPolicy,
-    )
-}
-
-
-def build_policies(model: InspireModel) -> list[Policy]:
+def build_policies(world: World) -> list[Policy]:
     """Policy objects for the scenario's ``[[policies]]`` entries, in file order."""
-    return [POLICY_CLASSES[spec.kind](spec, model, i) for i, spec in enumerate(model.inspire_scenario.policies)]
+    return [LEVER_POLICIES[resolve_kind(spec.kind)](spec, world, i) for i, spec in enumerate(world.scenario.policies)]
 
 
-__all__ = ["LEVER_ORDER", "POLICY_CLASSES", "Policy", "Stage", "build_policies", "pick_per_country"]
+__all__ = [
+    "LEVER_PARAMS",
+    "LEVER_POLICIES",
+    "Policy",
+    "build_policies",
+    "lever",
+    "lever_kinds",
+    "pick_per_country",
+    "register_lever",
+    "resolve_kind",
+    "stochastic_round",
+    "unregister_lever",
+]

@@ -29,6 +29,7 @@ COLUMNS: dict[str, str] = {
     "lead_resource_focus": "bool",
     "brokered": "bool",
     "matchmade": "bool",
+    "introduced_by": "int16",  # index of the policy whose intermediary introduced the partner (-1: none)
     "funded": "bool",
     "chemistry": "float32",
     "vision": "float32",
@@ -89,9 +90,13 @@ class ProjectBook:
         keep[idx] = False
         self.running = {k: v[keep] for k, v in self.running.items()}
 
+    def forget_log(self) -> None:
+        """Drop the log of resolved projects (at the end of the burn-in); running ones stay."""
+        self._log = []
+
     def table(self, country_names: list[str]) -> pd.DataFrame:
-        """All projects (resolved ones and those still running) as a DataFrame."""
-        parts = self._log + [self.running]
+        """All projects (resolved ones and those still running) as a DataFrame (reporting months)."""
+        parts = [*self._log, self.running]
         data = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0, dtype=v) for k, v in COLUMNS.items()}
         df = pd.DataFrame(data).drop(columns=["lead", "partner"])
         df = df.sort_values("project_id", kind="stable").reset_index(drop=True)

@@ -135,6 +135,7 @@ def success_probability(
     complementarity,
     friction,
     strength,
+    novice=0.0,
     *,
     base_success_logit,
     b_vision,
@@ -144,6 +145,7 @@ def success_probability(
     b_complementarity,
     b_friction,
     b_strength,
+    b_novice=0.0,
 ):
     """Probability that an OI project succeeds (logistic).
 
@@ -152,7 +154,8 @@ def success_probability(
     on a typical value, so ``b0`` is the logit of a typical domestic first-time project
     (``b0 = 0`` gives 0.5; SOURCES.md puts failure at 25-55%). Rises with shared vision,
     partnership-model quality, stage fit, trust, complementarity and the home system's
-    strength; falls with border friction.
+    strength; falls with border friction and, on the learning curve, with
+    ``b_novice x novice`` (``novice = 1 / (1 + past attempts)``: first attempts succeed less).
     """
     z = (
         base_success_logit
@@ -163,8 +166,14 @@ def success_probability(
         + b_complementarity * np.asarray(complementarity)
         - b_friction * np.asarray(friction)
         + b_strength * (np.asarray(strength) - 0.5)
+        - b_novice * np.asarray(novice)
     )
     return expit(z)
+
+
+def sme_capability(learn_tech, base: float):
+    """What an SME brings as a partner: ``base`` + its technical learning stock, in [0, 1]."""
+    return np.clip(base + np.asarray(learn_tech), 0.0, 1.0)
 
 
 def complementarity(partner_capability, sme_learning):
@@ -177,45 +186,53 @@ def confidence_after_failure(confidence, resilience, hit: float):
     return np.maximum(0.0, np.asarray(confidence) - hit * (1.0 - np.asarray(resilience)))
 
 
-def confidence_after_success(confidence, boost: float = 0.2):
+def confidence_after_success(confidence, boost: float):
     """Confidence after a success: closes ``boost`` of the gap to 1."""
     c = np.asarray(confidence)
     return c + boost * (1.0 - c)
 
 
-def recover_confidence(confidence, resilience, rate: float, boost=1.0):
-    """Monthly recovery toward 1: ``rate * boost * (0.5 + resilience)`` of the gap.
+def recover_confidence(confidence, resilience, rate: float, boost=1.0, *, floor: float):
+    """Monthly recovery toward 1: ``rate * boost * (floor + resilience)`` of the gap.
 
-    Resilient SMEs (trait near 1) recover three times faster than fragile ones (near 0).
+    With ``floor = 0.5``, resilient SMEs (trait near 1) recover three times faster than
+    fragile ones (near 0).
     """
     c = np.asarray(confidence)
-    step = np.clip(rate * np.asarray(boost) * (0.5 + np.asarray(resilience)), 0.0, 1.0)
+    step = np.clip(rate * np.asarray(boost) * (floor + np.asarray(resilience)), 0.0, 1.0)
     return c + step * (1.0 - c)
 
 
 def search_probability(
-    confidence, strength, net_cost_share, *, search_rate: float, strength_effect: float, min_confidence: float
+    confidence,
+    strength,
+    net_cost_share,
+    *,
+    search_rate: float,
+    strength_effect: float,
+    min_confidence: float,
+    cost_offset: float,
 ):
     """Monthly probability that a free, innovation-active SME searches for a partner.
 
-    ``search_rate * (1 + e (2 strength - 1))_+ * confidence * (1.5 - net_cost_share)``
+    ``search_rate * (1 + e (2 strength - 1))_+ * confidence * (cost_offset - net_cost_share)``
     when confidence is at least ``min_confidence``, else 0. ``net_cost_share`` is the
     share of the project cost the SME pays itself (1 without a grant, lower with one):
     grants make OI affordable (assumption).
     """
     conf = np.asarray(confidence)
     mult = np.maximum(0.0, 1.0 + strength_effect * (2.0 * np.asarray(strength) - 1.0))
-    p = search_rate * mult * conf * (1.5 - np.asarray(net_cost_share))
+    p = search_rate * mult * conf * (cost_offset - np.asarray(net_cost_share))
     return np.where(conf >= min_confidence, np.clip(p, 0.0, 1.0), 0.0)
 
 
-def results_share(stage, resource_focus, resource_focus_results_share: float):
+def results_share(stage, resource_focus, resource_focus_results_share: float, *, development: float, scaling: float):
     """Share of a success's gain that becomes business results (the rest builds resources).
 
-    Exploration builds only resources, development 10% results; market stages build
-    results: scaling-up 60%, commercialisation 100%, scaled down to
+    Exploration builds only resources, development ``development`` results; market stages
+    build results: scaling-up ``scaling``, commercialisation 100%, scaled down to
     ``resource_focus_results_share`` of that for resource-focused SMEs (INSPIRE: they can
     reach scaling-up with little business impact).
     """
-    by_stage = np.array([0.0, 0.1, 0.6, 1.0])[np.asarray(stage)]
+    by_stage = np.array([0.0, development, scaling, 1.0])[np.asarray(stage)]
     return np.where(np.asarray(resource_focus), by_stage * resource_focus_results_share, by_stage)

@@ -42,7 +42,8 @@ def run(
     Args:
         scenario: a :class:`Scenario`, a scenario file / shipped name, or None for the baseline.
         seed: the run's seed (same seed, same scenario => identical results).
-        steps: months to simulate (default: the scenario's ``steps``).
+        steps: reporting months to simulate (default: the scenario's ``steps``), after the
+            scenario's ``burn_in`` months (run when the model is built).
         record_partnerships: keep the per-project log.
         progress: optional callback called with 1 after each month.
         model_cls: a subclass of :class:`~inspire_sim.model.InspireModel` to run instead of it.
@@ -59,7 +60,13 @@ def run(
     rec = model.recorder
     manifest = run_manifest(
         scen, seed=seed, steps=n_steps, timings={"init_s": round(t_init, 4), "run_s": round(t_run, 4)}
-    )
+    ) | {
+        "burn_in": int(model.world.burn_in),
+        "population": {
+            "represented_smes": dict(zip(model.country_names, model.world.represented.tolist(), strict=True)),
+            "weight": dict(zip(model.country_names, model.world.weight.tolist(), strict=True)),
+        },
+    }
     return RunResult(
         timeseries=rec.timeseries(),
         smes=model.smes_table(),

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, closest, unknown_key_fix
 from .params import LEVERS, Country, ModelParams, PolicyParams, spec_by_name
+from .policies import resolve_kind
 
 
 # -- shipped files (resolver) ----------------------------------------------------------
@@ -106,49 +107,11 @@ class Scenario:
         policies = [p.model_dump() for p in self.policies]
         total_budget = self.total_budget
         for key, value in values.items():
-            parts = key.split(".")
             if key == "total_budget":
                 total_budget = value
-                continue
-            if parts[0] == "model":
-                parts = parts[1:]
-            if len(parts) == 1:
-                if parts[0] not in ModelParams.model_fields:
-                    raise InputError(
-                        "unknown parameter", field=key, fix=unknown_key_fix(parts[0], ModelParams.model_fields)
-                    )
-                model[parts[0]] = value
-            elif parts[0] == "countries" and len(parts) == 3:
-                match = [c for c in countries if c["name"] == parts[1]]
-                if not match:
-                    raise InputError(
-                        f"no country '{parts[1]}'",
-                        field=key,
-                        fix=unknown_key_fix(parts[1], [c["name"] for c in countries]),
-                    )
-                if parts[2] not in Country.model_fields:
-                    raise InputError(
-                        "unknown country field", field=key, fix=unknown_key_fix(parts[2], Country.model_fields)
-                    )
-                match[0][parts[2]] = value
-            elif parts[0] in LEVERS and len(parts) == 2:
-                cls = LEVERS[parts[0]]
-                if parts[1] not in cls.model_fields or parts[1] == "kind":
-                    raise InputError(
-                        "unknown lever parameter",
-                        field=key,
-                        fix=unknown_key_fix(parts[1], set(cls.model_fields) - {"kind"}),
-                    )
-                targets = [p for p in policies if p["kind"] == parts[0]]
-                if not targets:
-                    policies.append(cls().model_dump())
-                    targets = policies[-1:]
-                for p in targets:
-                    p[parts[1]] = value
             else:
-                valid = list(spec_by_name()) + ["countries.<name>.<field>"]
-                raise InputError("unknown parameter", field=key, fix=unknown_key_fix(key, valid))
-        raw = {
+                _override(key, value, model, countries, policies)
+        raw: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "model": model,
@@ -161,6 +124,51 @@ class Scenario:
         new.path, new.file_hash = self.path, self.file_hash
         new.overrides = {**self.overrides, **values}
         return new
+
+
+def _override_country(key: str, parts: list[str], value: Any, countries: list[dict[str, Any]]) -> None:
+    match = [c for c in countries if c["name"] == parts[1]]
+    if not match:
+        raise InputError(
+            f"no country '{parts[1]}'", field=key, fix=unknown_key_fix(parts[1], [c["name"] for c in countries])
+        )
+    if parts[2] not in Country.model_fields:
+        raise InputError("unknown country field", field=key, fix=unknown_key_fix(parts[2], Country.model_fields))
+    match[0][parts[2]] = value
+
+
+def _override_lever(key: str, parts: list[str], value: Any, policies: list[dict[str, Any]]) -> None:
+    cls = LEVERS[parts[0]]
+    if parts[1] not in cls.model_fields or parts[1] == "kind":
+        raise InputError(
+            "unknown lever parameter", field=key, fix=unknown_key_fix(parts[1], set(cls.model_fields) - {"kind"})
+        )
+    targets = [p for p in policies if resolve_kind(p["kind"]) == parts[0]]
+    if not targets:  # the scenario has no such measure: add one with defaults for all countries
+        policies.append(cls.model_validate({"kind": parts[0]}).model_dump())
+        targets = policies[-1:]
+    for p in targets:
+        p[parts[1]] = value
+
+
+def _override(
+    key: str, value: Any, model: dict[str, Any], countries: list[dict[str, Any]], policies: list[dict[str, Any]]
+) -> None:
+    """Apply one dotted override to the raw tables (see :meth:`Scenario.with_overrides`)."""
+    parts = key.split(".")
+    if parts[0] == "model":
+        parts = parts[1:]
+    if len(parts) == 1:
+        if parts[0] not in ModelParams.model_fields:
+            raise InputError("unknown parameter", field=key, fix=unknown_key_fix(parts[0], ModelParams.model_fields))
+        model[parts[0]] = value
+    elif parts[0] == "countries" and len(parts) == 3:
+        _override_country(key, parts, value, countries)
+    elif parts[0] in LEVERS and len(parts) == 2:
+        _override_lever(key, parts, value, policies)
+    else:
+        valid = [*list(spec_by_name()), "countries.<name>.<field>"]
+        raise InputError("unknown parameter", field=key, fix=unknown_key_fix(key, valid))
 
 
 # ----------------------------------------------------------------------------------------
@@ -213,19 +221,14 @@ def _pydantic_error(exc: ValidationError, cls: type[BaseModel], raw: Any, prefix
     )
 
 
-def _validate(raw: dict[str, Any], source: str) -> Scenario:
-    for key in raw:
-        if key not in TOP_KEYS:
-            raise InputError("unknown top-level key", source=source, field=key, fix=unknown_key_fix(key, TOP_KEYS))
-    if "name" not in raw:
-        raise InputError("missing", source=source, field="name", fix='add name = "..." at the top of the file')
-    model_raw = raw.get("model", {})
-    if not isinstance(model_raw, dict):
-        raise InputError("must be a table", source=source, field="model", fix="write it as [model]")
-    try:
-        params = ModelParams(**model_raw)
-    except ValidationError as exc:
-        raise _pydantic_error(exc, ModelParams, model_raw, "model", source) from None
+def _one_of(values, valid, source: str, field: str, what: str) -> None:
+    """Raise InputError on the first of ``values`` not in ``valid``."""
+    for v in values or ():
+        if v not in valid:
+            raise InputError(f"unknown {what} {v!r}", source=source, field=field, fix=unknown_key_fix(v, valid))
+
+
+def _validate_countries(raw: dict[str, Any], source: str) -> list[Country]:
     countries_raw = raw.get("countries") or []
     if not countries_raw:
         raise InputError(
@@ -256,62 +259,62 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
             field="countries",
             fix="give each country a unique name",
         )
-    regions = {r for c in countries for r in c.region_names}
-    policies = []
-    for i, p in enumerate(raw.get("policies") or []):
-        where = f"policies[{i}]"
-        if not isinstance(p, dict):
-            raise InputError("must be a table", source=source, field=where, fix="write each as [[policies]]")
-        kind = p.get("kind")
-        if kind not in LEVERS:
-            fix = unknown_key_fix(str(kind), LEVERS) if kind else f"add kind = one of {', '.join(LEVERS)}"
-            raise InputError(f"unknown policy kind {kind!r}", source=source, field=f"{where}.kind", fix=fix)
-        cls = LEVERS[kind]
-        try:
-            pol = cls(**p)
-        except ValidationError as exc:
-            raise _pydantic_error(exc, cls, p, f"{where}={kind}", source) from None
-        if pol.countries != "all":
-            for cn in pol.countries:
-                if cn not in names:
-                    raise InputError(
-                        f"unknown country {cn!r}",
-                        source=source,
-                        field=f"{where}.countries",
-                        fix=unknown_key_fix(cn, names + ["all"]),
-                    )
-        for r in pol.regions or []:
-            if r not in regions:
-                raise InputError(
-                    f"unknown region {r!r}", source=source, field=f"{where}.regions", fix=unknown_key_fix(r, regions)
-                )
-        for s in pol.sectors or []:
-            if s not in params.sectors:
-                raise InputError(
-                    f"unknown sector {s!r}",
-                    source=source,
-                    field=f"{where}.sectors",
-                    fix=unknown_key_fix(s, params.sectors),
-                )
-        if getattr(pol, "target_stages", None) is not None:
-            from .params import STAGE_NAMES
+    return countries
 
-            for st in pol.target_stages:
-                if st not in STAGE_NAMES:
-                    raise InputError(
-                        f"unknown stage {st!r}",
-                        source=source,
-                        field=f"{where}.target_stages",
-                        fix=unknown_key_fix(st, STAGE_NAMES),
-                    )
-        if pol.start >= params.steps:
-            raise InputError(
-                f"start {pol.start} is not before the end of the run ({params.steps} months)",
-                source=source,
-                field=f"{where}.start",
-                fix=f"use a start below {params.steps}",
-            )
-        policies.append(pol)
+
+def _validate_policy(p: Any, where: str, source: str, params: ModelParams, countries: list[Country]) -> PolicyParams:
+    from .params import STAGE_NAMES
+
+    if not isinstance(p, dict):
+        raise InputError("must be a table", source=source, field=where, fix="write each as [[policies]]")
+    kind = p.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise InputError(
+            "missing kind", source=source, field=f"{where}.kind", fix=f"add kind = one of {', '.join(LEVERS)}"
+        )
+    try:
+        kind = resolve_kind(kind)
+    except InputError as exc:
+        raise InputError(exc.message, source=source, field=f"{where}.kind", fix=exc.fix) from None
+    cls = LEVERS[kind]
+    try:
+        pol = cls(**p)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, cls, p, f"{where}={kind}", source) from None
+    names = [c.name for c in countries]
+    if pol.countries != "all":
+        _one_of(pol.countries, [*names, "all"], source, f"{where}.countries", "country")
+    _one_of(pol.regions, sorted({r for c in countries for r in c.region_names}), source, f"{where}.regions", "region")
+    _one_of(pol.sectors, params.sectors, source, f"{where}.sectors", "sector")
+    _one_of(getattr(pol, "target_stages", None), STAGE_NAMES, source, f"{where}.target_stages", "stage")
+    if pol.start >= params.steps:
+        raise InputError(
+            f"start {pol.start} is not before the end of the run ({params.steps} months)",
+            source=source,
+            field=f"{where}.start",
+            fix=f"use a start below {params.steps}",
+        )
+    return pol
+
+
+def _validate(raw: dict[str, Any], source: str) -> Scenario:
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise InputError("unknown top-level key", source=source, field=key, fix=unknown_key_fix(key, TOP_KEYS))
+    if "name" not in raw:
+        raise InputError("missing", source=source, field="name", fix='add name = "..." at the top of the file')
+    model_raw = raw.get("model", {})
+    if not isinstance(model_raw, dict):
+        raise InputError("must be a table", source=source, field="model", fix="write it as [model]")
+    try:
+        params = ModelParams(**model_raw)
+    except ValidationError as exc:
+        raise _pydantic_error(exc, ModelParams, model_raw, "model", source) from None
+    countries = _validate_countries(raw, source)
+    policies = [
+        _validate_policy(p, f"policies[{i}]", source, params, countries)
+        for i, p in enumerate(raw.get("policies") or [])
+    ]
     total = raw.get("total_budget")
     if total is not None and (isinstance(total, bool) or not isinstance(total, (int, float)) or total < 0):
         raise InputError(
@@ -362,7 +365,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
                 "must be a file name", source=str(path), field="extends", fix='write extends = "baseline.toml"'
             )
         ppath = (path.parent / parent).resolve()
-        base, pblob = _read_toml(ppath, chain + (path,))
+        base, pblob = _read_toml(ppath, (*chain, path))
         blob = pblob + b"\n" + data
         merged = copy.deepcopy(base)
         inherit = raw.pop("inherit_policies", False)

@@ -40,18 +40,25 @@ def stable_id(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+MONTH_OFFSET = 1 << 20
+"""Added to a month before it keys a stream, so burn-in months (negative) key streams too."""
+
+
 class RandomStreams:
-    """Generators keyed by (process name, month), all derived from one seed."""
+    """Generators keyed by (process name, month), all derived from one seed.
+
+    Months are reporting months; burn-in months are negative (down to ``-MONTH_OFFSET``).
+    """
 
     def __init__(self, seed: int | np.random.SeedSequence) -> None:
         self.seed_sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
         self.entropy = self.seed_sequence.entropy
         self._keys: dict[str, np.uint64] = {}
 
-    def get(self, name: str, month: int = -1) -> np.random.Generator:
-        """The generator for process ``name`` in ``month`` (-1: initialisation)."""
+    def get(self, name: str, month: int = -MONTH_OFFSET) -> np.random.Generator:
+        """The generator for process ``name`` in ``month`` (default: initialisation)."""
         ss = np.random.SeedSequence(
-            self.entropy, spawn_key=(*self.seed_sequence.spawn_key, stable_id(name), int(month) + 1)
+            self.entropy, spawn_key=(*self.seed_sequence.spawn_key, stable_id(name), int(month) + MONTH_OFFSET)
         )
         return np.random.Generator(np.random.PCG64(ss))
 
@@ -63,7 +70,7 @@ class RandomStreams:
         """
         from .rules import hash_uniform
 
-        return hash_uniform(self.key(name), month, np.asarray(ids, dtype=np.uint64), ncols)
+        return hash_uniform(self.key(name), int(month) + MONTH_OFFSET, np.asarray(ids, dtype=np.uint64), ncols)
 
     def key(self, name: str) -> np.uint64:
         """A 64-bit key for hash-based (stateless) randomness, e.g. pair chemistry."""

@@ -56,9 +56,11 @@ def param_table() -> str:
 
 
 def pattern_table() -> str:
-    rows = ["| pattern | measure | band | meaning |", "|---|---|---|---|"]
+    rows = ["| pattern | measure | band | meaning | mechanism | knockout |", "|---|---|---|---|---|---|"]
     for m in MEASURES:
-        rows.append(f"| {m.pattern} | `{m.name}` | [{_fmt(m.lo)}, {_fmt(m.hi)}] | {_cell(m.meaning)} |")
+        ko = ", ".join(f"`{k} = {v}`" for k, v in m.knockout.items())
+        band = f"[{_fmt(m.lo)}, {_fmt(m.hi)}]"
+        rows.append(f"| {m.pattern} | `{m.name}` | {band} | {_cell(m.meaning)} | {_cell(m.mechanism)} | {ko} |")
     return "\n".join(rows)
 
 
@@ -77,7 +79,7 @@ def render(text: str) -> str:
         pat = re.compile(rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.S)
         if not pat.search(text):
             raise SystemExit(f"docs/ODD.md lacks the markers for the {name} table")
-        text = pat.sub(lambda m: m.group(1) + fn() + "\n" + m.group(2), text)
+        text = pat.sub(lambda m, fn=fn: m.group(1) + fn() + "\n" + m.group(2), text)
     return text
 
 

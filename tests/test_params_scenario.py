@@ -62,7 +62,7 @@ def test_every_shipped_scenario_loads():
 
 def test_baseline_has_unequal_countries():
     s = I.load_scenario("baseline")
-    assert len({c.size for c in s.countries}) > 3 and len({c.strength for c in s.countries}) > 3
+    assert len({c.smes for c in s.countries}) > 3 and len({c.strength for c in s.countries}) > 3
 
 
 def test_extends_merges_model_and_inherits_policies():
@@ -79,7 +79,7 @@ def test_overrides_by_dotted_name():
     )
     assert s.params.n_smes == 300
     assert s.policies[0].grant_size == 5000.0
-    assert [c for c in s.countries if c.name == "Denmark"][0].strength == 0.5
+    assert next(c for c in s.countries if c.name == "Denmark").strength == 0.5
     added = I.load_scenario("no_support").with_overrides({"oi_toolbox.capacity": 7})
     assert added.policies[0].kind == "oi_toolbox" and added.policies[0].capacity == 7
 
@@ -147,5 +147,5 @@ def test_missing_file_suggests_a_shipped_scenario():
 
 
 def test_bad_override_names_the_field():
-    with pytest.raises(InputError, match="grant_sise.*did you mean 'grant_size'"):
+    with pytest.raises(InputError, match=r"grant_sise.*did you mean 'grant_size'"):
         I.load_scenario("baseline", **{"support_funding.grant_sise": 1})

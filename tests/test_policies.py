@@ -57,29 +57,37 @@ def test_common_random_numbers_pair_runs(base, base_runs):
     assert np.var(a - b, ddof=1) < np.var(a, ddof=1) + np.var(b, ddof=1)
 
 
+W = 500  # budgets below are real EUR: about 500 real SMEs per simulated SME at these sizes
+
+
 def test_spend_never_exceeds_budgets(base):
     scen = base.with_overrides(
         {
-            "support_funding.budget_per_step": 100_000.0,
-            "support_funding.total_budget": 2_000_000.0,
-            "oi_toolbox.budget_per_step": 20_000.0,
-            "oi_toolbox.capacity": 50,
+            "support_funding.budget_per_step": 100_000.0 * W,
+            "support_funding.total_budget": 2_000_000.0 * W,
+            "oi_toolbox.budget_per_step": 20_000.0 * W,
+            "oi_toolbox.capacity": 50 * W,
         }
     )
     r = I.run(scen, seed=1)
     ts = r.timeseries
-    assert (ts["spend_support_funding"] <= 100_000.0 + 1e-6).all()
-    assert ts["spend_support_funding"].sum() <= 2_000_000.0 + 1e-6
-    assert ts["spend_support_funding"].sum() > 1_500_000.0  # the total cap binds
-    assert (ts["spend_oi_toolbox"] <= 20_000.0 + 1e-6).all()
+    weight = r.smes["weight"].max()
+    # a month may exceed its budget by less than one simulated service; on average it does not
+    assert (ts["spend_support_funding"] < 100_000.0 * W + 15_000.0 * weight).all()
+    assert ts["spend_support_funding"].sum() <= 2_000_000.0 * W + 1e-6  # run-wide caps are hard
+    assert ts["spend_support_funding"].sum() > 1_500_000.0 * W  # the total cap binds
+    assert (ts["spend_oi_toolbox"] < 20_000.0 * W + 3_000.0 * weight).all()
+    assert ts["spend_oi_toolbox"].sum() <= 20_000.0 * W * len(ts) + 1e-6  # carry-over: never more in total
     assert ts["spend_total"].sum() == pytest.approx(r.spend["eur"].sum())
 
 
 def test_plan_total_budget_caps_all_measures(base):
-    scen = base.with_overrides({"support_funding.start": 0, "oi_toolbox.capacity": 30, "total_budget": 3_000_000.0})
+    scen = base.with_overrides(
+        {"support_funding.start": 0, "oi_toolbox.capacity": 30 * W, "total_budget": 3_000_000.0 * W}
+    )
     r = I.run(scen, seed=1)
     total = r.timeseries["spend_total"].sum()
-    assert 2_900_000.0 < total <= 3_000_000.0 + 1e-6
+    assert 2_800_000.0 * W < total <= 3_000_000.0 * W + 1e-6
     assert set(r.spend["lever"].astype(str)) == {"support_funding", "oi_toolbox"}
     assert r.spend.groupby("measure", observed=True)["eur"].sum().sum() == pytest.approx(total)
     with pytest.raises(I.InputError, match="total_budget"):
@@ -98,7 +106,7 @@ def test_country_targeting_and_time_window(base):
 
 def test_region_and_sector_targeting(base):
     scen = base.with_overrides(
-        {"oi_toolbox.regions": ["Italy-2"], "oi_toolbox.sectors": ["ict"], "oi_toolbox.capacity": 50}
+        {"oi_toolbox.regions": ["Italy-2"], "oi_toolbox.sectors": ["ict"], "oi_toolbox.capacity": 50 * W}
     )
     r = I.run(scen, seed=1)
     coached = r.smes[r.smes["toolbox"] > 0]

@@ -43,7 +43,7 @@ def test_success_probability_bounded_and_monotone(vision, pm, fit, trust, comp, 
 def test_confidence_stays_in_unit_interval(conf, resilience, hit, rate, boost):
     after = rules.confidence_after_failure(conf, resilience, hit)
     assert 0.0 <= after <= conf
-    rec = rules.recover_confidence(after, resilience, rate, boost)
+    rec = rules.recover_confidence(after, resilience, rate, boost, floor=0.5)
     assert after <= rec <= 1.0
 
 

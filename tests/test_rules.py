@@ -91,14 +91,14 @@ def test_confidence_rules():
     assert rules.confidence_after_failure(0.8, 1.0, 0.5) == pytest.approx(0.8)  # fully resilient
     assert rules.confidence_after_failure(0.2, 0.0, 0.5) == 0.0
     assert rules.confidence_after_success(0.5, 0.2) == pytest.approx(0.6)
-    slow = rules.recover_confidence(0.5, 0.0, 0.1)
-    fast = rules.recover_confidence(0.5, 1.0, 0.1)
-    boosted = rules.recover_confidence(0.5, 0.0, 0.1, boost=3.0)
+    slow = rules.recover_confidence(0.5, 0.0, 0.1, floor=0.5)
+    fast = rules.recover_confidence(0.5, 1.0, 0.1, floor=0.5)
+    boosted = rules.recover_confidence(0.5, 0.0, 0.1, boost=3.0, floor=0.5)
     assert slow == pytest.approx(0.525) and fast == pytest.approx(0.575) and boosted == pytest.approx(0.575)
 
 
 def test_search_probability():
-    kw = dict(search_rate=0.1, strength_effect=1.0, min_confidence=0.4)
+    kw = dict(search_rate=0.1, strength_effect=1.0, min_confidence=0.4, cost_offset=1.5)
     assert rules.search_probability(0.3, 0.5, 1.0, **kw) == 0.0  # not confident enough
     assert rules.search_probability(1.0, 0.5, 1.0, **kw) == pytest.approx(0.05)
     assert rules.search_probability(1.0, 0.5, 0.5, **kw) == pytest.approx(0.1)  # a grant pays half
@@ -107,8 +107,8 @@ def test_search_probability():
 
 def test_results_share_by_stage_and_focus():
     st = np.array([Stage.EXPLORATION, Stage.DEVELOPMENT, Stage.SCALING_UP, Stage.COMMERCIALISATION])
-    assert np.allclose(rules.results_share(st, False, 0.2), [0.0, 0.1, 0.6, 1.0])
-    assert np.allclose(rules.results_share(st, True, 0.2), [0.0, 0.02, 0.12, 0.2])
+    assert np.allclose(rules.results_share(st, False, 0.2, development=0.1, scaling=0.6), [0.0, 0.1, 0.6, 1.0])
+    assert np.allclose(rules.results_share(st, True, 0.2, development=0.1, scaling=0.6), [0.0, 0.02, 0.12, 0.2])
 
 
 def test_stage_fit_encodes_inspire_partner_roles():

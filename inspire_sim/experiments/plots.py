@@ -1,5 +1,6 @@
-"""Figures of a sweep (matplotlib, Agg backend): Sobol' bars with confidence
-intervals, Morris mu*-sigma plots, and response plots of each output."""
+"""Figures of a sweep (matplotlib, Agg backend): Sobol' bars with confidence intervals (and
+analytic values where known), Morris ranked mu* bars and mu*-sigma plots, and response plots of
+grid and Latin hypercube designs."""
 
 from __future__ import annotations
 
@@ -27,20 +28,41 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
-def sobol_bars(indices: pd.DataFrame, output: str, path: Path) -> Path:
-    """S1 and ST per factor with their confidence intervals."""
+TOP = 15  # factors shown in ranked bar charts
+LABELLED = 6  # factors labelled in the mu*-sigma plot
+
+
+def short_label(name: str, width: int = 28) -> str:
+    """A factor's short label: no ``model.`` prefix, underscores as spaces, at most ``width`` chars."""
+    text = name.removeprefix("model.").replace("_", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def sobol_bars(
+    indices: pd.DataFrame, output: str, path: Path, analytic: dict[str, dict[str, float]] | None = None
+) -> Path:
+    """S1 and ST of the top factors (by ST) with 95% CIs; analytic values as black marks if given.
+
+    ``analytic``: ``{"S1": {factor: value}, "ST": {...}}`` (known answers, e.g. Ishigami).
+    """
     plt = _plt()
     d = indices[(indices["output"] == output) & (indices["index"].isin(["S1", "ST"]))]
-    factors = list(dict.fromkeys(d["factor"]))
+    st = d[d["index"] == "ST"].set_index("factor")["value"]
+    factors = list(st.sort_values(ascending=False).index[:TOP]) if len(st) else list(dict.fromkeys(d["factor"]))
     x = np.arange(len(factors))
-    fig, ax = plt.subplots(figsize=(max(5.0, 0.9 * len(factors) + 2), 4))
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(factors) + 2), 4))
     for k, (idx, colour) in enumerate((("S1", "tab:blue"), ("ST", "tab:orange"))):
         s = d[d["index"] == idx].set_index("factor").reindex(factors)
         ax.bar(x + (k - 0.5) * 0.38, s["value"], 0.38, yerr=s["conf"], capsize=3, label=idx, color=colour)
-    ax.set_xticks(x, factors, rotation=30, ha="right")
+        if analytic and idx in analytic:
+            known = [analytic[idx].get(f, np.nan) for f in factors]
+            ax.scatter(x + (k - 0.5) * 0.38, known, marker="_", s=400, color="black", zorder=3,
+                       label="analytic" if k == 0 else None)  # fmt: skip
+    ax.set_xticks(x, [short_label(f) for f in factors], rotation=30, ha="right")
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("Sobol' index")
-    ax.set_title(f"Sobol' indices of {output} (bars: 95% CI)" if len(output) < 40 else output)
+    more = f", top {TOP} of {d['factor'].nunique()} by ST" if d["factor"].nunique() > TOP else ""
+    ax.set_title(f"Sobol' indices of {short_label(output, 40)} (bars: 95% CI{more})", fontsize=10)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -48,22 +70,53 @@ def sobol_bars(indices: pd.DataFrame, output: str, path: Path) -> Path:
     return path
 
 
-def morris_plot(indices: pd.DataFrame, output: str, path: Path) -> Path:
-    """mu* against sigma, one labelled point per factor (horizontal bars: mu* CI)."""
-    plt = _plt()
+def _morris_table(indices: pd.DataFrame, output: str) -> pd.DataFrame:
     d = indices[indices["output"] == output]
     w = d.pivot_table(index="factor", columns="index", values="value", sort=False)
-    conf = d[d["index"] == "mu_star"].set_index("factor")["conf"].reindex(w.index)
-    fig, ax = plt.subplots(figsize=(6, 5))
-    ax.errorbar(w["mu_star"], w["sigma"], xerr=conf, fmt="o", capsize=3)
-    for f, row in w.iterrows():
-        ax.annotate(str(f), (row["mu_star"], row["sigma"]), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    w["conf"] = d[d["index"] == "mu_star"].set_index("factor")["conf"].reindex(w.index)
+    return w.sort_values("mu_star", ascending=False)
+
+
+def morris_bars(indices: pd.DataFrame, output: str, path: Path) -> Path:
+    """Ranked mu* of the top factors with 95% CIs (the screening answer: what matters most)."""
+    plt = _plt()
+    w = _morris_table(indices, output)
+    top = w.iloc[:TOP][::-1]
+    fig, ax = plt.subplots(figsize=(6.5, 0.32 * len(top) + 1.4))
+    ax.barh([short_label(str(f)) for f in top.index], top["mu_star"], xerr=top["conf"], capsize=2,
+            color="tab:blue")  # fmt: skip
+    ax.set_xlabel("mu* (mean absolute elementary effect; bars: 95% CI)")
+    more = f"top {min(TOP, len(w))} of {len(w)} factors" if len(w) > TOP else f"{len(w)} factors"
+    ax.set_title(f"Morris screening of {short_label(output, 40)}: {more}", fontsize=10)
+    ax.tick_params(axis="y", labelsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def morris_plot(indices: pd.DataFrame, output: str, path: Path) -> Path:
+    """mu* against sigma; only the top factors by mu* are numbered and named in a key (others grey)."""
+    plt = _plt()
+    w = _morris_table(indices, output)
+    fig, ax = plt.subplots(figsize=(8.5, 5))
+    head, rest = w.iloc[:LABELLED], w.iloc[LABELLED:]
+    ax.scatter(rest["mu_star"], rest["sigma"], s=14, color="grey", alpha=0.6, label="other factors")
+    ax.errorbar(head["mu_star"], head["sigma"], xerr=head["conf"], fmt="o", capsize=3, color="tab:blue",
+                label=f"top {len(head)} by mu*")  # fmt: skip
+    # numbers at the points, names in a key: labels never pile up where factors cluster
+    key = []
+    for rank, (f, row) in enumerate(head.iterrows(), start=1):
+        ax.annotate(str(rank), (row["mu_star"], row["sigma"]), textcoords="offset points", xytext=(5, 4),
+                    fontsize=9, weight="bold", color="tab:blue")  # fmt: skip
+        key.append(f"{rank}  {short_label(str(f), 30)}")
+    ax.text(1.02, 1.0, "\n".join(key), transform=ax.transAxes, va="top", ha="left", fontsize=8)
     top = float(np.nanmax(np.r_[w["mu_star"].to_numpy(), w["sigma"].to_numpy(), 0.0]))
     ax.plot([0, top], [0, top], ls="--", lw=0.7, color="grey", label="sigma = mu*")
     ax.set_xlabel("mu* (mean absolute elementary effect over the full range)")
     ax.set_ylabel("sigma (non-linearity / interactions)")
-    ax.set_title(f"Morris screening of {output}")
-    ax.legend(loc="upper left")
+    ax.set_title(f"Morris screening of {short_label(output, 40)}", fontsize=10)
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -118,17 +171,32 @@ def response_plot(result: SweepResult, output: str, path: Path) -> Path:
 
 
 def make_figures(result: SweepResult) -> list[Path]:
-    """Every figure of a sweep, written to ``OUT/figures``; returns the paths."""
+    """Every figure of a sweep, written to ``OUT/figures``; returns the paths.
+
+    Sensitivity designs get their index figures (Sobol' bars; Morris ranked mu* and mu*-sigma);
+    response plots are drawn for grid and Latin hypercube designs only (a Morris design with
+    dozens of factors would give an unreadable grid).
+    """
     folder = result.out / "figures"
     folder.mkdir(exist_ok=True)
     paths = []
+    kind = result.spec.design.kind
     for out in result.spec.output_names:
-        if result.summary[result.summary["output"] == out]["mean"].notna().any():
+        if kind not in ("morris", "sobol") and result.summary[result.summary["output"] == out]["mean"].notna().any():
             paths.append(response_plot(result, out, folder / f"response_{_slug(out)}.png"))
         idx = result.indices
         if idx is not None and not idx.empty and (idx["output"] == out).any():
-            if result.spec.design.kind == "sobol":
-                paths.append(sobol_bars(idx, out, folder / f"sobol_{_slug(out)}.png"))
+            if kind == "sobol":
+                paths.append(sobol_bars(idx, out, folder / f"sobol_{_slug(out)}.png", _analytic(result, out)))
             else:
+                paths.append(morris_bars(idx, out, folder / f"morris_mu_star_{_slug(out)}.png"))
                 paths.append(morris_plot(idx, out, folder / f"morris_{_slug(out)}.png"))
     return paths
+
+
+def _analytic(result: SweepResult, output: str) -> dict[str, dict[str, float]] | None:
+    """Known analytic indices of an output, when the spec's ``[[outputs]]`` entry gives them."""
+    for o in getattr(result.spec, "outputs", []):
+        if getattr(o, "indicator", None) == output or getattr(o, "name", None) == output:
+            return getattr(o, "analytic", None)
+    return None

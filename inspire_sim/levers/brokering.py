@@ -1,0 +1,97 @@
+"""Cross-border brokering: brokers introduce foreign candidates and lower the friction of brokered pairs.
+
+Queueing and priority: each month a broker serves at most its (scaled) capacity of the
+searching SMEs of its country that no other broker served this month, in a random
+common-random-number order (the ``intermediaries`` stream); the budget stops service
+earlier if it runs out. A served SME gets ``extra_candidates`` foreign candidates, of
+types drawn by their fit to its stage (fit squared); brokered pairs lose
+``friction_reduction`` of their border friction and foreign search cost.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from .. import matching
+from ..agents import IntermediaryKind
+from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
+from ..policies import Policy, lever
+from ..world import CandidateSet, World
+
+L = Role.LEVER
+
+
+class CrossBorderBrokering(PolicyParams):
+    """Brokers introduce foreign candidates and lower the friction of brokered pairs."""
+
+    kind: Literal["cross_border_brokering"] = "cross_border_brokering"
+    capacity: int = param(
+        10_000,
+        lo=0,
+        hi=1_000_000,
+        unit="real SMEs/month/country",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0, 40_000),
+        doc="SMEs served per month per country (Enterprise Europe Network-style brokers).",
+    )
+    friction_reduction: float = param(
+        0.6,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=L,
+        source=INSPIRE + " (deployment plan: cross-border support)",
+        sa=(0.2, 0.9),
+        doc="Share of border friction (and foreign search cost) removed for brokered pairs.",
+    )
+    extra_candidates: int = param(
+        3,
+        lo=1,
+        hi=20,
+        unit="candidates",
+        role=L,
+        source=ASSUMPTION,
+        sa=(1, 6),
+        doc="Foreign candidates a broker introduces to a served SME.",
+    )
+    cost_per_service: float = param(
+        2_000.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/real SME",
+        role=L,
+        source=ASSUMPTION,
+        sa=(500.0, 5_000.0),
+        doc="Cost of serving one SME.",
+    )
+
+
+@lever(CrossBorderBrokering)
+class CrossBorderBrokeringPolicy(Policy):
+    """Brokers introduce foreign candidates to searching SMEs and lower friction."""
+
+    kind = "cross_border_brokering"
+    intermediary_kind = IntermediaryKind.CROSS_BORDER_BROKER
+    spec: CrossBorderBrokering
+    use_window = 0  # an introduction is used by a project started the month it is made
+    introduces_partners = True
+
+    def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
+        if not self.active(month):
+            return
+        seekers = cands.seekers
+        pos = np.flatnonzero(cands.unserved(self.kind))
+        served = np.isin(seekers, self.serve(world, seekers[pos], cands.priority[pos], month))
+        if not served.any():
+            return
+        cands.mark_served(self.kind, served)
+        e = self.spec.extra_candidates
+        uu = world.streams.uniform(f"broker:{self.index}", month, world.actors.uid[seekers[served]], 2 * e)
+        types = matching.types_by_fit(cands.stage[served], uu[:, :e])
+        extra = np.full((len(seekers), e), -1, dtype=np.int64)
+        home = np.repeat(cands.home[served, None], e, axis=1)
+        extra[served] = matching.chance(world, home, np.ones((int(served.sum()), e)), uu[:, e:], types, 0.0)
+        cands.add(extra, reduction=np.where(served, self.spec.friction_reduction, 0.0), source=self.index)

@@ -1,0 +1,100 @@
+"""Failure recovery: support to SMEs after a failed project (faster recovery of confidence).
+
+Each month the programme takes in, within its scaled capacity and budget and in a random
+common-random-number order, SMEs of its countries that failed within the last
+``intake_window`` months and are not already supported; for ``support_months`` their
+confidence recovers ``recovery_boost`` times faster.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from ..agents import NO_STEP, IntermediaryKind
+from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
+from ..policies import Policy, lever
+from ..world import World
+
+L = Role.LEVER
+
+
+class FailureRecovery(PolicyParams):
+    """Support after a failed project: faster recovery of confidence."""
+
+    kind: Literal["failure_recovery"] = "failure_recovery"
+    capacity: int = param(
+        10_000,
+        lo=0,
+        hi=1_000_000,
+        unit="real SMEs/month/country",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0, 40_000),
+        doc="Recently failed SMEs supported per month per country.",
+    )
+    recovery_boost: float = param(
+        3.0,
+        lo=1.0,
+        hi=20.0,
+        unit="x",
+        role=L,
+        source=INSPIRE + " (resilient SMEs try again)",
+        sa=(1.5, 5.0),
+        doc="Multiplier on confidence recovery while supported.",
+    )
+    support_months: int = param(
+        6, lo=1, hi=60, unit="months", role=L, source=ASSUMPTION, sa=(3, 12), doc="How long one intake is supported."
+    )
+    cost_per_service: float = param(
+        1_500.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/real SME",
+        role=L,
+        source=ASSUMPTION,
+        sa=(500.0, 4_000.0),
+        doc="Cost of supporting one SME (one intake).",
+    )
+
+    intake_window: int = param(
+        3,
+        lo=1,
+        hi=24,
+        unit="months",
+        role=L,
+        source=ASSUMPTION,
+        sa=(1, 6),
+        doc="Months after a failure in which an SME can be taken in.",
+    )
+
+
+@lever(FailureRecovery)
+class FailureRecoveryPolicy(Policy):
+    """Support to SMEs that failed recently: faster confidence recovery."""
+
+    kind = "failure_recovery"
+    intermediary_kind = IntermediaryKind.NATIONAL_AGENCY
+    spec: FailureRecovery
+
+    def __init__(self, spec: FailureRecovery, world: World, index: int) -> None:
+        super().__init__(spec, world, index)
+        self.recovery_until = np.full(world.n, NO_STEP, dtype=np.int64)  # clock month support runs to
+
+    def apply(self, world: World, month: int) -> None:
+        s = world.sme
+        recent = (s.last_fail != NO_STEP) & (month - s.last_fail <= self.spec.intake_window)
+        eligible = np.flatnonzero(self.sme_mask & recent & (self.recovery_until < month))
+        priority = world.streams.get(f"policy:{self.kind}:{self.index}", month).random(world.n)[eligible]
+        chosen = self.serve(world, eligible, priority, month)
+        self.recovery_until[chosen] = month + self.spec.support_months
+
+    def confidence_recovery(self, world: World, month: int) -> np.ndarray | None:
+        if not self.active(month):
+            return None
+        return np.where(self.recovery_until >= month, self.spec.recovery_boost, 1.0)
+
+    def on_entry(self, world: World, rows: np.ndarray) -> None:
+        super().on_entry(world, rows)
+        self.recovery_until[rows] = NO_STEP

@@ -1,0 +1,133 @@
+"""OI toolbox: coaching with the INSPIRE Integrated Toolbox (partnership model and shared vision).
+
+Each month a toolbox programme coaches, within its scaled capacity and budget and in a
+random common-random-number order, innovation-active SMEs of its countries whose
+coaching gain has faded below ``recoach_below`` of a fresh one. Coaching adds
+``partnership_model_gain`` to the SME's partnership-model quality and ``vision_gain`` to
+its vision setting (both capped at 1); both gains decay with a half-life of
+``half_life_months`` (skills fade unless used; assumption).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from ..agents import IntermediaryKind
+from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
+from ..policies import Policy, lever
+from ..world import World
+
+L = Role.LEVER
+
+
+class OIToolbox(PolicyParams):
+    """Coaching with the INSPIRE Integrated Toolbox: partnership model and shared vision."""
+
+    kind: Literal["oi_toolbox"] = "oi_toolbox"
+    capacity: int = param(
+        10_000,
+        lo=0,
+        hi=1_000_000,
+        unit="real SMEs/month/country",
+        role=L,
+        source=INSPIRE + " (Integrated Toolbox)",
+        sa=(0, 40_000),
+        doc="SMEs coached per month per country.",
+    )
+    partnership_model_gain: float = param(
+        0.3,
+        lo=0.0,
+        hi=1.0,
+        unit="quality",
+        role=L,
+        source=INSPIRE + " (partnership model is a critical success factor)",
+        sa=(0.1, 0.5),
+        doc="Partnership-model quality added to a coached SME (capped at 1).",
+    )
+    vision_gain: float = param(
+        0.2,
+        lo=0.0,
+        hi=1.0,
+        unit="alignment",
+        role=L,
+        source=INSPIRE + " (shared vision setting)",
+        sa=(0.05, 0.4),
+        doc="Improvement of a coached SME's vision-setting (adds to shared vision with every partner).",
+    )
+    cost_per_service: float = param(
+        3_000.0,
+        lo=0.0,
+        hi=1e6,
+        unit="EUR/real SME",
+        role=L,
+        source=ASSUMPTION,
+        sa=(1_000.0, 6_000.0),
+        doc="Cost of coaching one SME.",
+    )
+
+    half_life_months: float = param(
+        36.0,
+        lo=1.0,
+        hi=1200.0,
+        unit="months",
+        role=L,
+        source=ASSUMPTION,
+        sa=(12.0, 120.0),
+        doc="Half-life of coaching gains (partnership model and vision setting).",
+    )
+    recoach_below: float = param(
+        0.1,
+        lo=0.0,
+        hi=1.0,
+        unit="share",
+        role=L,
+        source=ASSUMPTION,
+        sa=(0.0, 0.5),
+        doc="An SME may be coached again once its coaching gain has decayed below this share of a fresh one.",
+    )
+
+
+@lever(OIToolbox)
+class OIToolboxPolicy(Policy):
+    """Coaching with the OI toolbox: partnership-model quality and vision setting, decaying."""
+
+    kind = "oi_toolbox"
+    intermediary_kind = IntermediaryKind.NATIONAL_AGENCY
+    spec: OIToolbox
+
+    def __init__(self, spec: OIToolbox, world: World, index: int) -> None:
+        super().__init__(spec, world, index)
+        self.gain_pm = np.zeros(world.n, dtype=np.float32)  # this programme's contribution, decaying
+        self.gain_vision = np.zeros(world.n, dtype=np.float32)
+        self.decay = np.float32(0.5 ** (1.0 / spec.half_life_months))
+
+    def open_month(self, world: World, month: int) -> None:
+        s = world.sme
+        held = np.flatnonzero(self.gain_pm > 0)
+        if len(held):
+            old_pm, old_v = self.gain_pm[held], self.gain_vision[held]
+            self.gain_pm[held] *= self.decay
+            self.gain_vision[held] *= self.decay
+            s.toolbox[held] = np.maximum(s.toolbox[held] - (old_pm - self.gain_pm[held]), 0.0)
+            s.vision_align[held] = np.maximum(s.vision_align[held] - (old_v - self.gain_vision[held]), 0.0)
+        super().open_month(world, month)
+
+    def apply(self, world: World, month: int) -> None:
+        s = world.sme
+        faded = s.toolbox <= self.spec.recoach_below * self.spec.partnership_model_gain
+        eligible = np.flatnonzero(self.sme_mask & s.innovative & faded)
+        priority = world.streams.get(f"policy:{self.kind}:{self.index}", month).random(world.n)[eligible]
+        chosen = self.serve(world, eligible, priority, month)
+        new_pm = np.minimum(1.0, s.toolbox[chosen] + self.spec.partnership_model_gain)
+        new_v = np.minimum(1.0, s.vision_align[chosen] + self.spec.vision_gain)
+        self.gain_pm[chosen] += new_pm - s.toolbox[chosen]
+        self.gain_vision[chosen] += new_v - s.vision_align[chosen]
+        s.toolbox[chosen] = new_pm
+        s.vision_align[chosen] = new_v
+
+    def on_entry(self, world: World, rows: np.ndarray) -> None:
+        super().on_entry(world, rows)
+        self.gain_pm[rows] = 0.0
+        self.gain_vision[rows] = 0.0

@@ -1,0 +1,230 @@
+"""Initialisation: build the :class:`~inspire_sim.world.World` of a scenario and draw new SMEs.
+
+Simulated SMEs are allocated to countries in proportion to the real SME populations the
+countries stand for (largest remainder), so each simulated SME of country c carries the
+weight ``represented[c] / simulated[c]`` (about the same in every country).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import fields
+
+import numpy as np
+
+from . import rules
+from .agents import NO_STEP, ActorArrays, PartnerType, SMEArrays, Stage
+from .projects import ProjectBook
+from .scenario import Scenario
+from .streams import RandomStreams
+from .world import CandidateIndex, World
+
+SME_DTYPES: dict[str, type] = {
+    "region": np.int32,
+    "sector": np.int16,
+    "stage": np.int8,
+    "resource_focus": bool,
+    "innovative": bool,
+    "disruptive": bool,
+    "unicorn": bool,
+    "abandoned": bool,
+    "fail_streak": np.int8,
+    "cash": np.float64,
+    "margin": np.float64,
+    "resources": np.float64,
+    "results": np.float64,
+    "mem_partner": np.int32,
+    "n_lead": np.int8,
+    **dict.fromkeys(
+        (
+            "attempts",
+            "successes",
+            "failures",
+            "false_failures",
+            "last_coop",
+            "last_foreign",
+            "last_fail",
+            "entered_scaling",
+            "born",
+        ),
+        np.int32,
+    ),
+}
+"""dtype of each SME array (float32 for those not listed)."""
+
+
+def allocate(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``total`` into integer counts proportional to ``weights`` (largest remainder)."""
+    w = np.asarray(weights, dtype=float)
+    exact = total * w / w.sum()
+    counts = np.floor(exact).astype(np.int64)
+    rest = total - counts.sum()
+    counts[np.argsort(-(exact - counts), kind="stable")[:rest]] += 1
+    return counts
+
+
+def capability_beta(p) -> dict[PartnerType, tuple[float, float]]:
+    """What a partner type brings: Beta(a, b) by type, from the model parameters."""
+    return {
+        PartnerType.SME_PEER: (p.capability_peer_a, p.capability_peer_b),
+        PartnerType.PSR: (p.capability_psr_a, p.capability_psr_b),
+        PartnerType.LARGE_FIRM: (p.capability_large_firm_a, p.capability_large_firm_b),
+        PartnerType.CROWD: (p.capability_crowd_a, p.capability_crowd_b),
+    }
+
+
+def build_world(scenario: Scenario, seed: int, record_partnerships: bool = True) -> World:
+    """The initial world of ``scenario`` (policies are attached by the model)."""
+    p, cs = scenario.params, scenario.countries
+    streams = RandomStreams(seed)
+    rng = streams.get("init")
+    n, d, nc = p.n_smes, p.persona_dims, len(cs)
+    represented = np.array([c.smes for c in cs], dtype=float)
+    simulated = allocate(n, represented)
+    if (simulated == 0).any():
+        empty = [c.name for c, k in zip(cs, simulated, strict=True) if k == 0]
+        from .errors import InputError
+
+        raise InputError(
+            f"n_smes = {n} leaves no simulated SME in {', '.join(empty)}",
+            field="model.n_smes",
+            fix="simulate more SMEs",
+        )
+    sme_country = np.repeat(np.arange(nc), simulated)
+    shares = {
+        PartnerType.SME_PEER: p.share_peer,
+        PartnerType.PSR: p.share_psr,
+        PartnerType.LARGE_FIRM: p.share_large_firm,
+        PartnerType.CROWD: p.share_crowd,
+    }
+    n_partners = (
+        allocate(round(p.partners_per_sme * n), np.array(list(shares.values())))
+        if p.partners_per_sme * n >= 1
+        else np.zeros(4, dtype=np.int64)
+    )
+    p_type = np.repeat(np.array(list(shares), dtype=np.int8), n_partners)
+    p_country = np.concatenate([np.repeat(np.arange(nc), allocate(int(k), represented)) for k in n_partners])
+    m = n + len(p_type)
+    culture_persona = rules.unit_rows(rng.normal(size=(nc, d)))
+    sector_vision = rules.unit_rows(rng.normal(size=(len(p.sectors), d)))
+    country = np.concatenate([sme_country, p_country]).astype(np.int16)
+    ptype = np.concatenate([np.zeros(n, dtype=np.int8), p_type])
+    cap_p = np.where(np.isin(p_type, [PartnerType.PSR, PartnerType.LARGE_FIRM]), p.partner_capacity, 1)
+    capability = np.zeros(m, dtype=np.float32)
+    for t, (a, b) in capability_beta(p).items():
+        rows = np.flatnonzero(ptype[n:] == t) + n
+        capability[rows] = rng.beta(a, b, size=len(rows))
+    actors = ActorArrays(
+        country=country,
+        ptype=ptype,
+        persona=np.zeros((m, d), dtype=np.float32),
+        vision=np.zeros((m, d), dtype=np.float32),
+        capability=capability,
+        capacity=np.concatenate([np.full(n, p.peer_capacity), cap_p]).astype(np.int16),
+        load=np.zeros(m, dtype=np.int16),
+        uid=np.zeros(m, dtype=np.int64),
+    )
+    prow = np.arange(n, m)
+    actors.persona[prow] = _persona(rng, culture_persona, country[prow], d, p.persona_culture_weight)
+    actors.vision[prow] = rules.unit_rows(rng.normal(size=(len(prow), d))).astype(np.float32)
+    by_tc = np.lexsort((np.arange(m), country, ptype))
+    cnt = np.bincount(ptype.astype(np.int64) * nc + country, minlength=len(PartnerType) * nc).reshape(
+        len(PartnerType), nc
+    )
+    tc_off = (np.cumsum(cnt.ravel()) - cnt.ravel()).reshape(cnt.shape)
+    index = CandidateIndex(
+        by_tc=by_tc,
+        tc_cnt=cnt,
+        tc_off=tc_off,
+        type_cnt=cnt.sum(axis=1),
+        type_off=tc_off[:, 0],
+        encounter_cum=np.cumsum([p.share_peer, p.share_psr, p.share_large_firm, p.share_crowd]),
+    )
+    shapes = {"experience": (n, nc), "mem_partner": (n, p.memory_slots), "mem_trust": (n, p.memory_slots)}
+    sme = SMEArrays(
+        **{f.name: np.zeros(shapes.get(f.name, n), dtype=SME_DTYPES.get(f.name, np.float32)) for f in fields(SMEArrays)}
+    )
+    region_names = [r for c in cs for r in c.region_names]
+    region_country = np.array([k for k, c in enumerate(cs) for _ in c.region_names])
+    region_first = np.searchsorted(region_country, np.arange(nc))
+    region_count = np.bincount(region_country, minlength=nc)
+    sme.region[:] = region_first[sme_country] + (rng.random(n) * region_count[sme_country]).astype(np.int64)
+    sme.sector[:] = rng.integers(0, len(p.sectors), size=n)
+    culture = np.array([c.culture for c in cs])
+    world = World(
+        scenario=scenario,
+        params=p,
+        streams=streams,
+        chem_key=streams.key("chemistry"),
+        country_names=[c.name for c in cs],
+        strength=np.array([c.strength for c in cs]),
+        distance=np.linalg.norm(culture[:, None, :] - culture[None, :, :], axis=-1),
+        region_names=region_names,
+        region_country=region_country,
+        represented=represented,
+        simulated=simulated,
+        weight=represented / simulated,
+        domestic_prob=np.clip(p.home_bias * (represented / represented.max()) ** p.home_bias_size_elasticity, 0.0, 1.0),
+        n=n,
+        m=m,
+        sme=sme,
+        actors=actors,
+        index=index,
+        projects=ProjectBook(keep_log=record_partnerships),
+        culture_persona=culture_persona,
+        sector_vision=sector_vision,
+        panel_rows=np.zeros(0, dtype=np.int64),
+        burn_in=p.burn_in,
+        total_budget=scenario.total_budget,
+        counters=Counter(),
+        pt_by_stage=np.zeros((len(PartnerType), len(Stage)), dtype=np.int64),
+        scaling_by_country=np.zeros(nc, dtype=np.int64),
+    )
+    init_smes(world, np.arange(n), rng, month=-p.burn_in - 1, initial=True)
+    world.panel_rows = np.sort(rng.choice(n, size=min(p.panel_size, n), replace=False))
+    return world
+
+
+def _persona(rng: np.random.Generator, culture: np.ndarray, country: np.ndarray, d: int, weight: float) -> np.ndarray:
+    z = rng.normal(size=(len(country), d))
+    return rules.unit_rows(weight * culture[country] + z).astype(np.float32)
+
+
+def init_smes(world: World, rows: np.ndarray, rng: np.random.Generator, month: int, initial: bool) -> None:
+    """Draw the state of new SMEs in ``rows``: the initial population (any stage) or entrants (exploration)."""
+    s, p, a, k = world.sme, world.params, world.actors, len(rows)
+    s.reset_rows(rows)
+    a.persona[rows] = _persona(rng, world.culture_persona, a.country[rows], p.persona_dims, p.persona_culture_weight)
+    a.vision[rows] = rules.unit_rows(
+        p.vision_sector_weight * world.sector_vision[s.sector[rows]] + rng.normal(size=(k, p.persona_dims))
+    ).astype(np.float32)
+    if initial:
+        stage = rng.choice(len(Stage), size=k, p=np.asarray(p.initial_stage_shares) / sum(p.initial_stage_shares))
+    else:
+        stage = np.full(k, Stage.EXPLORATION)
+    s.stage[rows] = stage
+    u = rng.random(k)
+    rb, qb = p.initial_resource_bands, p.initial_results_bands
+    dev, scale, comm = p.development_threshold, p.scaling_threshold, p.commercialisation_threshold
+    lo = np.array([0.0, dev, scale, scale])
+    hi = np.array([rb[0] * dev, rb[1] * scale, scale + rb[2], scale + rb[3]])
+    s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage]) if initial else 0.0
+    res_lo = np.array([0.0, 0.0, 0.0, comm])
+    res_hi = np.array([0.0, qb[0], qb[1] * comm, qb[2] * comm])
+    s.resource_focus[rows] = rng.random(k) < p.resource_focus_share
+    focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
+    s.results[rows] = focus * (res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage])) if initial else 0.0
+    s.innovative[rows] = rng.random(k) < p.innovation_active_share
+    s.disruptive[rows] = rng.random(k) < p.disruptive_share
+    s.resilience[rows] = rng.beta(p.resilience_alpha, p.resilience_beta, size=k)
+    s.confidence[rows] = rng.uniform(p.initial_confidence_min, 1.0, size=k)
+    sigma = p.initial_cash_sigma
+    s.cash[rows] = rng.lognormal(np.log(max(p.initial_cash_mean, 1e-9)) - sigma**2 / 2, sigma, size=k)
+    s.margin[rows] = rng.normal(p.margin_mean, p.margin_sd, size=k)
+    s.learn_tech[rows] = rng.uniform(0.0, p.initial_learning_max, size=k)
+    s.learn_soft[rows] = rng.uniform(0.0, p.initial_learning_max, size=k)
+    s.mem_partner[rows] = -1
+    for name in ("last_coop", "last_foreign", "last_fail", "entered_scaling"):
+        getattr(s, name)[rows] = NO_STEP
+    s.born[rows] = month
+    a.capability[rows] = rules.sme_capability(s.learn_tech[rows], p.sme_capability_base)

@@ -1,0 +1,50 @@
+"""The offline country tile map and the A4 PDF printer."""
+
+from __future__ import annotations
+
+import pytest
+
+import inspire_sim as I
+from inspire_sim.cartogram import TILES, cartogram
+
+
+def test_every_eu_country_has_its_own_tile_and_code() -> None:
+    assert len(TILES) == 27
+    cells = {(c, r) for _, c, r in TILES.values()}
+    codes = {code for code, _, _ in TILES.values()}
+    assert len(cells) == 27 and len(codes) == 27
+
+
+def test_cartogram_colours_simulated_countries_and_names_the_rest(tmp_path) -> None:
+    fig = cartogram({"Germany": 1.5, "Spain": -0.5, "Atlantis": 2.0}, title="t", unit="pp")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "+1.5 pp" in texts and "-0.5 pp" in texts and "DE" in texts and "EL" in texts
+    notes = " ".join(t.get_text() for t in fig.texts)
+    assert "Atlantis" in notes
+    grey = [p for p in fig.axes[0].patches if p.get_facecolor()[:3] == pytest.approx((0.93, 0.93, 0.93))]
+    assert len(grey) == 25  # all but Germany and Spain
+    fig.savefig(tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+
+
+@pytest.mark.browser
+def test_html_prints_to_a4_pdf_with_its_text(tmp_path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    from inspire_sim.pdf import html_to_pdf
+
+    html = tmp_path / "r.html"
+    html.write_text("<html><body><h1>Executive summary</h1>" + "<p>row</p>" * 150 + "</body></html>")
+    pdf = html_to_pdf(html, tmp_path / "r.pdf")
+    reader = pypdf.PdfReader(pdf)
+    assert len(reader.pages) >= 2
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert width == pytest.approx(595.3, abs=1.5) and height == pytest.approx(841.9, abs=1.5)  # A4 in points
+    assert "Executive summary" in reader.pages[0].extract_text()
+
+
+def test_missing_chromium_is_one_line(monkeypatch) -> None:
+    from inspire_sim import pdf
+
+    monkeypatch.setenv("INSPIRE_CHROMIUM", "/nonexistent/chromium")
+    with pytest.raises(I.InputError, match="INSPIRE_CHROMIUM"):
+        pdf.chromium_path()

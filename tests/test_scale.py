@@ -1,0 +1,61 @@
+"""Answers do not depend on the number of simulated SMEs (population scale, issue 8 §1).
+
+Paired replications at 1,000 and 4,000 simulated SMEs: the baseline's shares and the
+paired effect of the national-funding plan agree within 0.015. Budgets and capacities are
+real units scaled to the simulated population; with absolute budgets (the old model) the
+plan's effect was about ten times larger at the smaller size, so this test fails then.
+The 2,000 vs 20,000 measurement is in benchmarks/results/scale_check.json.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import inspire_sim as I
+
+R, WINDOW = 6, 36
+
+
+def late(runs, col):
+    return np.array([r.timeseries[col].iloc[-WINDOW:].mean() for r in runs])
+
+
+@pytest.fixture(scope="module")
+def measured():
+    out = {}
+    for n in (1000, 4000):
+        kw = dict(n_smes=n, steps=72)
+        base = I.run_replications(I.load_scenario("baseline", **kw), R, seed=4, record_partnerships=False)
+        plan = I.run_replications(I.load_scenario("national_funding", **kw), R, seed=4, record_partnerships=False)
+        out[n] = {
+            "cooperating_share": late(base, "cooperating_share").mean(),
+            "cross_border_share": late(base, "cross_border_share").mean(),
+            "effect_cooperating": (late(plan, "cooperating_share") - late(base, "cooperating_share")).mean(),
+            "real_partnerships": late(base, "new_partnerships_real").mean(),
+        }
+    return out
+
+
+@pytest.mark.parametrize("key", ["cooperating_share", "effect_cooperating"])
+def test_shares_and_paired_effects_agree_across_sizes(measured, key):
+    a, b = measured[1000][key], measured[4000][key]
+    assert abs(a - b) < 0.015, f"{key}: {a:.4f} at 1,000 SMEs vs {b:.4f} at 4,000"
+
+
+def test_cross_border_share_finite_size_deviation_is_bounded(measured):
+    """Known limitation: at 1,000 SMEs small countries have very few simulated actors (Denmark ~20 SMEs and
+    one or two partners per type), so their domestic encounters repeat the same actors and the cross-border
+    share is overstated (about +0.036 at 1,000 vs 4,000 SMEs). At 2,000 vs 20,000 it is within 0.012
+    (benchmarks/results/scale_check.json). Bounded here, not solved."""
+    a, b = measured[1000]["cross_border_share"], measured[4000]["cross_border_share"]
+    assert abs(a - b) < 0.06, f"cross_border_share: {a:.4f} at 1,000 SMEs vs {b:.4f} at 4,000"
+
+
+def test_plan_effect_is_not_trivially_zero(measured):
+    assert measured[1000]["effect_cooperating"] > 0.02 and measured[4000]["effect_cooperating"] > 0.02
+
+
+def test_real_unit_counts_agree_across_sizes(measured):
+    a, b = measured[1000]["real_partnerships"], measured[4000]["real_partnerships"]
+    assert abs(a - b) / b < 0.1
