@@ -1,4 +1,4 @@
-"""Build hook: ship the top-level ``scenarios/`` and ``experiments/`` folders inside the wheel.
+"""Build hook: ship the top-level ``scenarios/``, ``experiments/`` and ``targets/`` folders inside the wheel.
 
 The top-level folders are the source of truth (the project's layout). A regular build copies
 their ``*.toml`` files into ``inspire_sim/data/<folder>/`` of the build tree, so an installed
@@ -16,7 +16,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 HERE = Path(__file__).resolve().parent
-SHIPPED = ("scenarios", "experiments")
+SHIPPED = ("scenarios", "experiments", "targets")
 
 
 class BuildPyWithShippedData(build_py):

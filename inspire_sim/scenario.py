@@ -39,7 +39,7 @@ from .policies import resolve_kind
 
 # -- shipped files (resolver) ----------------------------------------------------------
 def shipped_dir(folder: str) -> Path:
-    """The folder of shipped ``*.toml`` files: ``"scenarios"`` or ``"experiments"``.
+    """The folder of shipped ``*.toml`` files: ``"scenarios"``, ``"experiments"`` or ``"targets"``.
 
     An installed wheel carries them as package data (``inspire_sim/data/<folder>``, found with
     :mod:`importlib.resources`); a source checkout or editable install uses the top-level folder

@@ -20,8 +20,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import InputError, unknown_key_fix
+from .scenario import shipped_dir
 
-TARGETS_DIR = Path(__file__).resolve().parent.parent / "targets"
+TARGETS_DIR = shipped_dir("targets")
 TABLES = ("timeseries", "countries", "partnerships", "smes")
 Scalar = str | bool | int | float
 
