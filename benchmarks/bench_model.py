@@ -85,7 +85,7 @@ def child(n: int, steps: int, seed: int, record: bool) -> dict:
         run_cpu[0] += time.process_time() - c
         return out
 
-    InspireModel.run_months = timed_run_months
+    InspireModel.run_months = timed_run_months  # type: ignore[method-assign]
     scen = load_scenario("baseline", n_smes=n)
     c0 = time.process_time()
     t0 = time.perf_counter()

@@ -66,7 +66,7 @@ def main() -> None:
         col: paired(a, b, col) for col in ("retry_rate_after_failure", "cooperating_share", "abandoned_share")
     }
     cb = I.load_scenario("cross_border_brokering")
-    cap = next(p.capacity for p in cb.policies if p.kind == "cross_border_brokering")
+    cap = next(p.model_dump()["capacity"] for p in cb.policies if p.kind == "cross_border_brokering")
     x1 = I.run_replications(cb, args.reps, seed=args.seed, record_partnerships=False)
     x2 = I.run_replications(
         cb.with_overrides({"cross_border_brokering.capacity": 2 * cap}),

@@ -204,6 +204,7 @@ def real_name(name: str) -> str:
         return f"{name}{REAL_SUFFIX}"
     return name
 
+
 COUNTRY_INDICATORS = (
     "cooperating_share",
     "cross_border_share",

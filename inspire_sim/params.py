@@ -144,7 +144,7 @@ class ModelParams(Strict):
         doc="Concurrent projects a research organisation or large firm partners in (crowd and non-modelled peers: 1).",
     )
     sectors: list[str] = Field(
-        list(DEFAULT_SECTORS),
+        default=list(DEFAULT_SECTORS),
         min_length=1,
         description="Sector names (sectoral innovation systems).",
         json_schema_extra={"unit": "-", "role": "structural", "source": ASSUMPTION},
@@ -224,7 +224,7 @@ class ModelParams(Strict):
         doc="Share of SMEs pursuing a disruptive innovation.",
     )
     initial_stage_shares: list[float] = Field(
-        [0.45, 0.30, 0.15, 0.10],
+        default=[0.45, 0.30, 0.15, 0.10],
         min_length=4,
         max_length=4,
         description="Initial shares of SMEs in exploration, development, scaling-up, commercialisation.",
@@ -917,7 +917,7 @@ class ModelParams(Strict):
         doc="Initial technical and soft-skill stocks are uniform between 0 and this.",
     )
     initial_resource_bands: list[float] = Field(
-        [0.8, 0.9, 1.0, 2.0],
+        default=[0.8, 0.9, 1.0, 2.0],
         min_length=4,
         max_length=4,
         description="Initial resources by stage: exploration up to [0] x development_threshold; development from "
@@ -926,7 +926,7 @@ class ModelParams(Strict):
         json_schema_extra={"unit": "-", "role": "structural", "source": ASSUMPTION},
     )
     initial_results_bands: list[float] = Field(
-        [0.2, 0.8, 2.0],
+        default=[0.2, 0.8, 2.0],
         min_length=3,
         max_length=3,
         description="Initial business results by stage (before the focus factor): development up to [0] units; "

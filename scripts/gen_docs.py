@@ -74,12 +74,17 @@ def indicator_table() -> str:
 TABLES = {"params": param_table, "patterns": pattern_table, "indicators": indicator_table}
 
 
+def _escape(table: str) -> str:
+    """``table`` as a literal in a regex replacement (backslashes doubled)."""
+    return table.replace("\\", "\\\\")
+
+
 def render(text: str) -> str:
     for name, fn in TABLES.items():
         pat = re.compile(rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.S)
         if not pat.search(text):
             raise SystemExit(f"docs/ODD.md lacks the markers for the {name} table")
-        text = pat.sub(lambda m, fn=fn: m.group(1) + fn() + "\n" + m.group(2), text)
+        text = pat.sub(rf"\g<1>{_escape(fn())}\n\g<2>", text)
     return text
 
 

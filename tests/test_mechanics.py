@@ -121,7 +121,7 @@ def test_toolbox_gains_halve_after_the_half_life(small):
 def test_broker_capacity_binds_in_the_shipped_plan():
     """Doubling broker capacity in the shipped brokering plan serves more SMEs and changes results."""
     scen = I.load_scenario("cross_border_brokering", n_smes=2000, steps=36, burn_in=12)
-    cap = next(p.capacity for p in scen.policies if p.kind == "cross_border_brokering")
+    cap = next(p.model_dump()["capacity"] for p in scen.policies if p.kind == "cross_border_brokering")
     a = I.run(scen, seed=6)
     b = I.run(scen.with_overrides({"cross_border_brokering.capacity": 2 * cap}), seed=6)
     served_a = a.timeseries["awarded_cross_border_brokering"].sum()

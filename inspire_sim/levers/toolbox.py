@@ -68,13 +68,13 @@ class OIToolbox(PolicyParams):
     )
 
     half_life_months: float = param(
-        36.0,
+        60.0,
         lo=1.0,
         hi=1200.0,
         unit="months",
         role=L,
         source=ASSUMPTION,
-        sa=(12.0, 120.0),
+        sa=(24.0, 120.0),
         doc="Half-life of coaching gains (partnership model and vision setting).",
     )
     recoach_below: float = param(
