@@ -248,7 +248,7 @@ def _all_text(rc) -> str:
     parts += [str(w.widget.label) for w in rc.find(v.Checkbox)]
     parts += [str(w.widget.label) for w in rc.find(v.Select)]
     parts += [" ".join(map(str, b.widget.children)) for b in rc.find(v.Btn)]
-    parts += [" ".join(map(str, b.widget.children)) for b in rc.find(v.ExpansionPanelTitle)]
+    parts += [" ".join(map(str, b.widget.children)) for b in rc.find(v.ExpansionPanelHeader)]
     return " ".join(parts)
 
 
