@@ -20,19 +20,21 @@ run: $(STAMP)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-## browser: Debian's Chromium (never a downloaded browser), npm only if missing, and the
-## app's browser front-end cached from the npm registry, for the browser tests. Installs only
+## browser: Debian's Chromium (never a downloaded browser) and, only when solara-assets left the
+## app's browser front-end incomplete, npm and the front-end cached from the npm registry. Installs only
 ## what is missing: a machine whose nodejs (with its own npm) came from elsewhere gets chromium
 ## alone, so apt never has to replace that nodejs ("held broken packages").
 browser: $(STAMP)
-	@missing=""; \
+	@missing=""; offline=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
-	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	$(BIN)/python -c "from inspire_sim.app.server import missing_frontend as m; raise SystemExit(bool(m()))" 2>/dev/null \
+	  || offline="missing"; \
+	[ -z "$$offline" ] || command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing from Debian:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
-	$(BIN)/inspire-sim app --prepare-offline
+	fi; \
+	[ -z "$$offline" ] || $(BIN)/inspire-sim app --prepare-offline
 
 ## test: set up and run the whole test suite
 test: $(STAMP) browser

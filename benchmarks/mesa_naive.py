@@ -10,7 +10,7 @@ each non-SME partner is a ``mesa.Agent`` too. One month is::
 and ``NaiveSME.search`` is a plain Python loop: decide to search
 (``rules.search_probability``), draw ``n_candidates`` candidates (the most trusted past
 partner first with probability ``trusted_first``; chance encounters of a type drawn with
-the encounter shares, domestic with probability ``home_bias``, else uniform among actors
+the encounter shares, domestic with the country's probability (``home_bias`` scaled by size), else uniform among actors
 of that type abroad; a matchmaker's screened domestic introductions while its monthly
 capacity and budget last), compute each candidate's attractiveness with the *same*
 formula by calling the scalar forms of ``inspire_sim.rules`` (``chemistry``,
@@ -53,6 +53,7 @@ import sys
 import time
 from pathlib import Path
 from statistics import NormalDist
+from typing import Any
 
 import mesa
 import numpy as np
@@ -82,6 +83,7 @@ class NumpyRules:
             search_rate=p.search_rate,
             strength_effect=p.strength_search_effect,
             min_confidence=p.min_confidence_to_search,
+            cost_offset=p.search_cost_offset,
         )
 
     def search_probability(self, confidence, strength, net_share):
@@ -127,16 +129,16 @@ class PurePythonRules(NumpyRules):
         if confidence < s["min_confidence"]:
             return 0.0
         mult = max(0.0, 1.0 + s["strength_effect"] * (2.0 * strength - 1.0))
-        return min(max(s["search_rate"] * mult * confidence * (1.5 - net_share), 0.0), 1.0)
+        return min(max(s["search_rate"] * mult * confidence * (s["cost_offset"] - net_share), 0.0), 1.0)
 
     def chemistry(self, a, b):
         lo, hi = (a.pair_id, b.pair_id) if a.pair_id <= b.pair_id else (b.pair_id, a.pair_id)
         h = _splitmix64(_splitmix64(lo ^ self.key_int) ^ ((hi * 0xD6E8FEB86659FD93) & _M64))
         u = ((h >> 11) + 0.5) * (1.0 / 9007199254740992.0)
-        return sum(x * y for x, y in zip(a.persona_t, b.persona_t)) + self.sd * _INV_CDF(u)
+        return sum(x * y for x, y in zip(a.persona_t, b.persona_t, strict=True)) + self.sd * _INV_CDF(u)
 
     def shared_vision(self, a, b, alignment=0.0):
-        base = 0.5 * (1.0 + sum(x * y for x, y in zip(a.vision_t, b.vision_t)))
+        base = 0.5 * (1.0 + sum(x * y for x, y in zip(a.vision_t, b.vision_t, strict=True)))
         return base + alignment * (1.0 - base)
 
     def fit(self, ptype, stage):
@@ -218,7 +220,7 @@ class NaiveSME(NaiveActor):
 
     def remember(self, partner: NaiveActor, delta: float) -> None:
         if partner not in self.memory and len(self.memory) >= self.model.p.memory_slots:
-            del self.memory[min(self.memory, key=self.memory.get)]  # forget the least trusted
+            del self.memory[min(self.memory, key=lambda a: self.memory[a])]  # forget the least trusted
         self.memory[partner] = min(1.0, max(-1.0, self.memory.get(partner, 0.0) + delta))
 
     # -- phase: partner search and matching
@@ -240,7 +242,7 @@ class NaiveSME(NaiveActor):
             f = self.appraise(cand)
             if f[0] > best_a:
                 best, best_a, best_f = cand, f[0], f
-        if best is None or best_a <= p.accept_threshold:
+        if best is None or best_f is None or best_a <= p.accept_threshold:
             return
         _, chem, vision, trust, friction = best_f
         if m.r.attractiveness(chem, vision, self.capability, trust, friction, 0.0) <= p.accept_threshold:
@@ -252,16 +254,17 @@ class NaiveSME(NaiveActor):
         cands: list[NaiveActor | None] = []
         for _ in range(p.n_candidates):
             t = min(bisect.bisect_right(m.encounter_cum, rnd.random()), 3)
-            pool = m.by_tc[t][self.country] if rnd.random() < p.home_bias else m.foreign_tc[t][self.country]
+            home = rnd.random() < m.domestic_prob[self.country]
+            pool = m.by_tc[t][self.country] if home else m.foreign_tc[t][self.country]
             cands.append(rnd.choice(pool) if pool else None)
         if self.memory and rnd.random() < p.trusted_first:
             trusted = [(tr, a) for a, tr in self.memory.items() if tr >= 0]
             if trusted:
                 cands[0] = max(trusted, key=lambda x: x[0])[1]
         mm = m.matchmaker
-        if mm is not None and mm["left"][self.country] > 0 and mm["budget"] >= mm["cost"]:
+        if mm is not None and mm["left"][self.country] > 0 and mm["budget"] >= mm["cost"][self.country]:
             mm["left"][self.country] -= 1
-            mm["budget"] -= mm["cost"]
+            mm["budget"] -= mm["cost"][self.country]
             cands.extend(self.introductions(mm["pool"], mm["extra"]))
         return cands
 
@@ -316,16 +319,24 @@ class NaiveModel(mesa.Model):
     def __init__(self, source: InspireModel, *, pure_python: bool = False, seed: int = 0) -> None:
         super().__init__(rng=seed)
         self.p = p = source.p
-        self.chem_key = source.chem_key
+        w = source.world
+        self.chem_key = w.chem_key
         self.r = PurePythonRules(self) if pure_python else NumpyRules(self)
-        self.cur_month = int(source.time)  # the month the vectorised model would run next
+        self.cur_month = int(w.month)  # the month the vectorised model would run next
         self.strength = source.strength.astype(float).tolist()
         self.distance = source.distance.astype(float).tolist()
-        self.encounter_cum = [float(x) for x in source.encounter_cum]
+        self.encounter_cum = [float(x) for x in w.index.encounter_cum]
+        self.domestic_prob = [float(x) for x in w.domestic_prob]  # home_bias scaled by country size
         self.fit2 = (rules.STAGE_FIT.astype(float) ** 2).T.tolist()  # [stage][type]
         self.q = 1.0 / max(p.duration_mean - 1.0, 1.0)
         self.stand_in_success = self.STAND_IN_SUCCESS
         s, a, n = source.sme, source.actors, source.n
+        # the levers' subsidies toward each SME's next project (support funding's vouchers)
+        voucher = np.zeros(n)
+        for pol in w.policies:
+            extra = pol.subsidy(w, self.cur_month)
+            if extra is not None:
+                voucher += extra
         actors: list[NaiveActor] = []
         for j in range(source.m):
             common = dict(
@@ -345,8 +356,8 @@ class NaiveModel(mesa.Model):
                         stage=int(s.stage[j]),
                         confidence=float(s.confidence[j]),
                         cash=float(s.cash[j]),
-                        voucher=float(s.voucher[j]),
-                        innovative=bool(s.innovative[j]),
+                        voucher=float(voucher[j]),
+                        innovative=bool(s.innovative[j] and not s.abandoned[j]),
                         resource_focus=bool(s.resource_focus[j]),
                         vision_align=float(s.vision_align[j]),
                         experience=s.experience[j].astype(float).tolist(),
@@ -365,7 +376,7 @@ class NaiveModel(mesa.Model):
         for lead, partner, end, xb in zip(run["lead"], run["partner"], run["end"], run["cross_border"], strict=True):
             actors[int(lead)].projects.append((actors[int(partner)], int(end), bool(xb)))
         nc = source.n_countries
-        self.by_tc = [[[] for _ in range(nc)] for _ in range(4)]
+        self.by_tc: list[list[list[NaiveActor]]] = [[[] for _ in range(nc)] for _ in range(4)]
         for ag in actors:
             self.by_tc[ag.ptype][ag.country].append(ag)
         self.foreign_tc = [
@@ -373,7 +384,8 @@ class NaiveModel(mesa.Model):
         ]
         mm = [pol for pol in source.policies if pol.kind == "matchmaking"]
         self.mm_policy = mm[0] if mm else None
-        self.matchmaker = None
+        self.world = w
+        self.matchmaker: dict[str, Any] | None = None
         self.seekers = 0
         self.matches: list[tuple[int, bool, float]] = []
         self.match_s = self.match_cpu = 0.0
@@ -384,12 +396,13 @@ class NaiveModel(mesa.Model):
         if pol is None or not pol.active(self.cur_month):
             self.matchmaker = None
             return
-        sp = pol.spec
-        left = [sp.capacity if on else 0 for on in pol.country_mask]
+        sp, w = pol.spec, self.world
+        # capacities are real SMEs per country (scaled to the simulated ones), costs real EUR per
+        # real SME (one simulated SME served costs its country's weight in real SMEs)
+        left = [int(x) for x in pol.scaled_capacity(w, self.cur_month)]
         budget = sp.budget_per_step if sp.budget_per_step is not None else math.inf
-        self.matchmaker = dict(
-            left=left, budget=budget, cost=sp.cost_per_service, pool=sp.screening_pool, extra=sp.extra_candidates
-        )
+        cost = [float(sp.cost_per_service * x) for x in w.weight]
+        self.matchmaker = dict(left=left, budget=budget, cost=cost, pool=sp.screening_pool, extra=sp.extra_candidates)
 
     def step(self) -> None:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -410,10 +423,10 @@ class NaiveModel(mesa.Model):
 def check_same_formula(v: InspireModel, naive: NaiveModel, month: int, k: int = 300) -> float:
     """Max |attractiveness difference| between the vectorised ``evaluate`` and the naive
     ``appraise`` on (seeker, candidate) pairs of one month's vectorised candidates."""
-    seekers = matching.find_seekers(v, month)
-    c = matching.draw_candidates(v, seekers, month)
-    f = matching.evaluate(v, c)
-    rows, cols = np.nonzero(f["valid"] & ~c.brokered)
+    seekers = matching.find_seekers(v.world, month)
+    c = matching.draw_candidates(v.world, seekers, month)
+    f = matching.evaluate(v.world, c)
+    rows, cols = np.nonzero(f["valid"] & (f["reduction"] == 0))  # brokered pairs have less friction
     actors = list(naive.agents_by_type[NaiveSME]) + list(naive.agents_by_type[NaivePartner])
     by_idx = {}
     for ag in actors:
@@ -447,7 +460,7 @@ def child(n: int, seed: int, warmup: int, months: int, pure_python: bool) -> dic
     rss1 = _rss_mb()
     if pure_python:
         variants["naive_pure_python"] = NaiveModel(v, pure_python=True, seed=seed)
-    diffs = {k: check_same_formula(v, m, int(v.time)) for k, m in variants.items()}
+    diffs = {k: check_same_formula(v, m, int(v.world.month)) for k, m in variants.items()}
     out: dict = {
         "n_smes": n,
         "seed": seed,
@@ -475,7 +488,7 @@ def child(n: int, seed: int, warmup: int, months: int, pure_python: bool) -> dic
         }
     # the vectorised model, same state, same months: whole step and the matching phase
     orig = matching.match
-    acc = {
+    acc: dict[str, Any] = {
         "match_s": 0.0,
         "match_cpu": 0.0,
         "seekers": 0,
@@ -485,16 +498,17 @@ def child(n: int, seed: int, warmup: int, months: int, pure_python: bool) -> dic
         "types": np.zeros(4, dtype=int),
     }
 
-    def timed(model, month):
+    def timed(world, month):
         t0, c0 = time.perf_counter(), time.process_time()
-        res = orig(model, month)
+        res = orig(world, month)
         acc["match_s"] += time.perf_counter() - t0
         acc["match_cpu"] += time.process_time() - c0
-        acc["seekers"] += model.last_seekers
-        acc["matches"] += len(res["lead"])
-        acc["xb"] += int(res["cross_border"].sum())
-        acc["chem"] += float(res["chemistry"].sum())
-        acc["types"] += np.bincount(model.actors.ptype[res["partner"]], minlength=4)
+        new = res.new
+        acc["seekers"] += res.seekers
+        acc["matches"] += len(new["lead"])
+        acc["xb"] += int(new["cross_border"].sum())
+        acc["chem"] += float(new["chemistry"].sum())
+        acc["types"] += np.bincount(world.actors.ptype[new["partner"]], minlength=4)
         return res
 
     matching.match = timed
@@ -581,7 +595,8 @@ def markdown(summary: list[dict], variants: list[str], meta: dict) -> str:
         f"(git {meta['git']}, {meta['date']}, load before/after {meta['load_before']}/{meta['load_after']}).",
         "",
         "| n_smes | version | matching SME-steps/s (wall / CPU) | whole step SME-steps/s (wall / CPU) "
-        "| seekers/month | matches/month | cross-border share | matching ratio (wall / CPU) | step ratio (wall / CPU) |",
+        "| seekers/month"
+        " | matches/month | cross-border share | matching ratio (wall / CPU) | step ratio (wall / CPU) |",
         "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in summary:
@@ -590,9 +605,11 @@ def markdown(summary: list[dict], variants: list[str], meta: dict) -> str:
             rm = f"{_ratio(x, 'match_s')} / {_ratio(x, 'match_cpu')}" if v != "vectorised" else "1"
             rs = f"{_ratio(x, 'step_s')} / {_ratio(x, 'step_cpu')}" if v != "vectorised" else "1"
             lines.append(
-                f"| {s['n_smes']:,} | {v} | {x['match_s_sme_steps_per_s'] / 1e6:.3f} M / {x['match_cpu_sme_steps_per_s'] / 1e6:.3f} M "
+                f"| {s['n_smes']:,} | {v} | {x['match_s_sme_steps_per_s'] / 1e6:.3f} M "
+                f"/ {x['match_cpu_sme_steps_per_s'] / 1e6:.3f} M "
                 f"| {x['step_s_sme_steps_per_s'] / 1e6:.3f} M / {x['step_cpu_sme_steps_per_s'] / 1e6:.3f} M "
-                f"| {x['seekers_per_month']:.1f} | {x['matches_per_month']:.1f} | {x['cross_border_share']:.2f} | {rm} | {rs} |"
+                f"| {x['seekers_per_month']:.1f} | {x['matches_per_month']:.1f} "
+                f"| {x['cross_border_share']:.2f} | {rm} | {rs} |"
             )
     lines += [
         "",

@@ -51,17 +51,25 @@ def test_sliders_start_exactly_at_the_scenario_values(scenario):
 
 
 def test_the_grant_budget_slider_shows_what_the_run_uses():
-    # issue 13: the slider showed 160,000 while the run used 150,000 (a 20,000 step from 0)
+    # issue 13: the slider showed 160,000 while the run used 150,000 (a 20,000 step from 0);
+    # budgets are real euros a month for the whole represented economy (baseline: 75 million)
     base = load_scenario("baseline")
     value = labels.scenario_value(base, "support_funding.budget_per_step")
-    assert value == 150_000.0
+    assert value == 75_000_000.0
     sl = labels.slider_spec("support_funding.budget_per_step", value)
-    assert sl.value == 150_000.0 and (150_000.0 - sl.lo) % sl.step == 0
-    assert labels.value_in_words("support_funding.budget_per_step", value) == "150,000 euros a month"
-    assert labels.value_in_words("support_funding.budget_per_step", value, student=False) == "150,000 EUR/month"
+    assert sl.value == 75_000_000.0 and (75_000_000.0 - sl.lo) % sl.step == 0
+    assert labels.value_in_words("support_funding.budget_per_step", value) == "75 million euros a month"
+    assert (
+        labels.value_in_words("support_funding.budget_per_step", value, countries=len(base.countries))
+        == "75 million euros a month across the eight countries"
+    )
+    assert labels.value_in_words("support_funding.budget_per_step", value, student=False) == "75,000,000 real EUR/month"
+    assert labels.value_in_words("support_funding.budget_per_step", 2.5e9) == "2.5 billion euros a month"
     assert labels.value_in_words("support_funding.co_funding_rate", 0.5) == "50%"
     assert labels.value_in_words("matchmaking.capacity", 1) == "1 firm a month in each country"
+    assert labels.value_in_words("matchmaking.capacity", 12_500) == "12,500 firms a month in each country"
     assert labels.value_in_words("matchmaking.capacity", 0) == "0 (off)"
+    assert labels.value_in_words("matchmaking.cost_per_service", 1_000) == "1,000 euros per firm"
 
 
 def test_student_labels_are_plain_and_researcher_labels_technical():
@@ -83,18 +91,18 @@ def test_unmoved_sliders_keep_the_scenario():
 
 
 def test_moved_sliders_change_the_run():
-    scen = classroom_scenario("baseline", 300, {"home_bias": 0.65, "matchmaking.capacity": 7})
+    scen = classroom_scenario("baseline", 300, {"home_bias": 0.65, "matchmaking.capacity": 7_000})
     assert scen.params.home_bias == 0.65
-    assert [getattr(p, "capacity", None) for p in scen.policies if p.kind == "matchmaking"] == [7]
+    assert [getattr(p, "capacity", None) for p in scen.policies if p.kind == "matchmaking"] == [7_000]
     # a lever the scenario lacks: its secondary parameters alone do not switch it on ...
     scen = classroom_scenario("baseline", 300, {"cross_border_brokering.friction_reduction": 0.3})
     assert "cross_border_brokering" not in {p.kind for p in scen.policies}
     # ... its on/off parameter above zero does, with the other slider values
     scen = classroom_scenario(
-        "baseline", 300, {"cross_border_brokering.capacity": 10, "cross_border_brokering.friction_reduction": 0.3}
+        "baseline", 300, {"cross_border_brokering.capacity": 10_000, "cross_border_brokering.friction_reduction": 0.3}
     )
     [broker] = [p for p in scen.policies if p.kind == "cross_border_brokering"]
-    assert (getattr(broker, "capacity", None), getattr(broker, "friction_reduction", None)) == (10, 0.3)
+    assert (getattr(broker, "capacity", None), getattr(broker, "friction_reduction", None)) == (10_000, 0.3)
     with pytest.raises(InputError, match="home_biass"):
         classroom_scenario("baseline", 300, {"home_biass": 0.5})
 
@@ -240,7 +248,7 @@ def _all_text(rc) -> str:
     parts += [str(w.widget.label) for w in rc.find(v.Checkbox)]
     parts += [str(w.widget.label) for w in rc.find(v.Select)]
     parts += [" ".join(map(str, b.widget.children)) for b in rc.find(v.Btn)]
-    parts += [" ".join(map(str, b.widget.children)) for b in rc.find(v.ExpansionPanelTitle)]
+    parts += [" ".join(map(str, b.widget.children)) for b in rc.find(v.ExpansionPanelHeader)]
     return " ".join(parts)
 
 
@@ -257,7 +265,7 @@ def test_student_mode_is_the_default_and_speaks_plainly():
         assert hidden not in text
     for name in labels.LEVER_SLIDERS:
         assert labels.PLAIN[name] in _plain(text)
-    assert "150,000 euros a month" in text  # slider values and units in words
+    assert "75 million euros a month across the eight countries" in text  # slider values and units in words
     assert "What am I looking at?" in text
     assert "class='inspire-term' title='A small or medium-sized firm" in text  # glossary on hover
     assert "2 months per second" in text
@@ -269,7 +277,7 @@ def test_researcher_mode_shows_parameter_names_and_uncertain_parameters():
     rc.find(v.Switch, label="Researcher mode").widget.v_model = True
     text = _plain(_all_text(rc))
     assert "b partnership model [logit/unit]" in text
-    assert "150,000 EUR/month" in text
+    assert "75,000,000 real EUR/month" in text
     assert "Parameters of this run" in text
     rc.close()
 
@@ -286,14 +294,15 @@ def test_step_redraws_and_reset_applies_the_sliders():
     sliders = _watch_sliders(rc)
     order = list(labels.LEVER_SLIDERS)
     broker = sliders[order.index("cross_border_brokering.capacity")]
-    broker.v_model = 10
+    broker.v_model = 10_000
     assert _month(rc) == 5  # a slider alone does not restart the run
-    assert "10 firms a month in each country" in _html_text(rc)
+    assert "10,000 firms a month in each country" in _html_text(rc)
     _button(rc, "Reset").click()
     assert _month(rc) == 0
     rc.find(v.Switch, label="Researcher mode").widget.v_model = True
     assert re.search(
-        r"cross border brokering: capacity</td><td><b>10 SMEs/month/country</b> <i>\(scenario: 0 SMEs/month/country",
+        r"cross border brokering: capacity</td><td><b>10,000 real SMEs/month/country</b> "
+        r"<i>\(scenario: 0 real SMEs/month/country",
         _html_text(rc),
     ), _html_text(rc)
     rc.close()

@@ -1,8 +1,9 @@
 """End to end: ``inspire-sim app`` in a subprocess, driven by headless Chromium (Playwright).
 
 Needs Debian's ``chromium`` (``/usr/bin/chromium``; Playwright never downloads a browser
-here). Solara's browser front-end comes with the ``solara-assets`` package; files still
-missing are fetched once with ``inspire-sim app --prepare-offline`` (npm registry). Every
+here). Solara's browser front-end comes with the ``solara-assets`` package (complete for the
+Vue 2 front-end, hence ``ipyvuetify<3`` in the ``app`` and ``test`` extras); files still missing
+would be fetched once with ``inspire-sim app --prepare-offline`` (npm registry). Every
 test checks that no request leaves 127.0.0.1. Screenshots and the measured speed are kept
 in ``test-artifacts/``.
 """
@@ -177,8 +178,8 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
 
 
 def _number(text: str) -> int:
-    found = re.match(r"\s*(\d+)", text)
-    return int(found.group(1)) if found else 0  # "off (not used)" = 0
+    found = re.match(r"\s*(\d[\d,]*)", text)
+    return int(found.group(1).replace(",", "")) if found else 0  # "off (not used)" = 0
 
 
 def _move(page: Any, slider: Any, value: Any, target: int) -> None:
@@ -227,7 +228,8 @@ def test_layout_fits_the_screen(server, size):
 
 def test_student_mode_text(page):
     text = page.locator("body").inner_text()
-    for shown in ("What am I looking at?", "Money for innovation grants", "150,000 euros a month", "Follow one firm"):
+    grants = "75 million euros a month across the eight countries"
+    for shown in ("What am I looking at?", "Money for innovation grants", grants, "Follow one firm"):
         assert shown in text
     for hidden in ("Render Interval", "Use Threads", "[logit/unit]", "b partnership model", "runs on Solara"):
         assert hidden not in text
@@ -253,8 +255,8 @@ def test_step_slider_reset(page):
     assert page.locator(".inspire-network-caption").inner_text().startswith("Month 12:")
     # move the brokers slider (keyboard on its thumb): its value shows in words at once
     sliders = page.locator(".inspire-sliders")
-    _move(page, sliders.locator(".v-slider").nth(3), sliders.locator(".inspire-slider-value").nth(3), 10)
-    page.get_by_text("10 firms a month in each country").wait_for(timeout=10_000)
+    _move(page, sliders.locator(".v-slider").nth(3), sliders.locator(".inspire-slider-value").nth(3), 10_000)
+    page.get_by_text("10,000 firms a month in each country").wait_for(timeout=10_000)
     assert _month(page) == 12  # moving a slider alone does not restart the run
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("Month 0 of 120").wait_for(timeout=15_000)
@@ -314,20 +316,20 @@ def test_policy_game_end_to_end(page):
     _set_share(page, 1, 25)
     page.get_by_text("Planned: 100%").wait_for(timeout=10_000)
     code = page.locator(".inspire-plan-code").inner_text()
-    assert code == "P1-200000-SF50-CBB25-M25-OT0-FR0"
+    assert code == "P1-100000000-SF50-CBB25-M25-OT0-FR0"
     page.get_by_role("button", name="Run my plan").click()
     page.locator(".inspire-scorecard").wait_for(timeout=60_000)
     result = page.locator(".inspire-game-result").inner_text()
     assert "Partnerships with a partner abroad" in result and "What the plan bought" in result
     assert re.search(r"Challenge met!|Not yet", result)
     # a classmate's code loads into the sliders
-    page.get_by_label(re.compile("Paste a plan code")).fill("P1-200000-SF20-CBB40-M0-OT40-FR0")
+    page.get_by_label(re.compile("Paste a plan code")).fill("P1-100000000-SF20-CBB40-M0-OT40-FR0")
     page.get_by_role("button", name="Load code").click()
-    page.get_by_text("40% = 80,000 euros a month").first.wait_for(timeout=5_000)
+    page.get_by_text("40% = 40 million euros a month").first.wait_for(timeout=5_000)
     # the class board: several codes, run on the same seeds, ranked
     page.get_by_text("Compare the class's plans").click()
     page.get_by_label(re.compile("Plan codes, one a line")).fill(
-        f"team A: {code}\nteam B: P1-200000-SF100-CBB0-M0-OT0-FR0"
+        f"team A: {code}\nteam B: P1-100000000-SF100-CBB0-M0-OT0-FR0"
     )
     page.get_by_role("button", name="Compare these plans").click()
     board = page.locator(".inspire-board")

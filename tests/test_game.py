@@ -9,6 +9,7 @@ import pytest
 
 from inspire_sim.app import game
 from inspire_sim.errors import InputError
+from inspire_sim.levers import SHIPPED
 from inspire_sim.params import LEVERS
 from inspire_sim.streams import replicate_seed
 
@@ -57,34 +58,50 @@ def test_invalid_plans_are_refused():
 
 
 def test_the_plan_buys_measures_from_the_lever_definitions(base):
-    assert game.today_budget(base) == 200_000.0  # baseline.toml: 150,000 grants + 50,000 matchmaking
-    assert game.today_shares(base) == {**dict.fromkeys(LEVERS, 0), "support_funding": 75, "matchmaking": 25}
-    plan = game.Plan(200_000.0, {"support_funding": 50, "cross_border_brokering": 40, "failure_recovery": 1})
+    # baseline.toml, real euros a month for the eight countries: 75 million grants + 25 million matchmaking
+    assert game.today_budget(base) == 100_000_000.0
+    assert game.today_shares(base) == {**dict.fromkeys(game.GAME_LEVERS, 0), "support_funding": 75, "matchmaking": 25}
+    plan = game.Plan(100_000_000.0, {"support_funding": 50, "cross_border_brokering": 40, "failure_recovery": 1})
     scen = game.plan_scenario(plan, base)
     by_kind = {p.kind: p for p in scen.policies}
-    assert set(by_kind) == {"support_funding", "cross_border_brokering"}
+    assert set(by_kind) == {"support_funding", "cross_border_brokering", "failure_recovery"}
     grants = by_kind["support_funding"]
     assert (
-        grants.budget_per_step == 100_000.0 and getattr(grants, "grant_size", None) == 10_000.0
+        grants.budget_per_step == 50_000_000.0 and getattr(grants, "grant_size", None) == 10_000.0
     )  # the scenario's own grant size
     brokers = by_kind["cross_border_brokering"]
     cost = LEVERS["cross_border_brokering"].model_fields["cost_per_service"].default
-    assert brokers.budget_per_step == 80_000.0
-    assert getattr(brokers, "capacity", None) == int(80_000.0 / cost / len(base.countries))
-    # 1% (2,000 euros a month) cannot pay for one firm a month in each of 8 countries: no help after failure ...
-    assert 2_000.0 / LEVERS["failure_recovery"].model_fields["cost_per_service"].default / 8 < 1
+    assert brokers.budget_per_step == 40_000_000.0
+    assert getattr(brokers, "capacity", None) == int(40_000_000.0 / cost / len(base.countries)) == 2_500
+    # 1% (a million euros a month) still helps hundreds of real firms a month in each country ...
+    recovery_cost = LEVERS["failure_recovery"].model_fields["cost_per_service"].default
+    assert getattr(by_kind["failure_recovery"], "capacity", None) == int(1_000_000.0 / recovery_cost / 8) > 0
+    # ... but 10,000 euros a month cannot pay for one real firm a month in each of 8 countries ...
+    assert 10_000.0 / recovery_cost / 8 < 1
+    assert game.plan_scenario(game.Plan(10_000.0, {"failure_recovery": 100}), base).policies == []
     # ... unless it is aimed at one country
-    one = game.plan_scenario(game.Plan(200_000.0, {"matchmaking": 10}, {"matchmaking": ["Greece"]}), base)
-    [mm] = one.policies
-    assert mm.countries == ["Greece"] and getattr(mm, "capacity", None) == int(
-        20_000.0 / getattr(mm, "cost_per_service", 1)
-    )
+    one = game.plan_scenario(game.Plan(10_000.0, {"failure_recovery": 100}, {"failure_recovery": ["Greece"]}), base)
+    [fr] = one.policies
+    assert fr.countries == ["Greece"] and getattr(fr, "capacity", None) == int(10_000.0 / recovery_cost) > 0
     with pytest.raises(InputError, match="Atlantis"):
         game.plan_scenario(game.Plan(1000.0, {"matchmaking": 10}, {"matchmaking": ["Atlantis"]}), base)
 
 
+def test_the_scorecard_counts_the_real_economy():
+    """Counts are real firms and partnerships (metrics.real_name), money real euros, cooperation a share."""
+    cols = {key: col for key, (_, _, col) in game.MEASURES.items()}
+    assert cols["partnerships"] == "new_partnerships_real" and cols["cross_border"] == "new_cross_border_real"
+    assert cols["successes"] == "successes_real" and cols["exits"] == "exits_real"
+    assert cols["cooperating"] == "cooperating_share" and cols["spent"] == "spend_total"
+
+
+def test_the_game_plays_the_shipped_levers_in_registry_order():
+    """Plan codes keep their order, and a plug-in lever (no words in the app) stays out of the game."""
+    assert game.GAME_LEVERS == SHIPPED
+
+
 def test_an_empty_plan_spends_nothing_and_matches_no_support(base):
-    card = game.play(game.Plan(200_000.0, {}), seed=7, replicates=1, base=base)
+    card = game.play(game.Plan(100_000_000.0, {}), seed=7, replicates=1, base=base)
     assert card.seeds == [replicate_seed(7, 0)]
     assert card.mine["spent"] == 0.0 and card.today["spent"] > 0
     assert card.change("spent") == -1.0
@@ -92,7 +109,7 @@ def test_an_empty_plan_spends_nothing_and_matches_no_support(base):
 
 def test_scorecard_uses_common_random_numbers(base):
     """The same plan as today's policy scores exactly today's numbers (same seeds for both)."""
-    plan = game.Plan(200_000.0, {"support_funding": 75, "matchmaking": 25})
+    plan = game.Plan(100_000_000.0, {"support_funding": 75, "matchmaking": 25})
     card = game.play(plan, seed=3, replicates=2, base=base)
     assert card.seeds == [replicate_seed(3, 0), replicate_seed(3, 1)]
     again = game.play(plan, seed=3, replicates=2, base=base)
@@ -102,11 +119,15 @@ def test_scorecard_uses_common_random_numbers(base):
     assert all(same.change(k) == 0.0 for k in game.MEASURES)
 
 
+@pytest.mark.slow
 def test_brokers_raise_cross_border_partnerships(base):
     """Policy direction under CRN: moving money from grants to brokers raises partnerships abroad."""
-    grants = game.play(game.Plan(200_000.0, {"support_funding": 100}), seed=1, replicates=3, base=base)
+    grants = game.play(game.Plan(100_000_000.0, {"support_funding": 100}), seed=1, replicates=3, base=base)
     brokers = game.play(
-        game.Plan(200_000.0, {"support_funding": 50, "cross_border_brokering": 50}), seed=1, replicates=3, base=base
+        game.Plan(100_000_000.0, {"support_funding": 50, "cross_border_brokering": 50}),
+        seed=1,
+        replicates=3,
+        base=base,
     )
     assert grants.today == brokers.today
     assert brokers.mine["cross_border"] > 1.2 * grants.mine["cross_border"]
@@ -118,21 +139,21 @@ def test_challenges_check_goals_and_budget(base):
     mine = dict.fromkeys(game.MEASURES, 100.0)
     today = dict.fromkeys(game.MEASURES, 100.0)
     mine["cross_border"] = 131.0
-    card = game.Scorecard(game.Plan(200_000.0, {"cross_border_brokering": 100}), [1], mine, today)
+    card = game.Scorecard(game.Plan(100_000_000.0, {"cross_border_brokering": 100}), [1], mine, today)
     won, results = challenge.check(card, base)
     assert won and all(ok for _, ok in results)
     mine["successes"] = 99.0  # fewer projects succeeded: the second goal fails
     won, results = challenge.check(game.Scorecard(card.plan, [1], mine, today), base)
     assert not won and [ok for _, ok in results] == [True, False, True]
     over = game.Scorecard(
-        game.Plan(300_000.0, {"cross_border_brokering": 100}), [1], mine | {"successes": 100.0}, today
+        game.Plan(150_000_000.0, {"cross_border_brokering": 100}), [1], mine | {"successes": 100.0}, today
     )
     won, results = challenge.check(over, base)
-    assert not won and results[-1] == ("monthly budget at most 200,000 euros", False)
+    assert not won and results[-1] == ("monthly budget at most 100 million euros", False)
 
 
 def test_a_class_compares_its_plans_on_the_same_seeds(base):
-    text = "team A: P1-200000-SF80-CBB0-M0-OT20-FR0\n\nP1-200000-SF50-CBB50-M0-OT0-FR0\n"
+    text = "team A: P1-100000000-SF80-CBB0-M0-OT20-FR0\n\nP1-100000000-SF50-CBB50-M0-OT0-FR0\n"
     plans = game.read_codes(text)
     assert [p.name for p in plans] == ["team A", "plan 2"]
     cards = game.compare_plans(plans, seed=2, replicates=1, base=base)

@@ -60,3 +60,27 @@ def test_browser_installs_only_what_is_missing(tmp_path, present, installed):
         assert calls[1].split()[-len(installed.split()) :] == installed.split()
         assert calls[1].startswith("install ")
     assert (tmp_path / "app.log").read_text().strip() == "inspire-sim app --prepare-offline"
+
+
+@pytest.mark.skipif(MAKE is None, reason="make is not installed")
+def test_browser_needs_no_npm_when_solara_assets_are_complete(tmp_path):
+    """The venv's front-end is complete (its python says so): chromium only, no npm, no --prepare-offline."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    log = tmp_path / "apt.log"
+    _stub(bin_ / "python", "exit 0")  # missing_frontend() is empty
+    _stub(bin_ / "apt-get", f'echo "$@" >> {log}')
+    _stub(bin_ / "inspire-sim", f'echo "inspire-sim $@" >> {tmp_path / "app.log"}')
+    stamp = tmp_path / "stamp"
+    stamp.touch()
+    os.utime(stamp, (4e9, 4e9))
+    proc = subprocess.run(
+        [str(MAKE), "-s", "-C", str(ROOT), "browser", f"BIN={bin_}", f"STAMP={stamp}", "SUDO="],
+        env={"PATH": str(bin_), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert log.read_text().splitlines()[1].split()[-1] == "chromium"  # no npm
+    assert not (tmp_path / "app.log").exists()  # no --prepare-offline

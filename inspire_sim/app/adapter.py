@@ -41,6 +41,11 @@ def n_actors(model: Any) -> int:
     return int(model.m)
 
 
+def real_per_sme(model: Any) -> float:
+    """Real SMEs one simulated SME stands for, on average (the represented population / simulated SMEs)."""
+    return float(model.world.mean_weight)
+
+
 def country_names(model: Any) -> list[str]:
     """Country names in the model's order."""
     return list(model.country_names)

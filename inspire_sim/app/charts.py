@@ -11,16 +11,16 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from ..agents import Stage
-from ..params import LEVERS
 from . import adapter
 from .figure import DOM_COLOR, LEVER_COLORS, STAGE_COLORS, XB_COLOR, LiveFigure
+from .labels import LEVER_KINDS
 
 TITLES = {
     "stages": "Firms by stage (share)",
     "partnerships": "New partnerships each month",
     "outcomes": "Projects ending each month",
     "confidence": "Confidence and cooperation",
-    "spend": "Policy spending (1000 euros a month)",
+    "spend": "Policy spending (million euros a month)",
     "shares": "Abroad and success (last 12 months)",
 }
 """Chart titles (the words a student reads)."""
@@ -95,7 +95,7 @@ class ChartsView(LiveFigure):
         for k in ("partnerships", "outcomes", "confidence", "shares"):
             self.ax[k].legend(ncol=2, **above)
         # the colour keys of the two stacked charts (stages, levers) are HTML under the image
-        self.levers = list(LEVERS)
+        self.levers = list(LEVER_KINDS)
         self.stacks = {
             k: PolyCollection([], facecolors=colors, linewidths=0, animated=True)
             for k, colors in (("stages", STAGE_COLORS), ("spend", LEVER_COLORS))
@@ -130,7 +130,7 @@ class ChartsView(LiveFigure):
             ln.set_data(x, data[k])
         stages = np.vstack([adapter.series(m, f"share_{s.label}") for s in Stage]) if t else np.zeros((len(Stage), 0))
         spend = (
-            np.vstack([adapter.series(m, f"spend_{k}") / 1000.0 for k in self.levers])
+            np.vstack([adapter.series(m, f"spend_{k}") / 1e6 for k in self.levers])
             if t
             else np.zeros((len(self.levers), 0))
         )

@@ -10,10 +10,9 @@ import numpy as np
 from ..agents import Stage
 from ..errors import InputError, unknown_key_fix
 from ..model import InspireModel
-from ..params import LEVERS
 from ..scenario import Scenario, list_scenarios, load_scenario
 from . import adapter
-from .labels import INTENSITY, SLIDERS, as_number, scenario_value, spec
+from .labels import INTENSITY, LEVER_KINDS, SLIDERS, as_number, scenario_value, spec
 
 SCENARIO_NAMES = [p.stem for p in list_scenarios()]
 DEFAULT_SCENARIO = "baseline" if "baseline" in SCENARIO_NAMES else (SCENARIO_NAMES[0] if SCENARIO_NAMES else "baseline")
@@ -51,7 +50,7 @@ def classroom_scenario(
         if not _same(value, scenario_value(scen, name)):
             changed[name] = value
     present = {p.kind for p in scen.policies}
-    for kind in LEVERS:
+    for kind in LEVER_KINDS:
         if kind not in present and not changed.get(f"{kind}.{INTENSITY[kind]}"):
             changed = {k: v for k, v in changed.items() if not k.startswith(kind + ".")}
     return scen.with_overrides(changed) if changed else scen

@@ -130,7 +130,14 @@ def Controls(model: solara.Reactive[ClassroomModel], on_reset: Callable[[], None
 
 
 @solara.component
-def SliderRow(name: str, values: solara.Reactive[dict[str, Any]], base_value: float | int, student: bool, off: bool):
+def SliderRow(
+    name: str,
+    values: solara.Reactive[dict[str, Any]],
+    base_value: float | int,
+    student: bool,
+    off: bool,
+    countries: int,
+):
     """One slider with its label, its value and unit in words, and its meaning on hover."""
     sp = slider_spec(name, base_value)
     value = values.value.get(name, sp.value)
@@ -139,7 +146,7 @@ def SliderRow(name: str, values: solara.Reactive[dict[str, Any]], base_value: fl
         values.value = {**values.value, name: v}
 
     shown = gloss(label(name, student)) if student else e(label(name, student))
-    words = value_in_words(name, value, student=student, off=off and value == sp.value)
+    words = value_in_words(name, value, student=student, off=off and value == sp.value, countries=countries)
     html_block(
         f"<span class='inspire-term' title='{e(help_text(name), quote=True)}'>{shown}</span>: "
         f"<b class='inspire-slider-value'>{words}</b>",
@@ -162,4 +169,4 @@ def Sliders(values: solara.Reactive[dict[str, Any]], base: Any, student: bool):
             classes=["inspire-hint"],
         )
         for name in names:
-            SliderRow(name, values, scenario_value(base, name), student, lever_off(base, name))
+            SliderRow(name, values, scenario_value(base, name), student, lever_off(base, name), len(base.countries))

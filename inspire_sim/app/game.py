@@ -9,9 +9,12 @@ compare them. :data:`CHALLENGES` are goals to reach within the budget.
 
 How a lever's money becomes a measure: the grant lever gets it as its monthly budget;
 a capacity lever (brokers, matchmaking, coaching, help after failure) serves as many
-firms a month in each targeted country as its money pays for at its
+real firms a month in each targeted country as its money pays for at its
 ``cost_per_service`` (from the scenario's policy, else the parameter default), with the
-money as its monthly cap. Other lever settings keep the base scenario's values.
+money as its monthly cap. Other lever settings keep the base scenario's values. Money is
+real euros a month for the whole represented economy (the baseline's grants and
+matchmaking: 100 million euros a month), capacities real firms, and the scorecard counts
+real partnerships and firms (``metrics.real_name``).
 """
 
 from __future__ import annotations
@@ -26,17 +29,22 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..metrics import real_name
 from ..params import LEVERS, PolicyParams
 from ..run import run
 from ..scenario import Scenario, load_scenario
 from ..streams import replicate_seed
+from .labels import LEVER_KINDS, euros
 
 CODE_VERSION = "P1"
 GAME_SCENARIO = "baseline"
 GAME_N_SMES = 500
 GAME_REPLICATES = 3
 
-ABBREV = {kind: "".join(w[0] for w in kind.split("_")).upper() for kind in LEVERS}
+GAME_LEVERS = LEVER_KINDS
+"""The levers a plan splits its money across (the shipped five; a plug-in lever is not in the game)."""
+
+ABBREV = {kind: "".join(w[0] for w in kind.split("_")).upper() for kind in GAME_LEVERS}
 """Short lever names in plan codes (``cross_border_brokering`` -> ``CBB``)."""
 if len(set(ABBREV.values())) != len(ABBREV):  # pragma: no cover - guards a new lever's name
     raise RuntimeError(f"lever abbreviations collide: {ABBREV}")
@@ -56,19 +64,19 @@ def today_budget(scen: Scenario) -> float:
 def today_shares(scen: Scenario) -> dict[str, int]:
     """Percent of today's budget each lever gets in ``scen`` (a plan's starting point), in steps of 5."""
     total = today_budget(scen)
-    out = dict.fromkeys(LEVERS, 0)
+    out = dict.fromkeys(GAME_LEVERS, 0)
     for p in scen.policies:
-        if total > 0:
+        if total > 0 and p.kind in out:
             out[p.kind] += int(5 * round(20 * (p.budget_per_step or 0.0) / total))
     return out
 
 
 @dataclass(frozen=True)
 class Plan:
-    """A policy plan: a monthly budget (EUR) and the percentage of it each lever gets.
+    """A policy plan: a monthly budget (real EUR) and the percentage of it each lever gets.
 
     Args:
-        budget: EUR a month for all levers together.
+        budget: real EUR a month for all levers together (the whole represented economy).
         shares: percent of the budget by lever kind (whole numbers, summing to at most 100).
         countries: optional country names a lever is limited to (default: every country).
         name: who made the plan (shown on the scorecard).
@@ -83,8 +91,8 @@ class Plan:
         if not (isinstance(self.budget, int | float) and math.isfinite(self.budget) and self.budget >= 0):
             raise InputError(f"must be a non-negative number of euros, got {self.budget!r}", field="budget")
         for kind, pct in self.shares.items():
-            if kind not in LEVERS:
-                raise InputError("unknown lever", field=f"shares.{kind}", fix=f"use one of {', '.join(LEVERS)}")
+            if kind not in GAME_LEVERS:
+                raise InputError("unknown lever", field=f"shares.{kind}", fix=f"use one of {', '.join(GAME_LEVERS)}")
             if not (isinstance(pct, int) and 0 <= pct <= 100):
                 raise InputError(f"must be a whole percentage 0-100, got {pct!r}", field=f"shares.{kind}")
         total = sum(self.shares.values())
@@ -93,8 +101,8 @@ class Plan:
                 f"the shares add up to {total}%", field="shares", fix="lower some levers so the total is at most 100%"
             )
         for kind in self.countries:
-            if kind not in LEVERS:
-                raise InputError("unknown lever", field=f"countries.{kind}", fix=f"use one of {', '.join(LEVERS)}")
+            if kind not in GAME_LEVERS:
+                raise InputError("unknown lever", field=f"countries.{kind}", fix=f"use one of {', '.join(GAME_LEVERS)}")
 
     @property
     def allocated(self) -> int:
@@ -107,9 +115,9 @@ class Plan:
 
     # -------------------------------------------------------------- sharing
     def to_code(self) -> str:
-        """A short code a student can copy: ``P1-200000-SF40-M10-CBB30@Germany+Poland-OTT20-FR0``."""
+        """A short code a student can copy: ``P1-100000000-SF40-M10-CBB30@Germany+Poland-OT20-FR0``."""
         parts = [CODE_VERSION, str(round(self.budget))]
-        for kind in LEVERS:
+        for kind in GAME_LEVERS:
             bit = f"{ABBREV[kind]}{self.shares.get(kind, 0)}"
             if self.countries.get(kind):
                 bit += "@" + "+".join(c.replace(" ", "_") for c in self.countries[kind])
@@ -119,7 +127,7 @@ class Plan:
     @classmethod
     def from_code(cls, code: str, name: str = "") -> Plan:
         """The plan of a code made by :meth:`to_code` (InputError with the fix when it is mistyped)."""
-        fix = "copy the whole code, e.g. P1-200000-SF40-M10-CBB30-OT20-FR0"
+        fix = "copy the whole code, e.g. P1-100000000-SF40-M10-CBB30-OT20-FR0"
         parts = code.strip().split("-")
         if len(parts) < 2 or parts[0].upper() != CODE_VERSION or not parts[1].isdigit():
             raise InputError(f"not a plan code: {code!r}", field="plan code", fix=fix)
@@ -160,7 +168,8 @@ def plan_scenario(plan: Plan, base: Scenario) -> Scenario:
     """``base`` with its policies replaced by the plan's measures (see the module docstring)."""
     names = [c.name for c in base.countries]
     policies: list[PolicyParams] = []
-    for kind, cls in LEVERS.items():
+    for kind in GAME_LEVERS:
+        cls = LEVERS[kind]
         money = plan.money(kind)
         if money <= 0:
             continue
@@ -186,16 +195,20 @@ def plan_scenario(plan: Plan, base: Scenario) -> Scenario:
 # ------------------------------------------------------------------ scorecard
 
 MEASURES = {
-    "partnerships": ("Partnerships started", "sum", "new_partnerships"),
-    "cross_border": ("Partnerships with a partner abroad", "sum", "new_cross_border"),
-    "successes": ("Projects that succeeded", "sum", "successes"),
-    "failures": ("Projects that failed", "sum", "failures"),
-    "cooperating": ("Firms cooperating (last year of the run)", "last12", "cooperating_share"),
-    "scaling_up": ("Firms that reached scaling-up", "last", "scaling_up_reached"),
-    "exits": ("Firms that ran out of cash", "sum", "exits"),
-    "spent": ("Money spent (euros)", "sum", "spend_total"),
+    "partnerships": ("Partnerships started", "sum", real_name("new_partnerships")),
+    "cross_border": ("Partnerships with a partner abroad", "sum", real_name("new_cross_border")),
+    "successes": ("Projects that succeeded", "sum", real_name("successes")),
+    "failures": ("Projects that failed", "sum", real_name("failures")),
+    "cooperating": ("Firms cooperating (last year of the run)", "last12", real_name("cooperating_share")),
+    "scaling_up": ("Firms that reached scaling-up", "last", real_name("scaling_up_reached")),
+    "exits": ("Firms that ran out of cash", "sum", real_name("exits")),
+    "spent": ("Money spent (euros)", "sum", real_name("spend_total")),
 }
-"""What the scorecard counts: key -> (words, how a run's months are reduced, indicator)."""
+"""What the scorecard counts: key -> (words, how a run's months are reduced, indicator column).
+
+Counts are in the real economy (``metrics.real_name``: every simulated firm stands for
+many real ones), money in real euros, cooperation as a share.
+"""
 
 
 def _reduce(ts: Any, how: str, col: str) -> float:
@@ -314,7 +327,7 @@ class Challenge:
         """(all goals met and within budget, [(goal words, met)])."""
         within = card.plan.budget <= self.budget(base) + 1e-6
         results = [(g.words(), g.met(card)) for g in self.goals]
-        results.append((f"monthly budget at most {self.budget(base):,.0f} euros", within))
+        results.append((f"monthly budget at most {euros(self.budget(base))}", within))
         return all(ok for _, ok in results), results
 
 

@@ -9,10 +9,9 @@ from collections.abc import Callable
 import solara
 
 from ..errors import InputError
-from ..params import LEVERS
 from ..scenario import Scenario
 from . import game
-from .labels import LEVER_PLAIN, LEVER_WHAT
+from .labels import LEVER_KINDS, LEVER_PLAIN, LEVER_WHAT, big_number, euros
 from .panels import e, gloss, html_block
 
 FREE_PLAY = "Free play"
@@ -26,7 +25,7 @@ def _signed_pct(x: float) -> str:
 def _fmt(key: str, x: float) -> str:
     if key == "cooperating":
         return f"{100 * x:.0f}%"
-    return f"{x:,.0f}"
+    return big_number(round(x, -1) if x >= 1000 else round(x))
 
 
 def bought_html(plan: game.Plan, base: Scenario) -> str:
@@ -35,11 +34,11 @@ def bought_html(plan: game.Plan, base: Scenario) -> str:
     items = []
     for pol in scen.policies:
         where = "every country" if pol.countries == "all" else ", ".join(pol.countries)
-        money = f"up to {pol.budget_per_step:,.0f} euros a month" if pol.budget_per_step else ""
+        money = f"up to {euros(pol.budget_per_step)} a month" if pol.budget_per_step else ""
         if game.intensity_field(pol.kind) == "capacity":
-            what = f"{getattr(pol, 'capacity', 0)} firms a month in each country ({where}), {money}"
+            what = f"{big_number(getattr(pol, 'capacity', 0))} firms a month in each country ({where}), {money}"
         else:
-            what = f"grants of up to {getattr(pol, 'grant_size', 0):,.0f} euros per project ({where}), {money}"
+            what = f"grants of up to {euros(getattr(pol, 'grant_size', 0))} per project ({where}), {money}"
         items.append(f"<li><b>{e(LEVER_PLAIN[pol.kind])}</b>: {e(what)}</li>")
     return "<ul>" + ("".join(items) or "<li>nothing: no money was given to any lever</li>") + "</ul>"
 
@@ -53,7 +52,7 @@ def scorecard_html(card: game.Scorecard) -> str:
     )
     extra = card.cost_per_extra("cross_border")
     note = (
-        f"Each extra partnership abroad cost about <b>{extra:,.0f} euros</b> more than today."
+        f"Each extra partnership abroad cost about <b>{euros(round(extra, -1))}</b> more than today."
         if extra is not None and extra > 0
         else "Your plan did not cost more than today's per extra partnership abroad."
         if extra is not None
@@ -121,7 +120,7 @@ def ClassBoard(base: Scenario, challenge: game.Challenge | None):
             error.value = str(exc)
 
     with solara.Details("Compare the class's plans"):
-        solara.InputTextArea("Plan codes, one a line (e.g. team A: P1-200000-SF80-CBB0-M0-OT20-FR0)", value=text)
+        solara.InputTextArea("Plan codes, one a line (e.g. team A: P1-100000000-SF80-CBB0-M0-OT20-FR0)", value=text)
         solara.Button("Compare these plans", on_click=compare, outlined=True)
         if error.value:
             html_block(e(error.value), classes=["inspire-message"])
@@ -149,11 +148,11 @@ def board_html(cards: list[game.Scorecard], challenge: game.Challenge | None, ba
 @solara.component
 def LeverSliders(budget: float, shares: solara.Reactive[dict[str, int]]):
     """One percentage slider per lever, with its money in words."""
-    for kind in LEVERS:
+    for kind in LEVER_KINDS:
         pct = shares.value[kind]
         html_block(
             f"<span class='inspire-term' title='{e(LEVER_WHAT[kind], quote=True)}'>{e(LEVER_PLAIN[kind])}</span>: "
-            f"<b class='inspire-slider-value'>{pct}% = {budget * pct / 100:,.0f} euros a month</b>",
+            f"<b class='inspire-slider-value'>{pct}% = {euros(budget * pct / 100)} a month</b>",
             classes=["inspire-slider-label"],
         )
 
@@ -167,7 +166,7 @@ def LeverSliders(budget: float, shares: solara.Reactive[dict[str, int]]):
 def CountryPickers(countries: solara.Reactive[dict[str, list[str]]], names: list[str]):
     """Optional: limit a lever to some countries."""
     with solara.Details("Only in some countries (optional)"):
-        for kind in LEVERS:
+        for kind in LEVER_KINDS:
 
             def set_countries(value: list[str], kind: str = kind) -> None:
                 countries.value = {**countries.value, kind: list(value)}
@@ -182,10 +181,11 @@ def GamePage():
     """The policy game: the plan on the left, its scorecard and sharing on the right."""
     base = solara.use_memo(game.game_base, [])
     today = game.today_budget(base)
+    real_smes = sum(c.smes for c in base.countries)
     challenge_key = solara.use_reactive(FREE_PLAY)
     budget = solara.use_reactive(today)
     shares: solara.Reactive[dict[str, int]] = solara.use_reactive(game.today_shares(base))
-    countries: solara.Reactive[dict[str, list[str]]] = solara.use_reactive({k: [] for k in LEVERS})
+    countries: solara.Reactive[dict[str, list[str]]] = solara.use_reactive({k: [] for k in LEVER_KINDS})
     name = solara.use_reactive("")
     error = solara.use_reactive("")
     card: solara.Reactive[game.Scorecard | None] = solara.use_reactive(None)
@@ -218,8 +218,8 @@ def GamePage():
             return str(exc)
         if challenge is None:
             budget.value = p.budget
-        shares.value = {k: p.shares.get(k, 0) for k in LEVERS}
-        countries.value = {k: p.countries.get(k, []) for k in LEVERS}
+        shares.value = {k: p.shares.get(k, 0) for k in LEVER_KINDS}
+        countries.value = {k: p.countries.get(k, []) for k in LEVER_KINDS}
         return None
 
     with solara.Div(classes=["inspire-game"]):
@@ -229,17 +229,18 @@ def GamePage():
                 + gloss(
                     "You run the innovation policy of eight EU countries. Split a monthly budget across five "
                     "policy levers, then run the economy for ten years and compare with today's policy "
-                    f"(grants and matchmaking, {today:,.0f} euros a month)."
+                    f"(grants and matchmaking, {euros(today)} a month for all eight countries). Every number is "
+                    f"for the real economy of {big_number(real_smes)} small and medium-sized firms."
                 )
             )
             solara.Select("Challenge", values=[FREE_PLAY, *game.CHALLENGES], value=challenge_key)
             if challenge:
                 html_block(
-                    f"<b>{e(challenge.title)}</b>: {gloss(challenge.story)} Budget: <b>{money:,.0f} euros a month</b>.",
+                    f"<b>{e(challenge.title)}</b>: {gloss(challenge.story)} Budget: <b>{euros(money)} a month</b>.",
                     classes=["inspire-challenge"],
                 )
             else:
-                html_block(f"Budget: <b>{money:,.0f} euros a month</b>", classes=["inspire-slider-label"])
+                html_block(f"Budget: <b>{euros(money)} a month</b>", classes=["inspire-slider-label"])
                 solara.SliderFloat("", value=budget, min=0.0, max=3 * today, step=today / 20, thumb_label=False)
             LeverSliders(money, shares)
             CountryPickers(countries, [c.name for c in base.countries])

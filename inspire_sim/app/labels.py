@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError, unknown_key_fix
-from ..params import LEVERS, ParamSpec, spec_by_name
+from ..params import ParamSpec, spec_by_name
 from ..scenario import Scenario
 
 LEVER_SLIDERS = (
@@ -38,7 +38,10 @@ UNCERTAINTY_SLIDERS = (
 
 SLIDERS = LEVER_SLIDERS + UNCERTAINTY_SLIDERS
 
-INTENSITY = {kind: ("budget_per_step" if kind == "support_funding" else "capacity") for kind in LEVERS}
+LEVER_KINDS = ("support_funding", "cross_border_brokering", "matchmaking", "oi_toolbox", "failure_recovery")
+"""The levers the app shows: the shipped ones in registration order (a plug-in lever has no words here)."""
+
+INTENSITY = {kind: ("budget_per_step" if kind == "support_funding" else "capacity") for kind in LEVER_KINDS}
 """The parameter whose zero means "this lever is off"."""
 
 PLAIN = {
@@ -75,10 +78,11 @@ LEVER_WHAT = {
 }
 
 UNIT_WORDS = {
+    "real EUR/month": "euros a month",
     "EUR/month": "euros a month",
     "EUR": "euros",
-    "EUR/SME": "euros per firm",
-    "SMEs/month/country": "firms a month in each country",
+    "EUR/real SME": "euros per firm",
+    "real SMEs/month/country": "firms a month in each country",
     "projects": "projects",
     "candidates": "candidates",
     "months": "months",
@@ -153,8 +157,37 @@ def _number(value: float) -> str:
     return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
-def value_in_words(name: str, value: float | int, student: bool = True, off: bool = False) -> str:
-    """``150000`` for the grant budget -> ``"150,000 euros a month"`` (``"off"`` when the lever is off)."""
+SMALL_NUMBERS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven")
+
+
+def big_number(value: float) -> str:
+    """A real amount as a 16-year-old reads it: ``75000000`` -> ``"75 million"``, ``12500`` -> ``"12,500"``."""
+    x = float(value)
+    for size, word in ((1e9, "billion"), (1e6, "million")):
+        if abs(x) >= size:
+            return f"{x / size:,.3g} {word}" if abs(x) < 1000 * size else f"{x / size:,.0f} {word}"
+    return _number(x)
+
+
+def euros(value: float) -> str:
+    """``75000000`` -> ``"75 million euros"``."""
+    return f"{big_number(value)} euro{'' if float(value) == 1 else 's'}"
+
+
+def countries_in_words(n: int) -> str:
+    """``8`` -> ``"the eight countries"``."""
+    return f"the {SMALL_NUMBERS[n] if 0 <= n < len(SMALL_NUMBERS) else n} countries" if n != 1 else "the country"
+
+
+def value_in_words(
+    name: str, value: float | int, student: bool = True, off: bool = False, countries: int | None = None
+) -> str:
+    """``75000000`` for the grant budget -> ``"75 million euros a month"`` (``"off"`` when the lever is off).
+
+    With ``countries`` (the scenario's number of countries), a lever's monthly budget reads
+    ``"75 million euros a month across the eight countries"``: budgets are real euros for
+    the whole represented population, capacities real firms in each country.
+    """
     sp = spec(name)
     if off:
         return "off (not used)"
@@ -167,7 +200,9 @@ def value_in_words(name: str, value: float | int, student: bool = True, off: boo
     words = UNIT_WORDS.get(sp.unit)
     if words and float(value) == 1:
         words = words.replace("firms", "firm", 1).replace("euros", "euro", 1).replace("months", "month", 1)
-    return f"{_number(value)} {words}" if words else _number(value)
+    if words and sp.field == "budget_per_step" and countries:
+        words += " across " + countries_in_words(countries)
+    return f"{big_number(value)} {words}" if words else _number(value)
 
 
 def scenario_value(scen: Scenario, name: str) -> float | int:

@@ -16,12 +16,11 @@ import solara
 
 from ..agents import PartnerType, Stage
 from ..metrics import INDICATORS
-from ..params import LEVERS
 from . import adapter
 from .charts import ChartsView
 from .classroom import ClassroomModel
 from .figure import COUNTRY_COLORS, DOM_COLOR, LEVER_COLORS, PTYPE_COLOR, STAGE_COLORS, TIE_COLOR, XB_COLOR
-from .labels import GLOSSARY, LEVER_PLAIN
+from .labels import GLOSSARY, LEVER_KINDS, LEVER_PLAIN, big_number
 from .network import NetworkView
 
 e = html.escape
@@ -126,7 +125,8 @@ def StatusBar(model: ClassroomModel, student: bool):
     html_block(
         f"<span class='inspire-month'>Month {model.month_number} of {adapter.horizon(model)}</span> "
         f"<span class='inspire-scenario'>Scenario <b>{e(scen.name)}</b>: {gloss(scen.description)} "
-        f"({adapter.n_smes(model)} SMEs in {len(adapter.country_names(model))} countries, seed {model.seed})</span>"
+        f"({adapter.n_smes(model)} SMEs in {len(adapter.country_names(model))} countries, each standing for "
+        f"about {big_number(round(adapter.real_per_sme(model), -1))} real ones; seed {model.seed})</span>"
         f"{end}<div class='inspire-kpis'>{cells}</div>",
         classes=["inspire-status"],
     )
@@ -181,7 +181,7 @@ def ChartsPanel(model: ClassroomModel):
         solara.Image(image, format="jpeg", width="100%", classes=["inspire-charts-image"])
         stage_key = " ".join(f"{_symbol('■', STAGE_COLORS[s])}{gloss(adapter.STAGE_TEXT[s])}" for s in Stage)
         lever_key = " ".join(
-            f"{_symbol('■', LEVER_COLORS[i % len(LEVER_COLORS)])}{e(LEVER_PLAIN[k])}" for i, k in enumerate(LEVERS)
+            f"{_symbol('■', LEVER_COLORS[i % len(LEVER_COLORS)])}{e(LEVER_PLAIN[k])}" for i, k in enumerate(LEVER_KINDS)
         )
         html_block(
             f"<div><b>Firms by stage</b>: {stage_key}</div><div><b>Policy spending</b>: {lever_key}</div>",

@@ -4,7 +4,8 @@ Solara's browser front-end (its Vue/Vuetify bundle, require.js, Font Awesome) is
 the ``solara`` package: the server looks for it in its asset cache
 (``<prefix>/share/solara/cdn``) and otherwise fetches it from a CDN. The ``app`` extra
 installs ``solara-assets``, which puts those files into that very directory, so a
-fresh install works without internet and without any extra command. If they are still
+fresh install works without internet and without any extra command (``solara-assets`` has
+the Vue 2 front-end only, hence ``ipyvuetify<3`` in the extra). If they are still
 missing (e.g. solara was installed on its own), :func:`missing_frontend` says so, the
 command prints the fix, and the page itself shows it (:func:`offline_banner`);
 :func:`prepare_offline` can fill the cache from the npm registry.
