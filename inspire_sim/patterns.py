@@ -319,7 +319,7 @@ MEASURES: list[Measure] = [
             mechanism="home-biased encounters, border friction and foreign search cost", knockout=TRAP_OFF),
     Measure("P3", "trap_gap_results_minus_resource_focus",
             "Cross-border share: results-focused minus resource-focused leads", _trap_gap, lo=0.025,
-            mechanism="the trap is stronger for resource-focused SMEs", knockout={"resource_focus_trap": 1.0}),
+            mechanism="the trap is stronger for resource-focused SMEs", knockout={"resource_focus_trap": 0.0}),
     Measure("P4", "resource_focus_results_ratio_market",
             "Business results in market stages: resource-focused / results-focused", _resource_focus_results_ratio,
             hi=0.5, mechanism="resource-focused SMEs turn little of their success into business results",
