@@ -70,7 +70,8 @@ def _check(
 def format_headline(comp) -> str:
     """Plain-text summary: per plan, extra cost, key effects and cost per additional unit."""
     from ..compare import OUTCOMES
-    from ..report import GUIDE, fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_value
+    from ..report import fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_value
+    from ..report.guide import guide_title
 
     lines = [
         f"{comp.meta['replications']} paired replications x {comp.meta['months']} months, "
@@ -90,7 +91,7 @@ def format_headline(comp) -> str:
         for _, r in head[head["scenario"] == label].iterrows():
             if r["indicator"] == "spend_total":
                 continue
-            title = GUIDE.get(r["indicator"], (r["indicator"],))[0]
+            title = guide_title(r["indicator"])
             lines.append(
                 f"  {title[:36]:<36} {fmt_value(r['baseline_mean'], r['unit']):>10} -> "
                 f"{fmt_value(r['scenario_mean'], r['unit']):>10}  {fmt_effect(r['effect'], r['unit']):>10} "

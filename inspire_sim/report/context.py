@@ -12,7 +12,7 @@ from ..compare import HEADLINE, OUTCOMES, Comparison
 from ..compare.tables import LEVEL_COUNTRY, LEVEL_LEVER, LEVEL_PLAN
 from .figures import FigureInfo
 from .format import _ok, fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_rel, fmt_value
-from .guide import GUIDE, UNCERTAINTY_GUIDE
+from .guide import GUIDE, UNCERTAINTY_GUIDE, guide_title
 
 
 def _months(p: Any, steps: int) -> str:
@@ -147,7 +147,7 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
     def rows_of(df: pd.DataFrame) -> list[dict[str, str]]:
         out = []
         for _, r in df.iterrows():
-            title = GUIDE.get(r["indicator"], (r["indicator"].replace("_", " "), ""))[0]
+            title = guide_title(r["indicator"])
             out.append(
                 {
                     "indicator": r["indicator"],
@@ -238,7 +238,8 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         {"indicator": k, "title": t, "text": txt, "unit": INDICATORS[k].unit if k in INDICATORS else ""}
         for k, (t, txt) in GUIDE.items()
     ]
-    fmt = {"R": R, "N": meta.get("n_smes"), "T": steps}
+    real = meta.get("represented_smes")
+    fmt = {"R": R, "N": f"{meta.get('n_smes'):,}", "T": steps, "REAL": f"{real:,}" if real else "n/a"}
     uncertainty = [{"title": t, "text": txt.format(**fmt)} for t, txt in UNCERTAINTY_GUIDE]
     runs = meta.get("runs", {})
     settings = [

@@ -104,7 +104,16 @@ UNCERTAINTY_GUIDE = [
     ),
     (
         "Scale",
-        "Counts refer to the simulated population of {N} SMEs over {T} months, with the budgets of the scenario "
-        "files. Compare plans with each other; do not read the counts as EU totals.",
+        "{N} SMEs were simulated over {T} months; each stands for a number of real SMEs of its country, so counts "
+        "and costs are shown for the real population ({REAL} SMEs) and budgets are the scenario files' real EUR. "
+        "Compare plans with each other: the counts are model estimates, not forecasts of EU totals.",
     ),
 ]
+
+
+def guide_title(name: str) -> str:
+    """The reader's title of an indicator (its real-units twin ``<name>_real`` shares the title)."""
+    from ..metrics import REAL_SUFFIX
+
+    base = name.removesuffix(REAL_SUFFIX)
+    return GUIDE.get(base, (base.replace("_", " "), ""))[0]
