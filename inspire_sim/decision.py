@@ -66,8 +66,8 @@ def decide(
 ) -> pd.DataFrame:
     """The decision table (see the module docstring); one row per goal and plan, ranked within a goal.
 
-    Columns: ``goal, goal_label, plan, rank, effect, effect_low, effect_high, unit,
-    cost_per_additional, cost_unit, extra_spend_eur, p_beats_baseline, p_beats_next, next_plan,
+    Columns: ``goal, plan, rank, effect, effect_low, effect_high, cost_per_additional,
+    p_beats_baseline``, then ``goal_label, unit, cost_unit, extra_spend_eur, p_beats_next, next_plan,
     relevant, clear, threshold, replications``.
     """
     base = _values(results[baseline])
@@ -115,21 +115,45 @@ def decide(
                     "replications": n,
                 }
             )
-    return pd.DataFrame(rows)
+    first = ["goal", "plan", "rank", "effect", "effect_low", "effect_high", "cost_per_additional", "p_beats_baseline"]
+    table = pd.DataFrame(rows)
+    return table[[*first, *(c for c in table.columns if c not in first)]]
 
 
-def _fmt(v: float, unit: str = "") -> str:
-    """``+2.1 percentage points`` / ``+1,234 SMEs``; without ``unit`` just the signed number."""
-    num = f"{v:+.1f}" if unit in ("percentage points", "") and abs(v) < 100 else f"{v:+,.0f}"
+def fmt_effect(v: float, unit: str = "", *, decimals: bool | None = None) -> str:
+    """``+2.1 percentage points`` / ``+1,234 SMEs``: shares with one decimal, counts as whole numbers
+    (``decimals`` forces one or the other when there is no ``unit``)."""
+    if not np.isfinite(v):
+        return "n/a"
+    one = unit == "percentage points" if decimals is None else decimals
+    num = f"{v:+.1f}" if one else f"{round(v) + 0:+,d}"
     return f"{num} {unit}".strip()
 
 
 def _ci(row: Any) -> str:
-    return f"95% CI {_fmt(row['effect_low'])} to {_fmt(row['effect_high'])}"
+    one = row["unit"] == "percentage points"
+    lo, hi = fmt_effect(row["effect_low"], decimals=one), fmt_effect(row["effect_high"], decimals=one)
+    return f"95% CI {lo} to {hi}"
 
 
 def _eur(v: float) -> str:
-    return f"EUR {v:,.0f}" if np.isfinite(v) else "no gain"
+    """EUR 1.23 M, EUR 152,600, EUR 950 (as the report); "no gain" when there is none."""
+    if not np.isfinite(v):
+        return "no gain"
+    if abs(v) >= 1e9:
+        return f"EUR {v / 1e9:,.2f} bn"
+    if abs(v) >= 1e6:
+        return f"EUR {v / 1e6:,.2f} M"
+    return f"EUR {round(v, -2) if abs(v) >= 1e4 else v:,.0f}"
+
+
+def _prob(p: float) -> str:
+    """A bootstrap probability: never "100%" or "0%" (a finite resample cannot show certainty)."""
+    if p >= 0.995:
+        return "over 99%"
+    if p <= 0.005:
+        return "under 1%"
+    return f"{p:.0%}"
 
 
 def sentences(table: pd.DataFrame) -> list[str]:
@@ -141,17 +165,17 @@ def sentences(table: pd.DataFrame) -> list[str]:
         if best["effect"] <= 0 or not best["clear"]:
             out.append(
                 f"For {label}, no plan clearly beats the baseline: the best, {best['plan']}, changes it by "
-                f"{_fmt(best['effect'], best['unit'])} ({_ci(best)})."
+                f"{fmt_effect(best['effect'], best['unit'])} ({_ci(best)})."
             )
             continue
         text = (
-            f"For {label}, {best['plan']} ranks first of {len(g)}: {_fmt(best['effect'], best['unit'])} "
+            f"For {label}, {best['plan']} ranks first of {len(g)}: {fmt_effect(best['effect'], best['unit'])} "
             f"({_ci(best)}), "
             f"at {_eur(best['cost_per_additional'])} per additional {best['cost_unit'].split('additional ')[-1]}. "
-            f"It beats the baseline with probability {best['p_beats_baseline']:.0%}"
+            f"It beats the baseline with probability {_prob(best['p_beats_baseline'])}"
         )
         if best["next_plan"]:
-            text += f" and the next-best plan, {best['next_plan']}, with probability {best['p_beats_next']:.0%}"
+            text += f" and the next-best plan, {best['next_plan']}, with probability {_prob(best['p_beats_next'])}"
         text += "."
         if not best["relevant"]:
             text += f" The gain is below the practical-relevance threshold ({best['threshold']})."

@@ -79,6 +79,7 @@ def _fake(successes: list[int], spend: list[float], cross_border: int, scaling: 
         {
             "step": steps,
             "n_smes": 100,
+            "cooperating_share": 0.2,
             "successes": successes,
             "new_cross_border": 0,
             "scaling_up_reached": np.linspace(0, scaling, len(steps)).round().astype(int),
@@ -174,7 +175,8 @@ def test_a_scenario_compared_with_itself_gives_exactly_zero(runs):
     comp = compare_results(base, {"same": base}, seed=SEED)
     assert (comp.indicators["effect"].fillna(0) == 0).all()
     assert (comp.indicators[["ci_low", "ci_high"]].fillna(0) == 0).all().all()
-    assert set(comp.indicators["verdict"]) <= {"no change", "n/a"}
+    assert set(comp.indicators["reading"]) <= {"no change", "n/a"}
+    assert not comp.indicators["clear"].any() and not comp.indicators["relevant"].any()
     assert (comp.countries["effect"].fillna(0) == 0).all()
     assert (comp.cost_effectiveness["additional"] == 0).all()
     assert (comp.cost_effectiveness["additional_cost_eur"] == 0).all()

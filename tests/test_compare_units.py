@@ -29,6 +29,7 @@ def _run(successes: list[int], spend: list[float], seed: int) -> RunResult:
         {
             "step": steps,
             "n_smes": 100,
+            "cooperating_share": 0.2,
             "successes": successes,
             "successes_real": s * WEIGHT,
             "new_cross_border": 0,

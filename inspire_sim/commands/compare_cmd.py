@@ -70,12 +70,17 @@ def _check(
 def format_headline(comp) -> str:
     """Plain-text summary: per plan, extra cost, key effects and cost per additional unit."""
     from ..compare import OUTCOMES
+    from ..decision import sentences
     from ..report import fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_value
     from ..report.guide import guide_title
 
+    real = comp.meta.get("represented_smes")
     lines = [
         f"{comp.meta['replications']} paired replications x {comp.meta['months']} months, "
-        f"{comp.meta['n_smes']} SMEs; effect = plan - {comp.baseline} [95% CI]"
+        f"{comp.meta['n_smes']:,} simulated SMEs standing for {f'{real:,}' if real else 'n/a'} real ones; "
+        f"effect = plan - {comp.baseline} [95% CI], counts in real units",
+        "",
+        *sentences(comp.decision),
     ]
     head = comp.headline()
     ce = comp.cost_effectiveness
@@ -95,7 +100,7 @@ def format_headline(comp) -> str:
             lines.append(
                 f"  {title[:36]:<36} {fmt_value(r['baseline_mean'], r['unit']):>10} -> "
                 f"{fmt_value(r['scenario_mean'], r['unit']):>10}  {fmt_effect(r['effect'], r['unit']):>10} "
-                f"[{fmt_ci(r['ci_low'], r['ci_high'], r['unit'])}]  {r['verdict']}"
+                f"[{fmt_ci(r['ci_low'], r['ci_high'], r['unit'])}]  {r['reading']}"
             )
         for o in OUTCOMES.values():
             r = rows.loc[o.name]

@@ -44,7 +44,7 @@ ceiling over the run from the scenario (sum over its measures of the smaller of
 spending against it (utilisation). A single cap shared by all measures of a plan is
 not a model feature.
 
-**Modules.** :mod:`.stats` (intervals, bootstrap, verdicts), :mod:`.budget` (ceilings and
+**Modules.** :mod:`.stats` (intervals, bootstrap, readings of effects), :mod:`.budget` (ceilings and
 spending), :mod:`.tables` (the :class:`Comparison` and its tables), :mod:`.store` (the runner and
 its resumable store), :mod:`.plans` (loading and checking plans; :func:`compare`).
 
@@ -59,7 +59,7 @@ stopping half-way loses at most the runs in flight.
 
 from .budget import measure_ceiling, plan_ceilings
 from .plans import check_comparable, compare, load_plans, unique_labels
-from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, verdict, welch_ci
+from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, reading, relevance_threshold, welch_ci
 from .store import run_and_store, run_plans, scenario_key
 from .tables import HEADLINE, OUTCOMES, Comparison, Outcome, compare_results
 
@@ -79,10 +79,11 @@ __all__ = [
     "measure_ceiling",
     "paired_ci",
     "plan_ceilings",
+    "reading",
+    "relevance_threshold",
     "run_and_store",
     "run_plans",
     "scenario_key",
     "unique_labels",
-    "verdict",
     "welch_ci",
 ]

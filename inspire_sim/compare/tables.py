@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..decision import decide
 from ..errors import InputError
 from ..results import RunResult, indicator_statistic, mean_ci, reduce_series, run_statistics
 from .budget import SPEND_PREFIX, _spend_table, levers_of, plan_ceilings
-from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, verdict, welch_ci
+from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, reading, relevance_threshold, welch_ci
 
 HEADLINE = (
     "cooperating_share",
@@ -131,7 +132,9 @@ class Comparison:
         scenarios: label -> the Scenario (if known; used for plan descriptions and ceilings).
         indicators: one row per (scenario, indicator): ``statistic, unit, baseline_mean,
             scenario_mean, effect, ci_low, ci_high, unpaired_ci_low, unpaired_ci_high,
-            relative_change, higher_is_better, verdict, n``.
+            relative_change, higher_is_better, relevance_threshold, relevance, relevant, clear, reading, n``
+            (``relevant``: the effect reaches the practical-relevance threshold; ``clear``: the 95% CI
+            excludes 0; ``reading``: both in words, :func:`~inspire_sim.compare.stats.reading`).
         countries: as ``indicators`` with a ``country`` column, for the per-country indicators.
         costs: one row per (scenario incl. baseline, lever, country): mean spending over the
             run (EUR), 95% CI.
@@ -139,8 +142,11 @@ class Comparison:
             mean spent, utilisation.
         cost_effectiveness: one row per (scenario, outcome): additional outcome (mean, CI),
             additional cost (mean, CI), eur_per_unit (ratio of means) with bootstrap CI,
-            share of bootstrap resamples with no gain, verdict.
+            share of bootstrap resamples with no gain, status.
         country_cost_effectiveness: the same per country.
+        decision: for each policy goal of :data:`inspire_sim.goals.GOALS`, the plans ranked
+            (:func:`inspire_sim.decision.decide`: effect in real units with CI, cost per additional
+            outcome, probability of beating the baseline and the next-best plan).
         meta: seeds, replications, months, SMEs, bootstrap settings, timings.
     """
 
@@ -154,6 +160,7 @@ class Comparison:
     ceilings: pd.DataFrame = field(default_factory=pd.DataFrame)
     cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
     country_cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    decision: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -179,6 +186,7 @@ class Comparison:
             "ceilings",
             "cost_effectiveness",
             "country_cost_effectiveness",
+            "decision",
         ):
             path = out / f"{name}.csv"
             getattr(self, name).to_csv(path, index=False)
@@ -230,6 +238,8 @@ def _effect_rows(
         stat, unit = indicator_statistic(name, unit)
         better = ind.higher_is_better if ind else None
         rel = eff[j] / mean_b[j] if np.isfinite(mean_b[j]) and mean_b[j] != 0 else np.nan
+        threshold, relevance = relevance_threshold(unit, float(mean_b[j]))
+        clear = bool(np.isfinite(lo[j]) and np.isfinite(hi[j]) and (lo[j] > 0 or hi[j] < 0))
         rows.append(
             {
                 "scenario": label,
@@ -245,7 +255,11 @@ def _effect_rows(
                 "unpaired_ci_high": uhi[j],
                 "relative_change": rel,
                 "higher_is_better": better,
-                "verdict": verdict(lo[j], hi[j], better),
+                "relevance_threshold": threshold,
+                "relevance": relevance,
+                "relevant": bool(np.isfinite(threshold) and abs(eff[j]) >= threshold),
+                "clear": clear,
+                "reading": reading(eff[j], lo[j], hi[j], threshold, better),
                 "n": int(n[j]),
             }
         )
@@ -471,6 +485,7 @@ def compare_results(
     comp.cost_effectiveness, comp.country_cost_effectiveness = _cost_effectiveness_tables(
         comp, cube, countries, seed, n_boot, confidence
     )
+    comp.decision = decide(comp.results, baseline_label, comp.labels, seed=seed, n_boot=n_boot)
     first = baseline[0].manifest
     comp.meta = {
         "baseline": baseline_label,
