@@ -117,3 +117,13 @@ def test_report_opens_with_the_decision_in_plain_language(small_report):
 
     rows = [r for t in report_context(comp, [])["tables"] for r in t["rows"] if r["indicator"].endswith("_real")]
     assert rows and not any("." in r[k] for r in rows for k in ("baseline", "scenario", "effect", "ci"))
+
+
+@pytest.mark.slow
+def test_report_maps_each_plans_country_effects_offline(small_report):
+    comp, out = small_report
+    html, md = (out / "report.html").read_text(), (out / "report.md").read_text()
+    for k, label in enumerate(comp.labels, start=1):
+        assert (out / "figures" / f"effects_map_{k}.png").stat().st_size > 10_000
+        assert f"](figures/effects_map_{k}.png)" in md and f'alt="Map: {label}"' in html
+    assert "http" not in html.split('<h2 id="countries">')[1].split("</figure>")[0]  # embedded, nothing fetched

@@ -353,6 +353,7 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         "uncertainty": uncertainty,
         "figures": {f.stem: f for f in figures},
         "heatmaps": [f for f in figures if f.stem == "partner_type_by_stage"],
+        "maps": [f for f in figures if f.stem.startswith("effects_map_")],
         "months": steps,
         "R": R,
         "headline_names": list(HEADLINE),

@@ -320,6 +320,29 @@ def fig_partner_types(comp: Comparison) -> Figure:
     return partner_type_by_stage_panels({label: comp.results[label] for label in comp.all_labels})
 
 
+MAP_INDICATOR = "cooperating_share"
+
+
+def fig_effect_maps(comp: Comparison) -> list[tuple[str, Figure]]:
+    """One offline tile map per plan (:func:`inspire_sim.cartogram.cartogram`): its paired effect on the
+    share of SMEs cooperating in OI, by country, in percentage points (hatched: CI includes zero)."""
+    from ..cartogram import cartogram
+
+    c = comp.countries
+    out = []
+    for label in comp.labels:
+        sub = c[(c["scenario"] == label) & (c["indicator"] == MAP_INDICATOR)].set_index("country")
+        fig = cartogram(
+            (100 * sub["effect"]).to_dict(),
+            title=f"{label}: change in SMEs doing OI",
+            unit="pp",
+            low=(100 * sub["ci_low"]).to_dict(),
+            high=(100 * sub["ci_high"]).to_dict(),
+        )
+        out.append((label, fig))
+    return out
+
+
 @dataclass
 class FigureInfo:
     stem: str
@@ -387,6 +410,16 @@ def make_figures(comp: Comparison) -> list[FigureInfo]:
             _png(fig_spend_by_country(comp)),
         ),
     ]
+    for k, (label, fig) in enumerate(fig_effect_maps(comp)):
+        out.append(
+            FigureInfo(
+                f"effects_map_{k + 1}",
+                f"Map: {label}",
+                f"{label}: change in the share of SMEs cooperating in OI (last 12 months, final month), percentage "
+                "points, by country; blue = more, red = fewer; hatched = the 95% CI includes zero.",
+                _png(fig),
+            )
+        )
     out.append(
         FigureInfo(
             "partner_type_by_stage",
