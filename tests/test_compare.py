@@ -468,6 +468,6 @@ def test_cli_refuses_a_different_population_unless_allowed(capsys, tmp_path):
 @pytest.mark.slow
 def test_compare_allows_a_different_population_when_asked(tmp_path):
     plan = _plan(tmp_path, "bigger", "[model]\nn_smes = 150\n")
-    fast = ["-t", "4", "-r", "2", "-w", "1", "-q", "--bootstrap", "100", "-o", str(tmp_path / "out")]
+    fast = ["-t", "4", "-r", "2", "-w", "1", "-q", "--bootstrap", "100", "--no-pdf", "-o", str(tmp_path / "out")]
     assert main(["compare", "baseline", plan, "--set", "n_smes=100", *fast]) == 0  # --set aligns every scenario
     assert main(["compare", "baseline", plan, "--allow-different-populations", *fast]) == 0

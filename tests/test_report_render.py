@@ -63,8 +63,8 @@ def test_compare_no_figures_writes_a_report_without_images(tmp_path):
 
     out = tmp_path / "nofig"
     args = ["compare", "baseline", "national_funding", "-r", "2", "-t", "4", "-n", "150", "-w", "1"]
-    assert main([*args, "--bootstrap", "100", "-q", "--no-figures", "-o", str(out)]) == 0
-    assert not list((out / "figures").glob("*.png"))
+    assert main([*args, "--bootstrap", "100", "-q", "--no-figures", "--no-pdf", "-o", str(out)]) == 0
+    assert not list((out / "figures").glob("*.png")) and not (out / "report.pdf").exists()
     html, md = (out / "report.html").read_text(), (out / "report.md").read_text()
     assert "<img" not in html and "](figures/" not in md
     assert "national_funding" in md and (out / "costs.csv").is_file()

@@ -167,6 +167,15 @@ def compare_command(
         ),
     ] = False,
     figures: FiguresOption = True,
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf",
+            help="Also print report.html to an A4 report.pdf (executive summary on page 1) with the local "
+            "Chromium through Playwright. Default: on when both are available.",
+            show_default=False,
+        ),
+    ] = None,
     progress: ProgressOption = True,
 ) -> None:
     """Compare deployment plans with a BASELINE (common random numbers).
@@ -235,6 +244,7 @@ def compare_command(
     opts += [f"--set {shlex.quote(x)}" for x in sets or []]
     opts += ["--allow-different-populations"] if allow_different_populations else []
     opts += [] if figures else ["--no-figures"]
+    opts += ["--no-pdf"] if pdf is False else []
     command = " ".join(["inspire-sim compare", *(shlex.quote(n) for n in names), *opts])
     t1 = time.perf_counter()
     paths = write_report(comp, out_dir, command=command, figures=figures)
@@ -245,6 +255,24 @@ def compare_command(
     typer.echo(format_headline(comp))
     pngs = f", {paths['figures']}/*.png" if figures else ""
     typer.echo(f"\nwrote {paths['html']} (offline), {paths['markdown']}{pngs} and CSV tables")
+    if pdf is not False:
+        _write_pdf(paths["html"], out_dir / "report.pdf", explicit=pdf is True)
+
+
+def _write_pdf(html: Path, target: Path, *, explicit: bool) -> None:
+    """Print ``html`` to ``target``; without Chromium/Playwright: a one-line note (an error if asked for)."""
+    from ..pdf import html_to_pdf, pdf_unavailable
+
+    why = pdf_unavailable()
+    if why is not None:
+        if explicit:
+            raise InputError(
+                f"cannot print report.pdf: {why}", source=CLI, field="--pdf", fix="install it, or pass --no-pdf"
+            )
+        typer.echo(f"note: no report.pdf: {why}; pass --no-pdf to skip this note", err=True)
+        return
+    html_to_pdf(html, target)
+    typer.echo(f"wrote {target} (A4)")
 
 
 def _write_manifest(comp, scens, seed: int, out_dir: Path) -> None:

@@ -111,7 +111,7 @@ def decision_context(comp: Comparison) -> list[dict[str, Any]]:
                 {
                     "rank": int(r["rank"]),
                     "plan": r["plan"],
-                    "effect": fmt_goal_effect(r["effect"], unit),
+                    "effect": fmt_goal_effect(r["effect"], "pp" if pp else "", decimals=pp),
                     "ci": f"{fmt_goal_effect(r['effect_low'], decimals=pp)} to "
                     f"{fmt_goal_effect(r['effect_high'], decimals=pp)}",
                     "cost": fmt_eur(cost) if _ok(cost) else "buys nothing",
@@ -121,7 +121,7 @@ def decision_context(comp: Comparison) -> list[dict[str, Any]]:
                     "next_plan": r["next_plan"],
                     "relevant": "yes" if r["relevant"] else "no",
                     "is_clear": "yes" if r["clear"] else "no",
-                    "cls": "good" if r["clear"] and r["relevant"] and r["effect"] > 0 else "none",
+                    "cls": "best" if r["clear"] and r["relevant"] and r["effect"] > 0 else "",
                 }
             )
         statistic = {
