@@ -166,6 +166,14 @@ def compare_command(
             "the baseline's (the effect then mixes policy and population).",
         ),
     ] = False,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="Folder written by 'inspire-sim calibrate --out': replication r of the baseline and of every plan "
+            "runs with posterior draw r (parameter uncertainty); the report adds noise-only vs total intervals.",
+        ),
+    ] = None,
     figures: FiguresOption = True,
     pdf: Annotated[
         bool | None,
@@ -234,6 +242,7 @@ def compare_command(
             scheduler=scheduler,
             cluster=cluster,
             allow_different_populations=allow_different_populations,
+            posterior=posterior,
         )
     except RuntimeError as exc:
         print(f"inspire-sim: {exc}", file=sys.stderr)
@@ -243,6 +252,7 @@ def compare_command(
     opts += [f"--n-smes {n_smes}"] if n_smes is not None else []
     opts += [f"--set {shlex.quote(x)}" for x in sets or []]
     opts += ["--allow-different-populations"] if allow_different_populations else []
+    opts += [f"--posterior {shlex.quote(str(posterior))}"] if posterior is not None else []
     opts += [] if figures else ["--no-figures"]
     opts += ["--no-pdf"] if pdf is False else []
     command = " ".join(["inspire-sim compare", *(shlex.quote(n) for n in names), *opts])

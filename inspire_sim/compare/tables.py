@@ -147,6 +147,9 @@ class Comparison:
         decision: for each policy goal of :data:`inspire_sim.goals.GOALS`, the plans ranked
             (:func:`inspire_sim.decision.decide`: effect in real units with CI, cost per additional
             outcome, probability of beating the baseline and the next-best plan).
+        parameter_uncertainty: with a posterior (``compare(..., posterior=DIR)``), per goal and plan:
+            the effect at the posterior median with its noise-only CI, the effect over posterior
+            draws with its total CI, and the probability of beating the baseline; else empty.
         meta: seeds, replications, months, SMEs, bootstrap settings, timings.
     """
 
@@ -161,6 +164,7 @@ class Comparison:
     cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
     country_cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
     decision: pd.DataFrame = field(default_factory=pd.DataFrame)
+    parameter_uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -187,9 +191,13 @@ class Comparison:
             "cost_effectiveness",
             "country_cost_effectiveness",
             "decision",
+            "parameter_uncertainty",
         ):
+            table = getattr(self, name)
+            if name == "parameter_uncertainty" and table.empty:
+                continue
             path = out / f"{name}.csv"
-            getattr(self, name).to_csv(path, index=False)
+            table.to_csv(path, index=False)
             paths.append(path)
         path = out / "comparison.json"
         path.write_text(json.dumps(self.meta, indent=2, default=str) + "\n", encoding="utf-8")

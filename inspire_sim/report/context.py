@@ -91,6 +91,33 @@ def _pct(p: float) -> str:
     return f"{100 * p:.0f}%"
 
 
+def uncertainty_context(comp: Comparison) -> list[dict[str, str]]:
+    """Rows of the parameter-uncertainty table (noise-only vs total intervals); empty without a posterior."""
+    from ..decision import fmt_effect as fmt_goal_effect
+
+    t = comp.parameter_uncertainty
+    rows = []
+    for _, r in t.iterrows():
+        pp = r["unit"] == "percentage points"
+
+        def f(v: float, pp: bool = pp) -> str:
+            return fmt_goal_effect(v, decimals=pp)
+
+        rows.append(
+            {
+                "goal": r["goal_label"],
+                "plan": r["plan"],
+                "unit": "pp" if pp else r["unit"],
+                "median": f(r["effect_median_world"]),
+                "noise": f"{f(r['noise_low'])} to {f(r['noise_high'])}",
+                "effect": f(r["effect"]),
+                "total": f"{f(r['total_low'])} to {f(r['total_high'])}",
+                "p_base": _pct(r["p_beats_baseline"]),
+            }
+        )
+    return rows
+
+
 def decision_context(comp: Comparison) -> list[dict[str, Any]]:
     """Per goal, the ranked plans as display strings (from ``comp.decision``)."""
     from ..decision import fmt_effect as fmt_goal_effect
@@ -337,6 +364,7 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
     from ..decision import sentences
 
     return {
+        "uncertainty_rows": uncertainty_context(comp),
         "title": f"Deployment plans compared with '{comp.baseline}'",
         "summary": sentences(comp.decision) if len(comp.decision) else [],
         "decision": decision_context(comp),
