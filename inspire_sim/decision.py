@@ -47,7 +47,7 @@ def _per_unit(goal: Goal, effect: np.ndarray, population: float) -> np.ndarray:
     return effect / 100.0 * population if goal.unit == "percentage points" else effect
 
 
-def _boot_positive(diff: np.ndarray, rng: np.random.Generator, n_boot: int) -> float:
+def boot_positive(diff: np.ndarray, rng: np.random.Generator, n_boot: int = N_BOOT) -> float:
     """Share of bootstrap resamples (over replications) whose mean difference is positive."""
     if len(diff) < 2:
         return float(diff.mean() > 0) if len(diff) else float("nan")
@@ -106,8 +106,8 @@ def decide(
                     "cost_per_additional": extra / units if units > 0 else float("nan"),
                     "cost_unit": "EUR per additional " + ("SME doing OI" if g.name == "oi_share" else g.unit[:-1]),
                     "extra_spend_eur": extra,
-                    "p_beats_baseline": _boot_positive(d, rng, n_boot),
-                    "p_beats_next": _boot_positive(d - diffs[nxt], rng, n_boot) if nxt else float("nan"),
+                    "p_beats_baseline": boot_positive(d, rng, n_boot),
+                    "p_beats_next": boot_positive(d - diffs[nxt], rng, n_boot) if nxt else float("nan"),
                     "next_plan": nxt or "",
                     "relevant": bool(size >= threshold),
                     "clear": bool(n > 1 and (mean - half > 0 or mean + half < 0)),
