@@ -71,7 +71,8 @@ def format_headline(comp) -> str:
     """Plain-text summary: per plan, extra cost, key effects and cost per additional unit."""
     from ..compare import OUTCOMES
     from ..decision import sentences
-    from ..report import fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_value
+    from ..report import fmt_ci, fmt_effect, fmt_eur, fmt_ratio, fmt_value
+    from ..report.format import fmt_count
     from ..report.guide import guide_title
 
     real = comp.meta.get("represented_smes")
@@ -90,7 +91,7 @@ def format_headline(comp) -> str:
         rows = ce[ce["scenario"] == label].set_index("outcome")
         first = rows.iloc[0]
         lines.append(
-            f"  extra public spending        {fmt_eur(first['additional_cost_eur'], sign=True)} "
+            f"  extra public spending                      {fmt_eur(first['additional_cost_eur'], sign=True)} "
             f"[{fmt_ci(first['additional_cost_ci_low'], first['additional_cost_ci_high'], 'EUR')}]"
         )
         for _, r in head[head["scenario"] == label].iterrows():
@@ -98,7 +99,7 @@ def format_headline(comp) -> str:
                 continue
             title = guide_title(r["indicator"])
             lines.append(
-                f"  {title[:36]:<36} {fmt_value(r['baseline_mean'], r['unit']):>10} -> "
+                f"  {title[:42]:<42} {fmt_value(r['baseline_mean'], r['unit']):>10} -> "
                 f"{fmt_value(r['scenario_mean'], r['unit']):>10}  {fmt_effect(r['effect'], r['unit']):>10} "
                 f"[{fmt_ci(r['ci_low'], r['ci_high'], r['unit'])}]  {r['reading']}"
             )
@@ -106,7 +107,7 @@ def format_headline(comp) -> str:
             r = rows.loc[o.name]
             ratio, ci = fmt_ratio(r)
             lines.append(
-                f"  additional {o.plural:<27} {fmt_num(r['additional'], sign=True):>8}   "
+                f"  additional {o.plural:<33} {fmt_count(r['additional'], sign=True):>8}   "
                 f"EUR per unit: {ratio}{f' [{ci}]' if ci else ''}"
             )
     return "\n".join(lines)
