@@ -3,6 +3,8 @@ posterior draw r and seed; the report shows noise-only and total intervals (fake
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,7 +14,7 @@ from inspire_sim.compare.plans import posterior_draws, posterior_median
 from inspire_sim.errors import InputError
 from inspire_sim.scenario import load_scenario
 
-SMALL = {"replications": 3, "seed": 2, "steps": 6, "n_smes": 150, "workers": 1, "n_boot": 200}
+SMALL: dict[str, Any] = {"replications": 3, "seed": 2, "steps": 6, "n_smes": 150, "workers": 1, "n_boot": 200}
 VALUES = [0.3, 0.5, 0.9]
 
 
