@@ -265,7 +265,7 @@ def _effect_rows(
                 "higher_is_better": better,
                 "relevance_threshold": threshold,
                 "relevance": relevance,
-                "relevant": bool(np.isfinite(threshold) and abs(eff[j]) >= threshold),
+                "relevant": bool(np.isfinite(threshold) and abs(eff[j]) >= threshold and eff[j] != 0),
                 "clear": clear,
                 "reading": reading(eff[j], lo[j], hi[j], threshold, better),
                 "n": int(n[j]),
