@@ -329,11 +329,14 @@ def fig_effect_maps(comp: Comparison) -> list[tuple[str, Figure]]:
     from ..cartogram import cartogram
 
     c = comp.countries
+    mine = c[c["indicator"] == MAP_INDICATOR]
+    span = float(100 * np.nanmax(np.abs(mine["effect"].to_numpy(dtype="float64")), initial=0.0)) or 1.0
     out = []
     for label in comp.labels:
         sub = c[(c["scenario"] == label) & (c["indicator"] == MAP_INDICATOR)].set_index("country")
         fig = cartogram(
             (100 * sub["effect"]).to_dict(),
+            span=span,
             title=f"{label}: change in SMEs doing OI",
             unit="pp",
             low=(100 * sub["ci_low"]).to_dict(),
@@ -416,7 +419,8 @@ def make_figures(comp: Comparison) -> list[FigureInfo]:
                 f"effects_map_{k + 1}",
                 f"Map: {label}",
                 f"{label}: change in the share of SMEs cooperating in OI (last 12 months, final month), percentage "
-                "points, by country; blue = more, red = fewer; hatched = the 95% CI includes zero.",
+                "points, by country; blue = more, red = fewer (one colour scale for all plans); hatched = the 95% CI "
+                "includes zero.",
                 _png(fig),
             )
         )
