@@ -192,8 +192,8 @@ def run_trial(
     runs with posterior draw ``r`` (``compare.plans.posterior_draws``), so ``ci_low``/``ci_high`` are
     total intervals (noise and parameters). The trial is also run at the posterior median
     (``calibrated.toml``): ``effects`` gains ``effect_median_world, noise_ci_low, noise_ci_high``
-    (noise-only interval) and ``p_positive`` (bootstrap probability over the draws that the effect
-    is positive).
+    (noise-only interval) and ``p_positive`` (probability over the draws that the effect is
+    positive, :func:`inspire_sim.decision.p_positive`).
     """
     from scipy import stats
 
@@ -300,14 +300,13 @@ def run_trial(
 
 def _with_noise_only(effects: pd.DataFrame, noise: pd.DataFrame, per_rep: pd.DataFrame, seed: int) -> pd.DataFrame:
     """``effects`` (over posterior draws) plus the noise-only interval at the median and P(effect > 0)."""
-    from .decision import boot_positive
+    from .decision import p_positive
 
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x7121]))
     key = ["outcome", "horizon_months"]
     med = noise.set_index(key)[["effect", "ci_low", "ci_high"]]
     med.columns = ["effect_median_world", "noise_ci_low", "noise_ci_high"]
     out = effects.join(med, on=key)
-    p = {k: boot_positive(g["effect"].dropna().to_numpy(dtype=float), rng) for k, g in per_rep.groupby(key, sort=False)}
+    p = {k: p_positive(g["effect"].dropna().to_numpy(dtype=float)) for k, g in per_rep.groupby(key, sort=False)}
     out["p_positive"] = [p.get((o, h), np.nan) for o, h in zip(out["outcome"], out["horizon_months"], strict=True)]
     return out
 

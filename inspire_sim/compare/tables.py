@@ -493,7 +493,7 @@ def compare_results(
     comp.cost_effectiveness, comp.country_cost_effectiveness = _cost_effectiveness_tables(
         comp, cube, countries, seed, n_boot, confidence
     )
-    comp.decision = decide(comp.results, baseline_label, comp.labels, seed=seed, n_boot=n_boot)
+    comp.decision = decide(comp.results, baseline_label, comp.labels, seed=seed)
     first = baseline[0].manifest
     comp.meta = {
         "baseline": baseline_label,

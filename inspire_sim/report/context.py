@@ -81,7 +81,7 @@ def _reading_class(v: str) -> str:
 
 
 def _pct(p: float) -> str:
-    """A probability in words-friendly percent (never 100% or 0% from a finite bootstrap)."""
+    """A probability in percent; "over 99%" / "under 1%" at the ends (never a flat 100% or 0%)."""
     if not _ok(p):
         return "-"
     if p >= 0.995:
