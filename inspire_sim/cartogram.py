@@ -47,18 +47,22 @@ def cartogram(
     low: Mapping[str, float] | None = None,
     high: Mapping[str, float] | None = None,
     ax_title_size: int = 11,
+    span: float | None = None,
 ) -> Figure:
     """Tile map of ``values`` by country name (effects: diverging colours centred on zero).
 
     ``low``/``high`` (optional) are interval bounds: a tile whose interval includes zero is hatched
-    ("not clearly different from zero"). Unknown country names are listed under the map.
+    ("not clearly different from zero"). Unknown country names are listed under the map. ``span``: the
+    colour scale runs from ``-span`` to ``+span`` (default: the largest absolute value), so maps drawn
+    with one span can be compared.
     """
     fig = Figure(figsize=(6.4, 6.2))
     ax = fig.subplots()
     known = {ALIASES.get(k, k): float(v) for k, v in values.items()}
     unknown = sorted(k for k in known if k not in TILES)
     vals = np.array([v for k, v in known.items() if k in TILES and np.isfinite(v)])
-    span = float(np.max(np.abs(vals))) if len(vals) else 1.0
+    if span is None:
+        span = float(np.max(np.abs(vals))) if len(vals) else 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-span or -1.0, vmax=span or 1.0)
     cmap = colormaps["RdBu"]
     for name, (code, col, row) in TILES.items():

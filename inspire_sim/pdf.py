@@ -33,6 +33,19 @@ def chromium_path() -> str:
     )
 
 
+def pdf_unavailable() -> str | None:
+    """Why a PDF cannot be printed here (no Playwright, no Chromium), or None when it can."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install 'inspire-sim[pdf]')"
+    try:
+        chromium_path()
+    except InputError:
+        return "no Chromium found (Debian: apt-get install chromium, or set INSPIRE_CHROMIUM)"
+    return None
+
+
 def html_to_pdf(html: str | Path, pdf: str | Path, *, landscape: bool = False) -> Path:
     """Render the local HTML file ``html`` to ``pdf`` (A4, backgrounds printed, 12 mm margins)."""
     try:

@@ -184,11 +184,27 @@ def run_trial(
     seed: int = 0,
     steps: int | None = None,
     progress: Callable[[int], Any] | None = None,
+    posterior: str | Path | None = None,
 ) -> TrialResult:
-    """Run a virtual lottery trial of ``lever`` in ``scenario`` (see the module docstring)."""
+    """Run a virtual lottery trial of ``lever`` in ``scenario`` (see the module docstring).
+
+    ``posterior`` (the ``--out`` folder of ``inspire-sim calibrate``): replicate ``r`` (trial and twin)
+    runs with posterior draw ``r`` (``compare.plans.posterior_draws``), so ``ci_low``/``ci_high`` are
+    total intervals (noise and parameters). The trial is also run at the posterior median
+    (``calibrated.toml``): ``effects`` gains ``effect_median_world, noise_ci_low, noise_ci_high``
+    (noise-only interval) and ``p_positive`` (probability over the draws that the effect is
+    positive, :func:`inspire_sim.decision.p_positive`).
+    """
     from scipy import stats
 
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    draws: list[dict[str, float]] | None = None
+    noise: TrialResult | None = None
+    if posterior is not None:
+        from .compare.plans import posterior_draws, posterior_median
+
+        median = posterior_median(posterior)
+        draws = posterior_draws(posterior, replications, seed)
     kind = check_lever(scen, lever)
     if not 0.0 < share < 1.0:
         raise InputError(f"must be between 0 and 1 (exclusive), got {share}", field="--share", fix="e.g. --share 0.5")
@@ -198,12 +214,17 @@ def run_trial(
             field="--replications",
             fix="give --replications 2 or more",
         )
+    if posterior is not None:
+        noise = run_trial(
+            scen.with_overrides(median), kind, share=share, replications=replications, seed=seed, steps=steps
+        )
     n_steps = steps if steps is not None else scen.params.steps
     uptake_rows, effect_rows = [], []
     for r in range(replications):
         s = replicate_seed(seed, r)
-        model, pols, starts = _simulate(scen, kind, s, share, withhold=False, steps=n_steps)
-        _, _, twin_starts = _simulate(scen, kind, s, share, withhold=True, steps=n_steps)
+        world = scen.with_overrides(draws[r]) if draws is not None else scen
+        model, pols, starts = _simulate(world, kind, s, share, withhold=False, steps=n_steps)
+        _, _, twin_starts = _simulate(world, kind, s, share, withhold=True, steps=n_steps)
         group, first, awarded_at, used = _merge_lotteries(pols)
         awarded = np.flatnonzero((group == 1) & (awarded_at != NO_STEP))
         window = max(max(p.use_window for p in pols), 0)
@@ -258,6 +279,11 @@ def run_trial(
             "replications",
         ],
     )
+    manifest: dict[str, Any] = {"scenario": scen.to_dict(), "lever": kind, "share": share, "seed": seed}
+    manifest["steps"] = n_steps
+    if noise is not None:
+        effects = _with_noise_only(effects, noise.effects, per_rep, seed)
+        manifest["posterior"] = {"folder": str(posterior), "median": median, "draws": draws}
     return TrialResult(
         scenario=scen.name,
         lever=kind,
@@ -268,8 +294,21 @@ def run_trial(
         uptake=pd.DataFrame(uptake_rows),
         effects=effects,
         per_replicate=per_rep,
-        manifest={"scenario": scen.to_dict(), "lever": kind, "share": share, "seed": seed, "steps": n_steps},
+        manifest=manifest,
     )
+
+
+def _with_noise_only(effects: pd.DataFrame, noise: pd.DataFrame, per_rep: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """``effects`` (over posterior draws) plus the noise-only interval at the median and P(effect > 0)."""
+    from .decision import p_positive
+
+    key = ["outcome", "horizon_months"]
+    med = noise.set_index(key)[["effect", "ci_low", "ci_high"]]
+    med.columns = ["effect_median_world", "noise_ci_low", "noise_ci_high"]
+    out = effects.join(med, on=key)
+    p = {k: p_positive(g["effect"].dropna().to_numpy(dtype=float)) for k, g in per_rep.groupby(key, sort=False)}
+    out["p_positive"] = [p.get((o, h), np.nan) for o, h in zip(out["outcome"], out["horizon_months"], strict=True)]
+    return out
 
 
 # ---------------------------------------------------------------------------------- outputs

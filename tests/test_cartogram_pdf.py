@@ -48,3 +48,14 @@ def test_missing_chromium_is_one_line(monkeypatch) -> None:
     monkeypatch.setenv("INSPIRE_CHROMIUM", "/nonexistent/chromium")
     with pytest.raises(I.InputError, match="INSPIRE_CHROMIUM"):
         pdf.chromium_path()
+
+
+def test_maps_drawn_with_one_span_share_their_colour_scale() -> None:
+    a = cartogram({"Germany": 1.0}, title="a", unit="pp", span=4.0)
+    b = cartogram({"Germany": 1.0, "Spain": -0.5}, title="b", unit="pp", span=4.0)
+    own = cartogram({"Germany": 1.0}, title="c", unit="pp")
+
+    def germany(fig):
+        return next(p.get_facecolor() for p in fig.axes[0].patches if p.get_x() == 3 and p.get_y() == -2)
+
+    assert germany(a) == germany(b) != germany(own)  # without a span, 1.0 is the darkest blue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from inspire_sim.decision import decide, sentences
 from inspire_sim.goals import GOALS
@@ -47,7 +48,10 @@ def test_known_effects_costs_and_ranks() -> None:
     # +2 pp of 1,000,000 real SMEs = 20,000 more SMEs doing OI for 2 M EUR: EUR 100 each
     assert oi_a["cost_per_additional"] == pytest.approx(100.0)
     assert oi_a["p_beats_baseline"] == 1.0 and oi_a["clear"] and oi_a["relevant"]
-    assert oi_a["next_plan"] == "b" and oi_a["p_beats_next"] == 1.0
+    # a - b = 1.0, 0.9, 0.8, 0.7 pp: t = 13.2 on 3 degrees of freedom
+    assert oi_a["next_plan"] == "b" and oi_a["p_beats_next"] == pytest.approx(
+        stats.t.cdf(0.85 / (0.1291 / 2), 3), abs=1e-4
+    )
     cb = t.loc[("cross_border", "b")]
     assert cb["rank"] == 1 and cb["effect"] == pytest.approx(500.0)
     assert cb["cost_per_additional"] == pytest.approx(1e6 / 500)
@@ -81,3 +85,15 @@ def test_unpaired_input_is_refused() -> None:
     r["a"] = r["a"][:2]
     with pytest.raises(ValueError, match="paired"):
         decide(r, "base", ["a"])
+
+
+def test_probability_agrees_with_the_interval() -> None:
+    from inspire_sim.decision import p_positive
+
+    d = np.array([0.5, -0.1, 0.9, 0.2])  # all but one positive: the 95% CI includes zero
+    lo = d.mean() - stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2
+    assert lo < 0 and 0.5 < p_positive(d) < 0.975
+    assert p_positive(np.array([1.0, 1.0])) == 1.0 and p_positive(np.zeros(3)) == 0.0
+    # the interval's lower bound at zero is exactly 97.5%
+    shifted = d - lo
+    assert p_positive(shifted) == pytest.approx(0.975)

@@ -34,9 +34,8 @@ def report_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("compare") / "out"
     text = io.StringIO()
     with contextlib.redirect_stdout(text):
-        code = main(
-            ["compare", *SCENARIOS, "-r", "3", "-s", "4", "-n", "400", "-t", "36", "-w", "1", "-q", "-o", str(out)]
-        )
+        fast = ["-r", "3", "-s", "4", "-n", "400", "-t", "36", "-w", "1", "-q", "--no-pdf"]
+        code = main(["compare", *SCENARIOS, *fast, "-o", str(out)])
     assert code == 0
     (out / "stdout.txt").write_text(text.getvalue())
     return out
@@ -57,7 +56,8 @@ def test_compare_writes_report_tables_figures_and_runs(report_dir):
     ):
         assert (report_dir / name).is_file(), name
     pngs = sorted((report_dir / "figures").glob("*.png"))
-    assert len(pngs) == 7  # six figures + one faceted partner-type figure (a panel per scenario)
+    # six figures + one faceted partner-type figure (a panel per scenario) + one country map per plan
+    assert len(pngs) == 7 + len(SCENARIOS) - 1
     assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 5000 for p in pngs)
     ce = pd.read_csv(report_dir / "cost_effectiveness.csv")
     assert set(ce["scenario"]) == set(SCENARIOS[1:])

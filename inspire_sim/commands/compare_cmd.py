@@ -70,11 +70,18 @@ def _check(
 def format_headline(comp) -> str:
     """Plain-text summary: per plan, extra cost, key effects and cost per additional unit."""
     from ..compare import OUTCOMES
-    from ..report import GUIDE, fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_value
+    from ..decision import sentences
+    from ..report import fmt_ci, fmt_effect, fmt_eur, fmt_ratio, fmt_value
+    from ..report.format import fmt_count
+    from ..report.guide import guide_title
 
+    real = comp.meta.get("represented_smes")
     lines = [
         f"{comp.meta['replications']} paired replications x {comp.meta['months']} months, "
-        f"{comp.meta['n_smes']} SMEs; effect = plan - {comp.baseline} [95% CI]"
+        f"{comp.meta['n_smes']:,} simulated SMEs standing for {f'{real:,}' if real else 'n/a'} real ones; "
+        f"effect = plan - {comp.baseline} [95% CI], counts in real units",
+        "",
+        *sentences(comp.decision),
     ]
     head = comp.headline()
     ce = comp.cost_effectiveness
@@ -84,23 +91,23 @@ def format_headline(comp) -> str:
         rows = ce[ce["scenario"] == label].set_index("outcome")
         first = rows.iloc[0]
         lines.append(
-            f"  extra public spending        {fmt_eur(first['additional_cost_eur'], sign=True)} "
+            f"  extra public spending                      {fmt_eur(first['additional_cost_eur'], sign=True)} "
             f"[{fmt_ci(first['additional_cost_ci_low'], first['additional_cost_ci_high'], 'EUR')}]"
         )
         for _, r in head[head["scenario"] == label].iterrows():
             if r["indicator"] == "spend_total":
                 continue
-            title = GUIDE.get(r["indicator"], (r["indicator"],))[0]
+            title = guide_title(r["indicator"])
             lines.append(
-                f"  {title[:36]:<36} {fmt_value(r['baseline_mean'], r['unit']):>10} -> "
+                f"  {title[:42]:<42} {fmt_value(r['baseline_mean'], r['unit']):>10} -> "
                 f"{fmt_value(r['scenario_mean'], r['unit']):>10}  {fmt_effect(r['effect'], r['unit']):>10} "
-                f"[{fmt_ci(r['ci_low'], r['ci_high'], r['unit'])}]  {r['verdict']}"
+                f"[{fmt_ci(r['ci_low'], r['ci_high'], r['unit'])}]  {r['reading']}"
             )
         for o in OUTCOMES.values():
             r = rows.loc[o.name]
             ratio, ci = fmt_ratio(r)
             lines.append(
-                f"  additional {o.plural:<27} {fmt_num(r['additional'], sign=True):>8}   "
+                f"  additional {o.plural:<33} {fmt_count(r['additional'], sign=True):>8}   "
                 f"EUR per unit: {ratio}{f' [{ci}]' if ci else ''}"
             )
     return "\n".join(lines)
@@ -160,7 +167,24 @@ def compare_command(
             "the baseline's (the effect then mixes policy and population).",
         ),
     ] = False,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="Folder written by 'inspire-sim calibrate --out': replication r of the baseline and of every plan "
+            "runs with posterior draw r (parameter uncertainty); the report adds noise-only vs total intervals.",
+        ),
+    ] = None,
     figures: FiguresOption = True,
+    pdf: Annotated[
+        bool | None,
+        typer.Option(
+            "--pdf/--no-pdf",
+            help="Also print report.html to an A4 report.pdf (executive summary on page 1) with the local "
+            "Chromium through Playwright. Default: on when both are available.",
+            show_default=False,
+        ),
+    ] = None,
     progress: ProgressOption = True,
 ) -> None:
     """Compare deployment plans with a BASELINE (common random numbers).
@@ -219,6 +243,7 @@ def compare_command(
             scheduler=scheduler,
             cluster=cluster,
             allow_different_populations=allow_different_populations,
+            posterior=posterior,
         )
     except RuntimeError as exc:
         print(f"inspire-sim: {exc}", file=sys.stderr)
@@ -228,7 +253,9 @@ def compare_command(
     opts += [f"--n-smes {n_smes}"] if n_smes is not None else []
     opts += [f"--set {shlex.quote(x)}" for x in sets or []]
     opts += ["--allow-different-populations"] if allow_different_populations else []
+    opts += [f"--posterior {shlex.quote(str(posterior))}"] if posterior is not None else []
     opts += [] if figures else ["--no-figures"]
+    opts += ["--no-pdf"] if pdf is False else []
     command = " ".join(["inspire-sim compare", *(shlex.quote(n) for n in names), *opts])
     t1 = time.perf_counter()
     paths = write_report(comp, out_dir, command=command, figures=figures)
@@ -239,6 +266,24 @@ def compare_command(
     typer.echo(format_headline(comp))
     pngs = f", {paths['figures']}/*.png" if figures else ""
     typer.echo(f"\nwrote {paths['html']} (offline), {paths['markdown']}{pngs} and CSV tables")
+    if pdf is not False:
+        _write_pdf(paths["html"], out_dir / "report.pdf", explicit=pdf is True)
+
+
+def _write_pdf(html: Path, target: Path, *, explicit: bool) -> None:
+    """Print ``html`` to ``target``; without Chromium/Playwright: a one-line note (an error if asked for)."""
+    from ..pdf import html_to_pdf, pdf_unavailable
+
+    why = pdf_unavailable()
+    if why is not None:
+        if explicit:
+            raise InputError(
+                f"cannot print report.pdf: {why}", source=CLI, field="--pdf", fix="install it, or pass --no-pdf"
+            )
+        typer.echo(f"note: no report.pdf: {why}; pass --no-pdf to skip this note", err=True)
+        return
+    html_to_pdf(html, target)
+    typer.echo(f"wrote {target} (A4)")
 
 
 def _write_manifest(comp, scens, seed: int, out_dir: Path) -> None:

@@ -32,6 +32,14 @@ def trial_command(
         Path | None, typer.Option("--out", "-o", help="Output directory (default: trials/<scenario>-<lever>).")
     ] = None,
     sets: SetOption = None,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(
+            "--posterior",
+            help="Folder written by 'inspire-sim calibrate --out': replicate r runs with posterior draw r; effects.csv "
+            "adds the noise-only interval (posterior median) and the probability the effect is positive.",
+        ),
+    ] = None,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -57,7 +65,16 @@ def trial_command(
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("exists and is not a directory", source=CLI, field="--out", fix="give a directory path")
     with tqdm(total=replications, desc=f"trial {kind}", unit="rep", disable=quiet, file=sys.stderr) as bar:
-        res = run_trial(scen, kind, share=share, replications=replications, seed=seed, steps=steps, progress=bar.update)
+        res = run_trial(
+            scen,
+            kind,
+            share=share,
+            replications=replications,
+            seed=seed,
+            steps=steps,
+            progress=bar.update,
+            posterior=posterior,
+        )
     write_trial(res, out_dir, figures=figures)
     u = res.uptake[["take_up", "additionality", "deadweight", "unused"]].mean()
     typer.echo(

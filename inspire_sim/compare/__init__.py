@@ -19,8 +19,10 @@ other monthly flows = mean per month; shares, stocks and cumulative counts = val
 the final month. Per-country effects use the same rule on ``RunResult.countries``.
 
 **Cost-effectiveness.** Over the whole run, for every plan and replication:
-*additional cost* = plan spending - baseline spending (all levers, EUR) and
-*additional outcome* = plan count - baseline count of
+*additional cost* = plan spending - baseline spending (all levers, real EUR) and
+*additional outcome* = plan count - baseline count, in real-population units
+(``metrics.real_name``: ``successes_real`` etc.; by country, simulated counts times the
+country's weight from the run manifest), of
 
 * successful OI projects (sum of ``successes``),
 * cross-border partnerships started (sum of ``new_cross_border``),
@@ -44,22 +46,31 @@ ceiling over the run from the scenario (sum over its measures of the smaller of
 spending against it (utilisation). A single cap shared by all measures of a plan is
 not a model feature.
 
-**Modules.** :mod:`.stats` (intervals, bootstrap, verdicts), :mod:`.budget` (ceilings and
+**Modules.** :mod:`.stats` (intervals, bootstrap, readings of effects), :mod:`.budget` (ceilings and
 spending), :mod:`.tables` (the :class:`Comparison` and its tables), :mod:`.store` (the runner and
 its resumable store), :mod:`.plans` (loading and checking plans; :func:`compare`).
+
+**Decision.** ``Comparison.decision`` ranks the plans for each policy goal
+(:func:`inspire_sim.decision.decide`); every indicator row also carries a *reading*: clear (CI
+excludes 0) and relevant (effect at least the practical-relevance threshold,
+:func:`.stats.relevance_threshold`).
+
+**Parameter uncertainty.** ``compare(..., posterior=DIR)`` runs replication ``r`` of every
+scenario with posterior draw ``r`` (same draw, same seed) and once more at the posterior
+medians; ``Comparison.parameter_uncertainty`` holds noise-only and total intervals.
 
 **Running.** :func:`run_plans` runs the (scenario x replication) tasks through the
 experiment runner's execution backends (:func:`inspire_sim.experiments.execute.make_backend`:
 sequential, local processes, Dask) and keeps every run in a resumable store: one
 results directory (:func:`inspire_sim.results.save_run`) per scenario and seed under
 ``STORE/runs/<scenario>-<key>/seed-<seed>/``, where ``key`` hashes the resolved
-scenario, the number of months and the code revision. Re-running reuses stored runs;
+scenario (with its posterior draw, if any), the number of months and the code revision. Re-running reuses stored runs;
 stopping half-way loses at most the runs in flight.
 """
 
 from .budget import measure_ceiling, plan_ceilings
 from .plans import check_comparable, compare, load_plans, unique_labels
-from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, verdict, welch_ci
+from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, reading, relevance_threshold, welch_ci
 from .store import run_and_store, run_plans, scenario_key
 from .tables import HEADLINE, OUTCOMES, Comparison, Outcome, compare_results
 
@@ -79,10 +90,11 @@ __all__ = [
     "measure_ceiling",
     "paired_ci",
     "plan_ceilings",
+    "reading",
+    "relevance_threshold",
     "run_and_store",
     "run_plans",
     "scenario_key",
     "unique_labels",
-    "verdict",
     "welch_ci",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..errors import InputError
 from .stats import N_BOOT
@@ -127,6 +128,55 @@ def unique_labels(names: Sequence[str]) -> list[str]:
     return out
 
 
+def posterior_median(folder: str | Path) -> dict[str, float]:
+    """The posterior medians of a calibration folder: its ``calibrated.toml`` ``[model]`` values, as
+    dotted overrides (``{"model.home_bias": 0.62}``). One-line :class:`InputError` without it."""
+    import tomllib
+
+    path = Path(folder) / "calibrated.toml"
+    if not path.is_file():
+        raise InputError(
+            "has no calibrated.toml (the posterior medians)",
+            source=str(folder),
+            field="--posterior",
+            fix="give the --out folder of inspire-sim calibrate",
+        )
+    model = tomllib.loads(path.read_text(encoding="utf-8")).get("model", {})
+    return {f"model.{k}": v for k, v in model.items()}
+
+
+def posterior_draws(folder: str | Path, n: int, seed: int) -> list[dict[str, float]]:
+    """``n`` parameter draws (dotted overrides) from a calibration posterior, by weight
+    (:func:`inspire_sim.robust.posterior_worlds`); draw ``r`` goes to replication ``r``."""
+    from ..robust import posterior_worlds
+
+    worlds = posterior_worlds(folder, n, seed).drop(columns="world")
+    return [{k: float(v) for k, v in row.items()} for row in worlds.to_dict("records")]
+
+
+def _uncertainty_table(total: Comparison, noise: Comparison) -> pd.DataFrame:
+    """Per goal and plan: the effect at the posterior median with its noise-only CI, the effect over
+    posterior draws with its total CI, and the probability of beating the baseline over the draws."""
+    key = ["goal", "plan"]
+    a = noise.decision.set_index(key)[["effect", "effect_low", "effect_high", "p_beats_baseline"]]
+    b = total.decision.set_index(key)[["goal_label", "unit", "effect", "effect_low", "effect_high", "p_beats_baseline"]]
+    out = pd.DataFrame(
+        {
+            "goal_label": b["goal_label"],
+            "unit": b["unit"],
+            "effect_median_world": a["effect"],
+            "noise_low": a["effect_low"],
+            "noise_high": a["effect_high"],
+            "effect": b["effect"],
+            "total_low": b["effect_low"],
+            "total_high": b["effect_high"],
+            "p_beats_baseline": b["p_beats_baseline"],
+            "p_beats_baseline_median_world": a["p_beats_baseline"],
+        }
+    )
+    return out.reset_index()
+
+
 def compare(
     baseline: str | Any,
     scenarios: Sequence[str | Any],
@@ -143,12 +193,20 @@ def compare(
     scheduler: str | None = None,
     cluster: str | None = None,
     allow_different_populations: bool = False,
+    posterior: str | Path | None = None,
 ) -> Comparison:
     """Run and compare: ``compare("baseline", ["national_funding"], replications=10)``.
 
     Scenarios are names/paths (loaded with :func:`load_plans`) or
     :class:`~inspire_sim.scenario.Scenario` objects; either way each plan is checked against the
     baseline with :func:`check_comparable`.
+
+    ``posterior`` (the ``--out`` folder of ``inspire-sim calibrate``): parameter uncertainty. Replication
+    ``r`` of the baseline and of every plan runs with the same posterior draw ``r``
+    (:func:`posterior_draws`) and the same seed; the returned comparison is over these draws (its
+    intervals cover noise and parameters). Every scenario is also run at the posterior median
+    (:func:`posterior_median`) for the noise-only intervals; ``Comparison.parameter_uncertainty`` puts
+    the two side by side.
     """
     if not isinstance(replications, (int, np.integer)) or isinstance(replications, bool) or replications < 2:
         raise InputError(
@@ -176,28 +234,47 @@ def compare(
                 scens[0], s, scens[0].name, s.name, allow_different_populations=allow_different_populations
             )
     labels = unique_labels([s.name for s in scens])
+    draws, median = None, None
+    if posterior is not None:
+        median = posterior_median(posterior)
+        draws = posterior_draws(posterior, replications, seed)
     t0 = time.perf_counter()
-    runs, info = run_plans(
-        scens,
-        replications,
-        seed=seed,
-        steps=steps,
-        workers=workers,
-        store=store,
-        fresh=fresh,
-        progress=progress,
-        scheduler=scheduler,
-        cluster=cluster,
-    )
-    t1 = time.perf_counter()
-    comp = compare_results(
-        runs[0],
-        dict(zip(labels[1:], runs[1:], strict=True)),
-        baseline_label=labels[0],
-        scenarios=dict(zip(labels, scens, strict=True)),
-        seed=seed,
-        n_boot=n_boot,
-        meta={"runs": info},
-    )
-    comp.meta["timings"] = {"simulate_s": round(t1 - t0, 3), "analyse_s": round(time.perf_counter() - t1, 3)}
+
+    def run_and_compare(scenarios: list[Any], draws: list[dict[str, float]] | None) -> Comparison:
+        runs, info = run_plans(
+            scenarios,
+            replications,
+            seed=seed,
+            steps=steps,
+            workers=workers,
+            store=store,
+            fresh=fresh,
+            progress=progress,
+            scheduler=scheduler,
+            cluster=cluster,
+            draws=draws,
+        )
+        return compare_results(
+            runs[0],
+            dict(zip(labels[1:], runs[1:], strict=True)),
+            baseline_label=labels[0],
+            scenarios=dict(zip(labels, scenarios, strict=True)),
+            seed=seed,
+            n_boot=n_boot,
+            meta={"runs": info},
+        )
+
+    if median is None:
+        comp = run_and_compare(scens, None)
+    else:
+        noise = run_and_compare([s.with_overrides(median) for s in scens], None)
+        comp = run_and_compare(scens, draws)
+        comp.parameter_uncertainty = _uncertainty_table(comp, noise)
+        comp.meta["posterior"] = {
+            "folder": str(posterior),
+            "median": median,
+            "draws": draws,
+            "noise_only_runs": noise.meta["runs"],
+        }
+    comp.meta["timings"] = {"compare_s": round(time.perf_counter() - t0, 3)}
     return comp

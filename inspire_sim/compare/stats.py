@@ -1,4 +1,4 @@
-"""Statistics of paired replications: t-intervals, Welch intervals, the ratio bootstrap, verdicts."""
+"""Statistics of paired replications: t-intervals, Welch intervals, the ratio bootstrap, readings of effects."""
 
 from __future__ import annotations
 
@@ -63,14 +63,40 @@ def bootstrap_ratio(
     return float(lo), float(hi), float(np.mean(g <= 0))
 
 
-def verdict(lo: float, hi: float, higher_is_better: bool | None) -> str:
-    """Plain words for a paired CI: 'better' / 'worse' / 'higher' / 'lower' / 'no clear change' / 'no change'."""
+def relevance_threshold(unit: str, baseline_mean: float) -> tuple[float, str]:
+    """The practical-relevance threshold of an indicator's effect: (absolute size, description).
+
+    The goals' thresholds (:data:`inspire_sim.goals.GOALS`) set the convention: shares move by at
+    least ``oi_share``'s percentage points (1 pp), everything else by at least the count goals'
+    share of the baseline value (5%). Spending has none (NaN): it is a cost, not an effect.
+    """
+    from ..goals import GOALS
+
+    if unit.startswith("EUR"):
+        return float("nan"), "n/a (a cost)"
+    if unit == "share":
+        pp = GOALS["oi_share"].threshold
+        return pp / 100.0, f"{pp:g} pp"
+    rel = GOALS["successes"].threshold
+    return abs(rel * baseline_mean), f"{rel:.0%} of the baseline"
+
+
+def reading(effect: float, lo: float, hi: float, threshold: float, higher_is_better: bool | None) -> str:
+    """Plain words for an effect: its size against the relevance threshold and its statistical clarity.
+
+    ``no change`` (exactly zero), ``unclear`` (the 95% CI includes 0), ``clear but small`` (the CI
+    excludes 0, the effect is below the threshold), else ``clear gain`` / ``clear loss`` (or
+    ``clearly higher`` / ``clearly lower`` when neither direction is better); ``n/a`` without a CI.
+    """
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "n/a"
     if lo == 0 and hi == 0:
         return "no change"
-    if lo > 0:
-        return "higher" if higher_is_better is None else ("better" if higher_is_better else "worse")
-    if hi < 0:
-        return "lower" if higher_is_better is None else ("worse" if higher_is_better else "better")
-    return "no clear change"
+    if lo <= 0 <= hi:
+        return "unclear"
+    if np.isfinite(threshold) and abs(effect) < threshold:
+        return "clear but small"
+    up = effect > 0
+    if higher_is_better is None:
+        return "clearly higher" if up else "clearly lower"
+    return "clear gain" if up == higher_is_better else "clear loss"

@@ -61,19 +61,32 @@ def run_and_store(args: dict[str, Any], seed: int) -> dict[str, float]:
     return {"months": float(len(res.timeseries)), "seconds": time.perf_counter() - t0}
 
 
-def _plan_dirs(scenarios: Sequence[Any], steps: int | None, root: Path) -> tuple[list[str], dict[str, str], dict]:
-    """Store key, folder and scenario of each plan (equal plans share a key)."""
+def _plan_dirs(
+    scenarios: Sequence[Any], steps: int | None, root: Path, draws: Sequence[dict[str, float]] | None, reps: int
+) -> tuple[list[list[str]], dict[str, str], dict]:
+    """Store key of each (plan, replication), folder and scenario of each key (equal plans share keys).
+
+    Without ``draws`` a plan has one key for all replications; with them, replication ``r`` runs the
+    plan with the parameter overrides ``draws[r]``, and the key (hash of the resolved scenario)
+    includes the draw.
+    """
     from ..manifest import git_revision
 
     code = git_revision()
-    keys, dirs, by_key = [], {}, {}
+    keys: list[list[str]] = []
+    dirs: dict[str, str] = {}
+    by_key: dict[str, Any] = {}
     for scen in scenarios:
         n_steps = steps if steps is not None else scen.params.steps
-        key = scenario_key(scen, n_steps, code)
-        keys.append(key)
-        by_key[key] = scen
-        dirs[key] = str(root / f"{_slug(scen.name)}-{key}")
-        Path(dirs[key]).mkdir(parents=True, exist_ok=True)
+        variants = [scen.with_overrides(d) for d in draws] if draws is not None else [scen]
+        mine = []
+        for variant in variants:
+            key = scenario_key(variant, n_steps, code)
+            mine.append(key)
+            by_key[key] = variant
+            dirs[key] = str(root / f"{_slug(scen.name)}-{key}")
+            Path(dirs[key]).mkdir(parents=True, exist_ok=True)
+        keys.append(mine if draws is not None else mine * reps)
     return keys, dirs, by_key
 
 
@@ -115,8 +128,12 @@ def run_plans(
     backend: Any = None,
     scheduler: str | None = None,
     cluster: str | None = None,
+    draws: Sequence[dict[str, float]] | None = None,
 ) -> tuple[list[list[RunResult]], dict[str, Any]]:
     """Run ``replications`` replications of each scenario with common seeds.
+
+    ``draws`` (one dict of dotted parameter overrides per replication, e.g. posterior draws): replication
+    ``r`` of every scenario runs with ``draws[r]`` and seed ``r`` (common parameters and random numbers).
 
     Tasks go to the experiment runner's backend (``workers=1`` sequential in this
     process, ``N`` local processes, ``scheduler``/``cluster`` Dask as in
@@ -134,21 +151,24 @@ def run_plans(
     if store is None:
         tmp = tempfile.TemporaryDirectory(prefix="inspire-compare-")
         store = tmp.name
+    if draws is not None and len(draws) != replications:
+        raise ValueError(f"{len(draws)} parameter draws for {replications} replications")
     root = Path(store) / "runs"
-    keys, dirs, by_key = _plan_dirs(scenarios, steps, root)
+    keys, dirs, by_key = _plan_dirs(scenarios, steps, root, draws, replications)
     tasks: list[tuple[int, int, dict[str, Any]]] = []
     index: dict[int, tuple[str, int]] = {}
-    for key in dict.fromkeys(keys):
-        for r, s in enumerate(seeds):
-            done = (Path(dirs[key]) / f"seed-{s}" / "manifest.json").is_file()
-            if done and not fresh:
-                continue
-            index[len(tasks)] = (key, r)
-            tasks.append((len(tasks), s, {"key": key, "replication": r}))
+    cells = dict.fromkeys((k[r], r) for k in keys for r in range(replications))
+    for key, r in cells:
+        s = seeds[r]
+        done = (Path(dirs[key]) / f"seed-{s}" / "manifest.json").is_file()
+        if done and not fresh:
+            continue
+        index[len(tasks)] = (key, r)
+        tasks.append((len(tasks), s, {"key": key, "replication": r}))
     info: dict[str, Any] = {
-        "runs_total": len(set(keys)) * replications,
+        "runs_total": len(cells),
         "runs_executed": len(tasks),
-        "runs_reused": len(set(keys)) * replications - len(tasks),
+        "runs_reused": len(cells) - len(tasks),
         "store": str(root),
     }
     t0 = time.perf_counter()
@@ -170,8 +190,8 @@ def run_plans(
     info["simulate_s"] = round(time.perf_counter() - t0, 3)
     out = []
     try:
-        for key in keys:
-            out.append([load_run(Path(dirs[key]) / f"seed-{s}") for s in seeds])
+        for mine in keys:
+            out.append([load_run(Path(dirs[mine[r]]) / f"seed-{s}") for r, s in enumerate(seeds)])
     finally:
         if tmp is not None:
             tmp.cleanup()

@@ -11,26 +11,45 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..decision import decide
 from ..errors import InputError
 from ..results import RunResult, indicator_statistic, mean_ci, reduce_series, run_statistics
-from .budget import _spend_table, plan_ceilings
-from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, verdict, welch_ci
+from .budget import SPEND_PREFIX, _spend_table, levers_of, plan_ceilings
+from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, reading, relevance_threshold, welch_ci
 
 HEADLINE = (
     "cooperating_share",
     "cross_border_share",
-    "new_partnerships",
-    "new_cross_border",
-    "successes",
+    "new_partnerships_real",
+    "new_cross_border_real",
+    "successes_real",
     "project_success_rate",
-    "scaling_up_reached",
+    "scaling_up_reached_real",
     "mean_confidence",
     "retry_rate_after_failure",
-    "business_results_total",
-    "exits",
+    "exits_real",
     "spend_total",
 )
-"""Indicators of the headline table (the full table holds every indicator)."""
+"""Indicators of the headline table, counts in real-population units (the full table holds every
+indicator, simulated counts included)."""
+
+
+def country_weights(result: RunResult) -> dict[str, float]:
+    """Real SMEs per simulated SME in each country (the run manifest's ``population.weight``).
+
+    A run without a population in its manifest (a hand-made test run) counts 1:1.
+    """
+    w = (result.manifest or {}).get("population", {}).get("weight") or {}
+    return {str(k): float(v) for k, v in w.items()}
+
+
+def real_series(result: RunResult, name: str) -> pd.Series:
+    """A run's monthly series of ``name`` in real-population units (``metrics.real_name``)."""
+    from ..metrics import real_name
+
+    ts = result.timeseries
+    real = real_name(name)
+    return ts[real if real in ts.columns else name].astype("float64")
 
 
 @dataclass(frozen=True)
@@ -44,15 +63,23 @@ class Outcome:
     of_country: Callable[[RunResult], pd.Series]  # country -> count
 
 
+def _to_real(r: RunResult, counts: pd.Series) -> pd.Series:
+    """Simulated counts by country -> real counts (times the country's weight)."""
+    w = country_weights(r)
+    counts = counts.astype("float64")
+    counts.index = counts.index.astype(str)
+    return counts * pd.Series({c: w.get(c, 1.0) for c in counts.index}, dtype="float64")
+
+
 def _country_sum(col: str) -> Callable[[RunResult], pd.Series]:
-    return lambda r: r.countries.groupby("country", observed=False)[col].sum().astype("float64")
+    return lambda r: _to_real(r, r.countries.groupby("country", observed=False)[col].sum())
 
 
 def _country_final(col: str) -> Callable[[RunResult], pd.Series]:
     def f(r: RunResult) -> pd.Series:
         c = r.countries
         last = c[c["step"] == c["step"].max()]
-        return last.groupby("country", observed=False)[col].sum().astype("float64")
+        return _to_real(r, last.groupby("country", observed=False)[col].sum())
 
     return f
 
@@ -61,7 +88,7 @@ def _country_cross_border(r: RunResult) -> pd.Series:
     p = r.partnerships
     if not len(p):
         return pd.Series(dtype="float64")
-    return p[p["cross_border"].astype(bool)].groupby("lead_country", observed=False).size().astype("float64")
+    return _to_real(r, p[p["cross_border"].astype(bool)].groupby("lead_country", observed=False).size())
 
 
 OUTCOMES: dict[str, Outcome] = {
@@ -71,26 +98,27 @@ OUTCOMES: dict[str, Outcome] = {
             "successful_projects",
             "successful OI project",
             "successful OI projects",
-            lambda r: float(r.timeseries["successes"].sum()),
+            lambda r: float(real_series(r, "successes").sum()),
             _country_sum("successes"),
         ),
         Outcome(
             "cross_border_partnerships",
             "cross-border partnership",
             "cross-border partnerships",
-            lambda r: float(r.timeseries["new_cross_border"].sum()),
+            lambda r: float(real_series(r, "new_cross_border").sum()),
             _country_cross_border,
         ),
         Outcome(
             "smes_reaching_scaling_up",
             "SME reaching scaling-up",
             "SMEs reaching scaling-up",
-            lambda r: float(r.timeseries["scaling_up_reached"].iloc[-1]),
+            lambda r: float(real_series(r, "scaling_up_reached").iloc[-1]),
             _country_final("scaling_up_reached"),
         ),
     )
 }
-"""The outcomes of the cost-effectiveness table (cumulative over the run)."""
+"""The outcomes of the cost-effectiveness table (cumulative over the run, real-population counts:
+``metrics.real_name``; by country, simulated counts times the country's weight)."""
 
 
 @dataclass
@@ -104,7 +132,9 @@ class Comparison:
         scenarios: label -> the Scenario (if known; used for plan descriptions and ceilings).
         indicators: one row per (scenario, indicator): ``statistic, unit, baseline_mean,
             scenario_mean, effect, ci_low, ci_high, unpaired_ci_low, unpaired_ci_high,
-            relative_change, higher_is_better, verdict, n``.
+            relative_change, higher_is_better, relevance_threshold, relevance, relevant, clear, reading, n``
+            (``relevant``: the effect reaches the practical-relevance threshold; ``clear``: the 95% CI
+            excludes 0; ``reading``: both in words, :func:`~inspire_sim.compare.stats.reading`).
         countries: as ``indicators`` with a ``country`` column, for the per-country indicators.
         costs: one row per (scenario incl. baseline, lever, country): mean spending over the
             run (EUR), 95% CI.
@@ -112,8 +142,14 @@ class Comparison:
             mean spent, utilisation.
         cost_effectiveness: one row per (scenario, outcome): additional outcome (mean, CI),
             additional cost (mean, CI), eur_per_unit (ratio of means) with bootstrap CI,
-            share of bootstrap resamples with no gain, verdict.
+            share of bootstrap resamples with no gain, status.
         country_cost_effectiveness: the same per country.
+        decision: for each policy goal of :data:`inspire_sim.goals.GOALS`, the plans ranked
+            (:func:`inspire_sim.decision.decide`: effect in real units with CI, cost per additional
+            outcome, probability of beating the baseline and the next-best plan).
+        parameter_uncertainty: with a posterior (``compare(..., posterior=DIR)``), per goal and plan:
+            the effect at the posterior median with its noise-only CI, the effect over posterior
+            draws with its total CI, and the probability of beating the baseline; else empty.
         meta: seeds, replications, months, SMEs, bootstrap settings, timings.
     """
 
@@ -127,6 +163,8 @@ class Comparison:
     ceilings: pd.DataFrame = field(default_factory=pd.DataFrame)
     cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
     country_cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    decision: pd.DataFrame = field(default_factory=pd.DataFrame)
+    parameter_uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -152,9 +190,14 @@ class Comparison:
             "ceilings",
             "cost_effectiveness",
             "country_cost_effectiveness",
+            "decision",
+            "parameter_uncertainty",
         ):
+            table = getattr(self, name)
+            if name == "parameter_uncertainty" and table.empty:
+                continue
             path = out / f"{name}.csv"
-            getattr(self, name).to_csv(path, index=False)
+            table.to_csv(path, index=False)
             paths.append(path)
         path = out / "comparison.json"
         path.write_text(json.dumps(self.meta, indent=2, default=str) + "\n", encoding="utf-8")
@@ -179,10 +222,13 @@ def _check_paired(baseline: list[RunResult], runs: list[RunResult], label: str) 
 
 
 def _effect_rows(
-    base: pd.DataFrame, plan: pd.DataFrame, label: str, names: list[str], confidence: float
+    base: pd.DataFrame, plan: pd.DataFrame, label: str, names: list[str], confidence: float, real: bool = False
 ) -> list[dict[str, Any]]:
-    """Rows of effects for columns ``names`` of two (replication x column) frames."""
-    from ..metrics import INDICATORS
+    """Rows of effects for columns ``names`` of two (replication x column) frames (``real``: the
+    extensive columns hold real-population counts)."""
+    from ..metrics import INDICATORS, indicators_for
+
+    known = INDICATORS | indicators_for([n.removeprefix(SPEND_PREFIX) for n in names if n.startswith(SPEND_PREFIX)])
 
     b = base[names].to_numpy(dtype="float64")
     s = plan[names].to_numpy(dtype="float64")
@@ -193,11 +239,15 @@ def _effect_rows(
     n = np.sum(~np.isnan(s - b), axis=0)
     rows = []
     for j, name in enumerate(names):
-        ind = INDICATORS.get(name)
+        ind = known.get(name)
         unit = ind.unit if ind else ""
+        if real and ind is not None and ind.extensive:
+            unit = f"real {unit}"
         stat, unit = indicator_statistic(name, unit)
         better = ind.higher_is_better if ind else None
         rel = eff[j] / mean_b[j] if np.isfinite(mean_b[j]) and mean_b[j] != 0 else np.nan
+        threshold, relevance = relevance_threshold(unit, float(mean_b[j]))
+        clear = bool(np.isfinite(lo[j]) and np.isfinite(hi[j]) and (lo[j] > 0 or hi[j] < 0))
         rows.append(
             {
                 "scenario": label,
@@ -213,7 +263,11 @@ def _effect_rows(
                 "unpaired_ci_high": uhi[j],
                 "relative_change": rel,
                 "higher_is_better": better,
-                "verdict": verdict(lo[j], hi[j], better),
+                "relevance_threshold": threshold,
+                "relevance": relevance,
+                "relevant": bool(np.isfinite(threshold) and abs(eff[j]) >= threshold and eff[j] != 0),
+                "clear": clear,
+                "reading": reading(eff[j], lo[j], hi[j], threshold, better),
                 "n": int(n[j]),
             }
         )
@@ -221,7 +275,8 @@ def _effect_rows(
 
 
 def _country_statistics(result: RunResult) -> pd.DataFrame:
-    """country x indicator: one number per run (same rule as :func:`run_statistics`)."""
+    """country x indicator: one number per run (same rule as :func:`run_statistics`); counts in
+    real-population units (times the country's weight)."""
     from ..metrics import COUNTRY_INDICATORS, INDICATORS
 
     c = result.countries
@@ -230,7 +285,14 @@ def _country_statistics(result: RunResult) -> pd.DataFrame:
     for name in COUNTRY_INDICATORS:
         stat, _ = indicator_statistic(name, INDICATORS[name].unit)
         cols[name] = groups[name].agg(lambda col, stat=stat: reduce_series(col, stat))
-    return pd.DataFrame(cols).astype("float64")
+    out = pd.DataFrame(cols).astype("float64")
+    out.index = out.index.astype(str)
+    w = country_weights(result)
+    scale = pd.Series({k: w.get(k, 1.0) for k in out.index}, dtype="float64")
+    for name in COUNTRY_INDICATORS:
+        if INDICATORS[name].extensive:
+            out[name] = out[name] * scale
+    return out
 
 
 def _countries(result: RunResult) -> list[str]:
@@ -269,8 +331,19 @@ def _check_inputs(baseline: list[RunResult], plans: dict[str, Sequence[RunResult
     return countries
 
 
+def _run_statistics(result: RunResult) -> pd.Series:
+    """:func:`~inspire_sim.results.run_statistics` plus the run's own spending columns (user levers)."""
+    out = run_statistics(result)
+    ts = result.timeseries
+    extra = {c: float(ts[c].sum()) for c in ts.columns if c.startswith(SPEND_PREFIX) and c not in out.index}
+    return pd.concat([out, pd.Series(extra, dtype="float64")]) if extra else out
+
+
 def _indicator_table(comp: Comparison, confidence: float) -> pd.DataFrame:
-    per_run = {k: pd.DataFrame([run_statistics(r) for r in v]) for k, v in comp.results.items()}
+    per_run = {k: pd.DataFrame([_run_statistics(r) for r in v]) for k, v in comp.results.items()}
+    columns = list(dict.fromkeys(c for df in per_run.values() for c in df.columns))
+    spend = {c: 0.0 for c in columns if c.startswith(SPEND_PREFIX)}  # a lever a plan lacks spent nothing
+    per_run = {k: df.reindex(columns=columns).fillna(spend) for k, df in per_run.items()}
     base = per_run[comp.baseline]
     rows: list[dict[str, Any]] = []
     for label in comp.labels:
@@ -287,28 +360,24 @@ def _country_table(comp: Comparison, countries: list[str], confidence: float) ->
         for country in countries:
             b = pd.DataFrame([s.loc[country] for s in cstats[comp.baseline]]).reset_index(drop=True)
             s = pd.DataFrame([x.loc[country] for x in cstats[label]]).reset_index(drop=True)
-            for row in _effect_rows(b, s, label, list(COUNTRY_INDICATORS), confidence):
+            for row in _effect_rows(b, s, label, list(COUNTRY_INDICATORS), confidence, real=True):
                 rows.append({"scenario": row.pop("scenario"), "country": country, **row})
     return pd.DataFrame(rows)
 
 
-def _spend_cube(comp: Comparison, countries: list[str]) -> dict[str, np.ndarray]:
-    """label -> replications x levers x countries: spending over the run (EUR)."""
-    from ..params import LEVERS
-
-    shape = (len(LEVERS), len(countries))
+def _spend_cube(comp: Comparison, countries: list[str], levers: list[str]) -> dict[str, np.ndarray]:
+    """label -> replications x levers x countries: spending over the run (real EUR)."""
+    shape = (len(levers), len(countries))
     return {
-        k: np.stack([_spend_table(r, countries).to_numpy().reshape(shape) for r in v]) for k, v in comp.results.items()
+        k: np.stack([_spend_table(r, countries, levers).to_numpy().reshape(shape) for r in v])
+        for k, v in comp.results.items()
     }
 
 
 def _cost_tables(
-    comp: Comparison, cube: dict[str, np.ndarray], countries: list[str], confidence: float
+    comp: Comparison, cube: dict[str, np.ndarray], countries: list[str], levers: list[str], confidence: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The tidy ``costs`` table (mean and CI per level) and the ``ceilings`` table."""
-    from ..params import LEVERS
-
-    levers = list(LEVERS)
     steps = len(comp.results[comp.baseline][0].timeseries)
     cost_rows: list[dict[str, Any]] = []
     ceil_rows: list[dict[str, Any]] = []
@@ -336,7 +405,7 @@ def _cost_tables(
                 )
         if label not in comp.scenarios:
             continue
-        ceilings = plan_ceilings(comp.scenarios[label], steps)
+        ceilings = plan_ceilings(comp.scenarios[label], steps, levers)
         spent = c.sum(axis=2).mean(axis=0)
         for j, lever in enumerate(levers):
             ceil_rows.append(_ceiling_row(label, LEVEL_LEVER, lever, float(spent[j]), ceilings.get(lever, np.nan)))
@@ -418,11 +487,13 @@ def compare_results(
     comp = Comparison(baseline=baseline_label, labels=list(plans), results=results, scenarios=dict(scenarios or {}))
     comp.indicators = _indicator_table(comp, confidence)
     comp.countries = _country_table(comp, countries, confidence)
-    cube = _spend_cube(comp, countries)
-    comp.costs, comp.ceilings = _cost_tables(comp, cube, countries, confidence)
+    levers = levers_of(r for runs in comp.results.values() for r in runs)
+    cube = _spend_cube(comp, countries, levers)
+    comp.costs, comp.ceilings = _cost_tables(comp, cube, countries, levers, confidence)
     comp.cost_effectiveness, comp.country_cost_effectiveness = _cost_effectiveness_tables(
         comp, cube, countries, seed, n_boot, confidence
     )
+    comp.decision = decide(comp.results, baseline_label, comp.labels, seed=seed)
     first = baseline[0].manifest
     comp.meta = {
         "baseline": baseline_label,
@@ -432,6 +503,8 @@ def compare_results(
         "replication_seeds": [r.manifest.get("seed") for r in baseline],
         "months": len(baseline[0].timeseries),
         "n_smes": int(baseline[0].timeseries["n_smes"].iloc[0]) if len(baseline[0].timeseries) else None,
+        "represented_smes": _represented(baseline[0]),
+        "levers": levers,
         "countries": countries,
         "confidence": confidence,
         "bootstrap": {
@@ -443,6 +516,11 @@ def compare_results(
         "git_revision": first.get("git_revision"),
     } | (meta or {})
     return comp
+
+
+def _represented(result: RunResult) -> int | None:
+    pop = (result.manifest or {}).get("population", {}).get("represented_smes")
+    return round(sum(pop.values())) if pop else None
 
 
 def _ce_row(

@@ -11,8 +11,8 @@ import pandas as pd
 from ..compare import HEADLINE, OUTCOMES, Comparison
 from ..compare.tables import LEVEL_COUNTRY, LEVEL_LEVER, LEVEL_PLAN
 from .figures import FigureInfo
-from .format import _ok, fmt_ci, fmt_effect, fmt_eur, fmt_num, fmt_ratio, fmt_rel, fmt_value
-from .guide import GUIDE, UNCERTAINTY_GUIDE
+from .format import _ok, fmt_ci, fmt_count, fmt_effect, fmt_eur, fmt_ratio, fmt_rel, fmt_value
+from .guide import GUIDE, UNCERTAINTY_GUIDE, guide_title
 
 
 def _months(p: Any, steps: int) -> str:
@@ -76,8 +76,99 @@ def plan_measures(scenario: Any, steps: int) -> list[dict[str, str]]:
     return rows
 
 
-def _verdict_class(v: str) -> str:
-    return {"better": "good", "worse": "bad", "higher": "up", "lower": "down"}.get(v, "none")
+def _reading_class(v: str) -> str:
+    return {"clear gain": "good", "clear loss": "bad", "clearly higher": "up", "clearly lower": "down"}.get(v, "none")
+
+
+def _pct(p: float) -> str:
+    """A probability in percent; "over 99%" / "under 1%" at the ends (never a flat 100% or 0%)."""
+    if not _ok(p):
+        return "-"
+    if p >= 0.995:
+        return "over 99%"
+    if p <= 0.005:
+        return "under 1%"
+    return f"{100 * p:.0f}%"
+
+
+def uncertainty_context(comp: Comparison) -> list[dict[str, str]]:
+    """Rows of the parameter-uncertainty table (noise-only vs total intervals); empty without a posterior."""
+    from ..decision import fmt_effect as fmt_goal_effect
+
+    t = comp.parameter_uncertainty
+    rows = []
+    for _, r in t.iterrows():
+        pp = r["unit"] == "percentage points"
+
+        def f(v: float, pp: bool = pp) -> str:
+            return fmt_goal_effect(v, decimals=pp)
+
+        rows.append(
+            {
+                "goal": r["goal_label"],
+                "plan": r["plan"],
+                "unit": "pp" if pp else r["unit"],
+                "median": f(r["effect_median_world"]),
+                "noise": f"{f(r['noise_low'])} to {f(r['noise_high'])}",
+                "effect": f(r["effect"]),
+                "total": f"{f(r['total_low'])} to {f(r['total_high'])}",
+                "p_base": _pct(r["p_beats_baseline"]),
+            }
+        )
+    return rows
+
+
+def decision_context(comp: Comparison) -> list[dict[str, Any]]:
+    """Per goal, the ranked plans as display strings (from ``comp.decision``)."""
+    from ..decision import fmt_effect as fmt_goal_effect
+    from ..goals import GOALS
+
+    out = []
+    table = comp.decision
+    for name, goal in GOALS.items():
+        sub = table[table["goal"] == name].sort_values("rank") if len(table) else table
+        if sub.empty:
+            continue
+        unit = str(sub["unit"].iloc[0])
+        pp = unit == "percentage points"
+        rows = []
+        for _, r in sub.iterrows():
+            cost = r["cost_per_additional"]
+            rows.append(
+                {
+                    "rank": int(r["rank"]),
+                    "plan": r["plan"],
+                    "effect": fmt_goal_effect(r["effect"], "pp" if pp else "", decimals=pp),
+                    "ci": f"{fmt_goal_effect(r['effect_low'], decimals=pp)} to "
+                    f"{fmt_goal_effect(r['effect_high'], decimals=pp)}",
+                    "cost": fmt_eur(cost) if _ok(cost) else "buys nothing",
+                    "extra_spend": fmt_eur(r["extra_spend_eur"], sign=True),
+                    "p_base": _pct(r["p_beats_baseline"]),
+                    "p_next": _pct(r["p_beats_next"]) if r["next_plan"] else "-",
+                    "next_plan": r["next_plan"],
+                    "relevant": "yes" if r["relevant"] else "no",
+                    "is_clear": "yes" if r["clear"] else "no",
+                    "cls": "best" if r["clear"] and r["relevant"] and r["effect"] > 0 else "",
+                }
+            )
+        statistic = {
+            "mean_second_half": "mean over the second half of the run",
+            "sum": "total over the run",
+            "last": "by the end of the run",
+        }[goal.statistic]
+        out.append(
+            {
+                "goal": name,
+                "label": goal.label,
+                "title": goal.label[:1].upper() + goal.label[1:],
+                "unit": unit,
+                "statistic": statistic,
+                "threshold": goal.describe_threshold(),
+                "cost_unit": str(sub["cost_unit"].iloc[0]),
+                "rows": rows,
+            }
+        )
+    return out
 
 
 def report_context(comp: Comparison, figures: list[FigureInfo], command: str | None = None) -> dict[str, Any]:
@@ -100,8 +191,8 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
             outcomes.append(
                 {
                     "name": o.plural,
-                    "additional": fmt_num(row["additional"], sign=True),
-                    "additional_ci": fmt_ci(row["additional_ci_low"], row["additional_ci_high"], "count"),
+                    "additional": fmt_count(row["additional"], sign=True),
+                    "additional_ci": fmt_ci(row["additional_ci_low"], row["additional_ci_high"], "real count"),
                     "ratio": ratio,
                     "ratio_ci": ratio_ci,
                     "unit": o.unit,
@@ -147,7 +238,7 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
     def rows_of(df: pd.DataFrame) -> list[dict[str, str]]:
         out = []
         for _, r in df.iterrows():
-            title = GUIDE.get(r["indicator"], (r["indicator"].replace("_", " "), ""))[0]
+            title = guide_title(r["indicator"])
             out.append(
                 {
                     "indicator": r["indicator"],
@@ -160,8 +251,9 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
                     "ci": fmt_ci(r["ci_low"], r["ci_high"], r["unit"]),
                     "unpaired_ci": fmt_ci(r["unpaired_ci_low"], r["unpaired_ci_high"], r["unit"]),
                     "relative": fmt_rel(r["relative_change"]),
-                    "verdict": r["verdict"],
-                    "cls": _verdict_class(r["verdict"]),
+                    "reading": r["reading"],
+                    "relevance": r["relevance"],
+                    "cls": _reading_class(r["reading"]),
                 }
             )
         return out
@@ -186,10 +278,10 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
             rows.append(
                 {
                     "country": country,
-                    "successes": f"{fmt_num(succ['additional'], sign=True)} "
-                    f"({fmt_ci(succ['additional_ci_low'], succ['additional_ci_high'], 'n')})",
-                    "cross_border": fmt_num(sub.loc["cross_border_partnerships", "additional"], sign=True),
-                    "scaling": fmt_num(sub.loc["smes_reaching_scaling_up", "additional"], sign=True),
+                    "successes": f"{fmt_count(succ['additional'], sign=True)} "
+                    f"({fmt_ci(succ['additional_ci_low'], succ['additional_ci_high'], 'real count')})",
+                    "cross_border": fmt_count(sub.loc["cross_border_partnerships", "additional"], sign=True),
+                    "scaling": fmt_count(sub.loc["smes_reaching_scaling_up", "additional"], sign=True),
                     "cost": fmt_eur(succ["additional_cost_eur"], sign=True),
                     "ratio": ratio + (f" ({ratio_ci})" if ratio_ci and succ["status"] != "saves money" else ""),
                 }
@@ -238,7 +330,8 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         {"indicator": k, "title": t, "text": txt, "unit": INDICATORS[k].unit if k in INDICATORS else ""}
         for k, (t, txt) in GUIDE.items()
     ]
-    fmt = {"R": R, "N": meta.get("n_smes"), "T": steps}
+    real = meta.get("represented_smes")
+    fmt = {"R": R, "N": f"{meta.get('n_smes'):,}", "T": steps, "REAL": f"{real:,}" if real else "n/a"}
     uncertainty = [{"title": t, "text": txt.format(**fmt)} for t, txt in UNCERTAINTY_GUIDE]
     runs = meta.get("runs", {})
     settings = [
@@ -268,8 +361,15 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         )
     if command:
         settings.append(("command", command))
+    from ..decision import sentences
+
     return {
+        "uncertainty_rows": uncertainty_context(comp),
         "title": f"Deployment plans compared with '{comp.baseline}'",
+        "summary": sentences(comp.decision) if len(comp.decision) else [],
+        "decision": decision_context(comp),
+        "real_smes": f"{real:,}" if real else "n/a",
+        "baseline": comp.baseline,
         "settings": settings,
         "glance": glance,
         "glance_rows": glance_rows,
@@ -281,6 +381,7 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         "uncertainty": uncertainty,
         "figures": {f.stem: f for f in figures},
         "heatmaps": [f for f in figures if f.stem == "partner_type_by_stage"],
+        "maps": [f for f in figures if f.stem.startswith("effects_map_")],
         "months": steps,
         "R": R,
         "headline_names": list(HEADLINE),

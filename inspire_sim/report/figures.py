@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..compare import OUTCOMES, Comparison
+from ..compare.budget import levers_of
 from ..compare.tables import LEVEL_COUNTRY
 from ..results import RunResult, mean_ci
 
@@ -41,19 +42,34 @@ class Series:
     of: Callable[[pd.DataFrame], pd.Series]
 
 
+def _real(ts: pd.DataFrame, name: str) -> pd.Series:
+    """A count in real-population units (``metrics.real_name``; the simulated count if a run lacks it)."""
+    from ..metrics import real_name
+
+    real = real_name(name)
+    return ts[real if real in ts.columns else name]
+
+
 SERIES = (
     Series("cooperating_share", "Cooperating SMEs (12 months)", "share", lambda ts: ts["cooperating_share"]),
     Series("cross_border_share", "... of which with a foreign partner", "share", lambda ts: ts["cross_border_share"]),
     Series("project_success_rate", "Project success rate (12 months)", "share", lambda ts: ts["project_success_rate"]),
     Series("mean_confidence", "Confidence in collaboration", "0-1", lambda ts: ts["mean_confidence"]),
-    Series("successes_so_far", "Successful OI projects so far", "projects", lambda ts: ts["successes"].cumsum()),
+    Series(
+        "successes_so_far", "Successful OI projects so far", "real projects", lambda ts: _real(ts, "successes").cumsum()
+    ),
     Series(
         "cross_border_so_far",
         "Cross-border partnerships so far",
-        "projects",
-        lambda ts: ts["new_cross_border"].cumsum(),
+        "real projects",
+        lambda ts: _real(ts, "new_cross_border").cumsum(),
     ),
-    Series("scaling_up_reached", "SMEs that reached scaling-up so far", "SMEs", lambda ts: ts["scaling_up_reached"]),
+    Series(
+        "scaling_up_reached",
+        "SMEs that reached scaling-up so far",
+        "real SMEs",
+        lambda ts: _real(ts, "scaling_up_reached"),
+    ),
     Series("spend_so_far", "Public spending so far", "EUR million", lambda ts: ts["spend_total"].cumsum() / 1e6),
 )
 
@@ -224,37 +240,43 @@ def fig_cost_effectiveness(comp: Comparison) -> Figure:
     return fig
 
 
-def _monthly_spend(runs: list[RunResult]) -> pd.DataFrame:
-    """step x lever mean monthly spending over replications (EUR)."""
-    from ..params import LEVERS
+def _lever_color(kind: str, levers: list[str]) -> str:
+    """The lever's colour: fixed for the shipped levers, from the palette for user levers."""
+    return LEVER_COLORS.get(kind) or PALETTE[levers.index(kind) % len(PALETTE)]
 
+
+def _monthly_spend(runs: list[RunResult], levers: list[str]) -> pd.DataFrame:
+    """step x lever mean monthly spending over replications (real EUR), from each run's own
+    ``spend_<lever>`` columns (a lever a run lacks spent nothing)."""
     steps = runs[0].timeseries["step"].to_numpy()
-    tabs = []
-    for r in runs:
-        tabs.append(r.timeseries.set_index("step")[[f"spend_{k}" for k in LEVERS]].reindex(steps, fill_value=0.0))
+    cols = [f"spend_{k}" for k in levers]
+    tabs = [
+        r.timeseries.set_index("step").reindex(columns=cols).fillna(0.0).reindex(steps, fill_value=0.0) for r in runs
+    ]
     mean = sum(t.to_numpy(dtype="float64") for t in tabs) / len(tabs)
-    return pd.DataFrame(mean, index=steps, columns=list(LEVERS))
+    return pd.DataFrame(mean, index=steps, columns=levers)
 
 
 def fig_spend_over_time(comp: Comparison) -> Figure:
     """Monthly spending by lever (mean over replications), one panel per scenario."""
     labels = comp.all_labels
     fig, axes = _grid(len(labels), ncols=min(3, len(labels)), w=4.3, h=2.9)
-    data = {k: _monthly_spend(comp.results[k]) for k in labels}
-    ymax = max(float(d.sum(axis=1).max()) for d in data.values()) / 1e3
+    levers = levers_of(r for k in labels for r in comp.results[k])
+    data = {k: _monthly_spend(comp.results[k], levers) for k in labels}
+    ymax = max(float(d.sum(axis=1).max()) for d in data.values()) / 1e6
     for ax, label in zip(axes, labels, strict=True):
         d = data[label]
         ax.stackplot(
             d.index,
-            *(d[c].to_numpy() / 1e3 for c in d.columns),
+            *(d[c].to_numpy() / 1e6 for c in d.columns),
             labels=[c.replace("_", " ") for c in d.columns],
-            colors=[LEVER_COLORS[c] for c in d.columns],
+            colors=[_lever_color(c, levers) for c in d.columns],
             alpha=0.85,
         )
-        ax.set_ylim(0, max(ymax * 1.05, 1.0))
+        ax.set_ylim(0, max(ymax * 1.05, 0.1))
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("month", fontsize=8)
-        ax.set_ylabel("EUR thousand / month", fontsize=8)
+        ax.set_ylabel("EUR million / month", fontsize=8)
         ax.tick_params(labelsize=7)
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside lower center", ncols=5, fontsize=8)
@@ -296,6 +318,32 @@ def fig_partner_types(comp: Comparison) -> Figure:
     from ..plots import partner_type_by_stage_panels
 
     return partner_type_by_stage_panels({label: comp.results[label] for label in comp.all_labels})
+
+
+MAP_INDICATOR = "cooperating_share"
+
+
+def fig_effect_maps(comp: Comparison) -> list[tuple[str, Figure]]:
+    """One offline tile map per plan (:func:`inspire_sim.cartogram.cartogram`): its paired effect on the
+    share of SMEs cooperating in OI, by country, in percentage points (hatched: CI includes zero)."""
+    from ..cartogram import cartogram
+
+    c = comp.countries
+    mine = c[c["indicator"] == MAP_INDICATOR]
+    span = float(100 * np.nanmax(np.abs(mine["effect"].to_numpy(dtype="float64")), initial=0.0)) or 1.0
+    out = []
+    for label in comp.labels:
+        sub = c[(c["scenario"] == label) & (c["indicator"] == MAP_INDICATOR)].set_index("country")
+        fig = cartogram(
+            (100 * sub["effect"]).to_dict(),
+            span=span,
+            title=f"{label}: change in SMEs doing OI",
+            unit="pp",
+            low=(100 * sub["ci_low"]).to_dict(),
+            high=(100 * sub["ci_high"]).to_dict(),
+        )
+        out.append((label, fig))
+    return out
 
 
 @dataclass
@@ -365,6 +413,17 @@ def make_figures(comp: Comparison) -> list[FigureInfo]:
             _png(fig_spend_by_country(comp)),
         ),
     ]
+    for k, (label, fig) in enumerate(fig_effect_maps(comp)):
+        out.append(
+            FigureInfo(
+                f"effects_map_{k + 1}",
+                f"Map: {label}",
+                f"{label}: change in the share of SMEs cooperating in OI (last 12 months, final month), percentage "
+                "points, by country; blue = more, red = fewer (one colour scale for all plans); hatched = the 95% CI "
+                "includes zero.",
+                _png(fig),
+            )
+        )
     out.append(
         FigureInfo(
             "partner_type_by_stage",

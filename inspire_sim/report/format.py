@@ -14,11 +14,13 @@ def _ok(v: Any) -> bool:
 
 
 def fmt_eur(v: float, sign: bool = False) -> str:
-    """EUR 1.23 M, EUR 152,600, EUR 950."""
+    """EUR 4.56 bn, EUR 1.23 M, EUR 152,600, EUR 950."""
     if not _ok(v):
         return "n/a"
     s = "-" if v < 0 else ("+" if sign and v > 0 else "")
     a = abs(float(v))
+    if a >= 1e9:
+        return f"{s}EUR {a / 1e9:,.2f} bn"
     if a >= 1e6:
         return f"{s}EUR {a / 1e6:,.2f} M"
     if a >= 1e4:
@@ -42,15 +44,30 @@ def fmt_num(v: float, sign: bool = False) -> str:
         return f"{v:{sp}.1f}"
     if a >= 0.01 or a == 0:
         return f"{v:{sp}.2f}"
-    return f"{v:{sp}.2g}"
+    return f"{v:{sp}.4f}"  # never scientific notation
+
+
+def is_count(unit: str) -> bool:
+    """Real-population counts (``real SMEs``, ``real projects/month``...) are shown as whole numbers."""
+    return unit.startswith("real ")
+
+
+def fmt_count(v: float, sign: bool = False) -> str:
+    """A count as a whole number with thousands separators (``+12,345``)."""
+    if not _ok(v):
+        return "n/a"
+    r = round(float(v)) + 0
+    return f"{r:+,d}" if sign else f"{r:,d}"
 
 
 def fmt_value(v: float, unit: str) -> str:
-    """A level: shares in %, EUR, otherwise a number."""
+    """A level: shares in %, EUR, real counts as whole numbers, otherwise a number."""
     if unit == "share":
         return f"{100 * v:.1f}%" if _ok(v) else "n/a"
     if unit == "EUR":
         return fmt_eur(v)
+    if is_count(unit):
+        return fmt_count(v)
     return fmt_num(v)
 
 
@@ -62,6 +79,8 @@ def fmt_effect(v: float, unit: str) -> str:
         return f"{100 * v:+.1f} pp" if _ok(v) else "n/a"
     if unit == "EUR":
         return fmt_eur(v, sign=True)
+    if is_count(unit):
+        return fmt_count(v, sign=True)
     return fmt_num(v, sign=True)
 
 
@@ -86,7 +105,7 @@ def fmt_ratio(row: pd.Series | dict) -> tuple[str, str]:
     if status == "saves money":
         return (
             "saves money",
-            f"gains {fmt_num(row['additional'])} and costs {fmt_eur(-row['additional_cost_eur'])} less",
+            f"gains {fmt_count(row['additional'])} and costs {fmt_eur(-row['additional_cost_eur'])} less",
         )
     lo, hi = row["eur_per_unit_ci_low"], row["eur_per_unit_ci_high"]
     ci = f"{fmt_eur(lo)} to {fmt_eur(hi) if _ok(hi) else 'no upper bound'}"

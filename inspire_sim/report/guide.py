@@ -79,9 +79,15 @@ UNCERTAINTY_GUIDE = [
     (
         "95% confidence interval (CI)",
         "The range of effects compatible with the simulations. When it lies entirely above or below zero the "
-        "direction is clear and the table says better or worse (higher or lower when neither direction is "
-        "preferable). When it contains zero the table says 'no clear change': the plan may help a little, harm a "
-        "little or do nothing; more replications narrow the interval.",
+        "effect is clear (statistically); when it contains zero the effect is unclear: the plan may help a little, "
+        "harm a little or do nothing, and more replications narrow the interval.",
+    ),
+    (
+        "Reading: clear and relevant",
+        "Each effect is read twice. Clear: its 95% CI excludes zero. Relevant: it is at least as large as a "
+        "practical-relevance threshold (1 percentage point for shares, 5% of the baseline value for counts, as "
+        "for the policy goals). 'clear gain' / 'clear loss' means both (in the better / worse direction); 'clear "
+        "but small' means a real but practically negligible change; 'unclear' means the CI contains zero.",
     ),
     (
         "Unpaired CI",
@@ -104,7 +110,16 @@ UNCERTAINTY_GUIDE = [
     ),
     (
         "Scale",
-        "Counts refer to the simulated population of {N} SMEs over {T} months, with the budgets of the scenario "
-        "files. Compare plans with each other; do not read the counts as EU totals.",
+        "{N} SMEs were simulated over {T} months; each stands for a number of real SMEs of its country, so counts "
+        "and costs are shown for the real population ({REAL} SMEs) and budgets are the scenario files' real EUR. "
+        "Compare plans with each other: the counts are model estimates, not forecasts of EU totals.",
     ),
 ]
+
+
+def guide_title(name: str) -> str:
+    """The reader's title of an indicator (its real-units twin ``<name>_real`` shares the title)."""
+    from ..metrics import REAL_SUFFIX
+
+    base = name.removesuffix(REAL_SUFFIX)
+    return GUIDE.get(base, (base.replace("_", " "), ""))[0]
