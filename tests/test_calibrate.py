@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from inspire_sim.targets import Mapping, Target, TargetSet, summarise
 pytest.importorskip("pyabc")  # an optional extra; the test extra installs it
 
 TRUTH = {"model.search_rate": 0.045, "model.base_success_logit": -0.35}  # inside the priors (sa_range)
-SIZE = {"n_smes": 300, "steps": 36}
+SIZE: dict[str, Any] = {"n_smes": 300, "steps": 36}
 MAPS = {
     "cooperating_share": Mapping(table="timeseries", column="cooperating_share", statistic="mean"),
     "failure_rate": Mapping(

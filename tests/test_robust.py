@@ -50,7 +50,9 @@ def test_worlds_cover_the_plausible_ranges() -> None:
     w = latin_worlds(50, seed=1)
     specs = {s.name: s for s in I.params.parameter_specs()}
     for col in w.columns.drop("world"):
-        lo, hi = specs[col].sa_range
+        sa_range = specs[col].sa_range
+        assert sa_range is not None, f"{col} has no sa_range"
+        lo, hi = sa_range
         assert w[col].between(lo, hi).all()
         # Latin hypercube: exactly one draw in each of 50 equal strata
         strata = np.floor((w[col] - lo) / (hi - lo) * 50).clip(0, 49)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ import inspire_sim as I
 from inspire_sim import patterns, validate
 from inspire_sim.targets import load_targets
 
-SMALL = {"n_smes": 600, "steps": 60}
+SMALL: dict[str, Any] = {"n_smes": 600, "steps": 60}
 
 
 @pytest.fixture
