@@ -72,6 +72,7 @@ def test_known_parameters_are_recovered(synthetic: TargetSet, tmp_path) -> None:
         assert paths[f"fig_{name}"].stat().st_size > 5_000
 
 
+@pytest.mark.slow  # two ABC runs on 8 synthetic replications (~10 s)
 def test_resume_with_other_settings_is_refused(synthetic: TargetSet, tmp_path) -> None:
     calibrate(synthetic, tmp_path, params=["search_rate"], populations=1, population_size=5, workers=1, **SIZE)
     with pytest.raises(I.InputError, match="other settings"):
@@ -98,6 +99,7 @@ def test_weighted_quantile_known_answers() -> None:
     assert weighted_quantile(np.arange(101), np.ones(101), 0.9) == pytest.approx(90.5, abs=0.6)
 
 
+@pytest.mark.slow  # a whole ABC generation and predictive draws (~5 s)
 def test_cli_calibrate_runs_end_to_end(tmp_path, capsys) -> None:
     from inspire_sim.cli import main
 
