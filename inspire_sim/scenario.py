@@ -333,9 +333,8 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
     )
 
 
-def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], bytes]:
-    if path in chain:
-        raise InputError("extends forms a cycle", source=str(path), field="extends", fix="remove the cycle")
+def _parse_toml(path: Path) -> tuple[dict[str, Any], bytes]:
+    """The raw table and the bytes of one TOML file; unreadable or malformed files raise :class:`InputError`."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -350,40 +349,54 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any]
         raise InputError(f"TOML syntax error: {exc}", source=str(path), fix="correct the TOML syntax") from None
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", source=str(path), fix="save the file as UTF-8") from None
-    blob = data
-    parent = raw.pop("extends", None)
-    if parent is None and "inherit_policies" in raw:
+    return raw, data
+
+
+def _merge_child(base: dict[str, Any], raw: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``raw`` (a file that ``extends`` another) laid over its parent's table ``base``.
+
+    Top-level keys replace the parent's, ``[model]`` merges key by key, and ``policies`` append to
+    the parent's when ``inherit_policies = true`` (they replace them otherwise).
+    """
+    merged = copy.deepcopy(base)
+    inherit = raw.pop("inherit_policies", False)
+    if not isinstance(inherit, bool):
         raise InputError(
-            "needs extends",
-            source=str(path),
-            field="inherit_policies",
-            fix='add extends = "baseline.toml" or remove inherit_policies',
+            "must be true or false", source=str(path), field="inherit_policies", fix="write inherit_policies = true"
         )
-    if parent is not None:
-        if not isinstance(parent, str):
+    for key, value in raw.items():
+        if key == "policies" and inherit:
+            merged["policies"] = list(merged.get("policies", [])) + list(value)
+        elif key == "model":
+            if not isinstance(value, dict):
+                raise InputError("must be a table", source=str(path), field="model", fix="write it as [model]")
+            merged["model"] = {**merged.get("model", {}), **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], bytes]:
+    """The raw scenario table of ``path`` with its ``extends`` chain resolved, and the bytes hashed for it."""
+    if path in chain:
+        raise InputError("extends forms a cycle", source=str(path), field="extends", fix="remove the cycle")
+    raw, data = _parse_toml(path)
+    parent = raw.pop("extends", None)
+    if parent is None:
+        if "inherit_policies" in raw:
             raise InputError(
-                "must be a file name", source=str(path), field="extends", fix='write extends = "baseline.toml"'
+                "needs extends",
+                source=str(path),
+                field="inherit_policies",
+                fix='add extends = "baseline.toml" or remove inherit_policies',
             )
-        ppath = (path.parent / parent).resolve()
-        base, pblob = _read_toml(ppath, (*chain, path))
-        blob = pblob + b"\n" + data
-        merged = copy.deepcopy(base)
-        inherit = raw.pop("inherit_policies", False)
-        if not isinstance(inherit, bool):
-            raise InputError(
-                "must be true or false", source=str(path), field="inherit_policies", fix="write inherit_policies = true"
-            )
-        for key, value in raw.items():
-            if key == "policies" and inherit:
-                merged["policies"] = list(merged.get("policies", [])) + list(value)
-            elif key == "model":
-                if not isinstance(value, dict):
-                    raise InputError("must be a table", source=str(path), field="model", fix="write it as [model]")
-                merged["model"] = {**merged.get("model", {}), **value}
-            else:
-                merged[key] = value
-        raw = merged
-    return raw, blob
+        return raw, data
+    if not isinstance(parent, str):
+        raise InputError(
+            "must be a file name", source=str(path), field="extends", fix='write extends = "baseline.toml"'
+        )
+    base, pblob = _read_toml((path.parent / parent).resolve(), (*chain, path))
+    return _merge_child(base, raw, path), pblob + b"\n" + data
 
 
 def shipped_names(folder: Path = SCENARIO_DIR) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from inspire_sim.targets import Mapping, Target, TargetSet, summarise
 pytest.importorskip("pyabc")  # an optional extra; the test extra installs it
 
 TRUTH = {"model.search_rate": 0.045, "model.base_success_logit": -0.35}  # inside the priors (sa_range)
-SIZE = {"n_smes": 300, "steps": 36}
+SIZE: dict[str, Any] = {"n_smes": 300, "steps": 36}
 MAPS = {
     "cooperating_share": Mapping(table="timeseries", column="cooperating_share", statistic="mean"),
     "failure_rate": Mapping(
@@ -70,6 +72,7 @@ def test_known_parameters_are_recovered(synthetic: TargetSet, tmp_path) -> None:
         assert paths[f"fig_{name}"].stat().st_size > 5_000
 
 
+@pytest.mark.slow  # two ABC runs on 8 synthetic replications (~10 s)
 def test_resume_with_other_settings_is_refused(synthetic: TargetSet, tmp_path) -> None:
     calibrate(synthetic, tmp_path, params=["search_rate"], populations=1, population_size=5, workers=1, **SIZE)
     with pytest.raises(I.InputError, match="other settings"):
@@ -96,6 +99,7 @@ def test_weighted_quantile_known_answers() -> None:
     assert weighted_quantile(np.arange(101), np.ones(101), 0.9) == pytest.approx(90.5, abs=0.6)
 
 
+@pytest.mark.slow  # a whole ABC generation and predictive draws (~5 s)
 def test_cli_calibrate_runs_end_to_end(tmp_path, capsys) -> None:
     from inspire_sim.cli import main
 

@@ -69,6 +69,7 @@ def test_user_lever_in_replications_and_registry(user_scenario):
     assert policies.resolve_kind("user_levers:ConfidenceCoaching") == "confidence_coaching"
 
 
+@pytest.mark.slow  # a fresh interpreter imports the package and runs (~4 s)
 def test_user_lever_resolves_in_a_fresh_process(user_scenario, tmp_path):
     """A worker process never saw the main process's import: it resolves the kind itself."""
     code = textwrap.dedent(

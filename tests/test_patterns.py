@@ -7,6 +7,8 @@ import pytest
 import inspire_sim as I
 from inspire_sim.patterns import MEASURES, check_patterns
 
+pytestmark = pytest.mark.slow  # 20 baseline replications (~30 s): make test, not the fast tier
+
 
 @pytest.fixture(scope="module")
 def table():

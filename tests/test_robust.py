@@ -24,6 +24,7 @@ def small_result() -> RobustResult:
     return robust(base, [twin, funding], worlds=6, seed=3, workers=1)
 
 
+@pytest.mark.slow  # shares small_result: 3 plans x 6 worlds (~6 s)
 def test_a_copy_of_the_baseline_has_zero_effect_in_every_world(small_result: RobustResult) -> None:
     """Common random numbers: same parameters and seed per world => identical runs."""
     twin = small_result.effects[small_result.effects["plan"] == "baseline_twin"]
@@ -33,6 +34,7 @@ def test_a_copy_of_the_baseline_has_zero_effect_in_every_world(small_result: Rob
     assert (sat.loc[sat["plan"] == "baseline_twin", "share_of_worlds_meeting"] == 0).all()
 
 
+@pytest.mark.slow  # shares small_result: 3 plans x 6 worlds (~6 s)
 def test_funding_spends_more_and_tables_are_consistent(small_result: RobustResult, tmp_path) -> None:
     fund = small_result.effects[small_result.effects["plan"] == "national_funding"]
     assert (fund["spend_eur"] > 0).all()
@@ -50,7 +52,9 @@ def test_worlds_cover_the_plausible_ranges() -> None:
     w = latin_worlds(50, seed=1)
     specs = {s.name: s for s in I.params.parameter_specs()}
     for col in w.columns.drop("world"):
-        lo, hi = specs[col].sa_range
+        sa_range = specs[col].sa_range
+        assert sa_range is not None, f"{col} has no sa_range"
+        lo, hi = sa_range
         assert w[col].between(lo, hi).all()
         # Latin hypercube: exactly one draw in each of 50 equal strata
         strata = np.floor((w[col] - lo) / (hi - lo) * 50).clip(0, 49)
@@ -59,6 +63,7 @@ def test_worlds_cover_the_plausible_ranges() -> None:
     assert not latin_worlds(5, seed=1).equals(latin_worlds(5, seed=2))
 
 
+@pytest.mark.slow  # EMA PRIM on 300 worlds for each of the four goals (~3.5 s)
 def test_prim_finds_the_planted_box() -> None:
     """Misses exactly when x1 < 0.3: PRIM must restrict x1 from above near 0.3 and nothing else much."""
     rng = np.random.default_rng(0)

@@ -14,6 +14,8 @@ import pytest
 
 import inspire_sim as I
 
+pytestmark = pytest.mark.slow  # 24 runs at up to 4,000 SMEs (~20 s): make test, not the fast tier
+
 R, WINDOW = 6, 36
 
 

@@ -36,7 +36,7 @@ class FakeRun:
 
 
 def _target(**map_: object) -> Target:
-    return Target(name="t", value=1.0, sd=0.1, source="test", year=2020, map=map_)  # type: ignore[arg-type]
+    return Target(name="t", value=1.0, sd=0.1, source="test", year=2020, map=map_)
 
 
 def test_mapping_known_answers() -> None:

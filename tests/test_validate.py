@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ import inspire_sim as I
 from inspire_sim import patterns, validate
 from inspire_sim.targets import load_targets
 
-SMALL = {"n_smes": 600, "steps": 60}
+SMALL: dict[str, Any] = {"n_smes": 600, "steps": 60}
 
 
 @pytest.fixture
@@ -23,6 +24,7 @@ def false_failure_only(monkeypatch):
     return measure
 
 
+@pytest.mark.slow  # replications plus knockout and null runs (~4 s)
 def test_knockout_of_false_failures_fails_its_measure(false_failure_only) -> None:
     scen = I.load_scenario("baseline", **SMALL)
     runs = validate._replicate(scen, 3, 1, workers=1)
@@ -33,6 +35,7 @@ def test_knockout_of_false_failures_fails_its_measure(false_failure_only) -> Non
     assert len(null) == 1 and not null["passes"].iloc[0]
 
 
+@pytest.mark.slow  # replications and a scale check (~4 s)
 def test_target_table_and_scale_check_known_structure(tmp_path) -> None:
     scen = I.load_scenario("baseline", **SMALL)
     runs = validate._replicate(scen, 3, 2, workers=1)
@@ -45,6 +48,7 @@ def test_target_table_and_scale_check_known_structure(tmp_path) -> None:
     assert list(conv.groupby("indicator")["replications"].max()) == [3] * conv["indicator"].nunique()
 
 
+@pytest.mark.slow  # a whole validation: replications, knockout, scale check (~5 s)
 def test_validate_writes_report(tmp_path, false_failure_only) -> None:
     v = validate.validate("baseline", replications=2, scale=(200, 400), scale_replications=2, workers=1, **SMALL)
     paths = validate.write_outputs(v, tmp_path)
@@ -65,6 +69,7 @@ def test_validate_cli_errors(tmp_path) -> None:
     assert main(["validate", "--scale", "100", "100", "--out", str(tmp_path)]) == 2
 
 
+@pytest.mark.slow  # a whole validation run (~4 s)
 def test_html_is_escaped(tmp_path, false_failure_only) -> None:
     base = I.load_scenario("baseline", **SMALL)
     evil = dataclasses.replace(base, name="<script>alert(1)</script>")
