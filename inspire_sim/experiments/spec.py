@@ -28,7 +28,7 @@ Example::
     n_smes = 1000
     [[factors]]
     name = "support_funding.budget_per_step"
-    levels = [0, 400000, 1000000]
+    levels = [0, 75000000, 200000000]   # real EUR/month
     [[outputs]]
     indicator = "cooperating_share"
     statistic = "mean"            # final | mean | cumulative
