@@ -151,7 +151,9 @@ def test_factors_by_role_expand_from_params():
     assert build_design(spec).n_runs == 20 * (len(uncertain) + 1)
 
 
-@pytest.mark.parametrize("name", ["policy_grid", "morris_screening", "sobol_levers", "ishigami"])
+@pytest.mark.parametrize(
+    "name", ["policy_grid", "morris_screening", "sobol_levers", "ishigami", "morris_policy_effect"]
+)
 def test_shipped_specs_validate(name):
     spec = load_spec(name)
     d = build_design(spec)

@@ -100,6 +100,7 @@ class RunContext:
     fixed: dict[str, Any] = field(default_factory=dict)
     model_class: str | None = None  # inspire route: "module:Class", a subclass of InspireModel
     max_memory: int | None = None  # bytes; reported with MemoryError
+    plans: dict[str, Any] = field(default_factory=dict)  # inspire route: effect_of plan -> Scenario (fixed applied)
     _func: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -131,9 +132,28 @@ class RunContext:
             from .spec import import_model_class
 
             self._func = import_model_class(self.model_class, self.base_dir) if self.model_class else False
-        scen = self.scenario.with_overrides(params)
-        res = run(scen, seed=seed, steps=self.steps, record_partnerships=False, model_cls=self._func or None)
-        return {o.column: statistic(res.timeseries, o) for o in self.outputs}
+
+        def simulate(base: Any) -> Any:
+            res = run(
+                base.with_overrides(params),
+                seed=seed,
+                steps=self.steps,
+                record_partnerships=False,
+                model_cls=self._func or None,
+            )
+            return res.timeseries
+
+        # paired effects: every plan runs with the same factor values and seed as the base scenario
+        series = {None: simulate(self.scenario)}
+        for o in self.outputs:
+            if o.effect_of is not None and o.effect_of not in series:
+                series[o.effect_of] = simulate(self.plans[o.effect_of])
+        return {
+            o.column: statistic(series[o.effect_of], o) - statistic(series[None], o)
+            if o.effect_of is not None
+            else statistic(series[None], o)
+            for o in self.outputs
+        }
 
     def evaluate(self, task: Task, contain: bool = True) -> dict[str, Any]:
         """Run one task; never raises. ``contain``: a model's SystemExit/KeyboardInterrupt
