@@ -199,5 +199,5 @@ def _analytic(result: SweepResult, output: str) -> dict[str, dict[str, float]] |
     """Known analytic indices of an output, when the spec's ``[[outputs]]`` entry gives them."""
     for o in result.spec.outputs:
         if o.column == output:
-            return o.analytic
+            return {str(k): v for k, v in o.analytic.items()} if o.analytic else None
     return None
