@@ -65,6 +65,9 @@ MemoryOpt = Annotated[
     str | None,
     typer.Option("--max-memory", help="Per-run memory limit, e.g. 2G (a run over it fails; default: the spec's)."),
 ]
+NoProgressOpt = Annotated[
+    bool, typer.Option("--no-progress", hidden=True, help="Earlier name of --quiet (kept for existing scripts).")
+]
 MaxRunsOpt = Annotated[
     int,
     typer.Option("--max-runs", help="Refuse designs with more runs than this (checked before anything runs)."),
@@ -155,6 +158,7 @@ def sweep_command(
     max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
     progress: ProgressOption = True,
     figures: FiguresOption = True,
+    no_progress: NoProgressOpt = False,
 ) -> None:
     """Run an experiment spec: every design point x replication (resumable).
 
@@ -173,7 +177,7 @@ def sweep_command(
         scheduler=scheduler,
         cluster=cluster,
         retry_failed=retry_failed,
-        progress=progress,
+        progress=progress and not no_progress,
         figures=figures,
         timeout=timeout,
         max_memory=max_memory,
@@ -194,6 +198,7 @@ def sensitivity_command(
     max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
     progress: ProgressOption = True,
     figures: FiguresOption = True,
+    no_progress: NoProgressOpt = False,
 ) -> None:
     """Sensitivity analysis of a sobol or morris spec with SALib.
 
@@ -211,7 +216,7 @@ def sensitivity_command(
         scheduler=scheduler,
         cluster=cluster,
         retry_failed=retry_failed,
-        progress=progress,
+        progress=progress and not no_progress,
         figures=figures,
         timeout=timeout,
         max_memory=max_memory,
