@@ -72,7 +72,7 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, which, dask_ba
     assert (good["status"] == "ok").all() and good["error"].isna().all()
 
 
-@pytest.mark.parametrize("which", ["sequential", "processes", "dask"])
+@pytest.mark.parametrize("which", ["sequential", "processes", pytest.param("dask", marks=pytest.mark.slow)])
 def test_runs_over_the_time_limit_are_timed_out(tmp_path, which, dask_backend):
     backend = {"sequential": Sequential(), "processes": LocalProcesses(2), "dask": dask_backend}[which]
     t0 = time.monotonic()

@@ -98,7 +98,7 @@ def test_sobol_figure_overlays_the_analytic_values(tmp_path, monkeypatch):
     paths = plots.make_figures(res)
     assert [p.name for p in paths] == ["sobol_y.png"] and len(axes) == 1
     marks = [c for c in axes[0].collections if isinstance(c, PathCollection)]
-    ys = sorted(float(y) for c in marks for _, y in c.get_offsets())
+    ys = sorted(float(y) for c in marks for y in np.asarray(c.get_offsets())[:, 1])
     assert ys == sorted(ANALYTIC_S1 + ANALYTIC_ST)
     assert "analytic" in [t.get_text() for t in axes[0].get_legend().get_texts()]
 
