@@ -49,7 +49,8 @@ def main() -> None:
             "seed": 1,
             "steps": args.steps,
             "fixed": {"n_smes": args.n_smes},
-            "factors": [{"name": "support_funding.budget_per_step", "levels": [150_000.0]}],
+            # the baseline's voucher budget, real EUR/month (one design point)
+            "factors": [{"name": "support_funding.budget_per_step", "levels": [75_000_000.0]}],
             "outputs": [
                 {"indicator": "cooperating_share", "statistic": "mean", "window": [args.steps - 11, args.steps]},
                 {"indicator": "cross_border_share"},
@@ -69,7 +70,9 @@ def main() -> None:
         return wall, res
 
     # model time: the same runs, timed directly (no runner)
-    scen = load_scenario("baseline", n_smes=args.n_smes).with_overrides({"support_funding.budget_per_step": 150_000.0})
+    scen = load_scenario("baseline", n_smes=args.n_smes).with_overrides(
+        {"support_funding.budget_per_step": 75_000_000.0}
+    )
     seeds = None
     rows: dict[str, list[float]] = {"model": [], "sequential": [], "processes": [], "dask": []}
     overhead = []

@@ -9,7 +9,7 @@ class NoPolicyModel(InspireModel):
     """The INSPIRE model with every policy switched off: no measure opens, nothing is spent."""
 
     def apply_policies(self, month: int) -> None:
-        self.spend_month[:] = 0.0
+        self.world.spend_month[:] = 0.0
 
 
 class NotAModel:

@@ -72,7 +72,7 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, which, dask_ba
     assert (good["status"] == "ok").all() and good["error"].isna().all()
 
 
-@pytest.mark.parametrize("which", ["sequential", "processes", "dask"])
+@pytest.mark.parametrize("which", ["sequential", "processes", pytest.param("dask", marks=pytest.mark.slow)])
 def test_runs_over_the_time_limit_are_timed_out(tmp_path, which, dask_backend):
     backend = {"sequential": Sequential(), "processes": LocalProcesses(2), "dask": dask_backend}[which]
     t0 = time.monotonic()
@@ -115,3 +115,30 @@ def test_worker_crash_is_isolated_and_recorded(tmp_path):
     assert len(crashed) == 2 and (crashed["status"] == "failed").all()
     assert crashed["error"].str.contains("worker process died").all()
     assert (res.runs[res.runs["x"] < 0.75]["status"] == "ok").all()
+
+
+def test_run_context_default_timeout_contains_sequential_runs(tmp_path):
+    """No time limit: Sequential runs in the caller (a model's sys.exit reaches it). With the
+    documented default (what compare gets by passing timeout=RunContext.DEFAULT_TIMEOUT):
+    contained in a worker process, the run fails alone."""
+    import dataclasses
+
+    from inspire_sim.experiments import DEFAULT_TIMEOUT, Output
+    from inspire_sim.experiments.execute import RunContext
+
+    toy_spec(tmp_path)  # writes toy.py
+    ctx = RunContext(
+        route="model",
+        outputs=[Output(indicator="z")],
+        model_ref="toy.py:toy",
+        base_dir=str(tmp_path),
+        fixed={"mode": "sysexit"},
+    )
+    bad, good = (0, 1, {"x": 0.9, "y": 0.2}), (1, 1, {"x": 0.1, "y": 0.2})
+    assert ctx.timeout is None and RunContext.DEFAULT_TIMEOUT == DEFAULT_TIMEOUT == 3600.0
+    with pytest.raises(SystemExit):
+        list(Sequential().execute(ctx, [bad]))
+    contained = dataclasses.replace(ctx, timeout=RunContext.DEFAULT_TIMEOUT)
+    res = {r["run_id"]: r for r in Sequential().execute(contained, [bad, good])}
+    assert res[0]["status"] == "failed" and "SystemExit" in res[0]["error"]
+    assert res[1]["status"] == "ok"

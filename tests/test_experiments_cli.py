@@ -31,11 +31,32 @@ def test_sweep_with_failures_exits_1_and_counts_them(tmp_path):
 @pytest.mark.slow
 def test_sensitivity_on_two_processes(tmp_path):
     out = tmp_path / "ish"
-    proc = cli("sensitivity", "ishigami", "--out", str(out), "--workers", "2", "--no-progress")
+    proc = cli("sensitivity", "ishigami", "--out", str(out), "--workers", "2", "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert "y (Sobol, sorted by ST):" in proc.stdout and "x1" in proc.stdout
     for name in ("indices.parquet", "indices.csv", "results.parquet", "manifest.json", "figures/sobol_y.png"):
         assert (out / name).exists(), name
+
+
+def test_flags_are_the_shared_ones_of_run_and_compare():
+    """--progress/--quiet (-q) and --figures/--no-figures come from commands/options.py, as for run/compare."""
+    from typer.main import get_command
+
+    from inspire_sim.cli import app
+
+    def flags(name: str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        cmd = get_command(app).commands[name]  # type: ignore[attr-defined]
+        return {
+            p.name: (tuple(p.opts), tuple(p.secondary_opts)) for p in cmd.params if p.name in ("progress", "figures")
+        }
+
+    expected = flags("run")
+    assert expected == {
+        "progress": (("--progress",), ("--quiet", "-q")),
+        "figures": (("--figures",), ("--no-figures",)),
+    }
+    for name in ("sweep", "sensitivity", "compare"):
+        assert flags(name) == expected, name
 
 
 def test_bad_options_exit_2(tmp_path):

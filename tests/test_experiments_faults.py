@@ -140,12 +140,13 @@ def test_model_class_runs_a_subclass(tmp_path):
         replications=1,
         steps=12,
         fixed={"n_smes": 100},
-        factors=[{"name": "support_funding.budget_per_step", "levels": [400000.0]}],
+        factors=[{"name": "support_funding.budget_per_step", "levels": [200_000_000.0]}],
         outputs=[{"indicator": "spend_total", "statistic": "cumulative"}],
     )
     base = run_sweep(load_spec("policy_grid", **kw), tmp_path / "a", workers=1, progress=False, figures=False)
     sub = load_spec("policy_grid", model_class=f"{TESTS / 'model_subclass.py'}:NoPolicyModel", **kw)
     res = run_sweep(sub, tmp_path / "b", workers=1, progress=False, figures=False)
+    assert base.n_failed == 0 and res.n_failed == 0, res.failures["error"].tolist()
     assert base.runs["spend_total_cumulative"].iloc[0] > 0 and res.runs["spend_total_cumulative"].iloc[0] == 0
     assert sub.hash != load_spec("policy_grid", **kw).hash
     with pytest.raises(InputError, match=r"field 'model_class'.*not a subclass of InspireModel"):

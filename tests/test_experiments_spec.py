@@ -47,7 +47,7 @@ def test_defaults_come_from_params(tmp_path):
     d = build_design(spec)
     assert d.n_runs == 8
     caps = d.points["cross_border_brokering.capacity"]
-    assert caps.dtype == np.int64 and caps.between(0, 80).all()
+    assert caps.dtype == np.int64 and caps.between(*sa).all() and caps.max() > 80  # real SMEs/month
     assert d.points["support_funding.co_funding_rate"].between(0.2, 0.8).all()
     assert spec.output_names == ["cooperating_share_mean"]
 
@@ -151,7 +151,9 @@ def test_factors_by_role_expand_from_params():
     assert build_design(spec).n_runs == 20 * (len(uncertain) + 1)
 
 
-@pytest.mark.parametrize("name", ["policy_grid", "morris_screening", "sobol_levers", "ishigami"])
+@pytest.mark.parametrize(
+    "name", ["policy_grid", "morris_screening", "sobol_levers", "ishigami", "morris_policy_effect"]
+)
 def test_shipped_specs_validate(name):
     spec = load_spec(name)
     d = build_design(spec)

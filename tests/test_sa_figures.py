@@ -84,7 +84,7 @@ def test_sobol_bars_overlay_analytic_values(tmp_path, monkeypatch) -> None:
     from matplotlib.collections import PathCollection
 
     marks = [c for c in seen["ax"].collections if isinstance(c, PathCollection)]
-    ys = sorted(float(y) for c in marks for _, y in c.get_offsets())
+    ys = sorted(float(y) for c in marks for y in np.asarray(c.get_offsets())[:, 1])
     assert ys == sorted([0.314, 0.442, 0.0, 0.558, 0.442, 0.244])
     # ranked by ST: x1 first
     assert [t.get_text() for t in seen["ax"].get_xticklabels()] == ["x1", "x2", "x3"]

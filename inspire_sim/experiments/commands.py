@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from ..commands.options import SetOption, parse_sets
+from ..commands.options import FiguresOption, ProgressOption, SetOption, parse_sets
 from ..errors import InputError
 from .design import DEFAULT_MAX_RUNS
 from .execute import DEFAULT_TIMEOUT
@@ -53,9 +53,6 @@ ClusterOpt = Annotated[str | None, typer.Option("--cluster", help="'local': star
 RetryOpt = Annotated[
     bool, typer.Option("--retry-failed", help="Run failed, timed-out and invalid runs again when resuming.")
 ]
-ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar (same as --no-progress).")]
-FiguresOpt = Annotated[bool, typer.Option("--figures/--no-figures", help="Write figures to OUT/figures.")]
 TimeoutOpt = Annotated[
     float | None,
     typer.Option(
@@ -67,6 +64,9 @@ TimeoutOpt = Annotated[
 MemoryOpt = Annotated[
     str | None,
     typer.Option("--max-memory", help="Per-run memory limit, e.g. 2G (a run over it fails; default: the spec's)."),
+]
+NoProgressOpt = Annotated[
+    bool, typer.Option("--no-progress", hidden=True, help="Earlier name of --quiet (kept for existing scripts).")
 ]
 MaxRunsOpt = Annotated[
     int,
@@ -156,9 +156,9 @@ def sweep_command(
     timeout: TimeoutOpt = None,
     max_memory: MemoryOpt = None,
     max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
-    progress: ProgressOpt = True,
-    quiet: QuietOpt = False,
-    figures: FiguresOpt = True,
+    progress: ProgressOption = True,
+    figures: FiguresOption = True,
+    no_progress: NoProgressOpt = False,
 ) -> None:
     """Run an experiment spec: every design point x replication (resumable).
 
@@ -177,7 +177,7 @@ def sweep_command(
         scheduler=scheduler,
         cluster=cluster,
         retry_failed=retry_failed,
-        progress=progress and not quiet,
+        progress=progress and not no_progress,
         figures=figures,
         timeout=timeout,
         max_memory=max_memory,
@@ -196,9 +196,9 @@ def sensitivity_command(
     timeout: TimeoutOpt = None,
     max_memory: MemoryOpt = None,
     max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
-    progress: ProgressOpt = True,
-    quiet: QuietOpt = False,
-    figures: FiguresOpt = True,
+    progress: ProgressOption = True,
+    figures: FiguresOption = True,
+    no_progress: NoProgressOpt = False,
 ) -> None:
     """Sensitivity analysis of a sobol or morris spec with SALib.
 
@@ -216,7 +216,7 @@ def sensitivity_command(
         scheduler=scheduler,
         cluster=cluster,
         retry_failed=retry_failed,
-        progress=progress and not quiet,
+        progress=progress and not no_progress,
         figures=figures,
         timeout=timeout,
         max_memory=max_memory,

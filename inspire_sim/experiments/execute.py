@@ -3,9 +3,11 @@
 Backends (all yield one result dict per run, in completion order):
 
 * :class:`Sequential` - one run after another. With a time limit (a sweep always has
-  one, default :data:`DEFAULT_TIMEOUT`) the runs go to ONE worker process of a
-  `pebble <https://pypi.org/project/Pebble/>`_ ``ProcessPool``, so a run that hangs,
-  exits or crashes is contained; without a time limit (``compare``) in this process;
+  one, default :data:`DEFAULT_TIMEOUT`; other callers pass
+  ``RunContext(..., timeout=RunContext.DEFAULT_TIMEOUT)``) the runs go to ONE worker
+  process of a `pebble <https://pypi.org/project/Pebble/>`_ ``ProcessPool``, so a run
+  that hangs, exits or crashes is contained; without one (``RunContext.timeout`` left at
+  ``None``) in the calling process, uncontained;
 * :class:`LocalProcesses` - a pebble ``ProcessPool`` of N spawn-context workers
   (safe with threads, macOS and Windows): per-task time limits, dead workers replaced;
 * :class:`DaskBackend` - ``dask.distributed``: an existing scheduler address or a
@@ -43,7 +45,7 @@ from concurrent.futures import FIRST_COMPLETED, CancelledError
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from ..errors import InputError
 
@@ -88,11 +90,21 @@ def soft_timeout(seconds: float | None) -> Iterator[None]:
 
 @dataclass
 class RunContext:
-    """Everything a worker needs to evaluate runs (pickled once per worker)."""
+    """Everything a worker needs to evaluate runs (pickled once per worker).
+
+    ``timeout`` is the per-run time limit in seconds. Left at ``None`` there is no limit,
+    and :class:`Sequential` runs the tasks in the calling process, uncontained (a run that
+    calls ``sys.exit`` or hangs takes the caller with it). Pass
+    ``timeout=RunContext.DEFAULT_TIMEOUT`` (:data:`DEFAULT_TIMEOUT`, what sweeps use) for
+    contained runs on every backend: :class:`Sequential` then runs them in one worker
+    process, and a run that exits, crashes or overruns fails alone.
+    """
+
+    DEFAULT_TIMEOUT: ClassVar[float] = DEFAULT_TIMEOUT
 
     route: str  # "inspire" | "model"
     outputs: list[Any]  # spec.Output
-    timeout: float | None = None
+    timeout: float | None = None  # seconds; None: no limit (Sequential: in this process, uncontained)
     scenario: Any = None  # inspire route: the base Scenario (fixed applied)
     steps: int | None = None
     model_ref: str | None = None
@@ -100,6 +112,7 @@ class RunContext:
     fixed: dict[str, Any] = field(default_factory=dict)
     model_class: str | None = None  # inspire route: "module:Class", a subclass of InspireModel
     max_memory: int | None = None  # bytes; reported with MemoryError
+    plans: dict[str, Any] = field(default_factory=dict)  # inspire route: effect_of plan -> Scenario (fixed applied)
     _func: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -131,9 +144,28 @@ class RunContext:
             from .spec import import_model_class
 
             self._func = import_model_class(self.model_class, self.base_dir) if self.model_class else False
-        scen = self.scenario.with_overrides(params)
-        res = run(scen, seed=seed, steps=self.steps, record_partnerships=False, model_cls=self._func or None)
-        return {o.column: statistic(res.timeseries, o) for o in self.outputs}
+
+        def simulate(base: Any) -> Any:
+            res = run(
+                base.with_overrides(params),
+                seed=seed,
+                steps=self.steps,
+                record_partnerships=False,
+                model_cls=self._func or None,
+            )
+            return res.timeseries
+
+        # paired effects: every plan runs with the same factor values and seed as the base scenario
+        series = {None: simulate(self.scenario)}
+        for o in self.outputs:
+            if o.effect_of is not None and o.effect_of not in series:
+                series[o.effect_of] = simulate(self.plans[o.effect_of])
+        return {
+            o.column: statistic(series[o.effect_of], o) - statistic(series[None], o)
+            if o.effect_of is not None
+            else statistic(series[None], o)
+            for o in self.outputs
+        }
 
     def evaluate(self, task: Task, contain: bool = True) -> dict[str, Any]:
         """Run one task; never raises. ``contain``: a model's SystemExit/KeyboardInterrupt
@@ -409,9 +441,10 @@ class LocalProcesses(Backend):
 
 
 class Sequential(LocalProcesses):
-    """One run after another. With a time limit: in ONE pebble worker process (contained,
-    limit enforced even on code that never returns to Python). Without one: in this
-    process (no containment; what ``compare`` uses)."""
+    """One run after another. With a time limit (``RunContext.timeout``, e.g.
+    ``RunContext.DEFAULT_TIMEOUT``) or ``max_memory``: in ONE pebble worker process
+    (contained, limit enforced even on code that never returns to Python). Without
+    either: in this process (no containment)."""
 
     name = "sequential"
 

@@ -41,7 +41,7 @@ def short_label(name: str, width: int = 28) -> str:
 def sobol_bars(
     indices: pd.DataFrame, output: str, path: Path, analytic: dict[str, dict[str, float]] | None = None
 ) -> Path:
-    """S1 and ST of the top factors (by ST) with 95% CIs; analytic values as black marks if given.
+    """S1 and ST of the top factors (by ST) with 95% CIs; analytic values as white diamonds if given.
 
     ``analytic``: ``{"S1": {factor: value}, "ST": {...}}`` (known answers, e.g. Ishigami).
     """
@@ -53,11 +53,12 @@ def sobol_bars(
     fig, ax = plt.subplots(figsize=(max(5.0, 0.7 * len(factors) + 2), 4))
     for k, (idx, colour) in enumerate((("S1", "tab:blue"), ("ST", "tab:orange"))):
         s = d[d["index"] == idx].set_index("factor").reindex(factors)
-        ax.bar(x + (k - 0.5) * 0.38, s["value"], 0.38, yerr=s["conf"], capsize=3, label=idx, color=colour)
+        ax.bar(x + (k - 0.5) * 0.38, s["value"], 0.38, yerr=s["conf"], capsize=3, label=idx, color=colour,
+               ecolor="dimgrey")  # fmt: skip
         if analytic and idx in analytic:
             known = [analytic[idx].get(f, np.nan) for f in factors]
-            ax.scatter(x + (k - 0.5) * 0.38, known, marker="_", s=400, color="black", zorder=3,
-                       label="analytic" if k == 0 else None)  # fmt: skip
+            ax.scatter(x + (k - 0.5) * 0.38, known, marker="D", s=40, facecolors="white", edgecolors="black",
+                       linewidths=1.5, zorder=3, label="analytic" if k == 0 else None)  # fmt: skip
     ax.set_xticks(x, [short_label(f) for f in factors], rotation=30, ha="right")
     ax.axhline(0, color="black", lw=0.6)
     ax.set_ylabel("Sobol' index")
@@ -196,7 +197,7 @@ def make_figures(result: SweepResult) -> list[Path]:
 
 def _analytic(result: SweepResult, output: str) -> dict[str, dict[str, float]] | None:
     """Known analytic indices of an output, when the spec's ``[[outputs]]`` entry gives them."""
-    for o in getattr(result.spec, "outputs", []):
-        if getattr(o, "indicator", None) == output or getattr(o, "name", None) == output:
-            return getattr(o, "analytic", None)
+    for o in result.spec.outputs:
+        if o.column == output:
+            return {str(k): v for k, v in o.analytic.items()} if o.analytic else None
     return None

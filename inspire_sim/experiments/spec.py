@@ -28,7 +28,7 @@ Example::
     n_smes = 1000
     [[factors]]
     name = "support_funding.budget_per_step"
-    levels = [0, 400000, 1000000]
+    levels = [0, 75000000, 200000000]   # real EUR/month
     [[outputs]]
     indicator = "cooperating_share"
     statistic = "mean"            # final | mean | cumulative
@@ -194,14 +194,44 @@ class Factor(_Strict):
 
 
 class Output(_Strict):
-    """One scalar output: INSPIRE route = indicator + statistic; model route = a returned key."""
+    """One scalar output: INSPIRE route = indicator + statistic (or, with ``effect_of``, the paired
+    effect of a plan on it); model route = a returned key."""
 
     indicator: SStr = Field(min_length=1, description="Indicator (INSPIRE) or output key (model function).")
     statistic: Literal["final", "mean", "cumulative"] = "final"
     window: tuple[SInt, SInt] | None = Field(
         None, description="[first, last] month, inclusive, 1-based; negative counts from the end ([-12, -1])."
     )
-    name: SStr | None = Field(None, min_length=1, description="Column name (default indicator_statistic).")
+    name: SStr | None = Field(
+        None, min_length=1, description="Column name (default indicator_statistic[_effect_PLAN])."
+    )
+    effect_of: SStr | None = Field(
+        None,
+        min_length=1,
+        description="INSPIRE route: a plan (shipped scenario name or path relative to the spec). The output "
+        "is then plan minus base scenario, both run with the same factor values and the same seed.",
+    )
+    analytic: dict[Literal["S1", "ST"], dict[str, float]] | None = Field(
+        None,
+        description="Known Sobol' indices {S1 = {factor = value}, ST = {...}}, drawn over the estimates "
+        "(not part of the spec's identity).",
+    )
+
+    @field_validator("analytic", mode="before")
+    @classmethod
+    def _analytic(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        for idx, table in v.items():
+            if not isinstance(table, dict) or not table:
+                raise SpecProblem(
+                    f"analytic.{idx} must be a table of factor = value",
+                    f"write analytic = {{ {idx} = {{ x1 = 0.3 }} }}",
+                )
+            for factor, value in table.items():
+                if not (_num(value) and math.isfinite(value)):
+                    raise SpecProblem(f"analytic {idx} of {factor!r} is {value!r}", "give a finite number")
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> Output:
@@ -225,7 +255,15 @@ class Output(_Strict):
 
     @property
     def column(self) -> str:
-        return self.name or f"{self.indicator}_{self.statistic}"
+        """The output's column in the results (``name``, else indicator_statistic[_effect_PLAN])."""
+        if self.name:
+            return self.name
+        base = f"{self.indicator}_{self.statistic}"
+        if self.effect_of:
+            from .names import safe_name
+
+            base += "_effect_" + safe_name(Path(self.effect_of).stem, default="plan")
+        return base
 
 
 class Design(_Strict):
@@ -296,6 +334,7 @@ class ExperimentSpec(_Strict):
     source: str | None = Field(None, exclude=True)
     base_dir: str | None = Field(None, exclude=True)
     scenario_hash: str | None = Field(None, exclude=True)
+    plan_hashes: dict[str, str | None] = Field(default_factory=dict, exclude=True)  # effect_of plan -> file hash
 
     @model_validator(mode="before")
     @classmethod
@@ -304,7 +343,7 @@ class ExperimentSpec(_Strict):
             return data
         data = dict(data)
         ctx = info.context or {}
-        for key in ("source", "base_dir", "scenario_hash"):
+        for key in _INTERNAL:
             if key in data:
                 raise SpecProblem("unknown top-level key", unknown_key_fix(key, _top_keys()), f"/{key}")
         data["source"], data["base_dir"] = ctx.get("source"), ctx.get("base_dir")
@@ -331,6 +370,7 @@ class ExperimentSpec(_Strict):
         if self.model:  # import errors first
             check_signature(self.model_function(), self.model, self.source)
         self._check_factor_set()
+        self._check_analytic()
         if self.route == "inspire":
             _check_inspire(self)
         else:
@@ -368,6 +408,20 @@ class ExperimentSpec(_Strict):
         if both:
             raise SpecProblem(f"{sorted(both)[0]!r} is both a factor and an output", "rename the output", "/outputs")
 
+    def _check_analytic(self) -> None:
+        for i, o in enumerate(self.outputs):
+            if not o.analytic:
+                continue
+            where = f"/outputs[{i}={o.column}].analytic"  # drawn on Sobol' bars; other designs keep them unused
+            for idx, table in o.analytic.items():
+                unknown = [f for f in table if f not in self.factor_names]
+                if unknown:
+                    raise SpecProblem(
+                        f"analytic {idx} names {unknown[0]!r}, which is not a factor",
+                        unknown_key_fix(unknown[0], self.factor_names),
+                        where,
+                    )
+
     # -- derived ---------------------------------------------------------------------
     @property
     def route(self) -> str:
@@ -383,11 +437,18 @@ class ExperimentSpec(_Strict):
 
     def identity(self) -> dict[str, Any]:
         """What fixes the runs' results: not the description, nor execution settings
-        (timeout, max_memory), so a store resumes when only those change."""
+        (timeout, max_memory), nor analytic reference values, so a store resumes when only
+        those change. The files of the base scenario and of every ``effect_of`` plan are."""
         data = self.model_dump(mode="json")
         for key in ("description", "timeout", "max_memory"):
             data.pop(key, None)
+        for o in data.get("outputs", []):
+            o.pop("analytic", None)
+            if o.get("effect_of") is None:
+                o.pop("effect_of", None)
         data["scenario_hash"] = self.scenario_hash
+        if self.plan_hashes:
+            data["plan_hashes"] = dict(self.plan_hashes)
         return data
 
     @property
@@ -416,13 +477,25 @@ class ExperimentSpec(_Strict):
                 ) from None
         return scen
 
+    @property
+    def plans(self) -> list[str]:
+        """The distinct ``effect_of`` plans of the outputs, in order."""
+        return list(dict.fromkeys(o.effect_of for o in self.outputs if o.effect_of))
+
+    def load_plan_scenarios(self) -> dict[str, Any]:
+        """Each ``effect_of`` plan as a Scenario with ``fixed`` applied (INSPIRE route)."""
+        return {plan: _load_plan(self, plan) for plan in self.plans}
+
     def model_function(self) -> Callable[..., dict[str, Any]]:
         """Import the ``module:function`` of the model route."""
         return import_model(self.model or "", self.base_dir, source=self.source)
 
 
+_INTERNAL = ("source", "base_dir", "scenario_hash", "plan_hashes")
+
+
 def _top_keys() -> set[str]:
-    return set(ExperimentSpec.model_fields) - {"source", "base_dir", "scenario_hash"}
+    return set(ExperimentSpec.model_fields) - set(_INTERNAL)
 
 
 # ----------------------------------------------------------------------------------------
@@ -445,6 +518,12 @@ def _check_model_route(spec: ExperimentSpec) -> None:
         if f.integer is None:
             f.integer = False
     for i, o in enumerate(spec.outputs):
+        if o.effect_of is not None:
+            raise SpecProblem(
+                "effect_of applies to the INSPIRE model (a plan against the base scenario)",
+                "drop effect_of, or compute the difference in the model function",
+                f"/outputs[{i}].effect_of",
+            )
         if o.name is None:
             o.name = o.indicator
         if o.statistic != "final" or o.window is not None:
@@ -480,6 +559,56 @@ def _check_inspire(spec: ExperimentSpec) -> None:
         _check_inspire_factor(spec, scen, table, i, f)
     _check_inspire_outputs(spec, _min_steps(spec, scen))
     _check_corners(spec, scen)
+    for plan in spec.plans:
+        plan_scen = _load_plan(spec, plan)
+        _check_plan(spec, scen, plan_scen, plan)
+        spec.plan_hashes[plan] = plan_scen.file_hash
+        _check_corners(spec, plan_scen)
+
+
+def _plan_field(spec: ExperimentSpec, plan: str) -> str:
+    i = next(i for i, o in enumerate(spec.outputs) if o.effect_of == plan)
+    return f"outputs[{i}={spec.outputs[i].column}].effect_of"
+
+
+def _load_plan(spec: ExperimentSpec, plan: str) -> Any:
+    """An ``effect_of`` plan, resolved like ``scenario`` (next to the spec, else shipped), ``fixed`` applied."""
+    from ..scenario import load_scenario
+
+    field = _plan_field(spec, plan)
+    try:
+        scen = load_scenario(_resolve_scenario(plan, spec.base_dir))
+    except InputError as exc:
+        where = f" ({exc.source}: field '{exc.field}')" if exc.field else ""
+        raise InputError(f"plan {plan!r}: {exc.message}{where}", source=spec.source, field=field, fix=exc.fix) from None
+    if spec.fixed:
+        try:
+            scen = scen.with_overrides(dict(spec.fixed))
+        except InputError as exc:
+            raise InputError(
+                f"plan {plan!r} with [fixed]: {exc.message}", source=spec.source, field=field, fix=exc.fix
+            ) from None
+    return scen
+
+
+def _check_plan(spec: ExperimentSpec, base: Any, plan_scen: Any, plan: str) -> None:
+    """A plan's effect is the policies' alone: the same countries, months, population and
+    initial conditions as the base scenario (the check ``compare`` makes)."""
+    from ..compare.plans import check_comparable
+
+    if spec.steps is not None:  # both run spec.steps months
+        plan_scen = plan_scen.with_overrides({"steps": base.params.steps})
+    try:
+        check_comparable(base, plan_scen, spec.scenario or "", plan, allow_different_populations=False)
+    except InputError as exc:
+        where = f" (field '{exc.field}')" if exc.field else ""
+        raise InputError(
+            f"plan {plan!r} is not comparable with the base scenario {spec.scenario!r}{where}: {exc.message}",
+            source=spec.source,
+            field=_plan_field(spec, plan),
+            fix="name a plan that changes only policies of the base scenario (extends it), or set the "
+            "differing values in [fixed]",
+        ) from None
 
 
 def _min_steps(spec: ExperimentSpec, scen: Any) -> int:

@@ -73,6 +73,7 @@ def _context(spec: ExperimentSpec, timeout: float, max_memory: int | None) -> Ru
             model_class=spec.model_class,
             base_dir=spec.base_dir,
             max_memory=max_memory,
+            plans=spec.load_plan_scenarios(),
         )
     return RunContext(
         route="model",
@@ -111,6 +112,8 @@ def _manifest(spec: ExperimentSpec, design: Design, ctx: RunContext) -> dict[str
     }
     if ctx.scenario is not None:
         m["scenario"] = ctx.scenario.to_dict()
+    if ctx.plans:  # effect_of plans: each output with effect_of is plan minus scenario, paired
+        m["plans"] = {name: scen.to_dict() for name, scen in ctx.plans.items()}
     return m
 
 
