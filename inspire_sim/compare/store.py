@@ -102,6 +102,7 @@ def _execute(backend: Any, fixed: dict[str, Any], tasks: list, progress: bool) -
         outputs=[Output(indicator="months", window=None, name=None)],
         model_ref="inspire_sim.compare.store:run_and_store",
         fixed=fixed,
+        timeout=RunContext.DEFAULT_TIMEOUT,  # contained runs on every backend, --workers 1 included
     )
     failed = []
     bar = tqdm(total=len(tasks), unit="run", desc="compare", disable=not progress, dynamic_ncols=True)
