@@ -40,6 +40,7 @@ def test_draws_are_reproducible_by_weight_and_the_median_comes_from_calibrated_t
         posterior_median(posterior / "missing")
 
 
+@pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 def test_each_replication_of_every_plan_gets_the_same_draw_and_seed(posterior, tmp_path):
     comp = compare("baseline", ["national_funding"], store=tmp_path / "store", posterior=posterior, **SMALL)
     draws = posterior_draws(posterior, 3, seed=2)
@@ -56,6 +57,7 @@ def test_each_replication_of_every_plan_gets_the_same_draw_and_seed(posterior, t
     assert comp.meta["posterior"]["noise_only_runs"]["runs_executed"] == 6
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_the_store_key_includes_the_draw(tmp_path):
     scen = load_scenario("baseline", n_smes=100, steps=3)
     draws = [{"model.home_bias": 0.3}, {"model.home_bias": 0.9}]
@@ -70,6 +72,7 @@ def test_the_store_key_includes_the_draw(tmp_path):
     np.testing.assert_array_equal(other[0][0].timeseries["successes"], runs[0][0].timeseries["successes"])
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_the_report_shows_noise_only_and_total_intervals(posterior, tmp_path):
     from inspire_sim.report import write_report
 

@@ -28,6 +28,7 @@ def _noise_spec(tmp_path, **kw):
     return path
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_identical_results_sequential_processes_dask(tmp_path, dask_backend):
     spec = load_spec(_noise_spec(tmp_path, design="lhs", replications=3))
     seq = run_sweep(spec, tmp_path / "seq", backend=Sequential(), progress=False, figures=False)
@@ -72,6 +73,7 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, which, dask_ba
     assert (good["status"] == "ok").all() and good["error"].isna().all()
 
 
+@pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 @pytest.mark.parametrize("which", ["sequential", "processes", pytest.param("dask", marks=pytest.mark.slow)])
 def test_runs_over_the_time_limit_are_timed_out(tmp_path, which, dask_backend):
     backend = {"sequential": Sequential(), "processes": LocalProcesses(2), "dask": dask_backend}[which]

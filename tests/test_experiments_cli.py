@@ -15,6 +15,7 @@ def cli(*args, cwd=None):
     )
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_sweep_with_failures_exits_1_and_counts_them(tmp_path):
     spec = toy_spec(tmp_path, mode="fail")
     out = tmp_path / "o"
@@ -59,6 +60,7 @@ def test_flags_are_the_shared_ones_of_run_and_compare():
         assert flags(name) == expected, name
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_bad_options_exit_2(tmp_path):
     proc = cli("sweep", "ishigami", "--out", str(tmp_path / "o"), "--workers", "0")
     assert proc.returncode == 2 and "--workers" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

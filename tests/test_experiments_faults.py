@@ -37,6 +37,7 @@ def small(tmp_path: Path, mode: str, **kw):
         ("swallow", "did not stop within the time limit of 0.5 s (+ 1 s grace); its worker process was killed"),
     ],
 )
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_a_faulty_model_fails_only_its_runs(tmp_path, mode, cause):
     res = run_sweep(
         small(tmp_path, mode), tmp_path / "o", backend=Sequential(grace=1.0), timeout=0.5, progress=False, figures=False
@@ -63,6 +64,7 @@ def test_max_memory_fails_the_run_that_exceeds_it(tmp_path):
     assert (res.runs[res.runs["x"] < 0.75]["status"] == "ok").all()
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_nan_and_inf_outputs_are_invalid_and_counted(tmp_path):
     res = run_sweep(small(tmp_path, "nan"), tmp_path / "o", workers=1, progress=False, figures=False)
     bad = res.runs[res.runs["x"] > 0.75]
@@ -88,6 +90,7 @@ def test_nan_and_inf_outputs_are_invalid_and_counted(tmp_path):
     assert proc.returncode == 1 and "4 of 12 runs did not succeed (0 timed out, 4 invalid)" in proc.stderr
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_timeout_is_not_part_of_the_identity_and_retry_failed_reruns(tmp_path):
     spec = small(tmp_path, "hang")
     first = run_sweep(spec, tmp_path / "o", workers=2, timeout=0.3, progress=False, figures=False)
@@ -111,6 +114,7 @@ def test_second_sweep_on_the_same_out_is_refused_by_the_lock(tmp_path):
     assert run_sweep(spec, tmp_path / "o", workers=1, progress=False, figures=False).n_runs == 4
 
 
+@pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 def test_damaged_chunks_are_reported_and_their_runs_recomputed(tmp_path):
     spec = load_spec(toy_spec(tmp_path, replications=2))
     out = tmp_path / "o"
@@ -187,6 +191,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and /proc are Linux features")
 @pytest.mark.parametrize("cluster", [None, pytest.param("local", marks=pytest.mark.slow)], ids=["processes", "dask"])
 def test_finished_runs_on_disk_within_2s_and_no_worker_survives_sigkill(tmp_path, cluster):
@@ -220,6 +225,7 @@ def test_finished_runs_on_disk_within_2s_and_no_worker_survives_sigkill(tmp_path
             proc.kill()
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_sigterm_stops_cleanly_with_one_line_and_resumes(tmp_path):
     spec = toy_spec(tmp_path, mode="wait", replications=2)
     out = tmp_path / "o"
@@ -238,6 +244,7 @@ def test_sigterm_stops_cleanly_with_one_line_and_resumes(tmp_path):
     assert done == 16
 
 
+@pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 def test_local_processes_give_bit_identical_results_to_sequential(tmp_path):
     spec = load_spec(toy_spec(tmp_path, design="lhs", replications=2))
     seq = run_sweep(spec, tmp_path / "s", backend=Sequential(), progress=False, figures=False)

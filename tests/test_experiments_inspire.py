@@ -57,6 +57,7 @@ def test_runs_equal_direct_model_runs(small_spec, sequential):
         assert row["spend_total_cumulative"] == ts["spend_total"].sum()
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_processes_identical_to_sequential(small_spec, sequential, tmp_path):
     proc = run_sweep(small_spec, tmp_path / "p", workers=2, progress=False, figures=False)
     cols = [c for c in sequential.runs.columns if c != "duration_s"]

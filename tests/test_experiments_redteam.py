@@ -331,6 +331,7 @@ def test_unknown_spec_names_and_paths(helpers, tmp_path, capsys):
     assert "is a file" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 def test_names_never_become_paths_outside_runs(helpers, tmp_path):
     (helpers / "evil.toml").write_text(_toml({**MB, "name": "../../../evil/../x"}))
     proc = subprocess.run(
@@ -378,6 +379,7 @@ FAULTS = [
 ]
 
 
+@pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 @pytest.mark.parametrize("label, mode, status, cause", FAULTS, ids=[f[0] for f in FAULTS])
 def test_faults_are_recorded_and_the_rest_is_right(helpers, tmp_path, label, mode, status, cause):
     spec = spec_from_dict(

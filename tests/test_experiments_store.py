@@ -66,6 +66,7 @@ def test_description_change_keeps_the_spec_identity(tmp_path):
     assert a.hash == b.hash != c.hash
 
 
+@pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 def test_retry_failed_reruns_only_failures(tmp_path):
     path = toy_spec(tmp_path, mode="fail")
     first = run_sweep(path, tmp_path / "o", workers=1, progress=False, figures=False)

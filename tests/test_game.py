@@ -107,6 +107,7 @@ def test_an_empty_plan_spends_nothing_and_matches_no_support(base):
     assert card.change("spent") == -1.0
 
 
+@pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 def test_scorecard_uses_common_random_numbers(base):
     """The same plan as today's policy scores exactly today's numbers (same seeds for both)."""
     plan = game.Plan(100_000_000.0, {"support_funding": 75, "matchmaking": 25})
