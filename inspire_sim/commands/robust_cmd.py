@@ -41,6 +41,10 @@ def robust_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Satisficing and regret tables, PRIM boxes (prim_boxes.csv) and robust.md in --out."""
+    try:
+        import ema_workbench  # noqa: F401
+    except ImportError:
+        raise InputError("needs EMA Workbench (PRIM)", source="robust", fix="pip install 'inspire-sim[ema]'") from None
     from tqdm import tqdm
 
     from ..goals import parse_thresholds
