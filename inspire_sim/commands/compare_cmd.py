@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
+from ..outdir import claim, safe_name
 from .options import FiguresOption, ProgressOption, SetOption, parse_sets
 
 CLI = "command line"
@@ -212,22 +213,9 @@ def compare_command(
     scens = load_plans(  # errors before any run
         names, steps=steps, n_smes=n_smes, sets=overrides, allow_different_populations=allow_different_populations
     )
-    out_dir = (
-        out
-        if out is not None
-        else Path("runs")
-        / (f"compare-{scens[0].name}-{scens[1].name}" + (f"-and-{len(scens) - 2}-more" if len(scens) > 2 else ""))
-    )
+    default = f"compare-{scens[0].name}-{scens[1].name}" + (f"-and-{len(scens) - 2}-more" if len(scens) > 2 else "")
+    out_dir = claim(out if out is not None else Path("runs") / safe_name(default, "compare"), "compare")
     t0 = time.perf_counter()
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"cannot create ({exc.strerror or exc})",
-            source=str(out_dir),
-            field="--out",
-            fix="choose a writable directory",
-        ) from None
     try:
         comp = compare(
             scens[0],

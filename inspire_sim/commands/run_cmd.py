@@ -67,10 +67,10 @@ def _check_options(replications: int, seed: int, steps: int | None) -> None:
 
 
 def _output_dir(out: Path | None, scenario_name: str) -> Path:
-    path = out if out is not None else Path("runs") / scenario_name
-    if path.exists() and not path.is_dir():
-        raise InputError("exists and is not a directory", source=CLI, field="--out", fix="give a directory path")
-    return path
+    """``--out``, or ``runs/<safe scenario name>``; refused if it holds something else than run output."""
+    from ..outdir import claim, safe_name
+
+    return claim(out if out is not None else Path("runs") / safe_name(scenario_name, "run"), "run")
 
 
 def _simulate(scenario, replications: int, seed: int, steps: int | None, quiet: bool):
