@@ -87,24 +87,55 @@ def _number(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:.4g}"
 
 
-def format_summary(summary: pd.DataFrame, partner_types: bool = False) -> str:
-    """The summary table as text: indicator, statistic, unit, mean, 95% CI.
+def _label(name: str) -> str:
+    """A reader's label: the report guide's title, else the name in words (``_real``: same label)."""
+    from ..metrics import REAL_SUFFIX
+    from ..report.guide import GUIDE
 
-    The 16 counts of partnerships by partner type x stage (``pt_*``) are shown only with
-    ``partner_types`` (they are in summary.csv and the heatmap figure).
+    base = name.removesuffix(REAL_SUFFIX)
+    if base in GUIDE:
+        return GUIDE[base][0]
+    words = base.replace("__", ": ").replace("_", " ").capitalize()
+    fixed = {"oi": "OI", "smes": "SMEs", "sme": "SME", "top1pct": "top 1%"}
+    return " ".join(fixed.get(w.lower(), w) for w in words.split(" "))
+
+
+def format_summary(summary: pd.DataFrame, partner_types: bool = False) -> str:
+    """The summary table as plain text: indicator (in words), statistic, unit, mean, 95% CI, name.
+
+    Counts of the simulated population are shown in real-population units (their ``_real`` twin),
+    shares as percentages (intervals clipped to 0-100%), counts as whole numbers, no scientific
+    notation. The 16 counts of partnerships by partner type x stage (``pt_*``) are shown only with
+    ``partner_types`` (they are in summary.csv and the heatmap figure). summary.csv keeps every row.
     """
-    rows = summary if partner_types else summary[~summary["indicator"].str.startswith("pt_")]
+    from ..metrics import REAL_SUFFIX
+    from ..report.format import fmt_value
+
+    names = set(summary["indicator"])
+    keep = ~summary["indicator"].isin([n.removesuffix(REAL_SUFFIX) for n in names if n.endswith(REAL_SUFFIX)])
+    rows = summary[keep] if partner_types else summary[keep & ~summary["indicator"].str.startswith("pt_")]
+
+    def value(v: float, unit: str) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return "n/a"
+        if unit == "share":
+            v = min(max(float(v), 0.0), 1.0)
+        if unit.startswith("real ") or unit == "EUR":
+            v = max(float(v), 0.0)  # counts and spending are never negative (a t-interval can be)
+        return fmt_value(v, "real SMEs" if unit.startswith("real ") else unit)
+
     ci = [
-        "n/a (1 run)" if n < 2 else f"[{_number(lo)}, {_number(hi)}]"
-        for lo, hi, n in zip(rows["ci_low"], rows["ci_high"], rows["n"], strict=True)
+        "n/a (1 run)" if n < 2 else f"[{value(lo, u)}, {value(hi, u)}]"
+        for lo, hi, n, u in zip(rows["ci_low"], rows["ci_high"], rows["n"], rows["unit"], strict=True)
     ]
     table = pd.DataFrame(
         {
-            "indicator": rows["indicator"],
+            "indicator": [_label(n) for n in rows["indicator"]],
             "statistic": rows["statistic"],
-            "unit": rows["unit"],
-            "mean": [_number(v) for v in rows["mean"]],
+            "unit": ["%" if u == "share" else u for u in rows["unit"]],
+            "mean": [value(v, u) for v, u in zip(rows["mean"], rows["unit"], strict=True)],
             "95% CI": ci,
+            "name": rows["indicator"],
         }
     )
     return text_table(table)
