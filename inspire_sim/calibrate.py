@@ -275,17 +275,23 @@ def calibrate(
     if not progress:
         logging.getLogger("ABC").setLevel(logging.WARNING)
         logging.getLogger("pyabc").setLevel(logging.WARNING)
-    abc = pyabc.ABCSMC(sim, prior, distance, population_size=population_size, sampler=_sampler(workers, scheduler))
+    sampler = _sampler(workers, scheduler)
+    abc = pyabc.ABCSMC(sim, prior, distance, population_size=population_size, sampler=sampler)
     t0 = time.perf_counter()
-    if resuming:
-        history = abc.load(f"sqlite:///{db}", 1)
-        remaining = populations - (history.max_t + 1)
-    else:
-        key_file.write_text(json.dumps(settings.key(), indent=2) + "\n")
-        history = abc.new(f"sqlite:///{db}", {t.name: t.value for t in fitted})
-        remaining = populations
-    if remaining > 0:
-        history = abc.run(max_nr_populations=remaining, min_acceptance_rate=min_acceptance_rate)
+    try:
+        if resuming:
+            history = abc.load(f"sqlite:///{db}", 1)
+            remaining = populations - (history.max_t + 1)
+        else:
+            key_file.write_text(json.dumps(settings.key(), indent=2) + "\n")
+            history = abc.new(f"sqlite:///{db}", {t.name: t.value for t in fitted})
+            remaining = populations
+        if remaining > 0:
+            history = abc.run(max_nr_populations=remaining, min_acceptance_rate=min_acceptance_rate)
+    finally:
+        client = getattr(sampler, "client", None)  # the Dask client we opened (pyabc leaves it open)
+        if scheduler and client is not None:
+            client.close()
     seconds = time.perf_counter() - t0
     return _result(history, priors, settings, out, seconds)
 

@@ -112,3 +112,17 @@ def test_cli_calibrate_runs_end_to_end(tmp_path, capsys) -> None:
     assert "model.search_rate: median" in capsys.readouterr().out
     assert (tmp_path / "calibrated.toml").exists() and (tmp_path / "predictive.csv").exists()
     assert main(["calibrate", "eu_cis", "--params", "nope", "--out", str(tmp_path / "x")]) == 2
+
+
+@pytest.mark.slow
+def test_calibration_runs_on_a_dask_cluster(synthetic: TargetSet, tmp_path) -> None:
+    """pyabc's Dask sampler through --scheduler: same outputs as the local samplers."""
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        res = calibrate(
+            synthetic, tmp_path, params=["search_rate"], populations=2, population_size=8,
+            scheduler=cluster.scheduler_address, **SIZE,
+        )  # fmt: skip
+    assert res.info["generations"] == 2 and len(res.posterior) == 8
+    lo, hi = res.priors["model.search_rate"]
+    assert ((res.posterior["model.search_rate"] >= lo) & (res.posterior["model.search_rate"] <= hi)).all()
