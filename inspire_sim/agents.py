@@ -17,8 +17,12 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from mesa.agentset import _HardKeyAgentSet
+from mesa.experimental.mesa_signals import ModelSignals
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .model import InspireModel
 
 
@@ -59,6 +63,43 @@ class IntermediaryKind(IntEnum):
 RESOURCE_STAGES = (Stage.EXPLORATION, Stage.DEVELOPMENT)
 MARKET_STAGES = (Stage.SCALING_UP, Stage.COMMERCIALISATION)
 NO_STEP = np.int32(-10_000)
+
+
+def create_views[A: mesa.Agent](model: InspireModel, cls: type[A], attr: str, indices: Iterable[int]) -> list[A]:
+    """Create one ``cls`` view agent per index (``agent.<attr> = index``), registered as ``cls(model, index)`` would.
+
+    The agents get consecutive ``unique_id`` s from ``model.agent_id_counter`` in the order
+    given and join ``model.agents`` and ``model.agents_by_type[cls]`` in that order, exactly
+    as creating them one by one does, but in bulk: Mesa's per-agent ``Agent.__init__``
+    (signal emission, logging) costs about 3 us per agent, i.e. 0.3 s for 100,000 SMEs.
+    When something observes the model's agent signals or a Mesa dataset tracks ``cls``,
+    the agents are created one by one the ordinary way, so those observers see every agent.
+    """
+    idx = [int(i) for i in indices]
+    if cls._datasets or model._has_subscribers("agents", ModelSignals.AGENT_ADDED):
+        return [cls(model, i) for i in idx]
+    first = int(model.agent_id_counter)
+    agents: list[A] = []
+    for k, i in enumerate(idx):
+        agent = object.__new__(cls)
+        agent.model = model
+        agent.unique_id = first + k
+        agent.pos = None
+        setattr(agent, attr, i)
+        agents.append(agent)
+    model.agent_id_counter = first + len(agents)
+    if agents:
+        everyone = model._all_agents  # the Model's own registries, as Model.register_agent fills them
+        for agent in agents:
+            everyone.add(agent)
+        by_type = model._agents_by_type.get(cls)
+        if by_type is None:
+            by_type = _HardKeyAgentSet(agents, random=model.random)
+            model._agents_by_type[cls] = by_type
+        else:
+            for agent in agents:
+                by_type.add(agent)
+    return agents
 
 
 @dataclass

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import lifecycle, matching, metrics
-from .agents import SME, Intermediary, Partner, Stage
+from .agents import SME, Intermediary, Partner, Stage, create_views
 from .policies import Policy, build_policies
 from .population import build_world, init_smes
 from .scenario import Scenario, load_scenario
@@ -72,9 +72,9 @@ class InspireModel(mesa.Model):
         self.seed = int(seed)
         self.world: World = build_world(self.inspire_scenario, self.seed, record_partnerships)
         w = self.world
-        self.sme_agents: list[SME] = [SME(self, i) for i in range(w.n)]
+        self.sme_agents: list[SME] = create_views(self, SME, "idx", range(w.n))
         w.actors.uid[: w.n] = [a.unique_id for a in self.sme_agents]
-        self.partner_agents = [Partner(self, int(j)) for j in range(w.n, w.m)]
+        self.partner_agents = create_views(self, Partner, "actor", range(w.n, w.m))
         w.actors.uid[w.n :] = [a.unique_id for a in self.partner_agents]
         w.policies = build_policies(w)
         for pol in w.policies:
@@ -177,8 +177,7 @@ class InspireModel(mesa.Model):
         w.sme.mem_partner[gone] = -1
         w.sme.mem_trust[gone] = 0.0
         init_smes(w, rows, w.streams.get("entry", month), month, initial=False)
-        for i in rows:
-            agent = SME(self, int(i))
+        for i, agent in zip(rows, create_views(self, SME, "idx", rows), strict=True):
             self.sme_agents[i] = agent
             w.actors.uid[i] = agent.unique_id
         for pol in w.policies:
