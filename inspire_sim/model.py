@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import lifecycle, matching, metrics
-from .agents import SME, Intermediary, Partner, Stage, create_views
+from .agents import SME, Intermediary, Partner, Stage, create_views, remove_views
 from .policies import Policy, build_policies
 from .population import build_world, init_smes
 from .scenario import Scenario, load_scenario
@@ -171,8 +171,7 @@ class InspireModel(mesa.Model):
         if len(rows) == 0:
             return
         w = self.world
-        for i in rows:
-            self.sme_agents[i].remove()
+        remove_views(self, [self.sme_agents[i] for i in rows])
         gone = np.isin(w.sme.mem_partner, rows)
         w.sme.mem_partner[gone] = -1
         w.sme.mem_trust[gone] = 0.0
