@@ -86,7 +86,11 @@ def create_views[A: mesa.Agent](model: InspireModel, cls: type[A], attr: str, in
     try:
         agents: list[A] = [object.__new__(cls) for _ in idx]
         for uid, (agent, i) in enumerate(zip(agents, idx, strict=True), start=first):
-            agent.__dict__.update(model=model, unique_id=uid, pos=None, **{attr: i})
+            # plain attribute stores in Agent.__init__'s order keep CPython's compact shared-key layout
+            agent.model = model
+            agent.unique_id = uid
+            agent.pos = None
+            setattr(agent, attr, i)
     finally:
         if paused:
             gc.enable()
