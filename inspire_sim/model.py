@@ -23,6 +23,38 @@ from .scenario import Scenario, load_scenario
 from .world import MonthEvents, World
 
 
+class IndicatorCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector`` with one model reporter per indicator (the recorder's latest row).
+
+    It behaves as ``DataCollector(model_reporters={name: lambda m: m.recorder.latest.get(name)})``
+    and stores the same values; while those reporters are unchanged it reads the row in one
+    pass instead of calling (and deep-copying the atomic value of) ~100 reporters a month.
+    Reporters added or replaced by a user make it fall back to Mesa's own ``collect``.
+    """
+
+    def __init__(self, columns: list[str], agent_reporters: dict[str, Any]) -> None:
+        reporters = {name: (lambda m, k=name: m.recorder.latest.get(k)) for name in columns}
+        super().__init__(model_reporters=dict(reporters), agent_reporters=agent_reporters)
+        self._indicator_reporters = reporters
+
+    def collect(self, model: mesa.Model) -> None:
+        """Collect this month's indicators (and agent reporters, if any)."""
+        own = self._indicator_reporters
+        reporters: dict[str, Any] = self.model_reporters  # type: ignore[has-type]
+        if not (self._validated and len(reporters) == len(own) and all(reporters.get(k) is f for k, f in own.items())):
+            super().collect(model)
+            return
+        row = model.recorder.latest
+        self._collection_steps.append(model.time)
+        for name, values in ((k, self.model_vars[k]) for k in own):
+            values.append(row.get(name))  # numbers and None: what deepcopy of the reporter's value gives
+        self.model_reporters = {}  # the rest of Mesa's collect: agent and agent-type reporters only
+        try:
+            super().collect(model)
+        finally:
+            self.model_reporters = reporters
+
+
 def _scenario(scenario: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
     if scenario is None:
         scenario = "baseline"
@@ -84,10 +116,7 @@ class InspireModel(mesa.Model):
                 ]
         w.spend_month = np.zeros((len(w.policies), w.n_countries))
         self.recorder = metrics.Recorder(w)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, k=name: m.recorder.latest.get(k)) for name in self.recorder.columns},
-            agent_reporters=agent_reporters or {},
-        )
+        self.datacollector = IndicatorCollector(self.recorder.columns, agent_reporters or {})
         self.events: MonthEvents | None = None
         self._burn_in()
 
