@@ -77,32 +77,34 @@ def create_views[A: mesa.Agent](model: InspireModel, cls: type[A], attr: str, in
     When something observes the model's agent signals or a Mesa dataset tracks ``cls``,
     the agents are created one by one the ordinary way, so those observers see every agent.
     """
-    idx = [int(i) for i in indices]
     if cls._datasets or model._has_subscribers("agents", ModelSignals.AGENT_ADDED):
-        return [cls(model, i) for i in idx]
-    first = int(model.agent_id_counter)
+        return [cls(model, int(i)) for i in indices]
+    # the Model's own registries, filled in the order Model.register_agent fills them
+    everyone = model._all_agents._agents
+    by_type = model._agents_by_type.get(cls)
+    if by_type is None:
+        by_type = model._agents_by_type[cls] = _HardKeyAgentSet([], random=model.random)
+    of_type = by_type._agents
+    uid = int(model.agent_id_counter)
+    agents: list[A] = []
     paused = gc.isenabled()  # the cyclic collector would scan the growing heap many times over
     gc.disable()
     try:
-        agents: list[A] = [object.__new__(cls) for _ in idx]
-        for uid, (agent, i) in enumerate(zip(agents, idx, strict=True), start=first):
+        for i in indices:
+            agent = object.__new__(cls)
             # plain attribute stores in Agent.__init__'s order keep CPython's compact shared-key layout
             agent.model = model
             agent.unique_id = uid
             agent.pos = None
-            setattr(agent, attr, i)
+            setattr(agent, attr, int(i))
+            everyone[agent] = None
+            of_type[agent] = None
+            agents.append(agent)
+            uid += 1
     finally:
+        model.agent_id_counter = uid
         if paused:
             gc.enable()
-    model.agent_id_counter = first + len(agents)
-    if agents:
-        # the Model's own registries, filled as Model.register_agent fills them
-        model._all_agents._agents.update(dict.fromkeys(agents))
-        by_type = model._agents_by_type.get(cls)
-        if by_type is None:
-            model._agents_by_type[cls] = _HardKeyAgentSet(agents, random=model.random)
-        else:
-            by_type._agents.update(dict.fromkeys(agents))
     return agents
 
 
