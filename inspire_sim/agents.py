@@ -11,14 +11,19 @@ Index spaces: SME ``i`` (0..N-1) is also actor ``i``; non-SME partners are actor
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+from mesa.agentset import _HardKeyAgentSet
+from mesa.experimental.mesa_signals import ModelSignals
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .model import InspireModel
 
 
@@ -59,6 +64,66 @@ class IntermediaryKind(IntEnum):
 RESOURCE_STAGES = (Stage.EXPLORATION, Stage.DEVELOPMENT)
 MARKET_STAGES = (Stage.SCALING_UP, Stage.COMMERCIALISATION)
 NO_STEP = np.int32(-10_000)
+
+
+def create_views[A: mesa.Agent](model: InspireModel, cls: type[A], attr: str, indices: Iterable[int]) -> list[A]:
+    """Create one ``cls`` view agent per index (``agent.<attr> = index``), registered as ``cls(model, index)`` would.
+
+    The agents get consecutive ``unique_id`` s from ``model.agent_id_counter`` in the order
+    given and join ``model.agents`` and ``model.agents_by_type[cls]`` in that order, exactly
+    as creating them one by one does, but in bulk (and with the cyclic garbage collector
+    paused): Mesa's per-agent ``Agent.__init__`` (signal emission, logging) and repeated
+    collections cost about 3 us per agent, i.e. 0.35 s for 113,000 SMEs and partners.
+    When something observes the model's agent signals or a Mesa dataset tracks ``cls``,
+    the agents are created one by one the ordinary way, so those observers see every agent.
+    """
+    if cls._datasets or model._has_subscribers("agents", ModelSignals.AGENT_ADDED):
+        return [cls(model, int(i)) for i in indices]
+    # the Model's own registries, filled in the order Model.register_agent fills them
+    everyone = model._all_agents._agents
+    by_type = model._agents_by_type.get(cls)
+    if by_type is None:
+        by_type = model._agents_by_type[cls] = _HardKeyAgentSet([], random=model.random)
+    of_type = by_type._agents
+    uid = int(model.agent_id_counter)
+    agents: list[A] = []
+    paused = gc.isenabled()  # the cyclic collector would scan the growing heap many times over
+    gc.disable()
+    try:
+        for i in indices:
+            agent = object.__new__(cls)
+            # plain attribute stores in Agent.__init__'s order keep CPython's compact shared-key layout
+            agent.model = model
+            agent.unique_id = uid
+            agent.pos = None
+            setattr(agent, attr, int(i))
+            everyone[agent] = None
+            of_type[agent] = None
+            agents.append(agent)
+            uid += 1
+    finally:
+        model.agent_id_counter = uid
+        if paused:
+            gc.enable()
+    return agents
+
+
+def remove_views(model: InspireModel, agents: list[mesa.Agent]) -> None:
+    """Remove view agents from the model, as ``agent.remove()`` one by one would, in bulk.
+
+    Falls back to ``agent.remove()`` when the model's agent signals are observed or a
+    Mesa dataset tracks an agent's class.
+    """
+    if model._has_subscribers("agents", ModelSignals.AGENT_REMOVED) or any(type(a)._datasets for a in agents):
+        for agent in agents:
+            agent.remove()
+        return
+    everyone = model._all_agents._agents
+    for agent in agents:
+        everyone.pop(agent, None)
+        by_type = model._agents_by_type.get(type(agent))
+        if by_type is not None:
+            by_type._agents.pop(agent, None)
 
 
 @dataclass

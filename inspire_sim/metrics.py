@@ -244,6 +244,12 @@ class Recorder:
         self._awarded = np.zeros(len(self.kinds))  # services awarded so far, by lever kind
         self._used = np.zeros(len(self.kinds))  # of which used
         self._extensive = [k for k, ind in indicators_for(self.kinds).items() if ind.extensive]
+        # column names of the per-month row, built once (the row is rebuilt every month)
+        self._real_names = [(k, f"{k}{REAL_SUFFIX}") for k in self._extensive]
+        self._share_names = [f"share_{st.label}" for st in Stage]
+        self._pt_names = [f"pt_{pt.label}__{st.label}" for pt in PartnerType for st in Stage]
+        self._spend_names = [f"spend_{k}" for k in self.kinds]
+        self._uptake_names = [(f"awarded_{k}", f"take_up_{k}") for k in self.kinds]
 
     def warm_up(self, events: MonthEvents) -> None:
         """A burn-in month: keep only the rolling windows (nothing is reported)."""
@@ -305,8 +311,8 @@ class Recorder:
             else np.nan,
             "partner_churn": 12 * c["evictions"] / c["memory_months"] if c["memory_months"] else np.nan,
             "false_failures": c["false_failures"],
-            **{f"share_{st.label}": float(stage_counts[st]) for st in Stage},
-            **{f"pt_{pt.label}__{st.label}": int(w.pt_by_stage[pt, st]) for pt in PartnerType for st in Stage},
+            **dict(zip(self._share_names, stage_counts.tolist(), strict=True)),
+            **dict(zip(self._pt_names, w.pt_by_stage.astype(np.int64).ravel().tolist(), strict=True)),
             "scaling_up_reached": c["scaling_up_reached"],
             "business_results_total": total,
             "top1pct_business_share": top / total if total > 0 else 0.0,
@@ -314,7 +320,7 @@ class Recorder:
             "focus_switches": c["focus_switches"],
             "mean_learning": float((s.learn_tech + s.learn_soft).mean()),
             "exits": len(events.upkeep.exits),
-            **{f"spend_{k}": float(spend[i]) for i, k in enumerate(self.kinds)},
+            **dict(zip(self._spend_names, spend.tolist(), strict=True)),
             "spend_total": float(spend.sum()),
         }
         awarded = np.zeros(len(self.kinds))
@@ -324,12 +330,12 @@ class Recorder:
             used[k] += pol.used_month
         self._awarded += awarded
         self._used += used
-        for i, kind in enumerate(self.kinds):
-            row[f"awarded_{kind}"] = float(awarded[i])
-            row[f"take_up_{kind}"] = float(self._used[i] / self._awarded[i]) if self._awarded[i] else np.nan
+        for i, (aw_name, tu_name) in enumerate(self._uptake_names):
+            row[aw_name] = float(awarded[i])
+            row[tu_name] = float(self._used[i] / self._awarded[i]) if self._awarded[i] else np.nan
         mw = w.mean_weight
-        for name in self._extensive:
-            row[f"{name}{REAL_SUFFIX}"] = float(row[name]) * mw
+        for name, real in self._real_names:
+            row[real] = float(row[name]) * mw
         self.rows.append(row)
         self.latest = row
         # per country

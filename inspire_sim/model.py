@@ -16,11 +16,43 @@ import numpy as np
 import pandas as pd
 
 from . import lifecycle, matching, metrics
-from .agents import SME, Intermediary, Partner, Stage
+from .agents import SME, Intermediary, Partner, Stage, create_views, remove_views
 from .policies import Policy, build_policies
 from .population import build_world, init_smes
 from .scenario import Scenario, load_scenario
 from .world import MonthEvents, World
+
+
+class IndicatorCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector`` with one model reporter per indicator (the recorder's latest row).
+
+    It behaves as ``DataCollector(model_reporters={name: lambda m: m.recorder.latest.get(name)})``
+    and stores the same values; while those reporters are unchanged it reads the row in one
+    pass instead of calling (and deep-copying the atomic value of) ~100 reporters a month.
+    Reporters added or replaced by a user make it fall back to Mesa's own ``collect``.
+    """
+
+    def __init__(self, columns: list[str], agent_reporters: dict[str, Any]) -> None:
+        reporters = {name: (lambda m, k=name: m.recorder.latest.get(k)) for name in columns}
+        super().__init__(model_reporters=dict(reporters), agent_reporters=agent_reporters)
+        self._indicator_reporters = reporters
+
+    def collect(self, model: mesa.Model) -> None:
+        """Collect this month's indicators (and agent reporters, if any)."""
+        own = self._indicator_reporters
+        reporters: dict[str, Any] = self.model_reporters  # type: ignore[has-type]
+        if not (self._validated and len(reporters) == len(own) and all(reporters.get(k) is f for k, f in own.items())):
+            super().collect(model)
+            return
+        row = model.recorder.latest
+        self._collection_steps.append(model.time)
+        for name, values in ((k, self.model_vars[k]) for k in own):
+            values.append(row.get(name))  # numbers and None: what deepcopy of the reporter's value gives
+        self.model_reporters = {}  # the rest of Mesa's collect: agent and agent-type reporters only
+        try:
+            super().collect(model)
+        finally:
+            self.model_reporters = reporters
 
 
 def _scenario(scenario: Scenario | str | Path | None, overrides: dict[str, Any]) -> Scenario:
@@ -72,9 +104,9 @@ class InspireModel(mesa.Model):
         self.seed = int(seed)
         self.world: World = build_world(self.inspire_scenario, self.seed, record_partnerships)
         w = self.world
-        self.sme_agents: list[SME] = [SME(self, i) for i in range(w.n)]
+        self.sme_agents: list[SME] = create_views(self, SME, "idx", range(w.n))
         w.actors.uid[: w.n] = [a.unique_id for a in self.sme_agents]
-        self.partner_agents = [Partner(self, int(j)) for j in range(w.n, w.m)]
+        self.partner_agents = create_views(self, Partner, "actor", range(w.n, w.m))
         w.actors.uid[w.n :] = [a.unique_id for a in self.partner_agents]
         w.policies = build_policies(w)
         for pol in w.policies:
@@ -84,10 +116,7 @@ class InspireModel(mesa.Model):
                 ]
         w.spend_month = np.zeros((len(w.policies), w.n_countries))
         self.recorder = metrics.Recorder(w)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, k=name: m.recorder.latest.get(k)) for name in self.recorder.columns},
-            agent_reporters=agent_reporters or {},
-        )
+        self.datacollector = IndicatorCollector(self.recorder.columns, agent_reporters or {})
         self.events: MonthEvents | None = None
         self._burn_in()
 
@@ -171,14 +200,12 @@ class InspireModel(mesa.Model):
         if len(rows) == 0:
             return
         w = self.world
-        for i in rows:
-            self.sme_agents[i].remove()
+        remove_views(self, [self.sme_agents[i] for i in rows])
         gone = np.isin(w.sme.mem_partner, rows)
         w.sme.mem_partner[gone] = -1
         w.sme.mem_trust[gone] = 0.0
         init_smes(w, rows, w.streams.get("entry", month), month, initial=False)
-        for i in rows:
-            agent = SME(self, int(i))
+        for i, agent in zip(rows, create_views(self, SME, "idx", rows), strict=True):
             self.sme_agents[i] = agent
             w.actors.uid[i] = agent.unique_id
         for pol in w.policies:

@@ -40,6 +40,9 @@ def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.einsum("...d,...d->...", a, b)
 
 
+_U64 = 1 << 64
+
+
 def _splitmix64(x: np.ndarray) -> np.ndarray:
     x = x + np.uint64(0x9E3779B97F4A7C15)
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -65,9 +68,11 @@ def hash_uniform(key: np.uint64, month: int, ids: np.ndarray, ncols: int) -> np.
     """Stateless uniforms (len(ids), ncols) from (key, month, id, column) by splitmix64."""
     ids = np.asarray(ids, dtype=np.uint64)
     cols = np.arange(ncols, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        base = _splitmix64(ids ^ (key + np.uint64(month) * np.uint64(0x9E3779B97F4A7C15)))
-        h = _splitmix64(base[:, None] + cols[None, :] * np.uint64(0xD1B54A32D192ED03))
+    # the (key, month) salt in exact 64-bit modular arithmetic on Python ints (numpy scalars would
+    # warn on the wrap-around); array arithmetic wraps silently, so no errstate context is needed
+    salt = np.uint64((int(key) + (int(month) % _U64) * 0x9E3779B97F4A7C15) % _U64)
+    base = _splitmix64(ids ^ salt)
+    h = _splitmix64(base[:, None] + cols[None, :] * np.uint64(0xD1B54A32D192ED03))
     return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
 
 
