@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, unknown_key_fix
-from .params import ParamSpec, parameter_specs, spec_by_name
+from .params import ParamSpec, spec_by_name, uncertain_model_parameters
 from .scenario import Scenario, load_scenario, resolve_path
 from .streams import replicate_seed
 from .targets import Target, TargetSet, check_against, load_targets, summarise
@@ -97,17 +97,10 @@ def weighted_quantile(values: Any, weights: Any, q: float) -> float:
     return float(np.interp(q, cdf, v))
 
 
-def uncertain_parameters() -> list[ParamSpec]:
-    """The default calibration parameters: model uncertainties with an ``sa_range``."""
-    return [
-        s for s in parameter_specs() if s.group == "model" and s.role == "uncertainty" and s.sa_range and not s.integer
-    ]
-
-
 def resolve_params(names: list[str] | None) -> list[ParamSpec]:
     """Parameter specs for ``names`` (dotted or bare model names); default: every uncertainty."""
     if not names:
-        return uncertain_parameters()
+        return uncertain_model_parameters()
     table = spec_by_name()
     out: list[ParamSpec] = []
     for n in names:

@@ -1201,6 +1201,16 @@ def parameter_table(role: str | None = None):
     return pd.DataFrame(rows)
 
 
+def uncertain_model_parameters() -> list[ParamSpec]:
+    """The model's uncertain, continuous parameters with a plausible range (``sa_range``).
+
+    The default factors of calibration (priors) and of robustness analyses (plausible worlds).
+    """
+    return [
+        s for s in parameter_specs() if s.group == "model" and s.role == "uncertainty" and s.sa_range and not s.integer
+    ]
+
+
 def salib_problem(names: list[str] | None = None, role: str | None = "uncertainty") -> dict[str, Any]:
     """A SALib problem dict over ``names`` (dotted) or all parameters of ``role``.
 

@@ -397,6 +397,22 @@ class Policy:
         return np.zeros(0, dtype=applicants.dtype) if lot.withhold else applicants[keep]
 
     # ------------------------------------------------------------------ service delivery
+    def serve_seekers(self, world: World, cands: CandidateSet, month: int) -> np.ndarray | None:
+        """Serve this month's not-yet-served seekers (an introducing lever's first step).
+
+        Returns the mask (over ``cands.seekers``) of the seekers served, already marked as served
+        for this lever's kind, or None when the lever is off or served nobody.
+        """
+        if not self.active(month):
+            return None
+        seekers = cands.seekers
+        pos = np.flatnonzero(cands.unserved(self.kind))
+        served = np.isin(seekers, self.serve(world, seekers[pos], cands.priority[pos], month))
+        if not served.any():
+            return None
+        cands.mark_served(self.kind, served)
+        return served
+
     def serve(self, world: World, smes: np.ndarray, priority: np.ndarray, month: int) -> np.ndarray:
         """Serve some of ``smes`` within this month's capacity and budget, lowest ``priority`` first; charge."""
         cost = float(getattr(self.spec, "cost_per_service", 0.0))

@@ -29,7 +29,7 @@ import pandas as pd
 
 from .errors import InputError
 from .goals import GOALS, goal_values
-from .params import ParamSpec, parameter_specs
+from .params import ParamSpec, uncertain_model_parameters
 from .runpool import map_tasks
 from .scenario import Scenario, load_scenario
 from .streams import RandomStreams, replicate_seed
@@ -57,18 +57,11 @@ class RobustResult:
     prim: dict[tuple[str, str], Any] = field(default_factory=dict)  # (plan, goal) -> (PrimBox, index)
 
 
-def uncertain_specs() -> list[ParamSpec]:
-    """The model's uncertain, continuous parameters with a plausible range (``sa_range``)."""
-    return [
-        s for s in parameter_specs() if s.group == "model" and s.role == "uncertainty" and s.sa_range and not s.integer
-    ]
-
-
 def latin_worlds(n: int, seed: int, specs: Sequence[ParamSpec] | None = None) -> pd.DataFrame:
     """``n`` worlds by Latin hypercube over the ``sa_range`` of ``specs`` (default: every uncertainty)."""
     from scipy.stats import qmc
 
-    specs = list(specs) if specs is not None else uncertain_specs()
+    specs = list(specs) if specs is not None else uncertain_model_parameters()
     rng = RandomStreams(seed).get("robust:worlds")
     unit = qmc.LatinHypercube(d=len(specs), rng=rng).random(n)
     ranges = np.array([s.sa_range for s in specs], dtype=np.float64)

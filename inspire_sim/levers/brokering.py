@@ -80,14 +80,10 @@ class CrossBorderBrokeringPolicy(Policy):
     introduces_partners = True
 
     def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
-        if not self.active(month):
+        served = self.serve_seekers(world, cands, month)
+        if served is None:
             return
         seekers = cands.seekers
-        pos = np.flatnonzero(cands.unserved(self.kind))
-        served = np.isin(seekers, self.serve(world, seekers[pos], cands.priority[pos], month))
-        if not served.any():
-            return
-        cands.mark_served(self.kind, served)
         e = self.spec.extra_candidates
         uu = world.streams.uniform(f"broker:{self.index}", month, world.actors.uid[seekers[served]], 2 * e)
         types = matching.types_by_fit(cands.stage[served], uu[:, :e])

@@ -81,14 +81,10 @@ class MatchmakingPolicy(Policy):
     introduces_partners = True
 
     def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:
-        if not self.active(month):
+        served = self.serve_seekers(world, cands, month)
+        if served is None:
             return
         p, a, seekers = world.params, world.actors, cands.seekers
-        pos = np.flatnonzero(cands.unserved(self.kind))
-        served = np.isin(seekers, self.serve(world, seekers[pos], cands.priority[pos], month))
-        if not served.any():
-            return
-        cands.mark_served(self.kind, served)
         pool, e = self.spec.screening_pool, self.spec.extra_candidates
         sub = seekers[served]
         uu = world.streams.uniform(f"matchmaker:{self.index}", month, a.uid[sub], 2 * pool)
