@@ -64,13 +64,24 @@ def pair_uniform(uid_a: np.ndarray, uid_b: np.ndarray, key: np.uint64) -> np.nda
     return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
 
 
+def month_salt(key: np.uint64 | int, month: int) -> np.uint64:
+    """The (key, month) salt of :func:`hash_uniform`, in exact 64-bit modular arithmetic."""
+    # Python ints: numpy scalars would warn on the wrap-around (array arithmetic wraps silently)
+    return np.uint64((int(key) + (int(month) % _U64) * 0x9E3779B97F4A7C15) % _U64)
+
+
 def hash_uniform(key: np.uint64, month: int, ids: np.ndarray, ncols: int) -> np.ndarray:
     """Stateless uniforms (len(ids), ncols) from (key, month, id, column) by splitmix64."""
+    return salted_uniform(month_salt(key, month), ids, ncols)
+
+
+def salted_uniform(salt: np.uint64 | np.ndarray, ids: np.ndarray, ncols: int) -> np.ndarray:
+    """:func:`hash_uniform` from a (key, month) salt: one salt, or one per id (a batch of runs).
+
+    Element by element the result is the one that id's salt alone gives.
+    """
     ids = np.asarray(ids, dtype=np.uint64)
     cols = np.arange(ncols, dtype=np.uint64)
-    # the (key, month) salt in exact 64-bit modular arithmetic on Python ints (numpy scalars would
-    # warn on the wrap-around); array arithmetic wraps silently, so no errstate context is needed
-    salt = np.uint64((int(key) + (int(month) % _U64) * 0x9E3779B97F4A7C15) % _U64)
     base = _splitmix64(ids ^ salt)
     h = _splitmix64(base[:, None] + cols[None, :] * np.uint64(0xD1B54A32D192ED03))
     return ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)

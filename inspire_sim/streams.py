@@ -80,6 +80,56 @@ class RandomStreams:
         return self._keys[name]
 
 
+class BatchStreams:
+    """The random streams of a batch of runs, each run with its own :class:`RandomStreams`.
+
+    A batch stacks R runs of one scenario in one set of arrays: SME rows
+    ``[r * n_run, (r + 1) * n_run)`` belong to run ``r``. Every draw is made per run from that
+    run's own streams, exactly as the run alone would make it, and concatenated, so each run
+    of a batch draws the same numbers as it would alone (R = 1 is a single run).
+    """
+
+    def __init__(self, seeds: list[int], n_run: int) -> None:
+        self.runs: list[RandomStreams] = [RandomStreams(int(s)) for s in seeds]
+        self.n_run = int(n_run)
+        self._keys: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return len(self.runs)
+
+    def get(self, name: str, month: int = -MONTH_OFFSET, run: int = 0) -> np.random.Generator:
+        """Run ``run``'s generator for process ``name`` in ``month`` (see :meth:`RandomStreams.get`)."""
+        return self.runs[run].get(name, month)
+
+    def random(self, name: str, month: int) -> np.ndarray:
+        """One uniform per SME row: each run's ``get(name, month).random(n_run)``, concatenated."""
+        if len(self.runs) == 1:
+            return self.runs[0].get(name, month).random(self.n_run)
+        return np.concatenate([rs.get(name, month).random(self.n_run) for rs in self.runs])
+
+    def random_runs(self, name: str, month: int, size: int) -> np.ndarray:
+        """(R, size) uniforms: row r is run r's ``get(name, month).random(size)``."""
+        return np.stack([rs.get(name, month).random(size) for rs in self.runs])
+
+    def key(self, name: str) -> np.ndarray:
+        """(R,) 64-bit keys of ``name`` (each run's :meth:`RandomStreams.key`)."""
+        if name not in self._keys:
+            self._keys[name] = np.array([rs.key(name) for rs in self.runs], dtype=np.uint64)
+        return self._keys[name]
+
+    def uniform(self, name: str, month: int, run: np.ndarray | int, ids: np.ndarray, ncols: int) -> np.ndarray:
+        """Hash uniforms (len(ids), ncols) for ``ids`` of runs ``run`` (one run per id, or one for all).
+
+        Each element is what :meth:`RandomStreams.uniform` of that id's run gives.
+        """
+        from .rules import month_salt, salted_uniform
+
+        keys = self.key(name)
+        salts = np.array([month_salt(k, int(month) + MONTH_OFFSET) for k in keys.tolist()], dtype=np.uint64)
+        salt = salts[0] if len(salts) == 1 else salts[np.asarray(run, dtype=np.int64)]
+        return salted_uniform(salt, np.asarray(ids, dtype=np.uint64), ncols)
+
+
 # -- stream-name registry ------------------------------------------------------------------
 STREAMS: dict[int, str] = {}
 """Registered stream names by their :func:`stable_id` (CRC32); see :func:`register_stream`."""

@@ -15,7 +15,6 @@ negative months).
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +22,7 @@ import numpy as np
 
 from .agents import ActorArrays, SMEArrays
 from .projects import ProjectBook
-from .streams import RandomStreams
+from .streams import BatchStreams
 
 if TYPE_CHECKING:
     from .params import ModelParams
@@ -41,16 +40,57 @@ class CandidateIndex:
     type_cnt: np.ndarray  # actors per type
     type_off: np.ndarray  # offset of each type
     encounter_cum: np.ndarray  # cumulative encounter shares of the partner types
+    run_stride: int = 0  # entries of by_tc per run: run r's index is by_tc[r * run_stride : (r + 1) * run_stride]
+
+
+class RunCounters:
+    """Event tallies of each run of a batch: ``counters[name]`` is an (R,) array (zeros if never counted)."""
+
+    def __init__(self, runs: int) -> None:
+        self.runs = runs
+        self._v: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        v = self._v.get(name)
+        return v if v is not None else np.zeros(self.runs, dtype=np.int64)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._v
+
+    def names(self) -> list[str]:
+        return list(self._v)
+
+    def add(self, name: str, values: np.ndarray | float) -> None:
+        """Add ``values`` (one per run, or one number for every run) to tally ``name``."""
+        v = np.broadcast_to(np.asarray(values), (self.runs,))
+        old = self._v.get(name)
+        self._v[name] = v.copy() if old is None else old + v
+
+    def count(self, name: str, run: np.ndarray) -> None:
+        """Count one event per entry of ``run`` (the run of each event) in tally ``name``."""
+        if self.runs == 1:
+            self.add(name, np.array([len(run)], dtype=np.int64))
+        else:
+            self.add(name, np.bincount(np.asarray(run, dtype=np.int64), minlength=self.runs))
+
+    def clear(self) -> None:
+        self._v.clear()
 
 
 @dataclass
 class World:
-    """The state of one simulated economy (no behaviour)."""
+    """The state of a batch of R runs of one scenario (no behaviour); R = 1 is a single run.
+
+    Runs are stacked: SME rows ``[r * n_run, (r + 1) * n_run)`` and partner actors
+    ``n + [r * p_run, (r + 1) * p_run)`` belong to run ``r`` (``sme_run``, ``actor_run``). Runs
+    never meet: candidates, budgets, capacities and indicators are per run, and every run
+    draws from its own random streams, so each run is the run it would be alone.
+    """
 
     scenario: Scenario
     params: ModelParams
-    streams: RandomStreams
-    chem_key: np.uint64
+    streams: BatchStreams
+    chem_key: np.ndarray  # (R,) pair-chemistry key per run
     country_names: list[str]
     strength: np.ndarray  # innovation-system strength per country
     distance: np.ndarray  # (C, C) cultural distance
@@ -60,8 +100,8 @@ class World:
     simulated: np.ndarray  # simulated SMEs per country
     weight: np.ndarray  # real SMEs per simulated SME, per country
     domestic_prob: np.ndarray  # probability that a chance encounter is domestic, per country
-    n: int  # SME slots
-    m: int  # actors (SMEs + partners)
+    n: int  # SME slots (all runs)
+    m: int  # actors (SMEs + partners, all runs)
     sme: SMEArrays
     actors: ActorArrays
     index: CandidateIndex
@@ -71,13 +111,19 @@ class World:
     panel_rows: np.ndarray
     burn_in: int
     total_budget: float | None
+    runs: int = 1  # R
+    n_run: int = 0  # SMEs per run
+    p_run: int = 0  # partners per run
+    sme_run: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (n,) run of each SME row
+    actor_run: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (m,) run of each actor
+    next_uid: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (R,) next unique_id
     policies: list[Policy] = field(default_factory=list)
     clock: int = 0
-    counters: Counter[str] = field(default_factory=Counter)  # event tallies (chemistry sums are floats)
-    plan_spent: float = 0.0  # real EUR spent by all measures in reporting months
-    spend_month: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (policies, countries) EUR
-    pt_by_stage: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
-    scaling_by_country: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    counters: RunCounters = field(default_factory=lambda: RunCounters(1))  # event tallies per run
+    plan_spent: np.ndarray = field(default_factory=lambda: np.zeros(1))  # (R,) real EUR spent in reporting months
+    spend_month: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 0)))  # (policies, R, countries) EUR
+    pt_by_stage: np.ndarray = field(default_factory=lambda: np.zeros((1, 0, 0), dtype=np.int64))  # (R, types, stages)
+    scaling_by_country: np.ndarray = field(default_factory=lambda: np.zeros((1, 0), dtype=np.int64))  # (R, countries)
 
     @property
     def n_countries(self) -> int:
@@ -91,7 +137,23 @@ class World:
     @property
     def mean_weight(self) -> float:
         """Real SMEs per simulated SME over all countries (the ``*_real`` indicators' factor)."""
-        return float(self.represented.sum() / self.n)
+        return float(self.represented.sum() / self.n_run)
+
+    def sme_rows(self, run: int) -> slice:
+        """The SME rows (and SME actors) of run ``run``."""
+        return slice(run * self.n_run, (run + 1) * self.n_run)
+
+    def partner_rows(self, run: int) -> slice:
+        """The partner actors of run ``run``."""
+        return slice(self.n + run * self.p_run, self.n + (run + 1) * self.p_run)
+
+    def run_of(self, actors: np.ndarray) -> np.ndarray:
+        """The run of each actor index."""
+        return self.actor_run[np.asarray(actors, dtype=np.int64)]
+
+    def run_sums(self, run: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
+        """(R,) per-run counts of ``run`` entries, or sums of ``values`` (in order: a batch-invariant sum)."""
+        return np.bincount(np.asarray(run, dtype=np.int64), weights=values, minlength=self.runs)
 
 
 @dataclass
@@ -242,6 +304,7 @@ class MonthEvents:
 
 __all__ = [
     "CandidateIndex",
+    "RunCounters",
     "CandidateSet",
     "Matches",
     "MonthEvents",
