@@ -151,6 +151,16 @@ class World:
         """The run of each actor index."""
         return self.actor_run[np.asarray(actors, dtype=np.int64)]
 
+    def segment_sums(self, run: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """(R,) sums of ``values`` per run, each run's segment summed by ``np.sum`` as it would be alone.
+
+        ``run`` (the run of each value) must be sorted, i.e. each run's values contiguous.
+        """
+        if self.runs == 1:
+            return np.array([np.sum(values)])
+        bounds = np.searchsorted(run, np.arange(self.runs + 1))
+        return np.array([np.sum(values[bounds[r] : bounds[r + 1]]) for r in range(self.runs)])
+
     def run_sums(self, run: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
         """(R,) per-run counts of ``run`` entries, or sums of ``values`` (in order: a batch-invariant sum)."""
         return np.bincount(np.asarray(run, dtype=np.int64), weights=values, minlength=self.runs)
@@ -165,6 +175,7 @@ class CandidateSet:
     """
 
     seekers: np.ndarray
+    run: np.ndarray  # run of each seeker (sorted, like the seekers)
     home: np.ndarray  # country of each seeker
     stage: np.ndarray  # stage of each seeker
     priority: np.ndarray  # uniform per seeker: order in intermediaries' queues (CRN)
