@@ -7,8 +7,8 @@ weight ``represented[c] / simulated[c]`` (about the same in every country).
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import fields
+from collections.abc import Sequence
+from dataclasses import fields, replace
 
 import numpy as np
 
@@ -16,8 +16,8 @@ from . import rules
 from .agents import NO_STEP, ActorArrays, PartnerType, SMEArrays, Stage
 from .projects import ProjectBook
 from .scenario import Scenario
-from .streams import RandomStreams
-from .world import CandidateIndex, World
+from .streams import BatchStreams
+from .world import CandidateIndex, RunCounters, World
 
 SME_DTYPES: dict[str, type] = {
     "region": np.int32,
@@ -73,10 +73,23 @@ def capability_beta(p) -> dict[PartnerType, tuple[float, float]]:
     }
 
 
-def build_world(scenario: Scenario, seed: int, record_partnerships: bool = True) -> World:
-    """The initial world of ``scenario`` (policies are attached by the model)."""
+def build_world(scenario: Scenario, seed: int | Sequence[int], record_partnerships: bool = True) -> World:
+    """The initial world of ``scenario`` for one seed, or a batch of runs for a list of seeds.
+
+    A batch is the single runs' initial worlds stacked (see :class:`~inspire_sim.world.World`);
+    policies are attached by the simulation.
+    """
+    if isinstance(seed, (int, np.integer)):
+        return _build_one(scenario, int(seed), record_partnerships)
+    worlds = [_build_one(scenario, int(s), record_partnerships) for s in seed]
+    if len(worlds) == 1:
+        return worlds[0]
+    return stack_worlds(worlds, [int(s) for s in seed], record_partnerships)
+
+
+def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> World:
     p, cs = scenario.params, scenario.countries
-    streams = RandomStreams(seed)
+    streams = BatchStreams([seed], p.n_smes)
     rng = streams.get("init")
     n, d, nc = p.n_smes, p.persona_dims, len(cs)
     represented = np.array([c.smes for c in cs], dtype=float)
@@ -171,18 +184,77 @@ def build_world(scenario: Scenario, seed: int, record_partnerships: bool = True)
         actors=actors,
         index=index,
         projects=ProjectBook(keep_log=record_partnerships),
-        culture_persona=culture_persona,
-        sector_vision=sector_vision,
+        culture_persona=culture_persona[None],
+        sector_vision=sector_vision[None],
         panel_rows=np.zeros(0, dtype=np.int64),
         burn_in=p.burn_in,
         total_budget=scenario.total_budget,
-        counters=Counter(),
-        pt_by_stage=np.zeros((len(PartnerType), len(Stage)), dtype=np.int64),
-        scaling_by_country=np.zeros(nc, dtype=np.int64),
+        runs=1,
+        n_run=n,
+        p_run=m - n,
+        sme_run=np.zeros(n, dtype=np.int64),
+        actor_run=np.zeros(m, dtype=np.int64),
+        next_uid=np.array([m + 1], dtype=np.int64),  # Mesa numbers agents from 1: SMEs, then partners
+        counters=RunCounters(1),
+        plan_spent=np.zeros(1),
+        pt_by_stage=np.zeros((1, len(PartnerType), len(Stage)), dtype=np.int64),
+        scaling_by_country=np.zeros((1, nc), dtype=np.int64),
     )
+    actors.uid[:] = np.arange(1, m + 1)
     init_smes(world, np.arange(n), rng, month=-p.burn_in - 1, initial=True)
     world.panel_rows = np.sort(rng.choice(n, size=min(p.panel_size, n), replace=False))
     return world
+
+
+def stack_worlds(worlds: list[World], seeds: list[int], record_partnerships: bool = True) -> World:
+    """One batch world from the initial worlds of single runs of one scenario (see :class:`World`)."""
+    first = worlds[0]
+    r_n, n1, p1 = len(worlds), first.n_run, first.p_run
+    n, m1 = r_n * n1, n1 + p1
+
+    def to_global(local: np.ndarray, r: int) -> np.ndarray:
+        local = np.asarray(local, dtype=np.int64)
+        return np.where(local < n1, local + r * n1, local - n1 + n + r * p1)
+
+    def actors_cat(name: str) -> np.ndarray:
+        parts = [getattr(w.actors, name)[:n1] for w in worlds] + [getattr(w.actors, name)[n1:] for w in worlds]
+        return np.concatenate(parts)
+
+    actors = ActorArrays(**{f.name: actors_cat(f.name) for f in fields(ActorArrays)})
+    sme = SMEArrays(**{f.name: np.concatenate([getattr(w.sme, f.name) for w in worlds]) for f in fields(SMEArrays)})
+    for r in range(r_n):  # remembered partners are actor indices (none at start, but keep it general)
+        mem = sme.mem_partner[r * n1 : (r + 1) * n1]
+        mem[:] = np.where(mem >= 0, to_global(mem, r), -1)
+    ix = first.index
+    index = replace(
+        ix,
+        by_tc=np.concatenate([to_global(w.index.by_tc, r) for r, w in enumerate(worlds)]),
+        run_stride=m1,
+    )
+    streams = BatchStreams(seeds, n1)
+    return replace(
+        first,
+        streams=streams,
+        chem_key=streams.key("chemistry"),
+        n=n,
+        m=n + r_n * p1,
+        sme=sme,
+        actors=actors,
+        index=index,
+        projects=ProjectBook(keep_log=record_partnerships, runs=r_n),
+        culture_persona=np.concatenate([w.culture_persona for w in worlds]),
+        sector_vision=np.concatenate([w.sector_vision for w in worlds]),
+        panel_rows=np.concatenate([w.panel_rows + r * n1 for r, w in enumerate(worlds)]),
+        runs=r_n,
+        sme_run=np.repeat(np.arange(r_n), n1),
+        actor_run=np.concatenate([np.repeat(np.arange(r_n), n1), np.repeat(np.arange(r_n), p1)]),
+        next_uid=np.concatenate([w.next_uid for w in worlds]),
+        policies=[],
+        counters=RunCounters(r_n),
+        plan_spent=np.zeros(r_n),
+        pt_by_stage=np.zeros((r_n, *first.pt_by_stage.shape[1:]), dtype=np.int64),
+        scaling_by_country=np.zeros((r_n, first.n_countries), dtype=np.int64),
+    )
 
 
 def _persona(rng: np.random.Generator, culture: np.ndarray, country: np.ndarray, d: int, weight: float) -> np.ndarray:
@@ -190,13 +262,19 @@ def _persona(rng: np.random.Generator, culture: np.ndarray, country: np.ndarray,
     return rules.unit_rows(weight * culture[country] + z).astype(np.float32)
 
 
-def init_smes(world: World, rows: np.ndarray, rng: np.random.Generator, month: int, initial: bool) -> None:
-    """Draw the state of new SMEs in ``rows``: the initial population (any stage) or entrants (exploration)."""
+def init_smes(
+    world: World, rows: np.ndarray, rng: np.random.Generator, month: int, initial: bool, run: int = 0
+) -> None:
+    """Draw the state of new SMEs in ``rows``: the initial population (any stage) or entrants (exploration).
+
+    ``rng`` is the generator of run ``run`` (the rows' run in a batch).
+    """
     s, p, a, k = world.sme, world.params, world.actors, len(rows)
     s.reset_rows(rows)
-    a.persona[rows] = _persona(rng, world.culture_persona, a.country[rows], p.persona_dims, p.persona_culture_weight)
+    culture, sectors = world.culture_persona[run], world.sector_vision[run]
+    a.persona[rows] = _persona(rng, culture, a.country[rows], p.persona_dims, p.persona_culture_weight)
     a.vision[rows] = rules.unit_rows(
-        p.vision_sector_weight * world.sector_vision[s.sector[rows]] + rng.normal(size=(k, p.persona_dims))
+        p.vision_sector_weight * sectors[s.sector[rows]] + rng.normal(size=(k, p.persona_dims))
     ).astype(np.float32)
     if initial:
         stage = rng.choice(len(Stage), size=k, p=np.asarray(p.initial_stage_shares) / sum(p.initial_stage_shares))
