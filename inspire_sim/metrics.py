@@ -400,10 +400,10 @@ class Recorder:
             )
 
     # ------------------------------------------------------------------ tables
-    def timeseries(self) -> pd.DataFrame:
+    def timeseries(self, run: int = 0) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["step", *self.columns])
 
-    def countries(self) -> pd.DataFrame:
+    def countries(self, run: int = 0) -> pd.DataFrame:
         w = self.world
         data = np.vstack(self.country_rows) if self.country_rows else np.zeros((0, 2 + len(COUNTRY_INDICATORS)))
         df = pd.DataFrame(data, columns=["step", "country", *COUNTRY_INDICATORS])
@@ -413,7 +413,7 @@ class Recorder:
             df[col] = df[col].astype(np.int64)
         return df
 
-    def spend(self) -> pd.DataFrame:
+    def spend(self, run: int = 0) -> pd.DataFrame:
         w = self.world
         if not self.spend_rows:
             return pd.DataFrame({"step": [], "lever": [], "measure": [], "country": [], "eur": []})
@@ -431,7 +431,7 @@ class Recorder:
             }
         )
 
-    def panel(self) -> pd.DataFrame:
+    def panel(self, run: int = 0) -> pd.DataFrame:
         if not self.panel_rows:
             return pd.DataFrame(columns=["step", "sme_id", "stage"])
         df = pd.DataFrame({k: np.concatenate([r[k] for r in self.panel_rows]) for k in self.panel_rows[0]})

@@ -138,7 +138,10 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
         uid=np.zeros(m, dtype=np.int64),
     )
     prow = np.arange(n, m)
-    actors.persona[prow] = _persona(rng, culture_persona, country[prow], d, p.persona_culture_weight)
+    z = rng.normal(size=(len(prow), d))
+    actors.persona[prow] = rules.unit_rows(p.persona_culture_weight * culture_persona[country[prow]] + z).astype(
+        np.float32
+    )
     actors.vision[prow] = rules.unit_rows(rng.normal(size=(len(prow), d))).astype(np.float32)
     by_tc = np.lexsort((np.arange(m), country, ptype))
     cnt = np.bincount(ptype.astype(np.int64) * nc + country, minlength=len(PartnerType) * nc).reshape(
@@ -257,9 +260,29 @@ def stack_worlds(worlds: list[World], seeds: list[int], record_partnerships: boo
     )
 
 
-def _persona(rng: np.random.Generator, culture: np.ndarray, country: np.ndarray, d: int, weight: float) -> np.ndarray:
-    z = rng.normal(size=(len(country), d))
-    return rules.unit_rows(weight * culture[country] + z).astype(np.float32)
+def draw_smes(rng: np.random.Generator, p, k: int, initial: bool) -> dict[str, np.ndarray]:
+    """The random draws for ``k`` new SMEs of one run, from that run's generator, in a fixed order."""
+    d = p.persona_dims
+    draws = {"persona": rng.normal(size=(k, d)), "vision": rng.normal(size=(k, d))}
+    if initial:
+        shares = np.asarray(p.initial_stage_shares) / sum(p.initial_stage_shares)
+        draws["stage"] = rng.choice(len(Stage), size=k, p=shares)
+    else:
+        draws["stage"] = np.full(k, Stage.EXPLORATION)
+    draws["u_resources"] = rng.random(k)
+    draws["u_focus"] = rng.random(k)
+    if initial:
+        draws["u_results"] = rng.random(k)
+    draws["u_innovative"] = rng.random(k)
+    draws["u_disruptive"] = rng.random(k)
+    draws["resilience"] = rng.beta(p.resilience_alpha, p.resilience_beta, size=k)
+    draws["confidence"] = rng.uniform(p.initial_confidence_min, 1.0, size=k)
+    sigma = p.initial_cash_sigma
+    draws["cash"] = rng.lognormal(np.log(max(p.initial_cash_mean, 1e-9)) - sigma**2 / 2, sigma, size=k)
+    draws["margin"] = rng.normal(p.margin_mean, p.margin_sd, size=k)
+    draws["learn_tech"] = rng.uniform(0.0, p.initial_learning_max, size=k)
+    draws["learn_soft"] = rng.uniform(0.0, p.initial_learning_max, size=k)
+    return draws
 
 
 def init_smes(
@@ -269,19 +292,37 @@ def init_smes(
 
     ``rng`` is the generator of run ``run`` (the rows' run in a batch).
     """
-    s, p, a, k = world.sme, world.params, world.actors, len(rows)
+    set_smes(world, rows, draw_smes(rng, world.params, len(rows), initial), month, initial, run)
+
+
+def init_entrants(world: World, rows: np.ndarray, month: int) -> None:
+    """Entrants in the SME slots ``rows`` (sorted) of any runs: each run draws from its own ``entry`` stream."""
+    if world.runs == 1:
+        init_smes(world, rows, world.streams.get("entry", month), month, initial=False)
+        return
+    run = world.sme_run[rows]
+    per_run = [
+        draw_smes(world.streams.get("entry", month, int(r)), world.params, int(k), initial=False)
+        for r, k in enumerate(np.bincount(run, minlength=world.runs))
+        if k
+    ]
+    draws = {key: np.concatenate([d[key] for d in per_run]) for key in per_run[0]}
+    set_smes(world, rows, draws, month, False, run)
+
+
+def set_smes(
+    world: World, rows: np.ndarray, draws: dict[str, np.ndarray], month: int, initial: bool, run: np.ndarray | int
+) -> None:
+    """Set the state of new SMEs in ``rows`` (of runs ``run``) from their draws (:func:`draw_smes`)."""
+    s, p, a = world.sme, world.params, world.actors
     s.reset_rows(rows)
-    culture, sectors = world.culture_persona[run], world.sector_vision[run]
-    a.persona[rows] = _persona(rng, culture, a.country[rows], p.persona_dims, p.persona_culture_weight)
-    a.vision[rows] = rules.unit_rows(
-        p.vision_sector_weight * sectors[s.sector[rows]] + rng.normal(size=(k, p.persona_dims))
-    ).astype(np.float32)
-    if initial:
-        stage = rng.choice(len(Stage), size=k, p=np.asarray(p.initial_stage_shares) / sum(p.initial_stage_shares))
-    else:
-        stage = np.full(k, Stage.EXPLORATION)
+    culture = world.culture_persona[run, a.country[rows]]
+    sectors = world.sector_vision[run, s.sector[rows]]
+    a.persona[rows] = rules.unit_rows(p.persona_culture_weight * culture + draws["persona"]).astype(np.float32)
+    a.vision[rows] = rules.unit_rows(p.vision_sector_weight * sectors + draws["vision"]).astype(np.float32)
+    stage = draws["stage"]
     s.stage[rows] = stage
-    u = rng.random(k)
+    u = draws["u_resources"]
     rb, qb = p.initial_resource_bands, p.initial_results_bands
     dev, scale, comm = p.development_threshold, p.scaling_threshold, p.commercialisation_threshold
     lo = np.array([0.0, dev, scale, scale])
@@ -289,18 +330,20 @@ def init_smes(
     s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage]) if initial else 0.0
     res_lo = np.array([0.0, 0.0, 0.0, comm])
     res_hi = np.array([0.0, qb[0], qb[1] * comm, qb[2] * comm])
-    s.resource_focus[rows] = rng.random(k) < p.resource_focus_share
+    s.resource_focus[rows] = draws["u_focus"] < p.resource_focus_share
     focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
-    s.results[rows] = focus * (res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage])) if initial else 0.0
-    s.innovative[rows] = rng.random(k) < p.innovation_active_share
-    s.disruptive[rows] = rng.random(k) < p.disruptive_share
-    s.resilience[rows] = rng.beta(p.resilience_alpha, p.resilience_beta, size=k)
-    s.confidence[rows] = rng.uniform(p.initial_confidence_min, 1.0, size=k)
-    sigma = p.initial_cash_sigma
-    s.cash[rows] = rng.lognormal(np.log(max(p.initial_cash_mean, 1e-9)) - sigma**2 / 2, sigma, size=k)
-    s.margin[rows] = rng.normal(p.margin_mean, p.margin_sd, size=k)
-    s.learn_tech[rows] = rng.uniform(0.0, p.initial_learning_max, size=k)
-    s.learn_soft[rows] = rng.uniform(0.0, p.initial_learning_max, size=k)
+    if initial:
+        s.results[rows] = focus * (res_lo[stage] + draws["u_results"] * (res_hi[stage] - res_lo[stage]))
+    else:
+        s.results[rows] = 0.0
+    s.innovative[rows] = draws["u_innovative"] < p.innovation_active_share
+    s.disruptive[rows] = draws["u_disruptive"] < p.disruptive_share
+    s.resilience[rows] = draws["resilience"]
+    s.confidence[rows] = draws["confidence"]
+    s.cash[rows] = draws["cash"]
+    s.margin[rows] = draws["margin"]
+    s.learn_tech[rows] = draws["learn_tech"]
+    s.learn_soft[rows] = draws["learn_soft"]
     s.mem_partner[rows] = -1
     for name in ("last_coop", "last_foreign", "last_fail", "entered_scaling"):
         getattr(s, name)[rows] = NO_STEP

@@ -21,7 +21,7 @@ from . import lifecycle, matching, metrics
 from .agents import Stage
 from .errors import InputError
 from .policies import Policy, build_policies
-from .population import build_world, init_smes
+from .population import build_world, init_entrants
 from .scenario import Scenario
 from .world import MonthEvents, World
 
@@ -133,17 +133,14 @@ class Simulation:
         gone = np.isin(w.sme.mem_partner, rows)
         w.sme.mem_partner[gone] = -1
         w.sme.mem_trust[gone] = 0.0
+        init_entrants(w, rows, month)
         if w.runs == 1:
-            init_smes(w, rows, w.streams.get("entry", month), month, initial=False)
             w.actors.uid[rows] = w.next_uid[0] + np.arange(len(rows))
             w.next_uid[0] += len(rows)
         else:
             run = w.sme_run[rows]
             counts = np.bincount(run, minlength=w.runs)
             first = np.cumsum(counts) - counts
-            for r in np.flatnonzero(counts):
-                seg = rows[first[r] : first[r] + counts[r]]
-                init_smes(w, seg, w.streams.get("entry", month, int(r)), month, initial=False, run=int(r))
             w.actors.uid[rows] = w.next_uid[run] + np.arange(len(rows)) - first[run]
             w.next_uid += counts
         if self.after_entry is not None:
