@@ -239,3 +239,15 @@ def test_structural_differences_refused_in_one_batch():
     other.policies = []
     with pytest.raises(InputError, match="cannot share a batch"):
         Simulation([_small(), other], [1, 2])
+
+
+@pytest.mark.parametrize("seeds", [[0, 1], [5, 2**40 + 3, 2**63 - 1, 123456789]])
+def test_fast_batch_seeding_is_numpys(seeds):
+    """Batched streams compute every run's PCG64 state at once: exactly numpy's, for any seed and key."""
+    bs = BatchStreams(seeds, 40)
+    for name, month in [("search", 3), ("entry", -36), ("policy:support_funding:0:apply", 119), ("x", -(2**20))]:
+        want = np.concatenate([RandomStreams(s).get(name, month).random(40) for s in seeds])
+        np.testing.assert_array_equal(bs.random(name, month), want)
+        np.testing.assert_array_equal(
+            bs.random_runs(name, month, 3), np.stack([RandomStreams(s).get(name, month).random(3) for s in seeds])
+        )
