@@ -317,9 +317,10 @@ def init_entrants(world: World, rows: np.ndarray, month: int) -> None:
         return
     run = world.sme_run[rows]
     rp = world.run_params
+    counts = np.bincount(run, minlength=world.runs).tolist()
     per_run = [
-        draw_smes(world.streams.get("entry", month, r), rp.of(r) if rp else world.params, int(k), initial=False)
-        for r, k in enumerate(np.bincount(run, minlength=world.runs).tolist())
+        draw_smes(gen, rp.of(r) if rp else world.params, k, initial=False)
+        for r, (gen, k) in enumerate(zip(world.streams.generators("entry", month), counts, strict=True))
         if k
     ]
     draws = {key: np.concatenate([d[key] for d in per_run]) for key in per_run[0]}
