@@ -140,8 +140,11 @@ class BatchStreams:
         from .rules import month_salt, salted_uniform
 
         keys = self.key(name)
-        salts = np.array([month_salt(k, int(month) + MONTH_OFFSET) for k in keys.tolist()], dtype=np.uint64)
-        salt = salts[0] if len(salts) == 1 else salts[np.asarray(run, dtype=np.int64)]
+        if len(keys) == 1:
+            salt: np.uint64 | np.ndarray = month_salt(keys[0], int(month) + MONTH_OFFSET)
+        else:  # month_salt for every run: uint64 array arithmetic wraps modulo 2**64 as month_salt does
+            salts = keys + month_salt(0, int(month) + MONTH_OFFSET)
+            salt = salts[np.asarray(run, dtype=np.int64)]
         return salted_uniform(salt, np.asarray(ids, dtype=np.uint64), ncols)
 
 
