@@ -67,7 +67,10 @@ def _model_child(batched: bool) -> dict:
 
 
 def model(batched: bool, cpu: int) -> dict:
-    code = f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import bench_batch as b; print(json.dumps(b._model_child({batched})))"
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import bench_batch as b; "
+        f"print(json.dumps(b._model_child({batched})))"
+    )
     cmd = [sys.executable, "-c", code]
     if cpu >= 0:
         cmd = ["taskset", "-c", str(cpu), *cmd]
