@@ -75,6 +75,7 @@ class CrossBorderBrokeringPolicy(Policy):
 
     kind = "cross_border_brokering"
     intermediary_kind = IntermediaryKind.CROSS_BORDER_BROKER
+    batchable = True
     spec: CrossBorderBrokering
     use_window = 0  # an introduction is used by a project started the month it is made
     introduces_partners = True
@@ -85,7 +86,8 @@ class CrossBorderBrokeringPolicy(Policy):
             return
         seekers = cands.seekers
         e = self.spec.extra_candidates
-        uu = world.streams.uniform(f"broker:{self.index}", month, world.actors.uid[seekers[served]], 2 * e)
+        run = cands.run[served]
+        uu = world.streams.uniform(f"broker:{self.index}", month, run, world.actors.uid[seekers[served]], 2 * e)
         types = matching.types_by_fit(cands.stage[served], uu[:, :e])
         extra = np.full((len(seekers), e), -1, dtype=np.int64)
         home = np.repeat(cands.home[served, None], e, axis=1)

@@ -76,6 +76,7 @@ class MatchmakingPolicy(Policy):
 
     kind = "matchmaking"
     intermediary_kind = IntermediaryKind.CLUSTER
+    batchable = True
     spec: Matchmaking
     use_window = 0  # an introduction is used by a project started the month it is made
     introduces_partners = True
@@ -87,7 +88,8 @@ class MatchmakingPolicy(Policy):
         p, a, seekers = world.params, world.actors, cands.seekers
         pool, e = self.spec.screening_pool, self.spec.extra_candidates
         sub = seekers[served]
-        uu = world.streams.uniform(f"matchmaker:{self.index}", month, a.uid[sub], 2 * pool)
+        run = cands.run[served]
+        uu = world.streams.uniform(f"matchmaker:{self.index}", month, run, a.uid[sub], 2 * pool)
         stage = cands.stage[served]
         types = matching.types_by_fit(stage, uu[:, :pool])
         home = np.repeat(cands.home[served, None], pool, axis=1)
@@ -102,7 +104,7 @@ class MatchmakingPolicy(Policy):
                 a.persona[j],
                 a.uid[sub][:, None],
                 person_ids(a.uid[j], person),
-                world.chem_key,
+                world.chem_key[0] if world.runs == 1 else world.chem_key[run][:, None],
                 p.chemistry_pair_sd,
             )
             + rules.shared_vision(a.vision[sub][:, None, :], a.vision[j])

@@ -1,0 +1,194 @@
+"""Policies in a batch of runs: each run's budgets, capacities, draws, spend and take-up are the
+ones it has alone (issue 14).
+
+The first part tests the per-run helpers of :class:`~inspire_sim.policies.Policy` on small
+hand-made worlds (known answers, and a batch of R runs against the same R runs one by one).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from inspire_sim.agents import NO_STEP
+from inspire_sim.levers import SHIPPED
+from inspire_sim.levers.toolbox import OIToolbox
+from inspire_sim.policies import LEVER_POLICIES, Lottery, Policy, _pick_positions, pick_per_country
+from inspire_sim.streams import BatchStreams
+from inspire_sim.world import World
+
+COUNTRIES = ["A", "B", "C"]
+
+
+class FakeWorld:
+    """The parts of a batched :class:`~inspire_sim.world.World` a policy's accounts use."""
+
+    segment_sums = World.segment_sums
+
+    def __init__(self, seeds, country, weight=(1.0, 2.0, 0.5), total_budget=None) -> None:
+        """``country``: the country of every SME row, all runs stacked (run r: rows r*n_run...)."""
+        country = np.asarray(country, dtype=np.int64)
+        self.runs = len(seeds)
+        self.n = len(country)
+        self.n_run = self.n // self.runs
+        self.sme_run = np.repeat(np.arange(self.runs), self.n_run)
+        self.actors = SimpleNamespace(country=country.astype(np.int16), uid=np.tile(np.arange(self.n_run), self.runs))
+        self.country_names = COUNTRIES
+        self.n_countries = len(COUNTRIES)
+        self.region_names: list[str] = []
+        self.weight = np.asarray(weight, dtype=float)
+        self.total_budget = total_budget
+        self.plan_spent = np.zeros(self.runs)
+        self.spend_month = np.zeros((1, self.runs, len(COUNTRIES)))
+        self.streams = BatchStreams(list(seeds), self.n_run)
+
+    def run_alone(self, r: int) -> FakeWorld:
+        """Run ``r`` of this batch as a world of its own (R = 1)."""
+        rows = slice(r * self.n_run, (r + 1) * self.n_run)
+        return FakeWorld(
+            [int(self.streams.runs[r].seed_sequence.entropy)],
+            self.actors.country[rows],
+            self.weight,
+            self.total_budget,
+        )
+
+
+def policy(world, **spec) -> Policy:
+    return Policy(OIToolbox(**spec), world, 0)  # type: ignore[arg-type]
+
+
+SEEDS = [11, 12, 13]
+
+
+def random_world(seeds=SEEDS, n_run=40, total_budget=None) -> FakeWorld:
+    rng = np.random.default_rng(5)
+    return FakeWorld(seeds, rng.integers(0, len(COUNTRIES), n_run * len(seeds)), total_budget=total_budget)
+
+
+# ---------------------------------------------------------------- known answers
+def test_within_budget_per_run_known_answer():
+    w = FakeWorld([1, 2], [0] * 8, weight=(1.0, 1.0, 1.0))
+    pol = policy(w, budget_per_step=10.0)
+    pol.spent_month = np.array([0.0, 4.0])  # run 1 already spent 4 of its 10 this month
+    ordered = np.array([2, 0, 1, 3, 5, 4, 7, 6])  # by (run, priority)
+    eur = np.array([4.0, 4.0, 4.0, 4.0, 3.0, 3.0, 3.0, 3.0])
+    # run 0: 4 + 4 fits 10, +4 does not; run 1: 6 left, 3 + 3 fits exactly
+    assert pol.within_budget(w, ordered, eur, 0).tolist() == [2, 0, 5, 4]
+    assert pol.budget_bound.tolist() == [True, True]
+    pol.budget_bound[:] = False
+    assert pol.within_budget(w, ordered[4:], eur[4:] / 3, 0).tolist() == [5, 4, 7, 6]  # run 1 pays all 4
+    assert pol.budget_bound.tolist() == [False, False]  # run 0 had nobody: not bound
+    with pytest.raises(ValueError, match="by run"):
+        pol.within_budget(w, ordered[::-1], eur, 0)
+
+
+def test_budget_left_per_run_takes_every_cap():
+    w = FakeWorld([1, 2, 3], [0] * 6, total_budget=100.0)
+    w.plan_spent = np.array([0.0, 95.0, 120.0])
+    pol = policy(w, budget_per_step=30.0, total_budget=50.0)
+    pol.budget_carry = np.array([5.0, 0.0, 0.0])
+    pol.spent_month = np.array([1.0, 0.0, 0.0])
+    pol.spent_total = np.array([0.0, 0.0, 40.0])
+    assert pol.budget_left(w).tolist() == [34.0, 5.0, 0.0]
+    free = FakeWorld([1, 2], [0] * 4)
+    assert np.isinf(policy(free).budget_left(free)).all()
+
+
+def test_pick_positions_caps_hold_per_run_and_country():
+    country = np.array([0, 0, 1, 0, 0, 1, 1])
+    run = np.array([0, 0, 0, 1, 1, 1, 1])
+    prio = np.array([0.5, 0.1, 0.3, 0.2, 0.9, 0.4, 0.6])
+    caps = np.array([[1, 0, 0], [2, 1, 0]])  # run 0: one of country 0; run 1: two of 0, one of 1
+    got = _pick_positions(country, caps, prio, run)
+    assert sorted(got.tolist()) == [1, 3, 4, 5]
+    assert got.tolist() == [1, 3, 4, 5]  # (run, country, priority) order
+    cand = np.arange(10, 17)
+    assert pick_per_country(cand, country, caps, prio, run=run).tolist() == [11, 13, 14, 15]
+    assert pick_per_country(cand, country, caps, prio, limit=np.array([5, 2]), run=run).tolist() == [11, 13, 15]
+    assert pick_per_country(cand, country, caps, prio, limit=0, run=run).tolist() == []
+
+
+def test_charge_books_per_run_and_country():
+    w = FakeWorld([1, 2, 3], [0, 1, 2, 0, 1, 2, 0, 1, 2], weight=(1.0, 1.0, 1.0))
+    pol = policy(w)
+    pol.charge(w, np.array([0, 1, 1, 6, 8]), np.array([1.0, 2.0, 3.0, 4.0, 0.5]))
+    assert pol.spent_month.tolist() == [6.0, 0.0, 4.5]
+    assert pol.spent_total.tolist() == [6.0, 0.0, 4.5] and w.plan_spent.tolist() == [6.0, 0.0, 4.5]
+    assert w.spend_month[0].tolist() == [[1.0, 5.0, 0.0], [0.0, 0.0, 0.0], [4.0, 0.0, 0.5]]
+    pol.charge(w, np.array([3, 4]), 0.0)  # nothing to book
+    assert pol.spent_total.tolist() == [6.0, 0.0, 4.5]
+
+
+def test_take_up_counts_per_run():
+    w = FakeWorld([1, 2, 3], [0] * 9)
+    pol = policy(w)
+    pol.award(w, np.array([0, 1, 7]), 3)
+    assert pol.awarded_month.tolist() == [2, 0, 1]
+    pol.mark_used(np.array([7, 7, 1, 5]))  # SME 5 had no award: still counts (as alone); 7 counts once
+    assert pol.used_month.tolist() == [1, 1, 1]
+    pol.mark_used(np.array([7]))
+    assert pol.used_month.tolist() == [1, 1, 1]
+    assert (pol.served_at[[0, 1, 7]] == 3).all() and (pol.served_at[[2, 3]] == NO_STEP).all()
+
+
+# ---------------------------------------------------------------- a batch equals its runs alone
+def test_random_and_capacity_draws_are_each_runs_own():
+    w = random_world()
+    pol = policy(w, capacity=3_000)
+    u, cap = pol.random(w, "", 4), pol.scaled_capacity(w, 4)
+    assert cap.shape == (3, len(COUNTRIES))
+    for r in range(w.runs):
+        alone = w.run_alone(r)
+        pa = policy(alone, capacity=3_000)
+        assert np.array_equal(u[w.sme_run == r], pa.random(alone, "", 4))
+        assert np.array_equal(u[w.sme_run == r], alone.streams.get("policy::0", 4).random(alone.n))
+        assert np.array_equal(cap[r], pa.scaled_capacity(alone, 4)[0])
+        assert np.array_equal(pa.rng(alone, "x", 4).random(3), alone.streams.get("policy::0:x", 4).random(3))
+
+
+@pytest.mark.parametrize("total_budget", [None, 150.0])
+def test_serve_in_a_batch_is_each_run_alone(total_budget):
+    """Capacity, monthly budget with carry-over, run-wide caps, charge and take-up over several months."""
+    w = random_world(total_budget=total_budget)
+    spec = dict(capacity=3, cost_per_service=7.0, budget_per_step=40.0)
+    batch = policy(w, **spec)
+    alone = [w.run_alone(r) for r in range(w.runs)]
+    singles = [policy(a, **spec) for a in alone]
+    for month in range(4):
+        batch.open_month(w, month)
+        eligible = np.flatnonzero(batch.random(w, "elig", month) < 0.6)
+        got = batch.serve(w, eligible, batch.random(w, "", month)[eligible], month)
+        for r, (a, pol) in enumerate(zip(alone, singles, strict=True)):
+            pol.open_month(a, month)
+            el = np.flatnonzero(pol.random(a, "elig", month) < 0.6)
+            want = pol.serve(a, el, pol.random(a, "", month)[el], month)
+            assert np.array_equal(got[w.sme_run[got] == r] - r * w.n_run, want)
+            for name in ("spent_month", "spent_total", "budget_bound", "awarded_month", "used_month"):
+                assert getattr(batch, name)[r] == getattr(pol, name)[0], name
+            assert np.array_equal(batch.served_month[r], pol.served_month[0])
+            assert np.array_equal(batch.capacity_month[r], pol.capacity_month[0])
+            assert np.array_equal(w.spend_month[0, r], a.spend_month[0, 0])
+            assert w.plan_spent[r] == a.plan_spent[0]
+    assert batch.budget_bound.any() and (batch.spent_total > 0).all()  # the budget did bind somewhere
+
+
+def test_lottery_draws_each_runs_own_numbers():
+    w = random_world()
+    pol = policy(w)
+    pol.lottery = Lottery.for_smes(w.n, 0.5, withhold=False)
+    applicants = np.arange(0, w.n, 2)
+    treated = pol.draw_lottery(w, applicants, 2)
+    for r in range(w.runs):
+        a = w.run_alone(r)
+        pa = policy(a)
+        pa.lottery = Lottery.for_smes(a.n, 0.5, withhold=False)
+        mine = applicants[w.sme_run[applicants] == r]
+        assert np.array_equal(treated[w.sme_run[treated] == r] - r * w.n_run, pa.draw_lottery(a, mine - r * w.n_run, 2))
+        assert np.array_equal(pol.lottery.group[w.sme_run == r], pa.lottery.group)
+
+
+def test_every_shipped_lever_is_batchable_and_user_levers_are_not_by_default():
+    assert all(LEVER_POLICIES[k].batchable for k in SHIPPED)
+    assert Policy.batchable is False
