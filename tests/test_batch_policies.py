@@ -8,6 +8,7 @@ hand-made worlds (known answers, and a batch of R runs against the same R runs o
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -42,34 +43,40 @@ class FakeWorld:
         self.total_budget = total_budget
         self.plan_spent = np.zeros(self.runs)
         self.spend_month = np.zeros((1, self.runs, len(COUNTRIES)))
-        self.streams = BatchStreams(list(seeds), self.n_run)
+        self.seeds = [int(s) for s in seeds]
+        self.streams = BatchStreams(self.seeds, self.n_run)
 
-    def run_alone(self, r: int) -> FakeWorld:
+    def run_alone(self, r: int) -> Any:
         """Run ``r`` of this batch as a world of its own (R = 1)."""
         rows = slice(r * self.n_run, (r + 1) * self.n_run)
-        return FakeWorld(
-            [int(self.streams.runs[r].seed_sequence.entropy)],
+        return fake_world(
+            [self.seeds[r]],
             self.actors.country[rows],
             self.weight,
             self.total_budget,
         )
 
 
+def fake_world(seeds, country, weight=(1.0, 2.0, 0.5), total_budget=None) -> Any:
+    """A :class:`FakeWorld` (typed as the World it stands in for)."""
+    return FakeWorld(seeds, country, weight, total_budget)
+
+
 def policy(world, **spec) -> Policy:
-    return Policy(OIToolbox(**spec), world, 0)  # type: ignore[arg-type]
+    return Policy(OIToolbox(**spec), world, 0)
 
 
 SEEDS = [11, 12, 13]
 
 
-def random_world(seeds=SEEDS, n_run=40, total_budget=None) -> FakeWorld:
+def random_world(seeds=SEEDS, n_run=40, total_budget=None) -> Any:
     rng = np.random.default_rng(5)
-    return FakeWorld(seeds, rng.integers(0, len(COUNTRIES), n_run * len(seeds)), total_budget=total_budget)
+    return fake_world(seeds, rng.integers(0, len(COUNTRIES), n_run * len(seeds)), total_budget=total_budget)
 
 
 # ---------------------------------------------------------------- known answers
 def test_within_budget_per_run_known_answer():
-    w = FakeWorld([1, 2], [0] * 8, weight=(1.0, 1.0, 1.0))
+    w = fake_world([1, 2], [0] * 8, weight=(1.0, 1.0, 1.0))
     pol = policy(w, budget_per_step=10.0)
     pol.spent_month = np.array([0.0, 4.0])  # run 1 already spent 4 of its 10 this month
     ordered = np.array([2, 0, 1, 3, 5, 4, 7, 6])  # by (run, priority)
@@ -85,14 +92,14 @@ def test_within_budget_per_run_known_answer():
 
 
 def test_budget_left_per_run_takes_every_cap():
-    w = FakeWorld([1, 2, 3], [0] * 6, total_budget=100.0)
+    w = fake_world([1, 2, 3], [0] * 6, total_budget=100.0)
     w.plan_spent = np.array([0.0, 95.0, 120.0])
     pol = policy(w, budget_per_step=30.0, total_budget=50.0)
     pol.budget_carry = np.array([5.0, 0.0, 0.0])
     pol.spent_month = np.array([1.0, 0.0, 0.0])
     pol.spent_total = np.array([0.0, 0.0, 40.0])
     assert pol.budget_left(w).tolist() == [34.0, 5.0, 0.0]
-    free = FakeWorld([1, 2], [0] * 4)
+    free = fake_world([1, 2], [0] * 4)
     assert np.isinf(policy(free).budget_left(free)).all()
 
 
@@ -111,7 +118,7 @@ def test_pick_positions_caps_hold_per_run_and_country():
 
 
 def test_charge_books_per_run_and_country():
-    w = FakeWorld([1, 2, 3], [0, 1, 2, 0, 1, 2, 0, 1, 2], weight=(1.0, 1.0, 1.0))
+    w = fake_world([1, 2, 3], [0, 1, 2, 0, 1, 2, 0, 1, 2], weight=(1.0, 1.0, 1.0))
     pol = policy(w)
     pol.charge(w, np.array([0, 1, 1, 6, 8]), np.array([1.0, 2.0, 3.0, 4.0, 0.5]))
     assert pol.spent_month.tolist() == [6.0, 0.0, 4.5]
@@ -122,7 +129,7 @@ def test_charge_books_per_run_and_country():
 
 
 def test_take_up_counts_per_run():
-    w = FakeWorld([1, 2, 3], [0] * 9)
+    w = fake_world([1, 2, 3], [0] * 9)
     pol = policy(w)
     pol.award(w, np.array([0, 1, 7]), 3)
     assert pol.awarded_month.tolist() == [2, 0, 1]
