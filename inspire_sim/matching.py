@@ -45,7 +45,7 @@ def find_seekers(world: World, month: int) -> np.ndarray:
         cost_offset=p.search_cost_offset,
     )
     free = s.innovative & ~s.abandoned & (s.n_lead < p.max_concurrent_projects) & (s.cash >= cost * net_share)
-    u = world.streams.get("search", month).random(n)
+    u = world.streams.random("search", month)
     return np.flatnonzero(free & (u < prob))
 
 
@@ -56,8 +56,11 @@ def chance(
     u_pick: np.ndarray,
     ptype: np.ndarray,
     domestic_prob: float | np.ndarray,
+    run: np.ndarray | int = 0,
 ) -> np.ndarray:
     """Actors met by chance: of type ``ptype``, domestic with ``domestic_prob``, else foreign.
+
+    ``run`` is the run of each seeker (batches: candidates come from the seeker's own run).
 
     Foreign actors are drawn uniformly among actors of that type abroad, so larger
     countries are met more often. Returns -1 where no such actor exists.
@@ -72,7 +75,9 @@ def chance(
     r = r + np.where(r >= off - t_off, cnt, 0)
     pos = np.where(domestic, pos_dom, t_off + r)
     ok = np.where(domestic, cnt > 0, n_for > 0)
-    return np.where(ok, ix.by_tc[np.clip(pos, 0, len(ix.by_tc) - 1)], -1)
+    stride = ix.run_stride if world.runs > 1 else 0
+    pos = np.clip(pos, 0, len(ix.by_tc) // world.runs - 1)
+    return np.where(ok, ix.by_tc[pos + np.asarray(run) * stride if stride else pos], -1)
 
 
 def types_by_fit(stage: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -87,18 +92,20 @@ def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateS
     p, s, a = world.params, world.sme, world.actors
     n_s, k = len(seekers), p.n_candidates
     home = a.country[seekers].astype(np.int64)
-    u = world.streams.uniform("candidates", month, a.uid[seekers], 3 * k + 1)
+    run = world.sme_run[seekers]
+    u = world.streams.uniform("candidates", month, run, a.uid[seekers], 3 * k + 1)
     ptype = np.searchsorted(world.index.encounter_cum, u[:, k : 2 * k], side="right").clip(0, 3)
     dom = world.domestic_prob[home][:, None]
-    actor = chance(world, np.repeat(home[:, None], k, axis=1), u[:, :k], u[:, 2 * k : 3 * k], ptype, dom)
+    home_k = np.repeat(home[:, None], k, axis=1)
+    actor = chance(world, home_k, u[:, :k], u[:, 2 * k : 3 * k], ptype, dom, run[:, None])
     # (a) the most trusted past partner goes first, if there is one not burnt
     mem, trust = s.mem_partner[seekers], s.mem_trust[seekers]
     masked = np.where((mem >= 0) & (trust >= 0), trust, -np.inf)
     best = masked.argmax(axis=1)
     has = np.isfinite(masked[np.arange(n_s), best]) & (u[:, 3 * k] < p.trusted_first)
     actor[has, 0] = mem[has, best[has]]
-    prio = world.streams.uniform("intermediaries", month, a.uid[seekers], 1)[:, 0]
-    cands = CandidateSet(seekers=seekers, home=home, stage=s.stage[seekers], priority=prio)
+    prio = world.streams.uniform("intermediaries", month, run, a.uid[seekers], 1)[:, 0]
+    cands = CandidateSet(seekers=seekers, run=run, home=home, stage=s.stage[seekers], priority=prio)
     cands.add(actor)
     for pol in world.policies:
         pol.add_candidates(world, cands, month)
@@ -119,7 +126,7 @@ def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
         a.persona[j],
         a.uid[i][:, None],
         person_ids(a.uid[j], person),
-        world.chem_key,
+        world.chem_key[0] if world.runs == 1 else world.chem_key[c.run][:, None],
         p.chemistry_pair_sd,
     )
     vision = rules.shared_vision(a.vision[i][:, None, :], a.vision[j], s.vision_align[i][:, None])
@@ -172,7 +179,7 @@ def match(world: World, month: int) -> Matches:
     partner = pick("actor")
     # capacity: proposals to one partner are served in a random order
     cand = np.flatnonzero(accept)
-    prio = world.streams.uniform("queue", month, a.uid[seekers[cand]], 1)[:, 0]
+    prio = world.streams.uniform("queue", month, world.sme_run[seekers[cand]], a.uid[seekers[cand]], 1)[:, 0]
     order = cand[np.lexsort((prio, partner[cand]))]
     pj = partner[order]
     rank = np.arange(len(order)) - np.searchsorted(pj, pj, side="left")
@@ -193,10 +200,12 @@ def match(world: World, month: int) -> Matches:
         matchmade=(source >= 0) & ~brokered,
         introduced_by=source,
     )
+    valid = f["valid"]
+    pair_run = np.broadcast_to(c.run[:, None], valid.shape)[valid]
     return Matches(
-        seekers=len(seekers),
-        chem_candidates_sum=float(f["chem"][f["valid"]].sum()),
-        chem_candidates_n=int(f["valid"].sum()),
+        seekers=world.run_sums(c.run) if world.runs > 1 else np.array([len(seekers)]),
+        chem_candidates_sum=world.segment_sums(pair_run, f["chem"][valid]),
+        chem_candidates_n=world.run_sums(pair_run) if world.runs > 1 else np.array([int(valid.sum())]),
         new=new,
     )
 

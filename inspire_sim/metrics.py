@@ -259,7 +259,7 @@ class Recorder:
         """This month's real EUR as (lever, country), levers in :attr:`kinds` order."""
         w = self.world
         out = np.zeros((len(self.kinds), w.n_countries))
-        np.add.at(out, self.policy_lever, w.spend_month)
+        np.add.at(out, self.policy_lever, w.spend_month[:, 0])
         return out
 
     def record(self, events: MonthEvents) -> None:
@@ -277,7 +277,25 @@ class Recorder:
         self._resolved.append((succ, fail))
         win = self._resolved[-self.WINDOW :]
         resolved = sum(x + y for x, y in win)
-        c = w.counters
+        c = {k: w.counters[k][0] for k in w.counters.names()}  # R = 1 (interim)
+        c = {
+            k: c.get(k, 0)
+            for k in (
+                *c,
+                "retries",
+                "no_retries",
+                "chem_formed_sum",
+                "chem_formed_n",
+                "dropped_at_scaleup",
+                "memory_at_scaleup",
+                "evictions",
+                "memory_months",
+                "false_failures",
+                "scaling_up_reached",
+                "unicorns",
+                "focus_switches",
+            )
+        }
         tried = c["retries"] + c["no_retries"]
         results = s.results
         total = float(results.sum())
@@ -286,8 +304,8 @@ class Recorder:
         top = float(np.partition(positive, len(positive) - k)[-k:].sum()) if len(positive) > k else total
         stage_counts = np.bincount(s.stage, minlength=len(Stage)) / n
         spend = self.spend_by_lever().sum(axis=1)
-        self._chem_sum += events.matches.chem_candidates_sum
-        self._chem_n += events.matches.chem_candidates_n
+        self._chem_sum += events.matches.chem_candidates_sum[0]
+        self._chem_n += events.matches.chem_candidates_n[0]
         row: dict[str, float] = {
             "step": month + 1,
             "n_smes": n,
@@ -312,7 +330,7 @@ class Recorder:
             "partner_churn": 12 * c["evictions"] / c["memory_months"] if c["memory_months"] else np.nan,
             "false_failures": c["false_failures"],
             **dict(zip(self._share_names, stage_counts.tolist(), strict=True)),
-            **dict(zip(self._pt_names, w.pt_by_stage.astype(np.int64).ravel().tolist(), strict=True)),
+            **dict(zip(self._pt_names, w.pt_by_stage[0].astype(np.int64).ravel().tolist(), strict=True)),
             "scaling_up_reached": c["scaling_up_reached"],
             "business_results_total": total,
             "top1pct_business_share": top / total if total > 0 else 0.0,
@@ -326,8 +344,8 @@ class Recorder:
         awarded = np.zeros(len(self.kinds))
         used = np.zeros(len(self.kinds))
         for pol, k in zip(w.policies, self.policy_lever, strict=True):
-            awarded[k] += pol.awarded_month
-            used[k] += pol.used_month
+            awarded[k] += pol.awarded_month[0]  # (R,) per run: R = 1 here until metrics is per run
+            used[k] += pol.used_month[0]
         self._awarded += awarded
         self._used += used
         for i, (aw_name, tu_name) in enumerate(self._uptake_names):
@@ -354,13 +372,13 @@ class Recorder:
                     np.bincount(a.country[new["lead"]].astype(np.int64), minlength=nc) if n_new else np.zeros(nc),
                     np.bincount(lead_country[res.success], minlength=nc),
                     np.bincount(lead_country[~res.success], minlength=nc),
-                    w.scaling_by_country,
+                    w.scaling_by_country[0],
                     np.bincount(country, weights=results, minlength=nc),
-                    w.spend_month.sum(axis=0),
+                    w.spend_month[:, 0].sum(axis=0),
                 ]
             )
         )
-        self.spend_rows.append(w.spend_month.copy())
+        self.spend_rows.append(w.spend_month[:, 0].copy())
         pr = w.panel_rows
         if len(pr):
             failed_now = np.zeros(n, dtype=bool)
@@ -382,10 +400,10 @@ class Recorder:
             )
 
     # ------------------------------------------------------------------ tables
-    def timeseries(self) -> pd.DataFrame:
+    def timeseries(self, run: int = 0) -> pd.DataFrame:
         return pd.DataFrame(self.rows, columns=["step", *self.columns])
 
-    def countries(self) -> pd.DataFrame:
+    def countries(self, run: int = 0) -> pd.DataFrame:
         w = self.world
         data = np.vstack(self.country_rows) if self.country_rows else np.zeros((0, 2 + len(COUNTRY_INDICATORS)))
         df = pd.DataFrame(data, columns=["step", "country", *COUNTRY_INDICATORS])
@@ -395,7 +413,7 @@ class Recorder:
             df[col] = df[col].astype(np.int64)
         return df
 
-    def spend(self) -> pd.DataFrame:
+    def spend(self, run: int = 0) -> pd.DataFrame:
         w = self.world
         if not self.spend_rows:
             return pd.DataFrame({"step": [], "lever": [], "measure": [], "country": [], "eur": []})
@@ -413,7 +431,7 @@ class Recorder:
             }
         )
 
-    def panel(self) -> pd.DataFrame:
+    def panel(self, run: int = 0) -> pd.DataFrame:
         if not self.panel_rows:
             return pd.DataFrame(columns=["step", "sme_id", "stage"])
         df = pd.DataFrame({k: np.concatenate([r[k] for r in self.panel_rows]) for k in self.panel_rows[0]})

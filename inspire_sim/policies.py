@@ -460,6 +460,14 @@ class Policy:
         u = world.streams.random_runs(f"policy:{self.kind}:{self.index}:capacity", month, len(want))
         return stochastic_round(want, u)
 
+    def reset_accounts(self, world: World, month_only: bool = False) -> None:
+        """Zero the run-wide spending of every run: in each burn-in month (``month_only``), and after
+        the burn-in (then the carried-over budget too), so that reporting months start with clean accounts."""
+        self.spent_total = np.zeros(self.runs)
+        if not month_only:
+            self.budget_carry = np.zeros(self.runs)
+            self.budget_bound = np.zeros(self.runs, dtype=bool)
+
     # ------------------------------------------------------------------ hooks
     def open_month(self, world: World, month: int) -> None:
         """Phase 1: reset the monthly account, give intermediaries capacity, act (if active)."""

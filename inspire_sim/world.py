@@ -106,8 +106,8 @@ class World:
     actors: ActorArrays
     index: CandidateIndex
     projects: ProjectBook
-    culture_persona: np.ndarray
-    sector_vision: np.ndarray
+    culture_persona: np.ndarray  # (R, C, d) culture of each country, per run (drawn at initialisation)
+    sector_vision: np.ndarray  # (R, sectors, d)
     panel_rows: np.ndarray
     burn_in: int
     total_budget: float | None
@@ -265,9 +265,9 @@ class Upkeep:
 class Matches:
     """Phase 3: this month's search and the partnerships formed (columns of new projects)."""
 
-    seekers: int
-    chem_candidates_sum: float
-    chem_candidates_n: int
+    seekers: np.ndarray  # (R,) SMEs that searched, per run
+    chem_candidates_sum: np.ndarray  # (R,) chemistry summed over valid candidate pairs
+    chem_candidates_n: np.ndarray  # (R,) valid candidate pairs
     new: dict[str, np.ndarray]
 
     @property
@@ -315,11 +315,11 @@ class MonthEvents:
 
 __all__ = [
     "CandidateIndex",
-    "RunCounters",
     "CandidateSet",
     "Matches",
     "MonthEvents",
     "Resolutions",
+    "RunCounters",
     "Transitions",
     "Upkeep",
     "World",
