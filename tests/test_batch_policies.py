@@ -2,7 +2,9 @@
 ones it has alone (issue 14).
 
 The first part tests the per-run helpers of :class:`~inspire_sim.policies.Policy` on small
-hand-made worlds (known answers, and a batch of R runs against the same R runs one by one).
+hand-made worlds (known answers, and a batch of R runs against the same R runs one by one);
+the second runs every shipped lever in the batched engine (:class:`~inspire_sim.simulation.Simulation`)
+and checks, month by month, that each run of a batch of three is the run alone.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pandas.testing import assert_frame_equal
 
 from inspire_sim.agents import NO_STEP
 from inspire_sim.levers import SHIPPED
@@ -199,3 +202,128 @@ def test_lottery_draws_each_runs_own_numbers():
 def test_every_shipped_lever_is_batchable_and_user_levers_are_not_by_default():
     assert all(LEVER_POLICIES[k].batchable for k in SHIPPED)
     assert Policy.batchable is False
+
+
+# ---------------------------------------------------------------- the engine: every shipped lever
+ENGINE_SEEDS = [21, 8, 1000003]
+MONTHS = 14
+ACCOUNTS = ("spent_total", "spent_month", "budget_carry", "budget_bound", "awarded_month", "used_month")
+PER_SME = ("served_at", "used", "voucher", "voucher_until", "recovery_until", "gain_pm", "gain_vision")
+
+
+def _lever_scenario(kind: str):
+    """No support but this lever, on from the start, with a monthly budget of a few simulated services
+    (so that budgets bind and carry over) and a capacity that binds in the larger countries."""
+    from inspire_sim.scenario import load_scenario
+    from inspire_sim.simulation import Simulation
+
+    base = load_scenario("no_support", n_smes=300, steps=MONTHS, burn_in=6).with_overrides({f"{kind}.start": 0})
+    weight = float(Simulation(base, [1]).world.weight.mean())
+    spec = base.policies[0]
+    unit = float(getattr(spec, "cost_per_service", getattr(spec, "grant_size", 0.0))) * weight
+    over: dict[str, object] = {f"{kind}.budget_per_step": 1.2 * unit}
+    if hasattr(spec, "capacity"):
+        over[f"{kind}.capacity"] = int(2 * weight)
+    return base.with_overrides(over)
+
+
+def _plan_scenario():
+    """Every lever of the EU deployment plan on from the start, under a plan-wide budget that binds."""
+    from inspire_sim.scenario import load_scenario
+
+    scen = load_scenario("eu_deployment_plan", n_smes=300, steps=60, burn_in=6)
+    on = {f"{p.kind}.start": 0 for p in scen.policies} | {"total_budget": 6e9}
+    return scen.with_overrides(on).with_overrides({"steps": MONTHS})
+
+
+def _assert_run_equals_alone(batch, r: int, alone) -> None:
+    w, a = batch.world, alone.world
+    for pb, pa in zip(w.policies, a.policies, strict=True):
+        for name in ACCOUNTS:
+            np.testing.assert_array_equal(getattr(pb, name)[r], getattr(pa, name)[0], err_msg=f"{pb.kind}.{name}")
+        np.testing.assert_array_equal(pb.served_month[r], pa.served_month[0])
+        np.testing.assert_array_equal(pb.capacity_month[r], pa.capacity_month[0])
+        for name in PER_SME:
+            if hasattr(pb, name):
+                np.testing.assert_array_equal(getattr(pb, name)[w.sme_rows(r)], getattr(pa, name), err_msg=name)
+    np.testing.assert_array_equal(w.spend_month[:, r], a.spend_month[:, 0])
+    assert w.plan_spent[r] == a.plan_spent[0]
+
+
+@pytest.mark.parametrize("scenario", [*SHIPPED, "plan"])
+def test_each_run_of_a_batch_with_levers_is_the_run_alone(scenario):
+    """Per month: each run's spend, budgets, awards, take-up and served counts; at the end its SMEs,
+    projects and counters, are those of the run alone (bit for bit)."""
+    from inspire_sim.simulation import Simulation
+
+    scen = _plan_scenario() if scenario == "plan" else _lever_scenario(scenario)
+    batch = Simulation(scen, ENGINE_SEEDS)
+    alone = [Simulation(scen, [s]) for s in ENGINE_SEEDS]
+    for sim in (batch, *alone):
+        sim.burn_in()
+    for r, sim in enumerate(alone):
+        _assert_run_equals_alone(batch, r, sim)
+    awarded = used = bound = 0
+    spent = np.zeros(len(ENGINE_SEEDS))
+    for _ in range(MONTHS):
+        batch.advance()
+        for r, sim in enumerate(alone):
+            sim.advance()
+            _assert_run_equals_alone(batch, r, sim)
+        for pol in batch.world.policies:
+            awarded += int(pol.awarded_month.sum())
+            used += int(pol.used_month.sum())
+            bound += int(pol.budget_bound.sum())
+        spent += batch.world.plan_spent * 0 + sum(p.spent_month for p in batch.world.policies)
+    w = batch.world
+    for r, sim in enumerate(alone):
+        assert_frame_equal(batch.smes_table(r), sim.smes_table(), check_exact=True)
+        assert_frame_equal(
+            w.projects.table(w.country_names, r), sim.world.projects.table(w.country_names), check_exact=True
+        )
+        for name in set(w.counters.names()) | set(sim.world.counters.names()):
+            assert w.counters[name][r] == sim.world.counters[name][0], name
+    # the levers did act, their budgets bound, and the runs differ (a batch of copies would pass too)
+    assert awarded > 0 and bound > 0 and (spent > 0).all()
+    assert len(set(spent.tolist())) == len(ENGINE_SEEDS)
+    if scenario in ("support_funding", "plan"):
+        assert used > 0
+
+
+def test_a_user_lever_is_not_batchable_and_the_engine_says_so(tmp_path):
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    from inspire_sim import policies as pol_module
+    from inspire_sim.errors import InputError
+    from inspire_sim.scenario import load_scenario
+    from inspire_sim.simulation import Simulation
+
+    tests = str(Path(__file__).resolve().parent)
+    path = tmp_path / "user.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            name = "user"
+            extends = "{(Path(tests).parent / "scenarios" / "no_support.toml").as_posix()}"
+            [model]
+            n_smes = 300
+            steps = 6
+            burn_in = 2
+            [[policies]]
+            kind = "user_levers:ConfidenceCoaching"
+            """
+        )
+    )
+    sys.path.insert(0, tests)
+    try:
+        scen = load_scenario(path)
+        assert not type(Simulation(scen, [1]).world.policies[0]).batchable
+        with pytest.raises(InputError, match="confidence_coaching"):
+            Simulation(scen, [1, 2])
+    finally:
+        if "confidence_coaching" in pol_module.LEVER_POLICIES:
+            pol_module.unregister_lever("confidence_coaching")
+        sys.modules.pop("user_levers", None)
+        sys.path.remove(tests)
