@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from inspire_sim.agents import NO_STEP
@@ -202,6 +204,51 @@ def test_lottery_draws_each_runs_own_numbers():
 def test_every_shipped_lever_is_batchable_and_user_levers_are_not_by_default():
     assert all(LEVER_POLICIES[k].batchable for k in SHIPPED)
     assert Policy.batchable is False
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_pick_per_country_in_a_batch_is_each_run_alone(data):
+    runs = data.draw(st.integers(1, 4))
+    nc = data.draw(st.integers(1, 4))
+    n = data.draw(st.integers(0, 50))
+    run = np.sort(np.array(data.draw(st.lists(st.integers(0, runs - 1), min_size=n, max_size=n)), dtype=np.int64))
+    country = np.array(data.draw(st.lists(st.integers(0, nc - 1), min_size=n, max_size=n)), dtype=np.int64)
+    priority = np.array(data.draw(st.lists(st.floats(0, 1), min_size=n, max_size=n)))  # ties too
+    caps = np.array(data.draw(st.lists(st.integers(0, 6), min_size=runs * nc, max_size=runs * nc))).reshape(runs, nc)
+    limit = data.draw(st.one_of(st.none(), st.lists(st.integers(0, 20), min_size=runs, max_size=runs)))
+    cand = np.arange(100, 100 + n)
+    got = pick_per_country(cand, country, caps, priority, None if limit is None else np.array(limit), run=run)
+    for r in range(runs):
+        mine = run == r
+        alone = pick_per_country(
+            cand[mine], country[mine], caps[r], priority[mine], None if limit is None else limit[r]
+        )
+        assert got[run[got - 100] == r].tolist() == alone.tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_within_budget_in_a_batch_is_each_run_alone(data):
+    runs, n_run = data.draw(st.integers(1, 4)), 12
+    w = fake_world(list(range(runs)), [0] * (runs * n_run))
+    budget = data.draw(st.floats(0.0, 50.0))
+    eur = np.array(data.draw(st.lists(st.floats(0.0, 10.0), min_size=runs * n_run, max_size=runs * n_run)))
+    spent = np.array(data.draw(st.lists(st.floats(0.0, 20.0), min_size=runs, max_size=runs)))
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=runs * n_run, max_size=runs * n_run)))
+    rows = np.flatnonzero(keep)
+    ordered = policy(w).order(w, rows, eur[rows] % 1.0)  # some order within each run
+    batch = policy(w, budget_per_step=budget)
+    batch.spent_month = spent.copy()
+    got = batch.within_budget(w, ordered, eur[ordered], 0)
+    for r in range(runs):
+        a = w.run_alone(r)
+        pol = policy(a, budget_per_step=budget)
+        pol.spent_month = spent[r : r + 1].copy()
+        mine = ordered[w.sme_run[ordered] == r]
+        alone = pol.within_budget(a, mine - r * n_run, eur[mine], 0)
+        assert (got[w.sme_run[got] == r] - r * n_run).tolist() == alone.tolist()
+        assert batch.budget_bound[r] == pol.budget_bound[0]
 
 
 # ---------------------------------------------------------------- the engine: every shipped lever
