@@ -19,6 +19,8 @@ One month (DESIGN.md §1, phase 3):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import rules
@@ -27,14 +29,19 @@ from .world import CandidateSet, Matches, World, person_ids
 
 def find_seekers(world: World, month: int) -> np.ndarray:
     """SME slots that search for a partner this month (after the levers' subsidies)."""
-    s, p, n = world.sme, world.params, world.n
+    s, n = world.sme, world.n
+    p: Any = world.param_view(world.sme_run)
     cost = p.project_cost
     subsidy = np.zeros(n)
     for pol in world.policies:
         extra = pol.subsidy(world, month)
         if extra is not None:
             subsidy += extra
-    net_share = np.clip(1.0 - subsidy / cost, 0.0, 1.0) if cost > 0 else np.zeros(n)
+    if np.ndim(cost) == 0:
+        net_share = np.clip(1.0 - subsidy / cost, 0.0, 1.0) if cost > 0 else np.zeros(n)
+    else:  # the runs of a batch differ in project cost
+        with np.errstate(divide="ignore", invalid="ignore"):
+            net_share = np.where(cost > 0, np.clip(1.0 - subsidy / cost, 0.0, 1.0), 0.0)
     prob = rules.search_probability(
         s.confidence,
         world.strength[world.actors.country[:n]],
@@ -89,13 +96,14 @@ def types_by_fit(stage: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateSet:
     """Candidates from trust and chance encounters, then the levers' introductions."""
-    p, s, a = world.params, world.sme, world.actors
-    n_s, k = len(seekers), p.n_candidates
+    s, a = world.sme, world.actors
+    n_s, k = len(seekers), world.params.n_candidates
     home = a.country[seekers].astype(np.int64)
     run = world.sme_run[seekers]
+    p: Any = world.param_view(run)
     u = world.streams.uniform("candidates", month, run, a.uid[seekers], 3 * k + 1)
     ptype = np.searchsorted(world.index.encounter_cum, u[:, k : 2 * k], side="right").clip(0, 3)
-    dom = world.domestic_prob[home][:, None]
+    dom = world.domestic_prob[run, home][:, None]
     home_k = np.repeat(home[:, None], k, axis=1)
     actor = chance(world, home_k, u[:, :k], u[:, 2 * k : 3 * k], ptype, dom, run[:, None])
     # (a) the most trusted past partner goes first, if there is one not burnt
@@ -114,7 +122,8 @@ def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateS
 
 def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
     """Pair features and attractiveness for every (seeker, candidate), shape (S, K)."""
-    p, s, a = world.params, world.sme, world.actors
+    s, a = world.sme, world.actors
+    p: Any = world.param_view(c.run[:, None])  # pairs (S, K): each seeker's run
     i = c.seekers
     actor, red, source, person = c.arrays()
     valid = actor >= 0
@@ -164,9 +173,10 @@ def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
 
 def match(world: World, month: int) -> Matches:
     """Phase 3: who partners with whom this month."""
-    p, a = world.params, world.actors
+    a = world.actors
     seekers = find_seekers(world, month)
     c = draw_candidates(world, seekers, month)
+    p: Any = world.param_view(c.run)
     f = evaluate(world, c)
     rows = np.arange(len(seekers))
     best = f["attract"].argmax(axis=1) if len(seekers) else np.zeros(0, dtype=np.int64)

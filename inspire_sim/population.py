@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import fields, replace
+from typing import Any
 
 import numpy as np
 
 from . import rules
 from .agents import NO_STEP, ActorArrays, PartnerType, SMEArrays, Stage
 from .projects import ProjectBook
+from .runparams import RunParams
 from .scenario import Scenario
 from .streams import BatchStreams
 from .world import CandidateIndex, RunCounters, World
@@ -73,18 +75,25 @@ def capability_beta(p) -> dict[PartnerType, tuple[float, float]]:
     }
 
 
-def build_world(scenario: Scenario, seed: int | Sequence[int], record_partnerships: bool = True) -> World:
+def build_world(
+    scenario: Scenario | Sequence[Scenario], seed: int | Sequence[int], record_partnerships: bool = True
+) -> World:
     """The initial world of ``scenario`` for one seed, or a batch of runs for a list of seeds.
 
     A batch is the single runs' initial worlds stacked (see :class:`~inspire_sim.world.World`);
-    policies are attached by the simulation.
+    ``scenario`` may then be a list, one scenario per seed, differing only in behavioural
+    model parameters (:mod:`inspire_sim.runparams`). Policies are attached by the simulation.
     """
     if isinstance(seed, (int, np.integer)):
+        if not isinstance(scenario, Scenario):
+            raise TypeError("one seed takes one scenario")
         return _build_one(scenario, int(seed), record_partnerships)
-    worlds = [_build_one(scenario, int(s), record_partnerships) for s in seed]
+    seeds = [int(s) for s in seed]
+    scens = [scenario] * len(seeds) if isinstance(scenario, Scenario) else list(scenario)
+    worlds = [_build_one(sc, s, record_partnerships) for sc, s in zip(scens, seeds, strict=True)]
     if len(worlds) == 1:
         return worlds[0]
-    return stack_worlds(worlds, [int(s) for s in seed], record_partnerships)
+    return stack_worlds(worlds, seeds, record_partnerships)
 
 
 def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> World:
@@ -180,7 +189,9 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
         represented=represented,
         simulated=simulated,
         weight=represented / simulated,
-        domestic_prob=np.clip(p.home_bias * (represented / represented.max()) ** p.home_bias_size_elasticity, 0.0, 1.0),
+        domestic_prob=np.clip(p.home_bias * (represented / represented.max()) ** p.home_bias_size_elasticity, 0.0, 1.0)[
+            None
+        ],
         n=n,
         m=m,
         sme=sme,
@@ -235,8 +246,12 @@ def stack_worlds(worlds: list[World], seeds: list[int], record_partnerships: boo
         run_stride=m1,
     )
     streams = BatchStreams(seeds, n1)
+    run_params = RunParams([w.params for w in worlds])
     return replace(
         first,
+        params=run_params.view(None) if run_params.varying else first.params,  # type: ignore[arg-type]
+        run_params=run_params,
+        domestic_prob=np.concatenate([w.domestic_prob for w in worlds]),
         streams=streams,
         chem_key=streams.key("chemistry"),
         n=n,
@@ -260,10 +275,10 @@ def stack_worlds(worlds: list[World], seeds: list[int], record_partnerships: boo
     )
 
 
-def draw_smes(rng: np.random.Generator, p, k: int, initial: bool) -> dict[str, np.ndarray]:
+def draw_smes(rng: np.random.Generator, p: Any, k: int, initial: bool) -> dict[str, np.ndarray]:
     """The random draws for ``k`` new SMEs of one run, from that run's generator, in a fixed order."""
     d = p.persona_dims
-    draws = {"persona": rng.normal(size=(k, d)), "vision": rng.normal(size=(k, d))}
+    draws: dict[str, np.ndarray] = {"persona": rng.normal(size=(k, d)), "vision": rng.normal(size=(k, d))}
     if initial:
         shares = np.asarray(p.initial_stage_shares) / sum(p.initial_stage_shares)
         draws["stage"] = rng.choice(len(Stage), size=k, p=shares)
@@ -301,9 +316,10 @@ def init_entrants(world: World, rows: np.ndarray, month: int) -> None:
         init_smes(world, rows, world.streams.get("entry", month), month, initial=False)
         return
     run = world.sme_run[rows]
+    rp = world.run_params
     per_run = [
-        draw_smes(world.streams.get("entry", month, int(r)), world.params, int(k), initial=False)
-        for r, k in enumerate(np.bincount(run, minlength=world.runs))
+        draw_smes(world.streams.get("entry", month, r), rp.of(r) if rp else world.params, int(k), initial=False)
+        for r, k in enumerate(np.bincount(run, minlength=world.runs).tolist())
         if k
     ]
     draws = {key: np.concatenate([d[key] for d in per_run]) for key in per_run[0]}
@@ -314,7 +330,8 @@ def set_smes(
     world: World, rows: np.ndarray, draws: dict[str, np.ndarray], month: int, initial: bool, run: np.ndarray | int
 ) -> None:
     """Set the state of new SMEs in ``rows`` (of runs ``run``) from their draws (:func:`draw_smes`)."""
-    s, p, a = world.sme, world.params, world.actors
+    s, a = world.sme, world.actors
+    p: Any = world.param_view(run)
     s.reset_rows(rows)
     culture = world.culture_persona[run, a.country[rows]]
     sectors = world.sector_vision[run, s.sector[rows]]
@@ -322,19 +339,20 @@ def set_smes(
     a.vision[rows] = rules.unit_rows(p.vision_sector_weight * sectors + draws["vision"]).astype(np.float32)
     stage = draws["stage"]
     s.stage[rows] = stage
-    u = draws["u_resources"]
-    rb, qb = p.initial_resource_bands, p.initial_results_bands
-    dev, scale, comm = p.development_threshold, p.scaling_threshold, p.commercialisation_threshold
-    lo = np.array([0.0, dev, scale, scale])
-    hi = np.array([rb[0] * dev, rb[1] * scale, scale + rb[2], scale + rb[3]])
-    s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage]) if initial else 0.0
-    res_lo = np.array([0.0, 0.0, 0.0, comm])
-    res_hi = np.array([0.0, qb[0], qb[1] * comm, qb[2] * comm])
     s.resource_focus[rows] = draws["u_focus"] < p.resource_focus_share
-    focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
-    if initial:
+    if initial:  # one run's initial population (one set of parameters): anywhere in its stage's band
+        u = draws["u_resources"]
+        rb, qb = p.initial_resource_bands, p.initial_results_bands
+        dev, scale, comm = p.development_threshold, p.scaling_threshold, p.commercialisation_threshold
+        lo = np.array([0.0, dev, scale, scale])
+        hi = np.array([rb[0] * dev, rb[1] * scale, scale + rb[2], scale + rb[3]])
+        s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage])
+        res_lo = np.array([0.0, 0.0, 0.0, comm])
+        res_hi = np.array([0.0, qb[0], qb[1] * comm, qb[2] * comm])
+        focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
         s.results[rows] = focus * (res_lo[stage] + draws["u_results"] * (res_hi[stage] - res_lo[stage]))
-    else:
+    else:  # entrants start with nothing
+        s.resources[rows] = 0.0
         s.results[rows] = 0.0
     s.innovative[rows] = draws["u_innovative"] < p.innovation_active_share
     s.disruptive[rows] = draws["u_disruptive"] < p.disruptive_share

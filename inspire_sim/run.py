@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -116,6 +115,7 @@ def run_batch(
     A scenario with a lever that cannot be batched (``Policy.batchable`` False, e.g. a user
     lever) runs its seeds one by one. ``progress`` is called with the number of runs finished.
     """
+    from .runparams import batch_key
     from .simulation import Simulation
 
     scens = list(scenarios) if isinstance(scenarios, list) else [_as_scenario(scenarios)] * len(seeds)
@@ -127,7 +127,7 @@ def run_batch(
     seeds = [int(s) for s in seeds]
     groups: dict[str, list[int]] = {}
     for i, scen in enumerate(scens):
-        groups.setdefault(_batch_key(scen), []).append(i)
+        groups.setdefault(batch_key(scen), []).append(i)
     out: list[RunResult | None] = [None] * len(seeds)
     for members in groups.values():
         scen = scens[members[0]]
@@ -139,7 +139,7 @@ def run_batch(
                     progress(1)
             continue
         t0 = time.perf_counter()
-        sim = Simulation(scen, [seeds[i] for i in members], record_partnerships)
+        sim = Simulation([scens[i] for i in members], [seeds[i] for i in members], record_partnerships)
         sim.burn_in()
         t_init = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -149,7 +149,7 @@ def run_batch(
         share = len(members)
         timings = {"init_s": round(t_init / share, 4), "run_s": round(t_run / share, 4)}
         for r, i in enumerate(members):
-            res = result_of(sim, r, scen, seeds[i], n_steps, timings)
+            res = result_of(sim, r, scens[i], seeds[i], n_steps, timings)
             res.manifest["batch"] = {"size": share, "index": r}
             out[i] = res
         if progress is not None:
@@ -162,11 +162,6 @@ def batchable(scen: Scenario) -> bool:
     from .policies import LEVER_POLICIES, resolve_kind
 
     return all(getattr(LEVER_POLICIES[resolve_kind(p.kind)], "batchable", False) for p in scen.policies)
-
-
-def _batch_key(scen: Scenario) -> str:
-    """Runs whose scenarios have the same key can share a batch: the whole resolved scenario."""
-    return json.dumps(scen.to_dict(), sort_keys=True, default=str)
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:

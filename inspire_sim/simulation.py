@@ -22,6 +22,7 @@ from .agents import Stage
 from .errors import InputError
 from .policies import Policy, build_policies
 from .population import build_world, init_entrants
+from .runparams import batch_key
 from .scenario import Scenario
 from .world import MonthEvents, World
 
@@ -43,7 +44,8 @@ class Simulation:
     """R runs of one scenario, one seed each, advanced together month by month.
 
     Args:
-        scenario: the scenario (the same for every run).
+        scenario: the scenario of every run, or one scenario per seed: design points that
+            differ only in behavioural model parameters (:mod:`inspire_sim.runparams`).
         seeds: one seed per run (a single seed: an ordinary run).
         record_partnerships: keep the log of every project.
 
@@ -51,13 +53,27 @@ class Simulation:
     before the first reporting month (the Mesa model does so after creating its agents).
     """
 
-    def __init__(self, scenario: Scenario, seeds: Sequence[int], record_partnerships: bool = True) -> None:
-        self.scenario = scenario
+    def __init__(
+        self, scenario: Scenario | Sequence[Scenario], seeds: Sequence[int], record_partnerships: bool = True
+    ) -> None:
         self.seeds = [int(s) for s in seeds]
         if not self.seeds:
             raise InputError("no seeds given", field="seeds", fix="give at least one seed")
+        self.scenarios = [scenario] * len(self.seeds) if isinstance(scenario, Scenario) else list(scenario)
+        if len(self.scenarios) != len(self.seeds):
+            raise InputError(
+                f"{len(self.scenarios)} scenarios for {len(self.seeds)} seeds", field="scenarios", fix="one per seed"
+            )
+        self.scenario = self.scenarios[0]
+        if len({batch_key(s) for s in self.scenarios}) > 1:
+            raise InputError(
+                "these scenarios cannot share a batch (they differ in more than behavioural model parameters)",
+                field="scenarios",
+                fix="batch only design points of one scenario (inspire_sim.run.run_batch groups them for you)",
+            )
+        one = len(self.seeds) == 1
         self.world: World = build_world(
-            scenario, self.seeds if len(self.seeds) > 1 else self.seeds[0], record_partnerships
+            self.scenario if one else self.scenarios, self.seeds[0] if one else self.seeds, record_partnerships
         )
         w = self.world
         w.policies = build_policies(w)

@@ -202,3 +202,52 @@ def test_run_batch_refuses_mismatched_inputs():
         run_batch([_small()], [1, 2])
     with pytest.raises(InputError, match="seeds"):
         Simulation(_small(), [])
+
+
+def test_design_points_with_different_behavioural_parameters_share_a_batch():
+    """Runs that differ in behavioural model parameters run in one batch, each as it runs alone."""
+    base = _small(n_smes=400)
+    base.policies = []
+    points = [
+        {},
+        {"search_rate": 0.5, "gain_mean": 0.09, "gain_sigma": 1.1, "duration_mean": 1.5, "home_bias": 0.5},
+        {"trust_drift": 0.05, "unicorn_pareto_alpha": 1.3, "unicorn_prob": 0.2, "false_failure_jump": 0.3},
+        {"results_share_development": 0.5, "accept_threshold": -0.2, "margin_mean": 1000.0, "abandon_prob": 0.9},
+    ]
+    scens = [base.with_overrides(pt) for pt in points]
+    seeds = [3, 3, 4, 5]
+    batch = Simulation(scens, seeds)
+    assert set(batch.world.run_params.varying) >= {"search_rate", "gain_mean", "trust_drift", "margin_mean"}
+    batch.burn_in()
+    for _ in range(12):
+        batch.advance()
+    w = batch.world
+    for r, (scen, seed) in enumerate(zip(scens, seeds, strict=True)):
+        alone = _advanced(scen, [seed], 12)
+        assert_frame_equal(batch.smes_table(r), alone.smes_table(), check_exact=True, obj=f"point {r}")
+        assert_frame_equal(
+            w.projects.table(w.country_names, r), alone.world.projects.table(w.country_names), check_exact=True
+        )
+    with pytest.raises(AttributeError, match="differs between the runs"):
+        _ = w.params.search_rate  # a phase reading a varying parameter as one number would be a bug
+
+
+def test_structural_differences_refused_in_one_batch():
+    with pytest.raises(InputError, match="cannot share a batch"):
+        Simulation([_small(), _small(n_smes=350)], [1, 2])
+    other = _small()
+    other.policies = []
+    with pytest.raises(InputError, match="cannot share a batch"):
+        Simulation([_small(), other], [1, 2])
+
+
+@pytest.mark.parametrize("seeds", [[0, 1], [5, 2**40 + 3, 2**63 - 1, 123456789]])
+def test_fast_batch_seeding_is_numpys(seeds):
+    """Batched streams compute every run's PCG64 state at once: exactly numpy's, for any seed and key."""
+    bs = BatchStreams(seeds, 40)
+    for name, month in [("search", 3), ("entry", -36), ("policy:support_funding:0:apply", 119), ("x", -(2**20))]:
+        want = np.concatenate([RandomStreams(s).get(name, month).random(40) for s in seeds])
+        np.testing.assert_array_equal(bs.random(name, month), want)
+        np.testing.assert_array_equal(
+            bs.random_runs(name, month, 3), np.stack([RandomStreams(s).get(name, month).random(3) for s in seeds])
+        )
