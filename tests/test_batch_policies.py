@@ -337,6 +337,31 @@ def test_each_run_of_a_batch_with_levers_is_the_run_alone(scenario):
         assert used > 0
 
 
+def test_design_points_with_levers_share_a_batch_each_as_alone():
+    """Runs of one plan that differ in behavioural parameters (levers read some of them: chemistry
+    in matchmaking) share a batch; each run's policy accounts and SMEs are its run alone."""
+    from inspire_sim.simulation import Simulation
+
+    base = _plan_scenario().with_overrides({"matchmaking.start": 0})
+    points = [{}, {"chemistry_pair_sd": 0.9, "search_rate": 0.5}, {"chemistry_pair_sd": 0.1, "trust_drift": 0.05}]
+    scens = [base.with_overrides(pt) for pt in points]
+    seeds = [3, 3, 4]
+    batch = Simulation(scens, seeds)
+    assert batch.world.run_params is not None and "chemistry_pair_sd" in batch.world.run_params.varying
+    alone = [Simulation(sc, [sd]) for sc, sd in zip(scens, seeds, strict=True)]
+    for sim in (batch, *alone):
+        sim.burn_in()
+    for _ in range(MONTHS):
+        batch.advance()
+        for r, sim in enumerate(alone):
+            sim.advance()
+            _assert_run_equals_alone(batch, r, sim)
+    for r, sim in enumerate(alone):
+        assert_frame_equal(batch.smes_table(r), sim.smes_table(), check_exact=True, obj=f"point {r}")
+    mm = next(p for p in batch.world.policies if p.kind == "matchmaking")
+    assert (mm.spent_total > 0).all()
+
+
 def test_a_user_lever_is_not_batchable_and_the_engine_says_so(tmp_path):
     import sys
     import textwrap

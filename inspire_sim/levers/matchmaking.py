@@ -11,7 +11,7 @@ ones), so their chemistry differs: a small simulated pool is screened like a lar
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -85,10 +85,11 @@ class MatchmakingPolicy(Policy):
         served = self.serve_seekers(world, cands, month)
         if served is None:
             return
-        p, a, seekers = world.params, world.actors, cands.seekers
+        a, seekers = world.actors, cands.seekers
         pool, e = self.spec.screening_pool, self.spec.extra_candidates
         sub = seekers[served]
         run = cands.run[served]
+        p: Any = world.param_view(run[:, None])  # model parameters of each seeker's run (design points)
         uu = world.streams.uniform(f"matchmaker:{self.index}", month, run, a.uid[sub], 2 * pool)
         stage = cands.stage[served]
         types = matching.types_by_fit(stage, uu[:, :pool])
