@@ -55,9 +55,16 @@ working unchanged. A batchable lever must:
   :meth:`Policy.serve`/:func:`pick_per_country` (caps per run and country), book money only
   through :meth:`Policy.charge` (rows sorted by run; each run's order as alone), count with
   ``world.counters.count(name, world.sme_run[rows])``;
+- read behavioural model parameters at the rows it works on, ``world.param_view(run_of_rows)``
+  (the runs of a batch may be design points that differ in them); ``world.params`` holds only
+  for the structural ones and those levers read as one number
+  (:data:`~inspire_sim.runparams.SHARED_IN_BATCH`, equal in every run of a batch);
 - treat anything that was one number per run as an (R,) array (per country: (R, C)), and never
   compute a run's quantity from another run's rows (no global cumulative sums, maxima or
   means over the batch).
+
+Every shipped lever is batchable; ``tests/test_batch_policies.py`` shows how to check that a
+lever's runs in a batch are its runs alone.
 """
 
 from __future__ import annotations
