@@ -257,11 +257,6 @@ def pick_per_country(
     return candidates[np.sort(chosen)]
 
 
-def _as_runs(value: np.ndarray | float | bool, runs: int, dtype: type) -> np.ndarray:
-    """``value`` as a fresh (runs,) array (a per-run account reset to one number stays per run)."""
-    return np.broadcast_to(np.asarray(value, dtype=dtype), (runs,)).copy()
-
-
 class Policy:
     """Base class: targeting, time window, budget, spend accounting and the hooks.
 
@@ -480,12 +475,12 @@ class Policy:
         """Phase 1: reset the monthly account, give intermediaries capacity, act (if active)."""
         runs = self.runs
         budget = self.spec.budget_per_step
-        self.spent_total = _as_runs(self.spent_total, runs, float)
         if budget is None:
             self.budget_carry = np.zeros(runs)
-        else:
-            carry = np.maximum(budget + self.budget_carry - self.spent_month, 0.0)
-            self.budget_carry = _as_runs(np.where(self.budget_bound, carry, 0.0), runs, float)
+        else:  # the unspent remainder of a binding budget carries over (per run)
+            self.budget_carry = np.where(
+                self.budget_bound, np.maximum(budget + self.budget_carry - self.spent_month, 0.0), 0.0
+            )
         self.budget_bound = np.zeros(runs, dtype=bool)
         self.spent_month = np.zeros(runs)
         self.served_month[:] = 0
