@@ -586,7 +586,8 @@ class Policy:
         """
         cost = float(getattr(self.spec, "cost_per_service", 0.0))
         keep = self.sme_mask[smes]
-        keep[keep] = np.isin(smes[keep], self.draw_lottery(world, smes[keep], month))
+        if self.lottery is not None:  # a trial: only its treatment group may be served
+            keep[keep] = np.isin(smes[keep], self.draw_lottery(world, smes[keep], month))
         eligible, prio = smes[keep], priority[keep]
         country = world.actors.country[eligible].astype(np.int64)
         caps = np.maximum(self.capacity_month - self.served_month, 0)
