@@ -333,9 +333,15 @@ class Policy:
     def rng(self, world: World, what: str, month: int) -> np.random.Generator:
         """This policy's named stream for ``what`` in ``month`` (policy index in the name: CRN per measure).
 
-        The generator of run 0: for levers written for single runs. A batchable lever draws
-        with :meth:`random` (one number per SME row, every run from its own stream).
+        For levers written for single runs. A batchable lever draws with :meth:`random` (one
+        number per SME row, every run from its own stream); in a batch this raises, as one
+        generator would hand every run run 0's numbers.
         """
+        if world.runs > 1:
+            raise RuntimeError(
+                f"{type(self).__name__}.rng() in a batch of {world.runs} runs: draw with self.random(world, what, "
+                "month) or world.streams.get(name, month, run=r) per run"
+            )
         return world.streams.get(f"policy:{self.kind}:{self.index}:{what}", month)
 
     def stream_name(self, what: str = "") -> str:

@@ -158,6 +158,8 @@ def test_random_and_capacity_draws_are_each_runs_own():
         assert np.array_equal(u[w.sme_run == r], alone.streams.get("policy::0", 4).random(alone.n))
         assert np.array_equal(cap[r], pa.scaled_capacity(alone, 4)[0])
         assert np.array_equal(pa.rng(alone, "x", 4).random(3), alone.streams.get("policy::0:x", 4).random(3))
+    with pytest.raises(RuntimeError, match="in a batch"):
+        pol.rng(w, "x", 4)  # one generator would give every run run 0's numbers
 
 
 @pytest.mark.parametrize("total_budget", [None, 150.0])
