@@ -399,7 +399,7 @@ class NaiveModel(mesa.Model):
         sp, w = pol.spec, self.world
         # capacities are real SMEs per country (scaled to the simulated ones), costs real EUR per
         # real SME (one simulated SME served costs its country's weight in real SMEs)
-        left = [int(x) for x in pol.scaled_capacity(w, self.cur_month)]
+        left = [int(x) for x in pol.scaled_capacity(w, self.cur_month)[0]]  # (runs, countries): one run here
         budget = sp.budget_per_step if sp.budget_per_step is not None else math.inf
         cost = [float(sp.cost_per_service * x) for x in w.weight]
         self.matchmaker = dict(left=left, budget=budget, cost=cost, pool=sp.screening_pool, extra=sp.extra_candidates)

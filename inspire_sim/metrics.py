@@ -344,8 +344,8 @@ class Recorder:
         awarded = np.zeros(len(self.kinds))
         used = np.zeros(len(self.kinds))
         for pol, k in zip(w.policies, self.policy_lever, strict=True):
-            awarded[k] += pol.awarded_month
-            used[k] += pol.used_month
+            awarded[k] += pol.awarded_month[0]  # (R,) per run: R = 1 here until metrics is per run
+            used[k] += pol.used_month[0]
         self._awarded += awarded
         self._used += used
         for i, (aw_name, tu_name) in enumerate(self._uptake_names):

@@ -35,6 +35,36 @@ be served are drawn into treatment (served) or control (not served).
 Budgets are real EUR for the represented population and capacities real SMEs served per
 month; a policy converts them to simulated units with the country weights of the world
 (real SMEs per simulated SME), rounding stochastically from its own named stream.
+
+Batches of runs. A :class:`~inspire_sim.world.World` may hold R runs of one scenario stacked
+in one set of arrays (SME rows of run ``r``: ``world.sme_rows(r)``; ``world.sme_run`` the run
+of each row), and every run must come out bit-identical to the same run alone. A policy's
+per-SME arrays are (n,) over all runs; its per-run accounts are (R,) arrays
+(``spent_total``, ``spent_month``, ``budget_carry``, ``budget_bound``, ``awarded_month``,
+``used_month``) and its per-country ones (R, C) (``served_month``, ``capacity_month``).
+The engine batches a scenario only if every lever class in it sets ``batchable = True``;
+otherwise it runs those runs one by one (R = 1), so a lever written for single runs keeps
+working unchanged. A batchable lever must:
+
+- draw its randomness per run: :meth:`Policy.random` (one uniform per SME row, each run from
+  its own stream) instead of ``self.rng(...).random(world.n)`` (:meth:`Policy.rng` is run 0's
+  generator only), ``world.streams.random_runs`` for draws not per SME, and
+  ``world.streams.uniform(name, month, world.sme_run[rows], uids, k)`` for hash uniforms;
+- keep runs apart wherever it orders, ranks, caps or sums: order by (run, priority)
+  (:meth:`Policy.order`), pass such orders to :meth:`Policy.within_budget` and
+  :meth:`Policy.serve`/:func:`pick_per_country` (caps per run and country), book money only
+  through :meth:`Policy.charge` (rows sorted by run; each run's order as alone), count with
+  ``world.counters.count(name, world.sme_run[rows])``;
+- read behavioural model parameters at the rows it works on, ``world.param_view(run_of_rows)``
+  (the runs of a batch may be design points that differ in them); ``world.params`` holds only
+  for the structural ones and those levers read as one number
+  (:data:`~inspire_sim.runparams.SHARED_IN_BATCH`, equal in every run of a batch);
+- treat anything that was one number per run as an (R,) array (per country: (R, C)), and never
+  compute a run's quantity from another run's rows (no global cumulative sums, maxima or
+  means over the batch).
+
+Every shipped lever is batchable; ``tests/test_batch_policies.py`` shows how to check that a
+lever's runs in a batch are its runs alone.
 """
 
 from __future__ import annotations
@@ -174,27 +204,56 @@ def stochastic_round(x: np.ndarray, u: np.ndarray) -> np.ndarray:
     return (lo + (u < (x - lo))).astype(np.int64)
 
 
-def _pick_positions(country: np.ndarray, caps: np.ndarray, priority: np.ndarray) -> np.ndarray:
-    """Positions chosen: at most ``caps[c]`` per country, lowest ``priority`` first (unsorted)."""
-    order = np.lexsort((priority, country))
-    c_sorted = country[order]
-    rank = np.arange(len(order)) - np.searchsorted(c_sorted, c_sorted, side="left")
-    return order[rank < caps[c_sorted]]
+def _pick_positions(
+    country: np.ndarray, caps: np.ndarray, priority: np.ndarray, run: np.ndarray | None = None
+) -> np.ndarray:
+    """Positions chosen: at most ``caps[c]`` per country, lowest ``priority`` first (unsorted).
+
+    With ``run`` (the run of each position in a batch), ``caps`` is (R, C) and the cap holds
+    per (run, country): each run's choice is the one it makes alone. The positions come in
+    (run, country, priority) order.
+    """
+    if run is None:
+        order = np.lexsort((priority, country))
+        key = country[order]
+        cap = caps[key]
+    else:
+        group = np.asarray(run, dtype=np.int64) * caps.shape[-1] + country
+        order = np.lexsort((priority, group))
+        key = group[order]
+        cap = caps.reshape(-1)[key]
+    rank = np.arange(len(order)) - np.searchsorted(key, key, side="left")
+    return order[rank < cap]
 
 
 def pick_per_country(
-    candidates: np.ndarray, country: np.ndarray, caps: np.ndarray, priority: np.ndarray, limit: int | None = None
+    candidates: np.ndarray,
+    country: np.ndarray,
+    caps: np.ndarray,
+    priority: np.ndarray,
+    limit: int | np.ndarray | None = None,
+    run: np.ndarray | None = None,
 ) -> np.ndarray:
     """Choose among ``candidates`` at most ``caps[c]`` per country, lowest priority first.
 
     ``country`` and ``priority`` are indexed like ``candidates``. If ``limit`` is given,
-    at most that many in total (again by priority). Returns the chosen candidates.
+    at most that many in total (again by priority). Returns the chosen candidates (in the
+    order given). In a batch, ``run`` gives the run of each candidate, ``caps`` is (R, C)
+    and ``limit`` one number or one per run: every run chooses among its own candidates
+    as it would alone.
     """
     if len(candidates) == 0:
         return candidates
-    chosen = _pick_positions(country, caps, priority)
-    if limit is not None and len(chosen) > limit:
-        chosen = chosen[np.argsort(priority[chosen], kind="stable")[: max(limit, 0)]]
+    chosen = _pick_positions(country, caps, priority, run)
+    if limit is not None and run is None:
+        if len(chosen) > limit:
+            chosen = chosen[np.argsort(priority[chosen], kind="stable")[: max(int(limit), 0)]]
+    elif limit is not None:
+        r = np.asarray(run, dtype=np.int64)[chosen]
+        by = np.lexsort((priority[chosen], r))
+        chosen, r = chosen[by], r[by]
+        rank = np.arange(len(r)) - np.searchsorted(r, r, side="left")
+        chosen = chosen[rank < np.broadcast_to(np.asarray(limit), (caps.shape[0],))[r]]
     return candidates[np.sort(chosen)]
 
 
@@ -203,12 +262,17 @@ class Policy:
 
     Subclasses set ``kind`` (the lever's name), optionally ``intermediary_kind`` (the
     Mesa :class:`~inspire_sim.agents.Intermediary` agents that deliver the service, one
-    per targeted country) and override the hooks they need.
+    per targeted country, in a single Mesa run only) and override the hooks they need.
+    A lever that keeps the runs of a batch apart sets ``batchable = True`` (see the module
+    docstring for what that takes).
     """
 
     kind: str = ""
     intermediary_kind: IntermediaryKind | None = None
     params_cls: type[PolicyParams] = PolicyParams
+    batchable: bool = False
+    """Whether the lever is written for a batch of runs (module docstring); the engine runs a
+    scenario with any non-batchable lever one run at a time."""
     serves_smes: bool = True
     """Whether the lever serves individual SMEs (has take-up; a trial can randomise it)."""
     use_window: int = 12
@@ -219,6 +283,10 @@ class Policy:
     def __init__(self, spec: PolicyParams, world: World, index: int) -> None:
         self.spec = spec
         self.index = index
+        self.runs = runs = int(world.runs)
+        if runs > 1 and len(world.sme_run) != world.n:
+            raise ValueError("a batch World needs world.sme_run (the run of each SME row) before its policies")
+        self._sme_run = world.sme_run  # run of each SME slot (entrants keep their slot's run)
         n_c = len(world.country_names)
         if spec.countries == "all":
             self.country_mask = np.ones(n_c, dtype=bool)
@@ -230,18 +298,19 @@ class Policy:
         if spec.sectors:
             mask &= np.isin(world.sme.sector, [world.params.sectors.index(s) for s in spec.sectors])
         self.sme_mask = mask  # SME slots keep country, region and sector on entry
-        self.spent_total = 0.0
-        self.spent_month = 0.0
-        self.budget_carry = 0.0  # unspent remainder of a binding monthly budget (less than one service)
-        self.budget_bound = False  # whether this month's budget stopped service
-        self.served_month = np.zeros(n_c, dtype=np.int64)
+        # per-run accounts: (R,), per run and country (R, C); per SME slot (n,)
+        self.spent_total = np.zeros(runs)
+        self.spent_month = np.zeros(runs)
+        self.budget_carry = np.zeros(runs)  # unspent remainder of a binding monthly budget (less than one service)
+        self.budget_bound = np.zeros(runs, dtype=bool)  # whether this month's budget stopped service
+        self.served_month = np.zeros((runs, n_c), dtype=np.int64)
         self.served_at = np.full(world.n, NO_STEP, dtype=np.int32)  # month of the last award per SME slot
         self.used = np.zeros(world.n, dtype=bool)  # the last award led to a project
-        self.awarded_month = 0  # services awarded this month
-        self.used_month = 0  # awards first used this month
+        self.awarded_month = np.zeros(runs, dtype=np.int64)  # services awarded this month
+        self.used_month = np.zeros(runs, dtype=np.int64)  # awards first used this month
         self.lottery: Lottery | None = None
-        self.capacity_month = np.zeros(n_c, dtype=np.int64)
-        self.intermediaries: list[Intermediary] = []
+        self.capacity_month = np.zeros((runs, n_c), dtype=np.int64)
+        self.intermediaries: list[Intermediary] = []  # Mesa agents: single runs only (empty in a batch)
 
     # ------------------------------------------------------------------ basics
     @property
@@ -262,18 +331,86 @@ class Policy:
         return self.spec.start <= month < end
 
     def rng(self, world: World, what: str, month: int) -> np.random.Generator:
-        """This policy's named stream for ``what`` in ``month`` (policy index in the name: CRN per measure)."""
+        """This policy's named stream for ``what`` in ``month`` (policy index in the name: CRN per measure).
+
+        For levers written for single runs. A batchable lever draws with :meth:`random` (one
+        number per SME row, every run from its own stream); in a batch this raises, as one
+        generator would hand every run run 0's numbers.
+        """
+        if world.runs > 1:
+            raise RuntimeError(
+                f"{type(self).__name__}.rng() in a batch of {world.runs} runs: draw with self.random(world, what, "
+                "month) or world.streams.get(name, month, run=r) per run"
+            )
         return world.streams.get(f"policy:{self.kind}:{self.index}:{what}", month)
 
-    def budget_left(self, world: World) -> float:
-        """Real EUR that may still be spent this month (this measure's caps and the plan's total cap)."""
+    def stream_name(self, what: str = "") -> str:
+        """This policy's stream ``what``: ``policy:<kind>:<index>:<what>`` (``""``: ``policy:<kind>:<index>``)."""
+        base = f"policy:{self.kind}:{self.index}"
+        return f"{base}:{what}" if what else base
+
+    def random(self, world: World, what: str, month: int) -> np.ndarray:
+        """One uniform(0, 1) per SME row from this policy's stream ``what`` (:meth:`stream_name`) in ``month``.
+
+        Each run of a batch draws its rows from its own stream, as it would alone; for a
+        single run this is ``world.streams.get(stream_name(what), month).random(world.n)``.
+        """
+        return world.streams.random(self.stream_name(what), month)
+
+    def order(self, world: World, rows: np.ndarray, priority: np.ndarray) -> np.ndarray:
+        """SME ``rows`` sorted by (run, ``priority``): each run's rows in the (stable) order it gives alone."""
+        if self.runs == 1:
+            return rows[np.argsort(priority, kind="stable")]
+        return rows[np.lexsort((priority, self._sme_run[rows]))]
+
+    def count_by_run(self, rows: np.ndarray) -> np.ndarray:
+        """(R,) number of SME ``rows`` in each run."""
+        if self.runs == 1:
+            return np.array([len(rows)], dtype=np.int64)
+        return np.bincount(self._sme_run[rows], minlength=self.runs).astype(np.int64)
+
+    def count_by_run_country(self, world: World, rows: np.ndarray) -> np.ndarray:
+        """(R, C) number of SME ``rows`` per run and country."""
+        country = world.actors.country[rows].astype(np.int64)
+        n_c = world.n_countries
+        if self.runs == 1:
+            return np.bincount(country, minlength=n_c)[None, :]
+        return np.bincount(self._sme_run[rows] * n_c + country, minlength=self.runs * n_c).reshape(self.runs, n_c)
+
+    def budget_left(self, world: World) -> np.ndarray:
+        """(R,) real EUR that each run may still spend this month (this measure's caps and the plan's total cap)."""
+        left = np.full(self.runs, math.inf)
         cap = world.total_budget
-        left = math.inf if cap is None else max(cap - world.plan_spent, 0.0)
+        if cap is not None:
+            left = np.minimum(left, np.maximum(cap - world.plan_spent, 0.0))
         if self.spec.budget_per_step is not None:
-            left = min(left, self.spec.budget_per_step + self.budget_carry - self.spent_month)
+            left = np.minimum(left, self.spec.budget_per_step + self.budget_carry - self.spent_month)
         if self.spec.total_budget is not None:
-            left = min(left, self.spec.total_budget - self.spent_total)
-        return max(left, 0.0)
+            left = np.minimum(left, self.spec.total_budget - self.spent_total)
+        return np.maximum(left, 0.0)
+
+    def _budget_keep(self, world: World, ordered: np.ndarray, eur_each: np.ndarray) -> np.ndarray | slice:
+        """Which of ``ordered`` the budget pays (index into ``ordered``); marks the runs it stopped."""
+        left = self.budget_left(world)
+        if self.runs == 1:
+            if math.isinf(left[0]):
+                return slice(None)
+            first = int(np.searchsorted(np.cumsum(eur_each), left[0], side="right"))
+            if first < len(ordered):
+                self.budget_bound = np.ones(1, dtype=bool)
+            return slice(0, first)
+        run = self._sme_run[ordered]
+        if np.any(run[1:] < run[:-1]):
+            raise ValueError("within_budget: order the SMEs by run first (Policy.order)")
+        counts = np.bincount(run, minlength=self.runs)
+        pos = np.arange(len(ordered)) - (np.cumsum(counts) - counts)[run]
+        # each run's cumulative cost over its own segment: a row-wise cumsum (sequential, as alone)
+        padded = np.zeros((self.runs, int(counts.max())))
+        padded[run, pos] = eur_each
+        fits = np.cumsum(padded, axis=1)[run, pos] <= left[run]
+        k = np.bincount(run[fits], minlength=self.runs)  # costs >= 0: the fitting ones are a prefix
+        self.budget_bound = self.budget_bound | (k < counts)
+        return pos < k[run]
 
     def within_budget(self, world: World, ordered: np.ndarray, eur_each: np.ndarray, month: int) -> np.ndarray:
         """The first SMEs of ``ordered`` whose real cost fits in the budget left this month.
@@ -283,57 +420,82 @@ class Policy:
         over to the next month (:meth:`open_month`). Spending therefore equals the budget on
         average whatever the number of simulated SMEs, cumulative spending never exceeds
         ``months x budget_per_step``, and run-wide caps are never exceeded.
+
+        In a batch ``ordered`` is sorted by (run, priority) (:meth:`order`) and ``eur_each``
+        (>= 0) is indexed like it; each run keeps the first of its own SMEs that its budget pays.
         """
         if len(ordered) == 0:
             return ordered
-        left = self.budget_left(world)
-        if math.isinf(left):
-            return ordered
-        k = int(np.searchsorted(np.cumsum(eur_each), left, side="right"))
-        if k < len(ordered):
-            self.budget_bound = True
-        return ordered[:k]
+        return ordered[self._budget_keep(world, ordered, eur_each)]
 
     def charge(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
-        """Book real EUR spent on ``smes`` (by their country) this month."""
+        """Book real EUR spent on ``smes`` (by their run and country) this month.
+
+        In a batch, ``smes`` should be sorted by run (each run's SMEs in the order its single
+        run would book them); each run's total is summed as that run alone sums it.
+        """
         eur = np.broadcast_to(np.asarray(eur_each, dtype=float), smes.shape)
-        total = float(eur.sum())
-        if total <= 0:
-            return
-        self.spent_month += total
-        self.spent_total += total
-        world.plan_spent += total
-        np.add.at(world.spend_month[self.index], (world.sme_run[smes], world.actors.country[smes]), eur)
+        country = world.actors.country[smes]
+        if self.runs == 1:
+            total = float(eur.sum())
+            if total <= 0:
+                return
+            totals = np.array([total])
+            np.add.at(world.spend_month[self.index, 0], country, eur)
+        else:
+            run = self._sme_run[smes]
+            if np.any(run[1:] < run[:-1]):
+                by = np.argsort(run, kind="stable")
+                run, country, eur = run[by], country[by], eur[by]
+            totals = world.segment_sums(run, eur)
+            book = totals > 0
+            if not book.any():
+                return
+            totals = np.where(book, totals, 0.0)
+            rows = book[run]
+            np.add.at(world.spend_month[self.index], (run[rows], country[rows]), eur[rows])
+        self.spent_month = self.spent_month + totals
+        self.spent_total = self.spent_total + totals
+        world.plan_spent = world.plan_spent + totals
 
     def scaled_capacity(self, world: World, month: int) -> np.ndarray:
-        """Simulated SMEs that may be served per country this month (real capacity / weight, rounded at random)."""
+        """(R, C) simulated SMEs that may be served per run and country this month.
+
+        Real capacity / weight, rounded at random from each run's own stream.
+        """
         real = float(getattr(self.spec, "capacity", 0))
         want = np.where(self.country_mask, real / world.weight, 0.0)
-        return stochastic_round(want, self.rng(world, "capacity", month).random(len(want)))
+        u = world.streams.random_runs(f"policy:{self.kind}:{self.index}:capacity", month, len(want))
+        return stochastic_round(want, u)
 
     def reset_accounts(self, world: World, month_only: bool = False) -> None:
-        """Zero the run-wide spending: in each burn-in month (``month_only``), and after the burn-in
-        (then the carried-over budget too), so that reporting months start with clean accounts."""
-        self.spent_total = self.spent_total * 0.0
+        """Zero the run-wide spending of every run: in each burn-in month (``month_only``), and after
+        the burn-in (then the carried-over budget too), so that reporting months start with clean accounts."""
+        self.spent_total = np.zeros(self.runs)
         if not month_only:
-            self.budget_carry = self.budget_carry * 0.0
-            self.budget_bound = self.budget_bound & False
+            self.budget_carry = np.zeros(self.runs)
+            self.budget_bound = np.zeros(self.runs, dtype=bool)
 
     # ------------------------------------------------------------------ hooks
     def open_month(self, world: World, month: int) -> None:
         """Phase 1: reset the monthly account, give intermediaries capacity, act (if active)."""
+        runs = self.runs
         budget = self.spec.budget_per_step
-        bound = self.budget_bound and budget is not None
-        self.budget_carry = max(budget + self.budget_carry - self.spent_month, 0.0) if bound else 0.0  # type: ignore[operator]
-        self.budget_bound = False
-        self.spent_month = 0.0
+        if budget is None:
+            self.budget_carry = np.zeros(runs)
+        else:  # the unspent remainder of a binding budget carries over (per run)
+            self.budget_carry = np.where(
+                self.budget_bound, np.maximum(budget + self.budget_carry - self.spent_month, 0.0), 0.0
+            )
+        self.budget_bound = np.zeros(runs, dtype=bool)
+        self.spent_month = np.zeros(runs)
         self.served_month[:] = 0
-        self.awarded_month = 0
-        self.used_month = 0
+        self.awarded_month = np.zeros(runs, dtype=np.int64)
+        self.used_month = np.zeros(runs, dtype=np.int64)
         on = self.active(month)
         self.capacity_month = self.scaled_capacity(world, month) if on else np.zeros_like(self.capacity_month)
         for im in self.intermediaries:
-            im.open_for(int(self.capacity_month[im.country]))
+            im.open_for(int(self.capacity_month[0, im.country]))
         if on:
             self.apply(world, month)
 
@@ -378,7 +540,7 @@ class Policy:
         """Record that ``chosen`` SMEs were awarded the service this month."""
         self.served_at[chosen] = month
         self.used[chosen] = False
-        self.awarded_month += len(chosen)
+        self.awarded_month += self.count_by_run(chosen)
         if self.lottery is not None:
             first = chosen[self.lottery.awarded_at[chosen] == NO_STEP]
             self.lottery.awarded_at[first] = month
@@ -387,7 +549,7 @@ class Policy:
         """Mark the awards of ``rows`` as used (each award counts once)."""
         rows = np.unique(rows[~self.used[rows]])
         self.used[rows] = True
-        self.used_month += len(rows)
+        self.used_month += self.count_by_run(rows)
         if self.lottery is not None:
             self.lottery.used_any[rows] = True
 
@@ -396,9 +558,8 @@ class Policy:
         lot = self.lottery
         if lot is None or len(applicants) == 0:
             return applicants
-        u = world.streams.uniform(
-            f"lottery:{self.index}", 0, world.sme_run[applicants], world.actors.uid[applicants], 1
-        )[:, 0]
+        run = 0 if self.runs == 1 else self._sme_run[applicants]
+        u = world.streams.uniform(f"lottery:{self.index}", 0, run, world.actors.uid[applicants], 1)[:, 0]
         treated = u < lot.share
         new = lot.group[applicants] == 0
         lot.group[applicants[new]] = np.where(treated[new], 1, 2)
@@ -424,23 +585,36 @@ class Policy:
         return served
 
     def serve(self, world: World, smes: np.ndarray, priority: np.ndarray, month: int) -> np.ndarray:
-        """Serve some of ``smes`` within this month's capacity and budget, lowest ``priority`` first; charge."""
+        """Serve some of ``smes`` within this month's capacity and budget, lowest ``priority`` first; charge.
+
+        Capacity and budget hold per run (and country): each run of a batch serves its own SMEs
+        as it would alone. Returns the SMEs served, sorted.
+        """
         cost = float(getattr(self.spec, "cost_per_service", 0.0))
         keep = self.sme_mask[smes]
-        keep[keep] = np.isin(smes[keep], self.draw_lottery(world, smes[keep], month))
+        if self.lottery is not None:  # a trial: only its treatment group may be served
+            keep[keep] = np.isin(smes[keep], self.draw_lottery(world, smes[keep], month))
         eligible, prio = smes[keep], priority[keep]
         country = world.actors.country[eligible].astype(np.int64)
         caps = np.maximum(self.capacity_month - self.served_month, 0)
-        pos = _pick_positions(country, caps, prio) if len(eligible) else np.zeros(0, dtype=np.int64)
-        ordered = eligible[pos[np.argsort(prio[pos], kind="stable")]]
+        if len(eligible) == 0:
+            pos = np.zeros(0, dtype=np.int64)
+        elif self.runs == 1:
+            pos = _pick_positions(country, caps[0], prio)
+            pos = pos[np.argsort(prio[pos], kind="stable")]
+        else:
+            run = self._sme_run[eligible]
+            pos = _pick_positions(country, caps, prio, run)
+            pos = pos[np.lexsort((prio[pos], run[pos]))]  # by (run, priority): each run's order alone
+        ordered = eligible[pos]
         eur = cost * world.weight[world.actors.country[ordered].astype(np.int64)]
-        if cost > 0:
-            keep_n = len(self.within_budget(world, ordered, eur, month))
-            ordered, eur = ordered[:keep_n], eur[:keep_n]
-        counts = np.bincount(world.actors.country[ordered].astype(np.int64), minlength=len(self.served_month))
+        if cost > 0 and len(ordered):
+            fits = self._budget_keep(world, ordered, eur)
+            ordered, eur = ordered[fits], eur[fits]
+        counts = self.count_by_run_country(world, ordered)
         self.served_month += counts
         for im in self.intermediaries:
-            im.serve(int(counts[im.country]))
+            im.serve(int(counts[0, im.country]))
         self.charge(world, ordered, eur)
         self.award(world, ordered, month)
         return np.sort(ordered)

@@ -75,6 +75,7 @@ class CrossBorderBrokeringPolicy(Policy):
 
     kind = "cross_border_brokering"
     intermediary_kind = IntermediaryKind.CROSS_BORDER_BROKER
+    batchable = True
     spec: CrossBorderBrokering
     use_window = 0  # an introduction is used by a project started the month it is made
     introduces_partners = True
@@ -85,13 +86,10 @@ class CrossBorderBrokeringPolicy(Policy):
             return
         seekers = cands.seekers
         e = self.spec.extra_candidates
-        uu = world.streams.uniform(
-            f"broker:{self.index}", month, cands.run[served], world.actors.uid[seekers[served]], 2 * e
-        )
+        run = cands.run[served]
+        uu = world.streams.uniform(f"broker:{self.index}", month, run, world.actors.uid[seekers[served]], 2 * e)
         types = matching.types_by_fit(cands.stage[served], uu[:, :e])
         extra = np.full((len(seekers), e), -1, dtype=np.int64)
         home = np.repeat(cands.home[served, None], e, axis=1)
-        extra[served] = matching.chance(
-            world, home, np.ones((int(served.sum()), e)), uu[:, e:], types, 0.0, cands.run[served][:, None]
-        )
+        extra[served] = matching.chance(world, home, np.ones((len(run), e)), uu[:, e:], types, 0.0, run[:, None])
         cands.add(extra, reduction=np.where(served, self.spec.friction_reduction, 0.0), source=self.index)

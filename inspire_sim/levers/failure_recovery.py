@@ -76,6 +76,7 @@ class FailureRecoveryPolicy(Policy):
 
     kind = "failure_recovery"
     intermediary_kind = IntermediaryKind.NATIONAL_AGENCY
+    batchable = True
     spec: FailureRecovery
 
     def __init__(self, spec: FailureRecovery, world: World, index: int) -> None:
@@ -86,7 +87,7 @@ class FailureRecoveryPolicy(Policy):
         s = world.sme
         recent = (s.last_fail != NO_STEP) & (month - s.last_fail <= self.spec.intake_window)
         eligible = np.flatnonzero(self.sme_mask & recent & (self.recovery_until < month))
-        priority = world.streams.get(f"policy:{self.kind}:{self.index}", month).random(world.n)[eligible]
+        priority = self.random(world, "", month)[eligible]
         chosen = self.serve(world, eligible, priority, month)
         self.recovery_until[chosen] = month + self.spec.support_months
 

@@ -11,7 +11,7 @@ ones), so their chemistry differs: a small simulated pool is screened like a lar
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -76,6 +76,7 @@ class MatchmakingPolicy(Policy):
 
     kind = "matchmaking"
     intermediary_kind = IntermediaryKind.CLUSTER
+    batchable = True
     spec: Matchmaking
     use_window = 0  # an introduction is used by a project started the month it is made
     introduces_partners = True
@@ -84,16 +85,16 @@ class MatchmakingPolicy(Policy):
         served = self.serve_seekers(world, cands, month)
         if served is None:
             return
-        p, a, seekers = world.params, world.actors, cands.seekers
+        a, seekers = world.actors, cands.seekers
         pool, e = self.spec.screening_pool, self.spec.extra_candidates
         sub = seekers[served]
-        uu = world.streams.uniform(f"matchmaker:{self.index}", month, cands.run[served], a.uid[sub], 2 * pool)
+        run = cands.run[served]
+        p: Any = world.param_view(run[:, None])  # model parameters of each seeker's run (design points)
+        uu = world.streams.uniform(f"matchmaker:{self.index}", month, run, a.uid[sub], 2 * pool)
         stage = cands.stage[served]
         types = matching.types_by_fit(stage, uu[:, :pool])
         home = np.repeat(cands.home[served, None], pool, axis=1)
-        screened = matching.chance(
-            world, home, np.zeros((len(sub), pool)), uu[:, pool:], types, 1.0, cands.run[served][:, None]
-        )
+        screened = matching.chance(world, home, np.zeros((len(sub), pool)), uu[:, pool:], types, 1.0, run[:, None])
         # the intermediary keeps the best `e` by chemistry + shared vision (+ stage fit); an actor
         # drawn twice stands for two real organisations or managers of its kind (distinct chemistry)
         j = np.where(screened >= 0, screened, 0)
@@ -104,7 +105,7 @@ class MatchmakingPolicy(Policy):
                 a.persona[j],
                 a.uid[sub][:, None],
                 person_ids(a.uid[j], person),
-                world.chem_key[0] if world.runs == 1 else world.chem_key[cands.run[served]][:, None],
+                world.chem_key[0] if world.runs == 1 else world.chem_key[run][:, None],
                 p.chemistry_pair_sd,
             )
             + rules.shared_vision(a.vision[sub][:, None, :], a.vision[j])

@@ -113,6 +113,7 @@ class SupportFundingPolicy(Policy):
 
     kind = "support_funding"
     intermediary_kind = IntermediaryKind.NATIONAL_AGENCY
+    batchable = True
     spec: SupportFunding
 
     def __init__(self, spec: SupportFunding, world: World, index: int) -> None:
@@ -126,7 +127,7 @@ class SupportFundingPolicy(Policy):
 
     def open_month(self, world: World, month: int) -> None:
         expired = (self.voucher > 0) & (self.voucher_until < month)
-        world.counters.count(f"vouchers_expired:{self.index}", world.sme_run[expired])
+        world.counters.add(f"vouchers_expired:{self.index}", self.count_by_run(np.flatnonzero(expired)))
         self.voucher[expired] = 0.0
         super().open_month(world, month)
 
@@ -149,7 +150,7 @@ class SupportFundingPolicy(Policy):
         )
         need = p.project_cost / (p.project_cost + np.maximum(s.cash, 0.0)) if p.project_cost > 0 else 0.0
         prob = self.spec.application_rate * s.confidence * (1.0 + self.spec.need_weight * need)
-        u = world.streams.get(f"policy:{self.kind}:{self.index}:apply", month).random(world.n)
+        u = self.random(world, "apply", month)
         rows = np.flatnonzero(eligible & (u < prob))
         s.cash[rows] -= self.spec.application_cost
         return rows
@@ -159,18 +160,18 @@ class SupportFundingPolicy(Policy):
         applicants = self.draw_lottery(world, self.applicants(world, month), month)
         if grant <= 0 or len(applicants) == 0:
             return
-        priority = world.streams.get(f"policy:{self.kind}:{self.index}", month).random(world.n)[applicants]
-        ordered = applicants[np.argsort(priority, kind="stable")]
+        priority = self.random(world, "", month)[applicants]
+        ordered = self.order(world, applicants, priority)  # by (run, priority)
         eur = grant * world.weight[world.actors.country[ordered].astype(np.int64)]
         chosen = np.sort(self.within_budget(world, ordered, eur, month))
         self.voucher[chosen] = grant
         self.voucher_until[chosen] = month + self.spec.validity_months
         self.charge(world, chosen, grant * world.weight[world.actors.country[chosen].astype(np.int64)])
         self.award(world, chosen, month)
-        counts = np.bincount(world.actors.country[chosen].astype(np.int64), minlength=world.n_countries)
+        counts = self.count_by_run_country(world, chosen)
         self.served_month += counts
         for im in self.intermediaries:
-            im.serve(int(counts[im.country]))
+            im.serve(int(counts[0, im.country]))
 
     def subsidy(self, world: World, month: int) -> np.ndarray | None:
         return self.voucher

@@ -95,6 +95,7 @@ class OIToolboxPolicy(Policy):
 
     kind = "oi_toolbox"
     intermediary_kind = IntermediaryKind.NATIONAL_AGENCY
+    batchable = True
     spec: OIToolbox
 
     def __init__(self, spec: OIToolbox, world: World, index: int) -> None:
@@ -118,7 +119,7 @@ class OIToolboxPolicy(Policy):
         s = world.sme
         faded = s.toolbox <= self.spec.recoach_below * self.spec.partnership_model_gain
         eligible = np.flatnonzero(self.sme_mask & s.innovative & faded)
-        priority = world.streams.get(f"policy:{self.kind}:{self.index}", month).random(world.n)[eligible]
+        priority = self.random(world, "", month)[eligible]
         chosen = self.serve(world, eligible, priority, month)
         new_pm = np.minimum(1.0, s.toolbox[chosen] + self.spec.partnership_model_gain)
         new_v = np.minimum(1.0, s.vision_align[chosen] + self.spec.vision_gain)
