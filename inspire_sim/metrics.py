@@ -34,12 +34,19 @@ class Indicator:
     meaning: str
     higher_is_better: bool | None = None
     extensive: bool = False
+    integer: bool = False  # a count: an int64 column (else float64)
 
 
 def _ind(
-    name: str, unit: str, meaning: str, better: bool | None = None, extensive: bool = False
+    name: str,
+    unit: str,
+    meaning: str,
+    better: bool | None = None,
+    extensive: bool = False,
+    integer: bool | None = None,
 ) -> tuple[str, Indicator]:
-    return name, Indicator(name, unit, meaning, better, extensive)
+    """An indicator; extensive ones are counts (int64) unless ``integer=False``."""
+    return name, Indicator(name, unit, meaning, better, extensive, extensive if integer is None else integer)
 
 
 REAL_SUFFIX = "_real"
@@ -128,7 +135,7 @@ _BASE: dict[str, Indicator] = dict(
             True,
             True,
         ),
-        _ind("business_results_total", "result units", "Sum of business results of living SMEs", True, True),
+        _ind("business_results_total", "result units", "Sum of business results of living SMEs", True, True, False),
         _ind("top1pct_business_share", "share", "Share of business results held by the top 1% of SMEs"),
         _ind("unicorns", "SMEs", "Heavy-tailed (unicorn) outcomes so far", True, True),
         _ind(
@@ -164,7 +171,11 @@ def _uptake(kind: str) -> dict[str, Indicator]:
     return dict(
         [
             _ind(
-                f"awarded_{kind}", "services/month", f"Services awarded by the {text} lever this month", extensive=True
+                f"awarded_{kind}",
+                "services/month",
+                f"Services awarded by the {text} lever this month",
+                extensive=True,
+                integer=False,
             ),
             _ind(
                 f"take_up_{kind}",
@@ -218,188 +229,308 @@ COUNTRY_INDICATORS = (
 """Columns of ``RunResult.countries`` (besides ``step`` and ``country``)."""
 
 
-class Recorder:
-    """Computes the indicators of each reporting month from the world and the month's events.
+def row_sums(x: np.ndarray, runs: int) -> np.ndarray:
+    """(R,) sums of each run's contiguous block of ``x`` (length R * n), each as ``np.sum`` of the block alone.
 
-    It only reads: state changes (activity stamps, counters) happen in the phases.
+    Reducing the last axis of a C-contiguous (R, n) array hands numpy's pairwise summation
+    each row whole, as the 1-D sum would: the result is bit-identical (tests/test_batch_metrics.py).
+    """
+    return np.ascontiguousarray(x).reshape(runs, -1).sum(axis=1)
+
+
+def row_means(x: np.ndarray, runs: int) -> np.ndarray:
+    """(R,) means of each run's contiguous block of ``x``, each bit-identical to ``np.mean`` of the block alone."""
+    return np.ascontiguousarray(x).reshape(runs, -1).mean(axis=1)
+
+
+def run_counts(run: np.ndarray, runs: int) -> np.ndarray:
+    """(R,) int64 number of entries of ``run`` (the run of each item) in each run."""
+    if runs == 1:
+        return np.array([len(run)], dtype=np.int64)
+    return np.bincount(run, minlength=runs)
+
+
+def top_share_sums(results: np.ndarray, runs: int, k: int) -> np.ndarray:
+    """(R,) sum of the ``k`` largest positive values of each run's block (all of them if ``k`` or fewer).
+
+    Each run's sum is the single run's ``np.partition(...)[-k:].sum()``: the order partition
+    leaves the top ``k`` in depends on the whole input, so each run is partitioned alone.
+    """
+    blocks = np.ascontiguousarray(results).reshape(runs, -1)
+    positive = blocks > 0
+    out = np.empty(runs)
+    for r in range(runs):
+        pos = blocks[r][positive[r]]
+        out[r] = np.partition(pos, len(pos) - k)[-k:].sum() if len(pos) > k else blocks[r].sum()
+    return out
+
+
+def _ratio(num: np.ndarray, den: np.ndarray, empty: float = np.nan) -> np.ndarray:
+    """``num / den`` per run, ``empty`` where ``den`` is 0 (the single run's ``a / b if b else nan``)."""
+    out = np.full(np.shape(num), empty)
+    return np.divide(num, den, out=out, where=np.asarray(den) != 0)
+
+
+_COUNTRY_INT = ("new_partnerships", "successes", "failures", "scaling_up_reached")
+
+
+class Recorder:
+    """Computes the indicators of each reporting month of every run of the batch from the world and the events.
+
+    It only reads: state changes (activity stamps, counters) happen in the phases. Each
+    month it stores one (R, columns) float array of the indicators of every run (computed
+    with whole-batch numpy operations whose per-run results are bit-identical to the
+    single run's); the table methods take the run. :attr:`latest` is run 0's latest row.
     """
 
     WINDOW = 12  # months: the CIS reference period for "cooperating" (an indicator definition)
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self.runs = world.runs
         self.kinds = list(dict.fromkeys([*SHIPPED, *(resolve_kind(p.spec.kind) for p in world.policies)]))
-        self.columns = list(indicators_for(self.kinds))
+        registry = indicators_for(self.kinds)
+        self.columns = list(registry)
+        self.names = ["step", *self.columns]  # columns of the timeseries table
         self.policy_lever = np.array(
             [self.kinds.index(resolve_kind(p.spec.kind)) for p in world.policies], dtype=np.int64
         )
-        self.rows: list[dict[str, float]] = []
-        self.latest: dict[str, float] = {}
-        self.country_rows: list[np.ndarray] = []
-        self.spend_rows: list[np.ndarray] = []
-        self.panel_rows: list[dict[str, np.ndarray]] = []
-        self._resolved: list[tuple[int, int]] = []
-        self._chem_sum = 0.0  # candidate chemistry over reporting months
-        self._chem_n = 0
-        self._awarded = np.zeros(len(self.kinds))  # services awarded so far, by lever kind
-        self._used = np.zeros(len(self.kinds))  # of which used
-        self._extensive = [k for k, ind in indicators_for(self.kinds).items() if ind.extensive]
-        # column names of the per-month row, built once (the row is rebuilt every month)
-        self._real_names = [(k, f"{k}{REAL_SUFFIX}") for k in self._extensive]
-        self._share_names = [f"share_{st.label}" for st in Stage]
-        self._pt_names = [f"pt_{pt.label}__{st.label}" for pt in PartnerType for st in Stage]
-        self._spend_names = [f"spend_{k}" for k in self.kinds]
-        self._uptake_names = [(f"awarded_{k}", f"take_up_{k}") for k in self.kinds]
+        self._int_names = ["step", *(k for k, ind in registry.items() if ind.integer)]
+        col = {name: i for i, name in enumerate(self.names)}
+        self._col = col
+        self._int_cols = np.array([col[k] for k in self._int_names], dtype=np.int64)
+        extensive = [k for k, ind in registry.items() if ind.extensive]
+        self._real_src = np.array([col[k] for k in extensive], dtype=np.int64)
+        self._real_dst = np.array([col[f"{k}{REAL_SUFFIX}"] for k in extensive], dtype=np.int64)
+        self._share_cols = slice(col[f"share_{Stage(0).label}"], col[f"share_{Stage(0).label}"] + len(Stage))
+        first_pt = f"pt_{PartnerType(0).label}__{Stage(0).label}"
+        self._pt_cols = slice(col[first_pt], col[first_pt] + len(PartnerType) * len(Stage))
+        self._spend_cols = np.array([col[f"spend_{k}"] for k in self.kinds], dtype=np.int64)
+        self._awarded_cols = np.array([col[f"awarded_{k}"] for k in self.kinds], dtype=np.int64)
+        self._take_up_cols = np.array([col[f"take_up_{k}"] for k in self.kinds], dtype=np.int64)
+        assert [self.names[i] for i in range(self._pt_cols.start, self._pt_cols.stop)] == [
+            f"pt_{pt.label}__{st.label}" for pt in PartnerType for st in Stage
+        ]
+        assert [self.names[i] for i in range(self._share_cols.start, self._share_cols.stop)] == [
+            f"share_{st.label}" for st in Stage
+        ]
+        runs = self.runs
+        self._rows: list[np.ndarray] = []  # per reporting month: (R, len(names)) indicators
+        self._latest: dict[str, float] | None = None
+        self._country_rows: list[np.ndarray] = []  # per month: (R, C, 2 + len(COUNTRY_INDICATORS))
+        self._spend_rows: list[np.ndarray] = []  # per month: (policies, R, C) real EUR
+        self._panel_rows: list[dict[str, np.ndarray]] = []  # per month: the panel SMEs of all runs
+        self._panel_run = world.sme_run[world.panel_rows] if len(world.panel_rows) else np.zeros(0, dtype=np.int64)
+        self._stage_base = world.sme_run * len(Stage)  # bincount keys (run, stage) and (run, country)
+        self._country_base = world.sme_run * world.n_countries
+        self._resolved: list[tuple[np.ndarray, np.ndarray]] = []  # (successes, failures) per run, last months
+        self._chem_sum = np.zeros(runs)  # candidate chemistry over reporting months, per run
+        self._chem_n = np.zeros(runs, dtype=np.int64)
+        self._awarded = np.zeros((runs, len(self.kinds)))  # services awarded so far, by lever kind
+        self._used = np.zeros((runs, len(self.kinds)))  # of which used
+
+    # ------------------------------------------------------------------ per month
+    def _resolutions(self, events: MonthEvents) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(run of each resolved project's lead, successes per run, failures per run)."""
+        res = events.resolutions
+        run = self.world.sme_run[res.lead]
+        resolved = run_counts(run, self.runs)
+        succ = run_counts(run[res.success], self.runs)
+        return run, succ, resolved - succ
 
     def warm_up(self, events: MonthEvents) -> None:
         """A burn-in month: keep only the rolling windows (nothing is reported)."""
-        self._resolved.append((events.resolutions.successes, events.resolutions.failures))
+        _, succ, fail = self._resolutions(events)
+        self._remember(succ, fail)
+
+    def _remember(self, succ: np.ndarray, fail: np.ndarray) -> None:
+        self._resolved.append((succ, fail))
+        del self._resolved[: -self.WINDOW]
 
     def spend_by_lever(self) -> np.ndarray:
-        """This month's real EUR as (lever, country), levers in :attr:`kinds` order."""
+        """This month's real EUR as (lever, run, country), levers in :attr:`kinds` order."""
         w = self.world
-        out = np.zeros((len(self.kinds), w.n_countries))
+        out = np.zeros((len(self.kinds), w.runs, w.n_countries))
         np.add.at(out, self.policy_lever, w.spend_month)
         return out
 
     def record(self, events: MonthEvents) -> None:
+        """Compute and store the indicators of this reporting month for every run."""
         w = self.world
+        runs, nr, n, nc = self.runs, w.n_run, w.n, w.n_countries
         month = events.month
-        s, a, n = w.sme, w.actors, w.n
+        s, a, c = w.sme, w.actors, w.counters
+        sme_run = w.sme_run
         active = (s.n_lead > 0) | (a.load[:n] > 0)
         coop = (month - s.last_coop) < self.WINDOW
         foreign = coop & ((month - s.last_foreign) < self.WINDOW)
         new = events.matches.new
-        n_new = events.matches.n_new
-        n_new_xb = int(np.sum(new["cross_border"])) if n_new else 0
+        new_lead = np.asarray(new["lead"], dtype=np.int64)
+        new_run = sme_run[new_lead]
         res = events.resolutions
-        succ, fail = res.successes, res.failures
-        self._resolved.append((succ, fail))
-        win = self._resolved[-self.WINDOW :]
-        resolved = sum(x + y for x, y in win)
-        c = w.counters
-        tried = c["retries"] + c["no_retries"]
+        res_run, succ, fail = self._resolutions(events)
+        self._remember(succ, fail)
+        win_succ = np.sum([x for x, _ in self._resolved], axis=0)
+        win_resolved = win_succ + np.sum([y for _, y in self._resolved], axis=0)
+        n_coop = row_sums(coop, runs)
+        n_innov = row_sums(s.innovative, runs)
         results = s.results
-        total = float(results.sum())
-        k = max(1, int(np.ceil(0.01 * n)))
-        positive = results[results > 0]
-        top = float(np.partition(positive, len(positive) - k)[-k:].sum()) if len(positive) > k else total
-        stage_counts = np.bincount(s.stage, minlength=len(Stage)) / n
-        spend = self.spend_by_lever().sum(axis=1)
+        total = row_sums(results, runs)
+        k = max(1, int(np.ceil(0.01 * nr)))
+        top = top_share_sums(results, runs, k)
+        stage_key = self._stage_base + s.stage if runs > 1 else s.stage
+        stage_counts = np.bincount(stage_key, minlength=runs * len(Stage))
+        by_lever = self.spend_by_lever()  # (K, R, C)
+        spend = np.ascontiguousarray(by_lever.sum(axis=2).T)  # (R, K): each (lever, run) summed over countries
         self._chem_sum += events.matches.chem_candidates_sum
         self._chem_n += events.matches.chem_candidates_n
-        row: dict[str, float] = {
-            "step": month + 1,
-            "n_smes": n,
-            "oi_active_share": float(active.mean()),
-            "cooperating_share": int(np.count_nonzero(coop)) / n,
-            "cross_border_share": int(np.count_nonzero(foreign)) / max(int(np.count_nonzero(coop)), 1),
-            "new_partnerships": n_new,
-            "new_cross_border": n_new_xb,
-            "successes": succ,
-            "failures": fail,
-            "project_success_rate": sum(x for x, _ in win) / resolved if resolved else np.nan,
-            "mean_confidence": float(s.confidence.mean()),
-            "abandoned_share": float(s.abandoned.mean()),
-            "retry_rate_after_failure": c["retries"] / tried if tried else np.nan,
-            "cooperating_share_innovators": int(np.count_nonzero(coop & s.innovative))
-            / max(int(np.count_nonzero(s.innovative)), 1),
-            "chemistry_formed": c["chem_formed_sum"] / c["chem_formed_n"] if c["chem_formed_n"] else np.nan,
-            "chemistry_candidates": self._chem_sum / self._chem_n if self._chem_n else np.nan,
-            "partner_turnover_at_scaleup": c["dropped_at_scaleup"] / c["memory_at_scaleup"]
-            if c["memory_at_scaleup"]
-            else np.nan,
-            "partner_churn": 12 * c["evictions"] / c["memory_months"] if c["memory_months"] else np.nan,
-            "false_failures": c["false_failures"],
-            **dict(zip(self._share_names, stage_counts.tolist(), strict=True)),
-            **dict(zip(self._pt_names, w.pt_by_stage.astype(np.int64).ravel().tolist(), strict=True)),
-            "scaling_up_reached": c["scaling_up_reached"],
-            "business_results_total": total,
-            "top1pct_business_share": top / total if total > 0 else 0.0,
-            "unicorns": c["unicorns"],
-            "focus_switches": c["focus_switches"],
-            "mean_learning": float((s.learn_tech + s.learn_soft).mean()),
-            "exits": len(events.upkeep.exits),
-            **dict(zip(self._spend_names, spend.tolist(), strict=True)),
-            "spend_total": float(spend.sum()),
-        }
-        awarded = np.zeros(len(self.kinds))
-        used = np.zeros(len(self.kinds))
-        for pol, k in zip(w.policies, self.policy_lever, strict=True):
-            awarded[k] += pol.awarded_month
-            used[k] += pol.used_month
+        tried = c["retries"] + c["no_retries"]
+
+        v = np.empty((runs, len(self.names)))
+        col = self._col
+
+        def put(name: str, values: np.ndarray | float) -> None:
+            v[:, col[name]] = values
+
+        put("step", month + 1)
+        put("n_smes", nr)
+        put("oi_active_share", row_means(active, runs))
+        put("cooperating_share", n_coop / nr)
+        put("cross_border_share", row_sums(foreign, runs) / np.maximum(n_coop, 1))
+        put("new_partnerships", run_counts(new_run, runs))
+        put("new_cross_border", run_counts(new_run[np.asarray(new["cross_border"]) != 0], runs))
+        put("successes", succ)
+        put("failures", fail)
+        put("project_success_rate", _ratio(win_succ, win_resolved))
+        put("mean_confidence", row_means(s.confidence, runs))
+        put("abandoned_share", row_means(s.abandoned, runs))
+        put("retry_rate_after_failure", _ratio(c["retries"], tried))
+        put("cooperating_share_innovators", row_sums(coop & s.innovative, runs) / np.maximum(n_innov, 1))
+        put("chemistry_formed", _ratio(c["chem_formed_sum"], c["chem_formed_n"]))
+        put("chemistry_candidates", _ratio(self._chem_sum, self._chem_n))
+        put("partner_turnover_at_scaleup", _ratio(c["dropped_at_scaleup"], c["memory_at_scaleup"]))
+        put("partner_churn", _ratio(12 * c["evictions"], c["memory_months"]))
+        put("false_failures", c["false_failures"])
+        v[:, self._share_cols] = stage_counts.reshape(runs, len(Stage)) / nr
+        v[:, self._pt_cols] = w.pt_by_stage.reshape(runs, -1)
+        put("scaling_up_reached", c["scaling_up_reached"])
+        put("business_results_total", total)
+        put("top1pct_business_share", np.divide(top, total, out=np.zeros(runs), where=total > 0))
+        put("unicorns", c["unicorns"])
+        put("focus_switches", c["focus_switches"])
+        put("mean_learning", row_means(s.learn_tech + s.learn_soft, runs))
+        put("exits", run_counts(sme_run[events.upkeep.exits], runs))
+        v[:, self._spend_cols] = spend
+        put("spend_total", spend.sum(axis=1))
+        awarded = np.zeros((runs, len(self.kinds)))
+        used = np.zeros((runs, len(self.kinds)))
+        for pol, kk in zip(w.policies, self.policy_lever, strict=True):
+            awarded[:, kk] += pol.awarded_month
+            used[:, kk] += pol.used_month
         self._awarded += awarded
         self._used += used
-        for i, (aw_name, tu_name) in enumerate(self._uptake_names):
-            row[aw_name] = float(awarded[i])
-            row[tu_name] = float(self._used[i] / self._awarded[i]) if self._awarded[i] else np.nan
-        mw = w.mean_weight
-        for name, real in self._real_names:
-            row[real] = float(row[name]) * mw
-        self.rows.append(row)
-        self.latest = row
+        v[:, self._awarded_cols] = awarded
+        v[:, self._take_up_cols] = _ratio(self._used, self._awarded)
+        v[:, self._real_dst] = v[:, self._real_src] * w.mean_weight
+        self._rows.append(v)
+        self._latest = None
         # per country
-        country = a.country[:n].astype(np.int64)
-        nc = w.n_countries
-        cnt = np.bincount(country, minlength=nc).astype(float)
-        coop_c = np.bincount(country[coop], minlength=nc).astype(float)
-        lead_country = a.country[res.lead].astype(np.int64)
-        self.country_rows.append(
-            np.column_stack(
-                [
-                    np.full(nc, month + 1),
-                    np.arange(nc),
-                    np.divide(coop_c, cnt, out=np.zeros(nc), where=cnt > 0),
-                    np.divide(np.bincount(country[foreign], minlength=nc), coop_c, out=np.zeros(nc), where=coop_c > 0),
-                    np.bincount(a.country[new["lead"]].astype(np.int64), minlength=nc) if n_new else np.zeros(nc),
-                    np.bincount(lead_country[res.success], minlength=nc),
-                    np.bincount(lead_country[~res.success], minlength=nc),
-                    w.scaling_by_country,
-                    np.bincount(country, weights=results, minlength=nc),
-                    w.spend_month.sum(axis=0),
-                ]
-            )
+        ckey = self._country_base + a.country[:n] if runs > 1 else a.country[:n].astype(np.int64)
+        cnt = np.bincount(ckey, minlength=runs * nc).reshape(runs, nc).astype(float)
+        coop_c = np.bincount(ckey[coop], minlength=runs * nc).reshape(runs, nc).astype(float)
+        lead_key = res_run * nc + a.country[res.lead]
+        rc = runs * nc
+        crow = np.empty((runs, nc, 2 + len(COUNTRY_INDICATORS)))
+        crow[:, :, 0] = month + 1
+        crow[:, :, 1] = np.arange(nc)
+        crow[:, :, 2] = np.divide(coop_c, cnt, out=np.zeros((runs, nc)), where=cnt > 0)
+        crow[:, :, 3] = np.divide(
+            np.bincount(ckey[foreign], minlength=rc).reshape(runs, nc),
+            coop_c,
+            out=np.zeros((runs, nc)),
+            where=coop_c > 0,
         )
-        self.spend_rows.append(w.spend_month.copy())
+        crow[:, :, 4] = np.bincount(new_run * nc + a.country[new_lead], minlength=rc).reshape(runs, nc)
+        crow[:, :, 5] = np.bincount(lead_key[res.success], minlength=rc).reshape(runs, nc)
+        crow[:, :, 6] = np.bincount(lead_key[~res.success], minlength=rc).reshape(runs, nc)
+        crow[:, :, 7] = w.scaling_by_country
+        crow[:, :, 8] = np.bincount(ckey, weights=results, minlength=rc).reshape(runs, nc)  # in row order per bin
+        if len(w.spend_month):  # policies added in order, as the single run's sum over its (policies, C) array
+            crow[:, :, 9] = np.cumsum(w.spend_month, axis=0)[-1]
+        else:
+            crow[:, :, 9] = 0.0
+        self._country_rows.append(crow)
+        self._spend_rows.append(w.spend_month.copy())
         pr = w.panel_rows
         if len(pr):
             failed_now = np.zeros(n, dtype=bool)
             failed_now[res.lead[~res.success]] = True
-            self.panel_rows.append(
+            self._panel_rows.append(
                 {
                     "step": np.full(len(pr), month + 1, dtype=np.int32),
                     "sme_id": a.uid[pr],
-                    "stage": s.stage[pr].copy(),
-                    "confidence": s.confidence[pr].copy(),
-                    "cash": s.cash[pr].copy(),
-                    "resources": s.resources[pr].copy(),
-                    "business_results": s.results[pr].copy(),
-                    "successes": s.successes[pr].copy(),
-                    "failures": s.failures[pr].copy(),
-                    "in_project": active[pr].copy(),
-                    "failed_this_step": failed_now[pr].copy(),
+                    "stage": s.stage[pr],
+                    "confidence": s.confidence[pr],
+                    "cash": s.cash[pr],
+                    "resources": s.resources[pr],
+                    "business_results": s.results[pr],
+                    "successes": s.successes[pr],
+                    "failures": s.failures[pr],
+                    "in_project": active[pr],
+                    "failed_this_step": failed_now[pr],
                 }
             )
 
-    # ------------------------------------------------------------------ tables
-    def timeseries(self) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["step", *self.columns])
+    # ------------------------------------------------------------------ rows
+    @property
+    def latest(self) -> dict[str, float]:
+        """The latest reporting month's row of run 0 (column name -> value; counts as ``int``), ``{}`` before any."""
+        if self._latest is None:
+            if not self._rows:
+                return {}
+            row = dict(zip(self.names, self._rows[-1][0].tolist(), strict=True))
+            for name in self._int_names:
+                row[name] = int(row[name])
+            self._latest = row
+        return self._latest
 
-    def countries(self) -> pd.DataFrame:
+    def _run(self, run: int) -> int:
+        if not 0 <= run < self.runs:
+            raise IndexError(f"run {run} is not in this batch of {self.runs} run(s)")
+        return int(run)
+
+    # ------------------------------------------------------------------ tables
+    def timeseries(self, run: int = 0) -> pd.DataFrame:
+        """The indicators of run ``run``, one row per reporting month (columns ``step`` + :attr:`columns`)."""
+        run = self._run(run)
+        if not self._rows:
+            return pd.DataFrame([], columns=self.names)
+        data = np.stack([v[run] for v in self._rows])
+        ints = set(self._int_cols.tolist())
+        return pd.DataFrame(
+            {name: data[:, i].astype(np.int64) if i in ints else data[:, i].copy() for i, name in enumerate(self.names)}
+        )
+
+    def countries(self, run: int = 0) -> pd.DataFrame:
+        """The per-country indicators of run ``run`` (``step``, ``country`` + :data:`COUNTRY_INDICATORS`)."""
+        run = self._run(run)
         w = self.world
-        data = np.vstack(self.country_rows) if self.country_rows else np.zeros((0, 2 + len(COUNTRY_INDICATORS)))
+        width = 2 + len(COUNTRY_INDICATORS)
+        data = np.vstack([r[run] for r in self._country_rows]) if self._country_rows else np.zeros((0, width))
         df = pd.DataFrame(data, columns=["step", "country", *COUNTRY_INDICATORS])
         df["step"] = df["step"].astype(np.int64)
         df["country"] = pd.Categorical.from_codes(df["country"].astype(np.int64), w.country_names)
-        for col in ("new_partnerships", "successes", "failures", "scaling_up_reached"):
-            df[col] = df[col].astype(np.int64)
+        for name in _COUNTRY_INT:
+            df[name] = df[name].astype(np.int64)
         return df
 
-    def spend(self) -> pd.DataFrame:
+    def spend(self, run: int = 0) -> pd.DataFrame:
+        """Run ``run``'s real EUR spent per month, lever, measure and country (non-zero entries only)."""
+        run = self._run(run)
         w = self.world
-        if not self.spend_rows:
+        if not self._spend_rows:
             return pd.DataFrame({"step": [], "lever": [], "measure": [], "country": [], "eur": []})
-        arr = np.stack(self.spend_rows)  # (T, measures, C)
+        arr = np.stack([sm[:, run] for sm in self._spend_rows])  # (T, measures, C)
         t, k, c = np.nonzero(arr)
         names = [p.name for p in w.policies]
         labels = [f"{i}:{n}" for i, n in enumerate(names)] if len(set(names)) < len(names) else names
@@ -413,9 +544,12 @@ class Recorder:
             }
         )
 
-    def panel(self) -> pd.DataFrame:
-        if not self.panel_rows:
+    def panel(self, run: int = 0) -> pd.DataFrame:
+        """Monthly states of run ``run``'s panel SMEs (``step``, ``sme_id``, ``stage``, ...), month by month."""
+        run = self._run(run)
+        if not self._panel_rows:
             return pd.DataFrame(columns=["step", "sme_id", "stage"])
-        df = pd.DataFrame({k: np.concatenate([r[k] for r in self.panel_rows]) for k in self.panel_rows[0]})
+        mine = self._panel_run == run
+        df = pd.DataFrame({k: np.concatenate([r[k][mine] for r in self._panel_rows]) for k in self._panel_rows[0]})
         df["stage"] = pd.Categorical.from_codes(df["stage"].astype(np.int64), [s.label for s in Stage])
         return df
