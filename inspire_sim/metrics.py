@@ -250,44 +250,95 @@ def run_counts(run: np.ndarray, runs: int) -> np.ndarray:
     return np.bincount(run, minlength=runs)
 
 
-def top_share_sums(results: np.ndarray, runs: int, k: int) -> np.ndarray:
-    """(R,) sum of the ``k`` largest positive values of each run's block (all of them if ``k`` or fewer).
+def top_sums(x: np.ndarray, runs: int, k: int) -> np.ndarray:
+    """(R,) sum of the ``k`` largest positive values of each run's block of ``x`` (nan if it has ``k`` or fewer).
 
-    Each run's sum is the single run's ``np.partition(...)[-k:].sum()``: the order partition
-    leaves the top ``k`` in depends on the whole input, so each run is partitioned alone.
+    Each run's sum is the single run's ``np.partition(positive, len(positive) - k)[-k:].sum()``:
+    the order partition leaves the top ``k`` in (hence the rounding of their sum) depends on
+    the whole input, so each run's positive values are partitioned alone.
     """
-    blocks = np.ascontiguousarray(results).reshape(runs, -1)
-    positive = blocks > 0
-    out = np.empty(runs)
-    for r in range(runs):
-        pos = blocks[r][positive[r]]
-        out[r] = np.partition(pos, len(pos) - k)[-k:].sum() if len(pos) > k else blocks[r].sum()
+    positive = x > 0
+    pos = np.compress(positive, x)  # each run's positive values, contiguous, in row order
+    ends = np.cumsum(row_sums(positive, runs))
+    out = np.full(runs, np.nan)
+    start = 0
+    for r, end in enumerate(ends.tolist()):
+        if end - start > k:
+            block = pos[start:end]
+            block.partition(end - start - k)  # in place: ``pos`` is our own copy
+            out[r] = block[-k:].sum()
+        start = end
     return out
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, empty: float = np.nan) -> np.ndarray:
-    """``num / den`` per run, ``empty`` where ``den`` is 0 (the single run's ``a / b if b else nan``)."""
-    out = np.full(np.shape(num), empty)
-    return np.divide(num, den, out=out, where=np.asarray(den) != 0)
+def country_sums(key: np.ndarray, values: np.ndarray, bins: int) -> np.ndarray:
+    """Sums of ``values`` per ``key`` bin, each bin's values added in row order (``np.bincount``)."""
+    return np.bincount(key, weights=values, minlength=bins)
+
+
+class SegmentSums:
+    """Per-run, per-country sums of an SME column, each added in row order, for a batch laid out by country.
+
+    The single run sums ``np.bincount(country, weights=x)``: each country's values in row
+    order. When every run has the same sorted country layout (population.py repeats each
+    country's SMEs in one block), the batch transposes ``x`` to (row, run), pads each country's
+    block to the largest and reduces the row axis: numpy adds the rows one after another,
+    elementwise across runs, i.e. each run's values in row order, as ``bincount`` would (a
+    trailing padding zero changes no sum) -- bit-identical and vectorised across runs.
+    ``tests/test_batch_metrics.py`` checks this against ``bincount`` for many layouts.
+    """
+
+    def __init__(self, country: np.ndarray, runs: int, n_countries: int) -> None:
+        self.runs, self.nc = runs, n_countries
+        layout = country[: len(country) // runs].astype(np.int64)
+        shared = runs > 1 and bool(np.all(np.diff(layout) >= 0))
+        shared = shared and bool(np.all(country.reshape(runs, -1) == layout))
+        self.fast = shared
+        self.key = np.repeat(np.arange(runs) * n_countries, len(layout)) + np.tile(layout, runs)
+        if shared:
+            size = np.bincount(layout, minlength=n_countries)
+            start = np.concatenate([[0], np.cumsum(size)[:-1]])
+            self.width = int(size.max())
+            self.dest = layout * self.width + (np.arange(len(layout)) - start[layout])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(R, C) sums of ``x`` (length R * n_run) per run and country."""
+        runs, nc = self.runs, self.nc
+        if not self.fast:
+            return country_sums(self.key, x, runs * nc).reshape(runs, nc)
+        padded = np.zeros((nc * self.width, runs))
+        padded[self.dest] = x.reshape(runs, -1).T
+        return np.ascontiguousarray(padded.reshape(nc, self.width, runs).sum(axis=1).T)
 
 
 _COUNTRY_INT = ("new_partnerships", "successes", "failures", "scaling_up_reached")
+_RATIOS = (
+    "cross_border_share",
+    "project_success_rate",
+    "retry_rate_after_failure",
+    "cooperating_share_innovators",
+    "chemistry_formed",
+    "chemistry_candidates",
+    "partner_turnover_at_scaleup",
+    "partner_churn",
+)  # numerator / denominator per run, nan where the denominator is 0
 
 
 class Recorder:
     """Computes the indicators of each reporting month of every run of the batch from the world and the events.
 
     It only reads: state changes (activity stamps, counters) happen in the phases. Each
-    month it stores one (R, columns) float array of the indicators of every run (computed
-    with whole-batch numpy operations whose per-run results are bit-identical to the
-    single run's); the table methods take the run. :attr:`latest` is run 0's latest row.
+    month it stores one (R, columns) float array of the indicators of every run, computed
+    with whole-batch numpy operations whose per-run results are bit-identical to the single
+    run's (``row_sums``, ``top_sums``, ``country_sums``, integer counts); the table methods
+    take the run, and :attr:`latest` is run 0's latest row (Mesa's DataCollector reads it).
     """
 
     WINDOW = 12  # months: the CIS reference period for "cooperating" (an indicator definition)
 
     def __init__(self, world: World) -> None:
         self.world = world
-        self.runs = world.runs
+        self.runs = runs = world.runs
         self.kinds = list(dict.fromkeys([*SHIPPED, *(resolve_kind(p.spec.kind) for p in world.policies)]))
         registry = indicators_for(self.kinds)
         self.columns = list(registry)
@@ -298,130 +349,156 @@ class Recorder:
         self._int_names = ["step", *(k for k, ind in registry.items() if ind.integer)]
         col = {name: i for i, name in enumerate(self.names)}
         self._col = col
-        self._int_cols = np.array([col[k] for k in self._int_names], dtype=np.int64)
+        self._int_cols = {col[k] for k in self._int_names}
         extensive = [k for k, ind in registry.items() if ind.extensive]
         self._real_src = np.array([col[k] for k in extensive], dtype=np.int64)
         self._real_dst = np.array([col[f"{k}{REAL_SUFFIX}"] for k in extensive], dtype=np.int64)
-        self._share_cols = slice(col[f"share_{Stage(0).label}"], col[f"share_{Stage(0).label}"] + len(Stage))
-        first_pt = f"pt_{PartnerType(0).label}__{Stage(0).label}"
-        self._pt_cols = slice(col[first_pt], col[first_pt] + len(PartnerType) * len(Stage))
-        self._spend_cols = np.array([col[f"spend_{k}"] for k in self.kinds], dtype=np.int64)
-        self._awarded_cols = np.array([col[f"awarded_{k}"] for k in self.kinds], dtype=np.int64)
-        self._take_up_cols = np.array([col[f"take_up_{k}"] for k in self.kinds], dtype=np.int64)
-        assert [self.names[i] for i in range(self._pt_cols.start, self._pt_cols.stop)] == [
-            f"pt_{pt.label}__{st.label}" for pt in PartnerType for st in Stage
-        ]
-        assert [self.names[i] for i in range(self._share_cols.start, self._share_cols.stop)] == [
-            f"share_{st.label}" for st in Stage
-        ]
-        runs = self.runs
+        self._share_cols = [col[f"share_{st.label}"] for st in Stage]
+        self._pt_cols = [col[f"pt_{pt.label}__{st.label}"] for pt in PartnerType for st in Stage]
+        self._spend_cols = [col[f"spend_{k}"] for k in self.kinds]
+        self._awarded_cols = [col[f"awarded_{k}"] for k in self.kinds]
+        self._take_up_cols = [col[f"take_up_{k}"] for k in self.kinds]
+        self._ratio_cols = [col[k] for k in _RATIOS]
         self._rows: list[np.ndarray] = []  # per reporting month: (R, len(names)) indicators
         self._latest: dict[str, float] | None = None
         self._country_rows: list[np.ndarray] = []  # per month: (R, C, 2 + len(COUNTRY_INDICATORS))
         self._spend_rows: list[np.ndarray] = []  # per month: (policies, R, C) real EUR
         self._panel_rows: list[dict[str, np.ndarray]] = []  # per month: the panel SMEs of all runs
-        self._panel_run = world.sme_run[world.panel_rows] if len(world.panel_rows) else np.zeros(0, dtype=np.int64)
-        self._stage_base = world.sme_run * len(Stage)  # bincount keys (run, stage) and (run, country)
-        self._country_base = world.sme_run * world.n_countries
-        self._resolved: list[tuple[np.ndarray, np.ndarray]] = []  # (successes, failures) per run, last months
+        self._panel_run = world.sme_run[world.panel_rows]
+        self._country: np.ndarray | None = None  # SME countries the cached keys were built from
+        self._code_key = np.zeros(0, dtype=np.int64)  # (run, country) bin of each SME row x SME codes
+        self._country_sums = SegmentSums(np.zeros(world.runs, dtype=np.int64), world.runs, world.n_countries)
+        self._resolved: list[np.ndarray] = []  # (successes, failures) per run of the last months
+        self._window = np.zeros((2, runs), dtype=np.int64)  # their sums
         self._chem_sum = np.zeros(runs)  # candidate chemistry over reporting months, per run
         self._chem_n = np.zeros(runs, dtype=np.int64)
         self._awarded = np.zeros((runs, len(self.kinds)))  # services awarded so far, by lever kind
         self._used = np.zeros((runs, len(self.kinds)))  # of which used
 
     # ------------------------------------------------------------------ per month
-    def _resolutions(self, events: MonthEvents) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(run of each resolved project's lead, successes per run, failures per run)."""
+    def _resolutions(self, events: MonthEvents) -> tuple[np.ndarray, np.ndarray]:
+        """(run of each resolved project's lead, (successes, failures) per run); keeps the rolling window."""
         res = events.resolutions
         run = self.world.sme_run[res.lead]
         resolved = run_counts(run, self.runs)
         succ = run_counts(run[res.success], self.runs)
-        return run, succ, resolved - succ
+        sf = np.stack([succ, resolved - succ])
+        self._resolved.append(sf)
+        self._window += sf
+        if len(self._resolved) > self.WINDOW:
+            self._window -= self._resolved.pop(0)
+        return run, sf
 
     def warm_up(self, events: MonthEvents) -> None:
         """A burn-in month: keep only the rolling windows (nothing is reported)."""
-        _, succ, fail = self._resolutions(events)
-        self._remember(succ, fail)
-
-    def _remember(self, succ: np.ndarray, fail: np.ndarray) -> None:
-        self._resolved.append((succ, fail))
-        del self._resolved[: -self.WINDOW]
+        self._resolutions(events)
 
     def spend_by_lever(self) -> np.ndarray:
         """This month's real EUR as (lever, run, country), levers in :attr:`kinds` order."""
         w = self.world
         out = np.zeros((len(self.kinds), w.runs, w.n_countries))
-        np.add.at(out, self.policy_lever, w.spend_month)
+        for p, k in enumerate(self.policy_lever.tolist()):  # in policy order, as np.add.at
+            out[k] += w.spend_month[p]
         return out
+
+    def _country_key(self) -> np.ndarray:
+        """(run, country) bin of each SME row times the number of SME codes (cached while countries stay)."""
+        w = self.world
+        country = w.actors.country[: w.n]
+        if self._country is None or not np.array_equal(country, self._country):
+            self._country = country.copy()
+            self._code_key = (w.sme_run * w.n_countries + country) * (6 * len(Stage))
+            self._country_sums = SegmentSums(country, self.runs, w.n_countries)
+        return self._code_key
 
     def record(self, events: MonthEvents) -> None:
         """Compute and store the indicators of this reporting month for every run."""
         w = self.world
-        runs, nr, n, nc = self.runs, w.n_run, w.n, w.n_countries
+        runs, nr, n, nc, ns = self.runs, w.n_run, w.n, w.n_countries, len(Stage)
         month = events.month
         s, a, c = w.sme, w.actors, w.counters
         sme_run = w.sme_run
         active = (s.n_lead > 0) | (a.load[:n] > 0)
         coop = (month - s.last_coop) < self.WINDOW
         foreign = coop & ((month - s.last_foreign) < self.WINDOW)
+        # one count per (run, country, cooperation level, innovative, stage): level 0 none, 1 domestic, 2 foreign
+        code = (coop.view(np.uint8) + foreign.view(np.uint8)) * np.uint8(2 * ns)
+        code += s.innovative.view(np.uint8) * np.uint8(ns)
+        code += s.stage.view(np.uint8)
+        tab = np.bincount(self._country_key() + code, minlength=runs * nc * 6 * ns).reshape(runs, nc, 3, 2, ns)
+        stage_counts = tab.sum(axis=(1, 2, 3))  # (R, S)
+        tlc = tab.sum(axis=4)  # (R, C, level, innovative)
+        level = tlc.sum(axis=3)  # (R, C, level)
+        cnt = level.sum(axis=2)
+        coop_c = level[:, :, 1] + level[:, :, 2]
+        foreign_c = level[:, :, 2]
+        n_coop = coop_c.sum(axis=1)
+        innov = tlc[:, :, :, 1].sum(axis=1)  # (R, level)
+        n_innov = innov.sum(axis=1)
         new = events.matches.new
         new_lead = np.asarray(new["lead"], dtype=np.int64)
         new_run = sme_run[new_lead]
         res = events.resolutions
-        res_run, succ, fail = self._resolutions(events)
-        self._remember(succ, fail)
-        win_succ = np.sum([x for x, _ in self._resolved], axis=0)
-        win_resolved = win_succ + np.sum([y for _, y in self._resolved], axis=0)
-        n_coop = row_sums(coop, runs)
-        n_innov = row_sums(s.innovative, runs)
+        res_run, (succ, fail) = self._resolutions(events)
         results = s.results
         total = row_sums(results, runs)
-        k = max(1, int(np.ceil(0.01 * nr)))
-        top = top_share_sums(results, runs, k)
-        stage_key = self._stage_base + s.stage if runs > 1 else s.stage
-        stage_counts = np.bincount(stage_key, minlength=runs * len(Stage))
-        by_lever = self.spend_by_lever()  # (K, R, C)
-        spend = np.ascontiguousarray(by_lever.sum(axis=2).T)  # (R, K): each (lever, run) summed over countries
+        top = top_sums(results, runs, max(1, int(np.ceil(0.01 * nr))))
+        top = np.where(np.isnan(top), total, top)  # k or fewer positive: they hold everything
+        spend = np.ascontiguousarray(self.spend_by_lever().sum(axis=2).T)  # (R, K), each over countries
         self._chem_sum += events.matches.chem_candidates_sum
         self._chem_n += events.matches.chem_candidates_n
-        tried = c["retries"] + c["no_retries"]
 
         v = np.empty((runs, len(self.names)))
         col = self._col
-
-        def put(name: str, values: np.ndarray | float) -> None:
-            v[:, col[name]] = values
-
-        put("step", month + 1)
-        put("n_smes", nr)
-        put("oi_active_share", row_means(active, runs))
-        put("cooperating_share", n_coop / nr)
-        put("cross_border_share", row_sums(foreign, runs) / np.maximum(n_coop, 1))
-        put("new_partnerships", run_counts(new_run, runs))
-        put("new_cross_border", run_counts(new_run[np.asarray(new["cross_border"]) != 0], runs))
-        put("successes", succ)
-        put("failures", fail)
-        put("project_success_rate", _ratio(win_succ, win_resolved))
-        put("mean_confidence", row_means(s.confidence, runs))
-        put("abandoned_share", row_means(s.abandoned, runs))
-        put("retry_rate_after_failure", _ratio(c["retries"], tried))
-        put("cooperating_share_innovators", row_sums(coop & s.innovative, runs) / np.maximum(n_innov, 1))
-        put("chemistry_formed", _ratio(c["chem_formed_sum"], c["chem_formed_n"]))
-        put("chemistry_candidates", _ratio(self._chem_sum, self._chem_n))
-        put("partner_turnover_at_scaleup", _ratio(c["dropped_at_scaleup"], c["memory_at_scaleup"]))
-        put("partner_churn", _ratio(12 * c["evictions"], c["memory_months"]))
-        put("false_failures", c["false_failures"])
-        v[:, self._share_cols] = stage_counts.reshape(runs, len(Stage)) / nr
+        v[:, col["step"]] = month + 1
+        v[:, col["n_smes"]] = nr
+        v[:, col["oi_active_share"]] = row_sums(active, runs) / nr  # == mean: the count is exact
+        v[:, col["cooperating_share"]] = n_coop / nr
+        v[:, col["new_partnerships"]] = run_counts(new_run, runs)
+        v[:, col["new_cross_border"]] = run_counts(new_run[np.asarray(new["cross_border"]) != 0], runs)
+        v[:, col["successes"]] = succ
+        v[:, col["failures"]] = fail
+        v[:, col["mean_confidence"]] = row_means(s.confidence, runs)
+        v[:, col["abandoned_share"]] = row_sums(s.abandoned, runs) / nr
+        v[:, col["false_failures"]] = c["false_failures"]
+        v[:, self._share_cols] = stage_counts / nr
         v[:, self._pt_cols] = w.pt_by_stage.reshape(runs, -1)
-        put("scaling_up_reached", c["scaling_up_reached"])
-        put("business_results_total", total)
-        put("top1pct_business_share", np.divide(top, total, out=np.zeros(runs), where=total > 0))
-        put("unicorns", c["unicorns"])
-        put("focus_switches", c["focus_switches"])
-        put("mean_learning", row_means(s.learn_tech + s.learn_soft, runs))
-        put("exits", run_counts(sme_run[events.upkeep.exits], runs))
+        v[:, col["scaling_up_reached"]] = c["scaling_up_reached"]
+        v[:, col["business_results_total"]] = total
+        v[:, col["top1pct_business_share"]] = np.divide(top, total, out=np.zeros(runs), where=total > 0)
+        v[:, col["unicorns"]] = c["unicorns"]
+        v[:, col["focus_switches"]] = c["focus_switches"]
+        v[:, col["mean_learning"]] = row_means(s.learn_tech + s.learn_soft, runs)
+        v[:, col["exits"]] = run_counts(sme_run[events.upkeep.exits], runs)
         v[:, self._spend_cols] = spend
-        put("spend_total", spend.sum(axis=1))
+        v[:, col["spend_total"]] = spend.sum(axis=1)
+        num = np.stack(
+            [
+                foreign_c.sum(axis=1),
+                self._window[0],
+                c["retries"],
+                innov[:, 1:].sum(axis=1),
+                c["chem_formed_sum"],
+                self._chem_sum,
+                c["dropped_at_scaleup"],
+                12 * c["evictions"],
+            ],
+            axis=1,
+        )
+        den = np.stack(
+            [
+                np.maximum(n_coop, 1),
+                self._window.sum(axis=0),
+                c["retries"] + c["no_retries"],
+                np.maximum(n_innov, 1),
+                c["chem_formed_n"],
+                self._chem_n,
+                c["memory_at_scaleup"],
+                c["memory_months"],
+            ],
+            axis=1,
+        )
+        v[:, self._ratio_cols] = np.divide(num, den, out=np.full(num.shape, np.nan), where=den != 0)
         awarded = np.zeros((runs, len(self.kinds)))
         used = np.zeros((runs, len(self.kinds)))
         for pol, kk in zip(w.policies, self.policy_lever, strict=True):
@@ -430,31 +507,25 @@ class Recorder:
         self._awarded += awarded
         self._used += used
         v[:, self._awarded_cols] = awarded
-        v[:, self._take_up_cols] = _ratio(self._used, self._awarded)
+        v[:, self._take_up_cols] = np.divide(
+            self._used, self._awarded, out=np.full(awarded.shape, np.nan), where=self._awarded != 0
+        )
         v[:, self._real_dst] = v[:, self._real_src] * w.mean_weight
         self._rows.append(v)
         self._latest = None
         # per country
-        ckey = self._country_base + a.country[:n] if runs > 1 else a.country[:n].astype(np.int64)
-        cnt = np.bincount(ckey, minlength=runs * nc).reshape(runs, nc).astype(float)
-        coop_c = np.bincount(ckey[coop], minlength=runs * nc).reshape(runs, nc).astype(float)
-        lead_key = res_run * nc + a.country[res.lead]
         rc = runs * nc
+        lead_key = res_run * nc + a.country[res.lead]
         crow = np.empty((runs, nc, 2 + len(COUNTRY_INDICATORS)))
         crow[:, :, 0] = month + 1
         crow[:, :, 1] = np.arange(nc)
         crow[:, :, 2] = np.divide(coop_c, cnt, out=np.zeros((runs, nc)), where=cnt > 0)
-        crow[:, :, 3] = np.divide(
-            np.bincount(ckey[foreign], minlength=rc).reshape(runs, nc),
-            coop_c,
-            out=np.zeros((runs, nc)),
-            where=coop_c > 0,
-        )
+        crow[:, :, 3] = np.divide(foreign_c, coop_c, out=np.zeros((runs, nc)), where=coop_c > 0)
         crow[:, :, 4] = np.bincount(new_run * nc + a.country[new_lead], minlength=rc).reshape(runs, nc)
         crow[:, :, 5] = np.bincount(lead_key[res.success], minlength=rc).reshape(runs, nc)
         crow[:, :, 6] = np.bincount(lead_key[~res.success], minlength=rc).reshape(runs, nc)
         crow[:, :, 7] = w.scaling_by_country
-        crow[:, :, 8] = np.bincount(ckey, weights=results, minlength=rc).reshape(runs, nc)  # in row order per bin
+        crow[:, :, 8] = self._country_sums(results)
         if len(w.spend_month):  # policies added in order, as the single run's sum over its (policies, C) array
             crow[:, :, 9] = np.cumsum(w.spend_month, axis=0)[-1]
         else:
@@ -506,7 +577,7 @@ class Recorder:
         if not self._rows:
             return pd.DataFrame([], columns=self.names)
         data = np.stack([v[run] for v in self._rows])
-        ints = set(self._int_cols.tolist())
+        ints = self._int_cols
         return pd.DataFrame(
             {name: data[:, i].astype(np.int64) if i in ints else data[:, i].copy() for i, name in enumerate(self.names)}
         )
