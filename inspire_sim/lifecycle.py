@@ -7,11 +7,14 @@ Lever effects come only through the policies' hooks (e.g. ``confidence_recovery`
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import ndtri
 
 from . import rules
 from .agents import NO_STEP, Stage
+from .runparams import derived
 from .world import Matches, Resolutions, Transitions, Upkeep, World
 
 MAX_PROJECT_KEYS = 16  # > max_concurrent_projects: keys (SME id, k-th project) of outcome draws (not behaviour)
@@ -22,7 +25,8 @@ def upkeep(world: World, month: int) -> Upkeep:
 
     Returns the exiting slots; the model puts entrants in them (:meth:`InspireModel.replace_smes`).
     """
-    s, p, n = world.sme, world.params, world.n
+    s, n = world.sme, world.n
+    p: Any = world.param_view(world.sme_run)
     s.cash += s.margin + s.results * p.results_revenue
     boost = np.ones(n)
     for pol in world.policies:
@@ -33,21 +37,22 @@ def upkeep(world: World, month: int) -> Upkeep:
         s.confidence, s.resilience, p.confidence_recovery, boost, floor=p.recovery_resilience_floor
     )
     # SMEs that abandoned OI take it up again now and then (faster with recovery support)
-    u_back = world.streams.get("abandon_return", month).random(n)
-    back = s.abandoned & (u_back < np.clip(p.abandon_return_rate * boost, 0.0, 1.0))
+    u_back = world.streams.random("abandon_return", month)
+    back = np.flatnonzero(s.abandoned & (u_back < np.clip(p.abandon_return_rate * boost, 0.0, 1.0)))
     s.abandoned[back] = False
-    world.counters["returned"] += int(back.sum())
+    world.counters.count("returned", world.sme_run[back])
     # latent value of false failures surfaces
-    u = world.streams.get("latent", month).random(n)
+    u = world.streams.random("latent", month)
     surf = np.flatnonzero((s.latent > 0) & (u < p.latent_surface_rate))
     if len(surf):
         add_gain(world, surf, s.latent[surf].astype(np.float64))
-        world.counters["latent_surfaced"] += len(surf)
+        world.counters.count("latent_surfaced", world.sme_run[surf])
         s.latent[surf] = 0.0
-    s.mem_trust *= np.float32(1.0 - p.trust_drift)
+    keep = derived(p, lambda d: np.float32(1.0 - d), "trust_drift")
+    s.mem_trust *= keep if np.ndim(keep) == 0 else keep.astype(np.float32)[:, None]
     # failures with no retry within the window are counted as not retried
-    stale = (s.last_fail != NO_STEP) & (month - s.last_fail > p.retry_window)
-    world.counters["no_retries"] += int(stale.sum())
+    stale = np.flatnonzero((s.last_fail != NO_STEP) & (month - s.last_fail > p.retry_window))
+    world.counters.count("no_retries", world.sme_run[stale])
     s.last_fail[stale] = NO_STEP
     world.actors.capability[:n] = rules.sme_capability(s.learn_tech, p.sme_capability_base)
     # exit of SMEs out of cash (not while in a project), each replaced by an entrant
@@ -57,7 +62,8 @@ def upkeep(world: World, month: int) -> Upkeep:
 
 def add_gain(world: World, rows: np.ndarray, gain: np.ndarray) -> None:
     """Split a gain of SMEs ``rows`` into business results and resources by stage and focus."""
-    s, p = world.sme, world.params
+    s = world.sme
+    p: Any = world.param_view(world.sme_run[rows])
     share = rules.results_share(
         s.stage[rows],
         s.resource_focus[rows],
@@ -81,7 +87,7 @@ def _remember(world: World, lead: np.ndarray, partner: np.ndarray, delta: np.nda
     if len(fresh):
         score = np.where(mem[fresh] < 0, -np.inf, s.mem_trust[lead[fresh]])
         slot[fresh] = score.argmin(axis=1)
-        world.counters["evictions"] += int((mem[fresh, slot[fresh]] >= 0).sum())
+        world.counters.count("evictions", world.sme_run[lead[fresh[mem[fresh, slot[fresh]] >= 0]]])
         s.mem_partner[lead[fresh], slot[fresh]] = partner[fresh]
         s.mem_trust[lead[fresh], slot[fresh]] = 0.0
     s.mem_trust[lead, slot] = np.clip(s.mem_trust[lead, slot] + delta, -1.0, 1.0)
@@ -89,7 +95,7 @@ def _remember(world: World, lead: np.ndarray, partner: np.ndarray, delta: np.nda
 
 def resolve_projects(world: World, month: int) -> Resolutions:
     """Phase 4: projects due this month succeed or fail; trust, confidence and learning change."""
-    s, p, a, book = world.sme, world.params, world.actors, world.projects
+    s, a, book = world.sme, world.actors, world.projects
     idx = book.due(month)
     if len(idx) == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -101,14 +107,15 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     order = np.lexsort((r["project_id"][idx], lead))
     k = np.empty(len(idx), dtype=np.int64)
     k[order] = np.arange(len(idx)) - np.searchsorted(lead[order], lead[order], side="left")
-    u = world.streams.uniform("outcome", month, a.uid[lead] * MAX_PROJECT_KEYS + k, 5)
+    run = world.sme_run[lead]
+    p: Any = world.param_view(run)
+    u = world.streams.uniform("outcome", month, run, a.uid[lead] * MAX_PROJECT_KEYS + k, 5)
     u_success, u_false, u_uni, u_gain, u_pareto = u.T
-    u_abandon = world.streams.uniform("abandon", month, a.uid[lead] * MAX_PROJECT_KEYS + k, 1)[:, 0]
+    u_abandon = world.streams.uniform("abandon", month, run, a.uid[lead] * MAX_PROJECT_KEYS + k, 1)[:, 0]
     success = u_success < r["p_success"][idx]
     false_failure = ~success & (u_false < p.false_failure_prob)
-    gain = np.exp(
-        np.log(p.gain_mean) - 0.5 * p.gain_sigma**2 + p.gain_sigma * ndtri(u_gain)
-    )  # lognormal, mean gain_mean
+    log_median = derived(p, lambda mean, sd: np.log(mean) - 0.5 * sd**2, "gain_mean", "gain_sigma")
+    gain = np.exp(log_median + p.gain_sigma * ndtri(u_gain))  # lognormal, mean gain_mean
     # success: resources or business results by stage and focus; rare unicorns
     win = np.flatnonzero(success)
     add_gain(world, lead[win], gain[win])
@@ -116,18 +123,20 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     # SMEs already in scaling-up (INSPIRE: a disruptive innovation can make one a unicorn)
     st, rf = s.stage[lead[win]], s.resource_focus[lead[win]]
     path = (st == Stage.COMMERCIALISATION) | ((st == Stage.SCALING_UP) & rf)
-    uni = win[s.disruptive[lead[win]] & path & (u_uni[win] < p.unicorn_prob)]
+    uni = win[s.disruptive[lead[win]] & path & (u_uni < p.unicorn_prob)[win]]
     if len(uni):
-        pareto = (1.0 - u_pareto[uni]) ** (-1.0 / p.unicorn_pareto_alpha)
-        np.add.at(s.results, lead[uni], p.unicorn_scale * pareto)
+        pu: Any = world.param_view(run[uni])
+        pareto = (1.0 - u_pareto[uni]) ** derived(pu, lambda alpha: -1.0 / alpha, "unicorn_pareto_alpha")
+        np.add.at(s.results, lead[uni], pu.unicorn_scale * pareto)
         s.unicorn[lead[uni]] = True
-        world.counters["unicorns"] += len(uni)
+        world.counters.count("unicorns", run[uni])
     np.add.at(s.successes, lead[win], 1)
     s.confidence[lead[win]] = rules.confidence_after_success(s.confidence[lead[win]], p.success_confidence_boost)
     # failure: confidence (less for resilient SMEs), trust; false failures learn a lot
     lose = np.flatnonzero(~success)
+    pl: Any = world.param_view(run[lose])
     s.confidence[lead[lose]] = rules.confidence_after_failure(
-        s.confidence[lead[lose]], s.resilience[lead[lose]], p.failure_confidence_hit
+        s.confidence[lead[lose]], s.resilience[lead[lose]], pl.failure_confidence_hit
     )
     np.add.at(s.failures, lead[lose], 1)
     s.last_fail[lead[lose]] = month
@@ -136,18 +145,19 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     # abandonment of OI after failure: less for resilient SMEs, more after failures in a row
     fl = lead[lose]
     streak = s.fail_streak[fl].astype(np.float64)
-    p_ab = p.abandon_prob * (1.0 - s.resilience[fl]) * (1.0 + p.abandon_streak_effect * np.maximum(streak - 1.0, 0.0))
+    p_ab = pl.abandon_prob * (1.0 - s.resilience[fl]) * (1.0 + pl.abandon_streak_effect * np.maximum(streak - 1.0, 0.0))
     gave_up = fl[u_abandon[lose] < np.clip(p_ab, 0.0, 1.0)]
-    world.counters["abandonments"] += int((~s.abandoned[gave_up]).sum())
+    world.counters.count("abandonments", world.sme_run[gave_up[~s.abandoned[gave_up]]])
     s.abandoned[gave_up] = True
     ff = np.flatnonzero(false_failure)
     np.add.at(s.false_failures, lead[ff], 1)
-    world.counters["false_failures"] += len(ff)
+    world.counters.count("false_failures", run[ff])
     # learning: every project teaches; a false failure teaches a lot, part of it latent
     learn = np.where(false_failure, p.false_failure_jump, p.learning_per_project).astype(np.float32)
     np.add.at(s.learn_tech, lead, learn)
     np.add.at(s.learn_soft, lead, learn)
-    np.add.at(s.latent, lead[ff], np.float32(p.false_failure_jump))
+    jump = derived(p, np.float32, "false_failure_jump")
+    np.add.at(s.latent, lead[ff], jump if np.ndim(jump) == 0 else jump[ff])
     _remember(world, lead, partner, np.where(success, p.trust_gain, -p.trust_loss).astype(np.float32))
     foreign = r["cross_border"][idx]
     np.add.at(s.experience, (lead[foreign], a.country[partner[foreign]].astype(np.int64)), 1.0)
@@ -159,12 +169,14 @@ def resolve_projects(world: World, month: int) -> Resolutions:
 
 def start_projects(world: World, month: int, matches: Matches) -> Matches:
     """Phase 3 (end): form the matched partnerships: costs (net of the levers' co-funding), loads, log."""
-    s, p, a = world.sme, world.params, world.actors
+    s, a = world.sme, world.actors
     new = matches.new
     lead, partner = new["lead"], new["partner"]
     n = len(lead)
     if n == 0:
         return matches
+    run = world.sme_run[lead]
+    p: Any = world.param_view(run)
     pm = rules.partnership_model_quality(s.learn_soft[lead], s.toolbox[lead])
     comp = rules.complementarity(a.capability[partner], s.learn_tech[lead])
     prob = rules.success_probability(
@@ -187,11 +199,8 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
         b_novice=p.novice_penalty,
     )
     # geometric durations of at least two months with the given mean
-    q = 1.0 / max(p.duration_mean - 1.0, 1.0)
-    u = world.streams.uniform("duration", month, a.uid[lead], 1)[:, 0]
-    dur = 1 + (
-        np.maximum(1, np.ceil(np.log1p(-u) / np.log1p(-q))).astype(np.int64) if q < 1 else np.ones(n, dtype=np.int64)
-    )
+    u = world.streams.uniform("duration", month, run, a.uid[lead], 1)[:, 0]
+    dur = 1 + _geometric_months(p, u)
     co_funded = np.zeros(n)
     for pol in world.policies:
         paid = pol.on_projects_started(world, new, month)
@@ -203,9 +212,10 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
     np.add.at(s.attempts, lead, 1)
     # retries: a new project within the window after a failure
     retry = (s.last_fail[lead] != NO_STEP) & (month - s.last_fail[lead] <= p.retry_window)
-    world.counters["retries"] += int(retry.sum())
+    world.counters.count("retries", run[retry])
     s.last_fail[lead[retry]] = NO_STEP
     world.projects.start(
+        run=run,
         start=np.full(n, month),
         end=month + dur,
         lead=lead,
@@ -231,15 +241,16 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
         friction=new["friction"],
         p_success=prob,
     )
-    world.counters["chem_formed_sum"] += float(np.sum(new["chemistry"]))  # type: ignore[assignment]
-    world.counters["chem_formed_n"] += n
-    np.add.at(world.pt_by_stage, (a.ptype[partner].astype(np.int64), s.stage[lead].astype(np.int64)), 1)
+    world.counters.add("chem_formed_sum", world.segment_sums(run, new["chemistry"]))
+    world.counters.count("chem_formed_n", run)
+    np.add.at(world.pt_by_stage, (run, a.ptype[partner].astype(np.int64), s.stage[lead].astype(np.int64)), 1)
     return matches
 
 
 def transition_stages(world: World, month: int) -> Transitions:
     """Phase 5: move SMEs on when their stocks pass thresholds; scaling-up turns partners over."""
-    s, p, a = world.sme, world.params, world.actors
+    s, a = world.sme, world.actors
+    p: Any = world.param_view(world.sme_run)
     to_comm = np.flatnonzero((s.stage == Stage.SCALING_UP) & (s.results >= p.commercialisation_threshold))
     to_scale = np.flatnonzero((s.stage == Stage.DEVELOPMENT) & (s.resources >= p.scaling_threshold))
     to_dev = np.flatnonzero((s.stage == Stage.EXPLORATION) & (s.resources >= p.development_threshold))
@@ -251,25 +262,27 @@ def transition_stages(world: World, month: int) -> Transitions:
         return out
     s.stage[rows] = Stage.SCALING_UP
     s.entered_scaling[rows] = month
-    world.counters["scaling_up_reached"] += len(rows)
-    np.add.at(world.scaling_by_country, a.country[rows].astype(np.int64), 1)
+    world.counters.count("scaling_up_reached", world.sme_run[rows])
+    np.add.at(world.scaling_by_country, (world.sme_run[rows], a.country[rows].astype(np.int64)), 1)
     # the transition: a resource-focused SME may switch its focus to business results;
     # SMEs heading for the market (switchers and results-focused ones) revise their business
     # model and leave trusted partners whose skills no longer fit; the others carry on
-    u_switch = world.streams.uniform("focus_switch", month, a.uid[rows], 1)[:, 0]
-    switch = s.resource_focus[rows] & (u_switch < p.focus_switch_prob)
+    u_switch = world.streams.uniform("focus_switch", month, world.sme_run[rows], a.uid[rows], 1)[:, 0]
+    switch = s.resource_focus[rows] & (u_switch < world.param_view(world.sme_run[rows]).focus_switch_prob)
     s.resource_focus[rows[switch]] = False
-    world.counters["focus_switches"] += int(switch.sum())
+    world.counters.count("focus_switches", world.sme_run[rows[switch]])
     rows = rows[~s.resource_focus[rows]]
     if len(rows) == 0:
         return out
-    s.cash[rows] -= p.business_model_revision_cost
+    run = world.sme_run[rows]
+    pr: Any = world.param_view(run[:, None])
+    s.cash[rows] -= world.param_view(run).business_model_revision_cost
     mem = s.mem_partner[rows]
     fit = np.where(mem >= 0, rules.STAGE_FIT[a.ptype[np.maximum(mem, 0)], Stage.SCALING_UP], 1.0)
-    u = world.streams.uniform("partner_drop", month, a.uid[rows], s.mem_partner.shape[1])
-    drop = (mem >= 0) & (fit < p.scaleup_fit_threshold) & (u < p.scaleup_partner_drop)
-    world.counters["memory_at_scaleup"] += int((mem >= 0).sum())
-    world.counters["dropped_at_scaleup"] += int(drop.sum())
+    u = world.streams.uniform("partner_drop", month, run, a.uid[rows], s.mem_partner.shape[1])
+    drop = (mem >= 0) & (fit < pr.scaleup_fit_threshold) & (u < pr.scaleup_partner_drop)
+    world.counters.add("memory_at_scaleup", _per_run(world, run, (mem >= 0).sum(axis=1)))
+    world.counters.add("dropped_at_scaleup", _per_run(world, run, drop.sum(axis=1)))
     s.mem_partner[rows] = np.where(drop, -1, mem)
     s.mem_trust[rows] = np.where(drop, 0.0, s.mem_trust[rows])
     return out
@@ -284,4 +297,32 @@ def track_activity(world: World, month: int) -> None:
     s.last_foreign[r["lead"][xb]] = month
     sme_partner = r["partner"][xb]
     s.last_foreign[sme_partner[sme_partner < n]] = month
-    world.counters["memory_months"] += int(np.count_nonzero(s.mem_partner >= 0))
+    if world.runs == 1:
+        world.counters.add("memory_months", np.array([np.count_nonzero(s.mem_partner >= 0)]))
+    else:
+        known = (s.mem_partner >= 0).reshape(world.runs, -1)
+        world.counters.add("memory_months", np.count_nonzero(known, axis=1))
+
+
+def _q(duration_mean: float) -> float:
+    """Monthly end probability of a project lasting ``duration_mean`` months on average (at least 2)."""
+    return 1.0 / max(duration_mean - 1.0, 1.0)
+
+
+def _geometric_months(p: Any, u: np.ndarray) -> np.ndarray:
+    """Geometric months (at least 1) with mean ``duration_mean - 1`` from uniforms ``u``, per row's run."""
+    q = derived(p, _q, "duration_mean")
+    if np.ndim(q) == 0:
+        if q < 1:
+            return np.maximum(1, np.ceil(np.log1p(-u) / np.log1p(-q))).astype(np.int64)
+        return np.ones(len(u), dtype=np.int64)
+    log_q = derived(p, lambda mean: np.log1p(-_q(mean)) if _q(mean) < 1 else -1.0, "duration_mean")
+    months = np.maximum(1, np.ceil(np.log1p(-u) / log_q)).astype(np.int64)
+    return np.where(q < 1, months, 1)
+
+
+def _per_run(world: World, run: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """(R,) integer totals of ``counts`` (one per item) by the run of each item."""
+    if world.runs == 1:
+        return np.array([int(counts.sum())])
+    return np.bincount(run, weights=counts, minlength=world.runs).astype(np.int64)

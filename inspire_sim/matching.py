@@ -19,6 +19,8 @@ One month (DESIGN.md §1, phase 3):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from . import rules
@@ -27,14 +29,19 @@ from .world import CandidateSet, Matches, World, person_ids
 
 def find_seekers(world: World, month: int) -> np.ndarray:
     """SME slots that search for a partner this month (after the levers' subsidies)."""
-    s, p, n = world.sme, world.params, world.n
+    s, n = world.sme, world.n
+    p: Any = world.param_view(world.sme_run)
     cost = p.project_cost
     subsidy = np.zeros(n)
     for pol in world.policies:
         extra = pol.subsidy(world, month)
         if extra is not None:
             subsidy += extra
-    net_share = np.clip(1.0 - subsidy / cost, 0.0, 1.0) if cost > 0 else np.zeros(n)
+    if np.ndim(cost) == 0:
+        net_share = np.clip(1.0 - subsidy / cost, 0.0, 1.0) if cost > 0 else np.zeros(n)
+    else:  # the runs of a batch differ in project cost
+        with np.errstate(divide="ignore", invalid="ignore"):
+            net_share = np.where(cost > 0, np.clip(1.0 - subsidy / cost, 0.0, 1.0), 0.0)
     prob = rules.search_probability(
         s.confidence,
         world.strength[world.actors.country[:n]],
@@ -45,7 +52,7 @@ def find_seekers(world: World, month: int) -> np.ndarray:
         cost_offset=p.search_cost_offset,
     )
     free = s.innovative & ~s.abandoned & (s.n_lead < p.max_concurrent_projects) & (s.cash >= cost * net_share)
-    u = world.streams.get("search", month).random(n)
+    u = world.streams.random("search", month)
     return np.flatnonzero(free & (u < prob))
 
 
@@ -56,8 +63,11 @@ def chance(
     u_pick: np.ndarray,
     ptype: np.ndarray,
     domestic_prob: float | np.ndarray,
+    run: np.ndarray | int = 0,
 ) -> np.ndarray:
     """Actors met by chance: of type ``ptype``, domestic with ``domestic_prob``, else foreign.
+
+    ``run`` is the run of each seeker (batches: candidates come from the seeker's own run).
 
     Foreign actors are drawn uniformly among actors of that type abroad, so larger
     countries are met more often. Returns -1 where no such actor exists.
@@ -72,7 +82,9 @@ def chance(
     r = r + np.where(r >= off - t_off, cnt, 0)
     pos = np.where(domestic, pos_dom, t_off + r)
     ok = np.where(domestic, cnt > 0, n_for > 0)
-    return np.where(ok, ix.by_tc[np.clip(pos, 0, len(ix.by_tc) - 1)], -1)
+    stride = ix.run_stride if world.runs > 1 else 0
+    pos = np.clip(pos, 0, len(ix.by_tc) // world.runs - 1)
+    return np.where(ok, ix.by_tc[pos + np.asarray(run) * stride if stride else pos], -1)
 
 
 def types_by_fit(stage: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -84,21 +96,24 @@ def types_by_fit(stage: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateSet:
     """Candidates from trust and chance encounters, then the levers' introductions."""
-    p, s, a = world.params, world.sme, world.actors
-    n_s, k = len(seekers), p.n_candidates
+    s, a = world.sme, world.actors
+    n_s, k = len(seekers), world.params.n_candidates
     home = a.country[seekers].astype(np.int64)
-    u = world.streams.uniform("candidates", month, a.uid[seekers], 3 * k + 1)
+    run = world.sme_run[seekers]
+    p: Any = world.param_view(run)
+    u = world.streams.uniform("candidates", month, run, a.uid[seekers], 3 * k + 1)
     ptype = np.searchsorted(world.index.encounter_cum, u[:, k : 2 * k], side="right").clip(0, 3)
-    dom = world.domestic_prob[home][:, None]
-    actor = chance(world, np.repeat(home[:, None], k, axis=1), u[:, :k], u[:, 2 * k : 3 * k], ptype, dom)
+    dom = world.domestic_prob[run, home][:, None]
+    home_k = np.repeat(home[:, None], k, axis=1)
+    actor = chance(world, home_k, u[:, :k], u[:, 2 * k : 3 * k], ptype, dom, run[:, None])
     # (a) the most trusted past partner goes first, if there is one not burnt
     mem, trust = s.mem_partner[seekers], s.mem_trust[seekers]
     masked = np.where((mem >= 0) & (trust >= 0), trust, -np.inf)
     best = masked.argmax(axis=1)
     has = np.isfinite(masked[np.arange(n_s), best]) & (u[:, 3 * k] < p.trusted_first)
     actor[has, 0] = mem[has, best[has]]
-    prio = world.streams.uniform("intermediaries", month, a.uid[seekers], 1)[:, 0]
-    cands = CandidateSet(seekers=seekers, home=home, stage=s.stage[seekers], priority=prio)
+    prio = world.streams.uniform("intermediaries", month, run, a.uid[seekers], 1)[:, 0]
+    cands = CandidateSet(seekers=seekers, run=run, home=home, stage=s.stage[seekers], priority=prio)
     cands.add(actor)
     for pol in world.policies:
         pol.add_candidates(world, cands, month)
@@ -107,7 +122,8 @@ def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateS
 
 def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
     """Pair features and attractiveness for every (seeker, candidate), shape (S, K)."""
-    p, s, a = world.params, world.sme, world.actors
+    s, a = world.sme, world.actors
+    p: Any = world.param_view(c.run[:, None])  # pairs (S, K): each seeker's run
     i = c.seekers
     actor, red, source, person = c.arrays()
     valid = actor >= 0
@@ -119,7 +135,7 @@ def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
         a.persona[j],
         a.uid[i][:, None],
         person_ids(a.uid[j], person),
-        world.chem_key,
+        world.chem_key[0] if world.runs == 1 else world.chem_key[c.run][:, None],
         p.chemistry_pair_sd,
     )
     vision = rules.shared_vision(a.vision[i][:, None, :], a.vision[j], s.vision_align[i][:, None])
@@ -157,9 +173,10 @@ def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
 
 def match(world: World, month: int) -> Matches:
     """Phase 3: who partners with whom this month."""
-    p, a = world.params, world.actors
+    a = world.actors
     seekers = find_seekers(world, month)
     c = draw_candidates(world, seekers, month)
+    p: Any = world.param_view(c.run)
     f = evaluate(world, c)
     rows = np.arange(len(seekers))
     best = f["attract"].argmax(axis=1) if len(seekers) else np.zeros(0, dtype=np.int64)
@@ -172,7 +189,7 @@ def match(world: World, month: int) -> Matches:
     partner = pick("actor")
     # capacity: proposals to one partner are served in a random order
     cand = np.flatnonzero(accept)
-    prio = world.streams.uniform("queue", month, a.uid[seekers[cand]], 1)[:, 0]
+    prio = world.streams.uniform("queue", month, world.sme_run[seekers[cand]], a.uid[seekers[cand]], 1)[:, 0]
     order = cand[np.lexsort((prio, partner[cand]))]
     pj = partner[order]
     rank = np.arange(len(order)) - np.searchsorted(pj, pj, side="left")
@@ -193,10 +210,12 @@ def match(world: World, month: int) -> Matches:
         matchmade=(source >= 0) & ~brokered,
         introduced_by=source,
     )
+    valid = f["valid"]
+    pair_run = np.broadcast_to(c.run[:, None], valid.shape)[valid]
     return Matches(
-        seekers=len(seekers),
-        chem_candidates_sum=float(f["chem"][f["valid"]].sum()),
-        chem_candidates_n=int(f["valid"].sum()),
+        seekers=world.run_sums(c.run) if world.runs > 1 else np.array([len(seekers)]),
+        chem_candidates_sum=world.segment_sums(pair_run, f["chem"][valid]),
+        chem_candidates_n=world.run_sums(pair_run) if world.runs > 1 else np.array([int(valid.sum())]),
         new=new,
     )
 

@@ -15,11 +15,10 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import lifecycle, matching, metrics
-from .agents import SME, Intermediary, Partner, Stage, create_views, remove_views
-from .policies import Policy, build_policies
-from .population import build_world, init_smes
+from .agents import SME, Intermediary, Partner, create_views, remove_views
+from .policies import Policy
 from .scenario import Scenario, load_scenario
+from .simulation import Simulation
 from .world import MonthEvents, World
 
 
@@ -102,23 +101,24 @@ class InspireModel(mesa.Model):
         super().__init__(rng=int(seed))
         self.inspire_scenario = _scenario(scenario, overrides)  # not `scenario`: Mesa owns that name
         self.seed = int(seed)
-        self.world: World = build_world(self.inspire_scenario, self.seed, record_partnerships)
+        self.sim = Simulation(self.inspire_scenario, [self.seed], record_partnerships)
+        self.sim.host = self  # phase 1 and the entry run through this model's (overridable) methods
+        self.world: World = self.sim.world
         w = self.world
         self.sme_agents: list[SME] = create_views(self, SME, "idx", range(w.n))
-        w.actors.uid[: w.n] = [a.unique_id for a in self.sme_agents]
         self.partner_agents = create_views(self, Partner, "actor", range(w.n, w.m))
-        w.actors.uid[w.n :] = [a.unique_id for a in self.partner_agents]
-        w.policies = build_policies(w)
         for pol in w.policies:
             if pol.intermediary_kind is not None:
                 pol.intermediaries = [
                     Intermediary(self, pol.intermediary_kind, int(c), pol) for c in np.flatnonzero(pol.country_mask)
                 ]
-        w.spend_month = np.zeros((len(w.policies), w.n_countries))
-        self.recorder = metrics.Recorder(w)
+        if int(self.agent_id_counter) != int(w.next_uid[0]):  # the world numbers agents as Mesa does
+            raise RuntimeError(f"agent ids out of step: Mesa {self.agent_id_counter}, world {w.next_uid[0]}")
+        self.sim.before_entry = lambda rows: remove_views(self, [self.sme_agents[i] for i in rows])
+        self.sim.after_entry = self._add_entrants
+        self.recorder = self.sim.recorder
         self.datacollector = IndicatorCollector(self.recorder.columns, agent_reporters or {})
-        self.events: MonthEvents | None = None
-        self._burn_in()
+        self.sim.burn_in()
 
     # ------------------------------------------------------------------ world views (kept for users of 0.1)
     @property
@@ -132,6 +132,7 @@ class InspireModel(mesa.Model):
     streams = property(lambda self: self.world.streams, doc="The named random streams.")
     policies = property(lambda self: self.world.policies, doc="The scenario's policies, in file order.")
     counters = property(lambda self: self.world.counters, doc="Cumulative event counters (reporting months).")
+    events = property(lambda self: self.sim.events, doc="What happened in the last month (phases' events).")
     n = property(lambda self: self.world.n, doc="SME slots.")
     m = property(lambda self: self.world.m, doc="Actors (SMEs + partners).")
     n_countries = property(lambda self: self.world.n_countries)
@@ -148,68 +149,25 @@ class InspireModel(mesa.Model):
 
     # ------------------------------------------------------------------ schedule
     def step(self) -> None:
-        """One reporting month, in the order of the ODD schedule."""
-        events = self._advance()
-        self.observe(events)
+        """One reporting month, in the order of the ODD schedule (:meth:`Simulation.advance`: phases 1-5)."""
+        events = self.sim.advance()  # 1 policies, 2 upkeep/exit/entry, 3 matching, 4 resolution, 5 transitions
+        self.observe(events)  # 6 observation
         if self.world.month >= self.inspire_scenario.params.steps:
             self.running = False
 
-    def _advance(self) -> MonthEvents:
-        """The phases of one month on the world (burn-in or reporting); returns what happened."""
-        w = self.world
-        month = w.month  # reporting month (negative during the burn-in)
-        self.apply_policies(month)  # 1 policies
-        upkeep = lifecycle.upkeep(w, month)  # 2 upkeep, exit
-        self.replace_smes(upkeep.exits, month)  # 2 entry
-        matches = matching.match(w, month)  # 3 search and matching
-        lifecycle.start_projects(w, month, matches)
-        resolutions = lifecycle.resolve_projects(w, month)  # 4 projects resolve
-        transitions = lifecycle.transition_stages(w, month)  # 5 stage transitions
-        lifecycle.track_activity(w, month)
-        self.events = MonthEvents(month, upkeep, matches, resolutions, transitions)
-        w.clock += 1
-        return self.events
-
-    def _burn_in(self) -> None:
-        """Run the burn-in months (measures with ``start = 0`` run too), then reset the tallies and budgets."""
-        w = self.world
-        for _ in range(w.burn_in):
-            self.recorder.warm_up(self._advance())
-        w.counters.clear()
-        w.pt_by_stage[:] = 0
-        w.scaling_by_country[:] = 0
-        w.plan_spent = 0.0
-        for pol in w.policies:
-            pol.spent_total = 0.0
-            pol.budget_carry = 0.0
-            pol.budget_bound = False
-        w.projects.forget_log()
-
     def apply_policies(self, month: int) -> None:
         """Phase 1: budgets, intermediary capacities and phased measures for this month."""
-        self.world.spend_month[:] = 0.0
-        if month < 0:  # burn-in spending counts against no run-wide cap
-            self.world.plan_spent = 0.0
-            for pol in self.world.policies:
-                pol.spent_total = 0.0
-        for pol in self.world.policies:
-            pol.open_month(self.world, month)
+        self.sim.apply_policies(month)
 
     def replace_smes(self, rows: np.ndarray, month: int) -> None:
-        """Exit of the SMEs in ``rows``; entrants take their slots (same country, region, sector)."""
-        if len(rows) == 0:
-            return
-        w = self.world
-        remove_views(self, [self.sme_agents[i] for i in rows])
-        gone = np.isin(w.sme.mem_partner, rows)
-        w.sme.mem_partner[gone] = -1
-        w.sme.mem_trust[gone] = 0.0
-        init_smes(w, rows, w.streams.get("entry", month), month, initial=False)
+        """Exit of the SMEs in ``rows``; entrants take their slots (and get new Mesa agents)."""
+        self.sim.replace_smes(rows, month)
+
+    def _add_entrants(self, rows: np.ndarray) -> None:
         for i, agent in zip(rows, create_views(self, SME, "idx", rows), strict=True):
             self.sme_agents[i] = agent
-            w.actors.uid[i] = agent.unique_id
-        for pol in w.policies:
-            pol.on_entry(w, rows)
+        if int(self.agent_id_counter) != int(self.world.next_uid[0]):
+            raise RuntimeError(f"agent ids out of step: Mesa {self.agent_id_counter}, world {self.world.next_uid[0]}")
 
     def active_policies(self, kind: str, month: int) -> list[Policy]:
         """Policies of lever ``kind`` running in reporting month ``month``."""
@@ -222,42 +180,8 @@ class InspireModel(mesa.Model):
 
     # ------------------------------------------------------------------ views
     def smes_table(self) -> pd.DataFrame:
-        """Final state of every SME, one row each.
-
-        Months are reporting months (0-based): ``born`` is negative for SMEs that entered
-        before reporting started (``-burn_in - 1``: the initial population);
-        ``entered_scaling`` is ``agents.NO_STEP`` (-10000) for SMEs that never entered scaling-up.
-        """
-        w = self.world
-        s, a, n = w.sme, w.actors, w.n
-        return pd.DataFrame(
-            {
-                "sme_id": a.uid[:n],
-                "country": pd.Categorical.from_codes(a.country[:n], w.country_names),
-                "region": pd.Categorical.from_codes(s.region, w.region_names),
-                "sector": pd.Categorical.from_codes(s.sector.astype(np.int64), w.params.sectors),
-                "stage": pd.Categorical.from_codes(s.stage.astype(np.int64), [x.label for x in Stage]),
-                "weight": w.weight[a.country[:n].astype(np.int64)],
-                "resource_focus": s.resource_focus,
-                "innovative": s.innovative,
-                "disruptive": s.disruptive,
-                "resilience": s.resilience,
-                "confidence": s.confidence,
-                "cash": s.cash,
-                "resources": s.resources,
-                "business_results": s.results,
-                "learn_tech": s.learn_tech,
-                "learn_soft": s.learn_soft,
-                "toolbox": s.toolbox,
-                "attempts": s.attempts,
-                "successes": s.successes,
-                "failures": s.failures,
-                "false_failures": s.false_failures,
-                "unicorn": s.unicorn,
-                "born": s.born,
-                "entered_scaling": s.entered_scaling,
-            }
-        )
+        """Final state of every SME, one row each (see :meth:`Simulation.smes_table`)."""
+        return self.sim.smes_table()
 
     def run_months(self, steps: int, progress=None) -> float:
         """Run ``steps`` reporting months; return the wall time in seconds."""

@@ -303,13 +303,21 @@ class Policy:
         self.spent_month += total
         self.spent_total += total
         world.plan_spent += total
-        np.add.at(world.spend_month[self.index], world.actors.country[smes], eur)
+        np.add.at(world.spend_month[self.index], (world.sme_run[smes], world.actors.country[smes]), eur)
 
     def scaled_capacity(self, world: World, month: int) -> np.ndarray:
         """Simulated SMEs that may be served per country this month (real capacity / weight, rounded at random)."""
         real = float(getattr(self.spec, "capacity", 0))
         want = np.where(self.country_mask, real / world.weight, 0.0)
         return stochastic_round(want, self.rng(world, "capacity", month).random(len(want)))
+
+    def reset_accounts(self, world: World, month_only: bool = False) -> None:
+        """Zero the run-wide spending: in each burn-in month (``month_only``), and after the burn-in
+        (then the carried-over budget too), so that reporting months start with clean accounts."""
+        self.spent_total = self.spent_total * 0.0
+        if not month_only:
+            self.budget_carry = self.budget_carry * 0.0
+            self.budget_bound = self.budget_bound & False
 
     # ------------------------------------------------------------------ hooks
     def open_month(self, world: World, month: int) -> None:
@@ -388,7 +396,9 @@ class Policy:
         lot = self.lottery
         if lot is None or len(applicants) == 0:
             return applicants
-        u = world.streams.uniform(f"lottery:{self.index}", 0, world.actors.uid[applicants], 1)[:, 0]
+        u = world.streams.uniform(
+            f"lottery:{self.index}", 0, world.sme_run[applicants], world.actors.uid[applicants], 1
+        )[:, 0]
         treated = u < lot.share
         new = lot.group[applicants] == 0
         lot.group[applicants[new]] = np.where(treated[new], 1, 2)

@@ -7,17 +7,19 @@ weight ``represented[c] / simulated[c]`` (about the same in every country).
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import fields
+from collections.abc import Sequence
+from dataclasses import fields, replace
+from typing import Any
 
 import numpy as np
 
 from . import rules
 from .agents import NO_STEP, ActorArrays, PartnerType, SMEArrays, Stage
 from .projects import ProjectBook
+from .runparams import RunParams
 from .scenario import Scenario
-from .streams import RandomStreams
-from .world import CandidateIndex, World
+from .streams import BatchStreams
+from .world import CandidateIndex, RunCounters, World
 
 SME_DTYPES: dict[str, type] = {
     "region": np.int32,
@@ -73,10 +75,30 @@ def capability_beta(p) -> dict[PartnerType, tuple[float, float]]:
     }
 
 
-def build_world(scenario: Scenario, seed: int, record_partnerships: bool = True) -> World:
-    """The initial world of ``scenario`` (policies are attached by the model)."""
+def build_world(
+    scenario: Scenario | Sequence[Scenario], seed: int | Sequence[int], record_partnerships: bool = True
+) -> World:
+    """The initial world of ``scenario`` for one seed, or a batch of runs for a list of seeds.
+
+    A batch is the single runs' initial worlds stacked (see :class:`~inspire_sim.world.World`);
+    ``scenario`` may then be a list, one scenario per seed, differing only in behavioural
+    model parameters (:mod:`inspire_sim.runparams`). Policies are attached by the simulation.
+    """
+    if isinstance(seed, (int, np.integer)):
+        if not isinstance(scenario, Scenario):
+            raise TypeError("one seed takes one scenario")
+        return _build_one(scenario, int(seed), record_partnerships)
+    seeds = [int(s) for s in seed]
+    scens = [scenario] * len(seeds) if isinstance(scenario, Scenario) else list(scenario)
+    worlds = [_build_one(sc, s, record_partnerships) for sc, s in zip(scens, seeds, strict=True)]
+    if len(worlds) == 1:
+        return worlds[0]
+    return stack_worlds(worlds, seeds, record_partnerships)
+
+
+def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> World:
     p, cs = scenario.params, scenario.countries
-    streams = RandomStreams(seed)
+    streams = BatchStreams([seed], p.n_smes)
     rng = streams.get("init")
     n, d, nc = p.n_smes, p.persona_dims, len(cs)
     represented = np.array([c.smes for c in cs], dtype=float)
@@ -125,7 +147,10 @@ def build_world(scenario: Scenario, seed: int, record_partnerships: bool = True)
         uid=np.zeros(m, dtype=np.int64),
     )
     prow = np.arange(n, m)
-    actors.persona[prow] = _persona(rng, culture_persona, country[prow], d, p.persona_culture_weight)
+    z = rng.normal(size=(len(prow), d))
+    actors.persona[prow] = rules.unit_rows(p.persona_culture_weight * culture_persona[country[prow]] + z).astype(
+        np.float32
+    )
     actors.vision[prow] = rules.unit_rows(rng.normal(size=(len(prow), d))).astype(np.float32)
     by_tc = np.lexsort((np.arange(m), country, ptype))
     cnt = np.bincount(ptype.astype(np.int64) * nc + country, minlength=len(PartnerType) * nc).reshape(
@@ -164,65 +189,179 @@ def build_world(scenario: Scenario, seed: int, record_partnerships: bool = True)
         represented=represented,
         simulated=simulated,
         weight=represented / simulated,
-        domestic_prob=np.clip(p.home_bias * (represented / represented.max()) ** p.home_bias_size_elasticity, 0.0, 1.0),
+        domestic_prob=np.clip(p.home_bias * (represented / represented.max()) ** p.home_bias_size_elasticity, 0.0, 1.0)[
+            None
+        ],
         n=n,
         m=m,
         sme=sme,
         actors=actors,
         index=index,
         projects=ProjectBook(keep_log=record_partnerships),
-        culture_persona=culture_persona,
-        sector_vision=sector_vision,
+        culture_persona=culture_persona[None],
+        sector_vision=sector_vision[None],
         panel_rows=np.zeros(0, dtype=np.int64),
         burn_in=p.burn_in,
         total_budget=scenario.total_budget,
-        counters=Counter(),
-        pt_by_stage=np.zeros((len(PartnerType), len(Stage)), dtype=np.int64),
-        scaling_by_country=np.zeros(nc, dtype=np.int64),
+        runs=1,
+        n_run=n,
+        p_run=m - n,
+        sme_run=np.zeros(n, dtype=np.int64),
+        actor_run=np.zeros(m, dtype=np.int64),
+        next_uid=np.array([m + 1], dtype=np.int64),  # Mesa numbers agents from 1: SMEs, then partners
+        counters=RunCounters(1),
+        plan_spent=np.zeros(1),
+        pt_by_stage=np.zeros((1, len(PartnerType), len(Stage)), dtype=np.int64),
+        scaling_by_country=np.zeros((1, nc), dtype=np.int64),
     )
+    actors.uid[:] = np.arange(1, m + 1)
     init_smes(world, np.arange(n), rng, month=-p.burn_in - 1, initial=True)
     world.panel_rows = np.sort(rng.choice(n, size=min(p.panel_size, n), replace=False))
     return world
 
 
-def _persona(rng: np.random.Generator, culture: np.ndarray, country: np.ndarray, d: int, weight: float) -> np.ndarray:
-    z = rng.normal(size=(len(country), d))
-    return rules.unit_rows(weight * culture[country] + z).astype(np.float32)
+def stack_worlds(worlds: list[World], seeds: list[int], record_partnerships: bool = True) -> World:
+    """One batch world from the initial worlds of single runs of one scenario (see :class:`World`)."""
+    first = worlds[0]
+    r_n, n1, p1 = len(worlds), first.n_run, first.p_run
+    n, m1 = r_n * n1, n1 + p1
+
+    def to_global(local: np.ndarray, r: int) -> np.ndarray:
+        local = np.asarray(local, dtype=np.int64)
+        return np.where(local < n1, local + r * n1, local - n1 + n + r * p1)
+
+    def actors_cat(name: str) -> np.ndarray:
+        parts = [getattr(w.actors, name)[:n1] for w in worlds] + [getattr(w.actors, name)[n1:] for w in worlds]
+        return np.concatenate(parts)
+
+    actors = ActorArrays(**{f.name: actors_cat(f.name) for f in fields(ActorArrays)})
+    sme = SMEArrays(**{f.name: np.concatenate([getattr(w.sme, f.name) for w in worlds]) for f in fields(SMEArrays)})
+    for r in range(r_n):  # remembered partners are actor indices (none at start, but keep it general)
+        mem = sme.mem_partner[r * n1 : (r + 1) * n1]
+        mem[:] = np.where(mem >= 0, to_global(mem, r), -1)
+    ix = first.index
+    index = replace(
+        ix,
+        by_tc=np.concatenate([to_global(w.index.by_tc, r) for r, w in enumerate(worlds)]),
+        run_stride=m1,
+    )
+    streams = BatchStreams(seeds, n1)
+    run_params = RunParams([w.params for w in worlds])
+    return replace(
+        first,
+        params=run_params.view(None) if run_params.varying else first.params,  # type: ignore[arg-type]
+        run_params=run_params,
+        domestic_prob=np.concatenate([w.domestic_prob for w in worlds]),
+        streams=streams,
+        chem_key=streams.key("chemistry"),
+        n=n,
+        m=n + r_n * p1,
+        sme=sme,
+        actors=actors,
+        index=index,
+        projects=ProjectBook(keep_log=record_partnerships, runs=r_n),
+        culture_persona=np.concatenate([w.culture_persona for w in worlds]),
+        sector_vision=np.concatenate([w.sector_vision for w in worlds]),
+        panel_rows=np.concatenate([w.panel_rows + r * n1 for r, w in enumerate(worlds)]),
+        runs=r_n,
+        sme_run=np.repeat(np.arange(r_n), n1),
+        actor_run=np.concatenate([np.repeat(np.arange(r_n), n1), np.repeat(np.arange(r_n), p1)]),
+        next_uid=np.concatenate([w.next_uid for w in worlds]),
+        policies=[],
+        counters=RunCounters(r_n),
+        plan_spent=np.zeros(r_n),
+        pt_by_stage=np.zeros((r_n, *first.pt_by_stage.shape[1:]), dtype=np.int64),
+        scaling_by_country=np.zeros((r_n, first.n_countries), dtype=np.int64),
+    )
 
 
-def init_smes(world: World, rows: np.ndarray, rng: np.random.Generator, month: int, initial: bool) -> None:
-    """Draw the state of new SMEs in ``rows``: the initial population (any stage) or entrants (exploration)."""
-    s, p, a, k = world.sme, world.params, world.actors, len(rows)
-    s.reset_rows(rows)
-    a.persona[rows] = _persona(rng, world.culture_persona, a.country[rows], p.persona_dims, p.persona_culture_weight)
-    a.vision[rows] = rules.unit_rows(
-        p.vision_sector_weight * world.sector_vision[s.sector[rows]] + rng.normal(size=(k, p.persona_dims))
-    ).astype(np.float32)
+def draw_smes(rng: np.random.Generator, p: Any, k: int, initial: bool) -> dict[str, np.ndarray]:
+    """The random draws for ``k`` new SMEs of one run, from that run's generator, in a fixed order."""
+    d = p.persona_dims
+    draws: dict[str, np.ndarray] = {"persona": rng.normal(size=(k, d)), "vision": rng.normal(size=(k, d))}
     if initial:
-        stage = rng.choice(len(Stage), size=k, p=np.asarray(p.initial_stage_shares) / sum(p.initial_stage_shares))
+        shares = np.asarray(p.initial_stage_shares) / sum(p.initial_stage_shares)
+        draws["stage"] = rng.choice(len(Stage), size=k, p=shares)
     else:
-        stage = np.full(k, Stage.EXPLORATION)
-    s.stage[rows] = stage
-    u = rng.random(k)
-    rb, qb = p.initial_resource_bands, p.initial_results_bands
-    dev, scale, comm = p.development_threshold, p.scaling_threshold, p.commercialisation_threshold
-    lo = np.array([0.0, dev, scale, scale])
-    hi = np.array([rb[0] * dev, rb[1] * scale, scale + rb[2], scale + rb[3]])
-    s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage]) if initial else 0.0
-    res_lo = np.array([0.0, 0.0, 0.0, comm])
-    res_hi = np.array([0.0, qb[0], qb[1] * comm, qb[2] * comm])
-    s.resource_focus[rows] = rng.random(k) < p.resource_focus_share
-    focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
-    s.results[rows] = focus * (res_lo[stage] + rng.random(k) * (res_hi[stage] - res_lo[stage])) if initial else 0.0
-    s.innovative[rows] = rng.random(k) < p.innovation_active_share
-    s.disruptive[rows] = rng.random(k) < p.disruptive_share
-    s.resilience[rows] = rng.beta(p.resilience_alpha, p.resilience_beta, size=k)
-    s.confidence[rows] = rng.uniform(p.initial_confidence_min, 1.0, size=k)
+        draws["stage"] = np.full(k, Stage.EXPLORATION)
+    draws["u_resources"] = rng.random(k)
+    draws["u_focus"] = rng.random(k)
+    if initial:
+        draws["u_results"] = rng.random(k)
+    draws["u_innovative"] = rng.random(k)
+    draws["u_disruptive"] = rng.random(k)
+    draws["resilience"] = rng.beta(p.resilience_alpha, p.resilience_beta, size=k)
+    draws["confidence"] = rng.uniform(p.initial_confidence_min, 1.0, size=k)
     sigma = p.initial_cash_sigma
-    s.cash[rows] = rng.lognormal(np.log(max(p.initial_cash_mean, 1e-9)) - sigma**2 / 2, sigma, size=k)
-    s.margin[rows] = rng.normal(p.margin_mean, p.margin_sd, size=k)
-    s.learn_tech[rows] = rng.uniform(0.0, p.initial_learning_max, size=k)
-    s.learn_soft[rows] = rng.uniform(0.0, p.initial_learning_max, size=k)
+    draws["cash"] = rng.lognormal(np.log(max(p.initial_cash_mean, 1e-9)) - sigma**2 / 2, sigma, size=k)
+    draws["margin"] = rng.normal(p.margin_mean, p.margin_sd, size=k)
+    draws["learn_tech"] = rng.uniform(0.0, p.initial_learning_max, size=k)
+    draws["learn_soft"] = rng.uniform(0.0, p.initial_learning_max, size=k)
+    return draws
+
+
+def init_smes(
+    world: World, rows: np.ndarray, rng: np.random.Generator, month: int, initial: bool, run: int = 0
+) -> None:
+    """Draw the state of new SMEs in ``rows``: the initial population (any stage) or entrants (exploration).
+
+    ``rng`` is the generator of run ``run`` (the rows' run in a batch).
+    """
+    set_smes(world, rows, draw_smes(rng, world.params, len(rows), initial), month, initial, run)
+
+
+def init_entrants(world: World, rows: np.ndarray, month: int) -> None:
+    """Entrants in the SME slots ``rows`` (sorted) of any runs: each run draws from its own ``entry`` stream."""
+    if world.runs == 1:
+        init_smes(world, rows, world.streams.get("entry", month), month, initial=False)
+        return
+    run = world.sme_run[rows]
+    rp = world.run_params
+    per_run = [
+        draw_smes(world.streams.get("entry", month, r), rp.of(r) if rp else world.params, int(k), initial=False)
+        for r, k in enumerate(np.bincount(run, minlength=world.runs).tolist())
+        if k
+    ]
+    draws = {key: np.concatenate([d[key] for d in per_run]) for key in per_run[0]}
+    set_smes(world, rows, draws, month, False, run)
+
+
+def set_smes(
+    world: World, rows: np.ndarray, draws: dict[str, np.ndarray], month: int, initial: bool, run: np.ndarray | int
+) -> None:
+    """Set the state of new SMEs in ``rows`` (of runs ``run``) from their draws (:func:`draw_smes`)."""
+    s, a = world.sme, world.actors
+    p: Any = world.param_view(run)
+    s.reset_rows(rows)
+    culture = world.culture_persona[run, a.country[rows]]
+    sectors = world.sector_vision[run, s.sector[rows]]
+    a.persona[rows] = rules.unit_rows(p.persona_culture_weight * culture + draws["persona"]).astype(np.float32)
+    a.vision[rows] = rules.unit_rows(p.vision_sector_weight * sectors + draws["vision"]).astype(np.float32)
+    stage = draws["stage"]
+    s.stage[rows] = stage
+    s.resource_focus[rows] = draws["u_focus"] < p.resource_focus_share
+    if initial:  # one run's initial population (one set of parameters): anywhere in its stage's band
+        u = draws["u_resources"]
+        rb, qb = p.initial_resource_bands, p.initial_results_bands
+        dev, scale, comm = p.development_threshold, p.scaling_threshold, p.commercialisation_threshold
+        lo = np.array([0.0, dev, scale, scale])
+        hi = np.array([rb[0] * dev, rb[1] * scale, scale + rb[2], scale + rb[3]])
+        s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage])
+        res_lo = np.array([0.0, 0.0, 0.0, comm])
+        res_hi = np.array([0.0, qb[0], qb[1] * comm, qb[2] * comm])
+        focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
+        s.results[rows] = focus * (res_lo[stage] + draws["u_results"] * (res_hi[stage] - res_lo[stage]))
+    else:  # entrants start with nothing
+        s.resources[rows] = 0.0
+        s.results[rows] = 0.0
+    s.innovative[rows] = draws["u_innovative"] < p.innovation_active_share
+    s.disruptive[rows] = draws["u_disruptive"] < p.disruptive_share
+    s.resilience[rows] = draws["resilience"]
+    s.confidence[rows] = draws["confidence"]
+    s.cash[rows] = draws["cash"]
+    s.margin[rows] = draws["margin"]
+    s.learn_tech[rows] = draws["learn_tech"]
+    s.learn_soft[rows] = draws["learn_soft"]
     s.mem_partner[rows] = -1
     for name in ("last_coop", "last_foreign", "last_fail", "entered_scaling"):
         getattr(s, name)[rows] = NO_STEP

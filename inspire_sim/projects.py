@@ -13,7 +13,8 @@ from .agents import PartnerType, Stage
 
 # Columns stored per project: name -> dtype. The log keeps every project ever started.
 COLUMNS: dict[str, str] = {
-    "project_id": "int64",
+    "project_id": "int64",  # numbered per run from 0
+    "run": "int16",  # run of the batch (internal)
     "start": "int32",
     "end": "int32",
     "lead": "int32",  # SME slot (internal)
@@ -47,29 +48,43 @@ COLUMNS: dict[str, str] = {
 class ProjectBook:
     """Running projects as arrays, plus an append-only log of all projects."""
 
-    def __init__(self, keep_log: bool = True) -> None:
+    def __init__(self, keep_log: bool = True, runs: int = 1) -> None:
         self.keep_log = keep_log
         self.running: dict[str, np.ndarray] = {k: np.empty(0, dtype=v) for k, v in COLUMNS.items()}
         self._log: list[dict[str, np.ndarray]] = []
-        self.next_id = 0
+        self.next_id = np.zeros(runs, dtype=np.int64)  # per run
 
     def __len__(self) -> int:
         return len(self.running["project_id"])
 
     def start(self, **cols: np.ndarray) -> None:
-        """Add new projects (one array per column; missing outcome columns default to False)."""
+        """Add new projects (one array per column; missing outcome columns default to False).
+
+        ``run`` (sorted: the runs' projects in turn) numbers each run's projects on from its last id.
+        """
         n = len(cols["lead"])
         if n == 0:
             return
+        runs = len(self.next_id)
+        run = np.asarray(cols.get("run", np.zeros(n, dtype=np.int64)), dtype=np.int64)
+        if runs == 1:
+            ids = np.arange(self.next_id[0], self.next_id[0] + n)
+            self.next_id[0] += n
+        else:
+            counts = np.bincount(run, minlength=runs)
+            first = np.cumsum(counts) - counts
+            ids = self.next_id[run] + np.arange(n) - first[run]
+            self.next_id += counts
         new = {}
         for k, dtype in COLUMNS.items():
             if k == "project_id":
-                new[k] = np.arange(self.next_id, self.next_id + n, dtype=dtype)
+                new[k] = ids.astype(dtype)
+            elif k == "run":
+                new[k] = run.astype(dtype)
             elif k in cols:
                 new[k] = np.asarray(cols[k]).astype(dtype, copy=False)
             else:
                 new[k] = np.zeros(n, dtype=dtype)
-        self.next_id += n
         self.running = {k: np.concatenate([self.running[k], new[k]]) for k in COLUMNS}
 
     def due(self, month: int) -> np.ndarray:
@@ -94,11 +109,13 @@ class ProjectBook:
         """Drop the log of resolved projects (at the end of the burn-in); running ones stay."""
         self._log = []
 
-    def table(self, country_names: list[str]) -> pd.DataFrame:
-        """All projects (resolved ones and those still running) as a DataFrame (reporting months)."""
+    def table(self, country_names: list[str], run: int = 0) -> pd.DataFrame:
+        """All projects of run ``run`` (resolved ones and those still running) as a DataFrame (reporting months)."""
         parts = [*self._log, self.running]
+        if len(self.next_id) > 1:
+            parts = [{k: v[p["run"] == run] for k, v in p.items()} for p in parts]
         data = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0, dtype=v) for k, v in COLUMNS.items()}
-        df = pd.DataFrame(data).drop(columns=["lead", "partner"])
+        df = pd.DataFrame(data).drop(columns=["lead", "partner", "run"])
         df = df.sort_values("project_id", kind="stable").reset_index(drop=True)
         types = np.array([p.label for p in PartnerType])
         stages = np.array([s.label for s in Stage])

@@ -250,5 +250,8 @@ def results_share(stage, resource_focus, resource_focus_results_share: float, *,
     ``resource_focus_results_share`` of that for resource-focused SMEs (INSPIRE: they can
     reach scaling-up with little business impact).
     """
-    by_stage = np.array([0.0, development, scaling, 1.0])[np.asarray(stage)]
+    if np.ndim(development) == 0 and np.ndim(scaling) == 0:
+        by_stage = np.array([0.0, development, scaling, 1.0])[np.asarray(stage)]
+    else:  # per row (runs of a batch with different shares)
+        by_stage = np.choose(np.asarray(stage), [0.0, np.asarray(development), np.asarray(scaling), 1.0])
     return np.where(np.asarray(resource_focus), by_stage * resource_focus_results_share, by_stage)

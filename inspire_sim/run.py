@@ -57,23 +57,26 @@ def run(
     model = (model_cls or InspireModel)(scen, seed=seed, record_partnerships=record_partnerships)
     t_init = time.perf_counter() - t0
     t_run = model.run_months(n_steps, progress)
-    rec = model.recorder
-    manifest = run_manifest(
-        scen, seed=seed, steps=n_steps, timings={"init_s": round(t_init, 4), "run_s": round(t_run, 4)}
-    ) | {
-        "burn_in": int(model.world.burn_in),
+    return result_of(model.sim, 0, scen, seed, n_steps, {"init_s": round(t_init, 4), "run_s": round(t_run, 4)})
+
+
+def result_of(sim: Any, r: int, scen: Scenario, seed: int, steps: int, timings: dict[str, Any]) -> RunResult:
+    """The :class:`RunResult` of run ``r`` of a :class:`~inspire_sim.simulation.Simulation`."""
+    w, rec = sim.world, sim.recorder
+    manifest = run_manifest(scen, seed=seed, steps=steps, timings=timings) | {
+        "burn_in": int(w.burn_in),
         "population": {
-            "represented_smes": dict(zip(model.country_names, model.world.represented.tolist(), strict=True)),
-            "weight": dict(zip(model.country_names, model.world.weight.tolist(), strict=True)),
+            "represented_smes": dict(zip(w.country_names, w.represented.tolist(), strict=True)),
+            "weight": dict(zip(w.country_names, w.weight.tolist(), strict=True)),
         },
     }
     return RunResult(
-        timeseries=rec.timeseries(),
-        smes=model.smes_table(),
-        partnerships=model.projects.table(model.country_names),
-        panel=rec.panel(),
-        spend=rec.spend(),
-        countries=rec.countries(),
+        timeseries=rec.timeseries(r),
+        smes=sim.smes_table(r),
+        partnerships=w.projects.table(w.country_names, r),
+        panel=rec.panel(r),
+        spend=rec.spend(r),
+        countries=rec.countries(r),
         manifest=manifest,
     )
 
@@ -95,7 +98,7 @@ def batch_size_for(n_smes: int, batch: int | None = None) -> int:
 
 
 def run_batch(
-    scenarios: Scenario | str | Path | None | list[Scenario],
+    scenarios: Scenario | str | Path | list[Scenario] | None,
     seeds: list[int],
     *,
     steps: int | None = None,
@@ -105,21 +108,60 @@ def run_batch(
     """Run one simulation per seed, batched: results in the order of ``seeds``.
 
     ``scenarios`` is one scenario for every seed, or a list with one scenario per seed.
-    Runs that can share a batch (the same scenario up to the seed) run as one vectorised
-    population; each result is identical to ``run(scenario, seed=seed, ...)`` alone.
-    ``progress`` is called with the number of runs finished.
+    Runs that can share a batch (the same scenario, differing only in the seed) run as one
+    vectorised population (:class:`~inspire_sim.simulation.Simulation`); each result is
+    identical to ``run(scenario, seed=seed, ...)`` alone, timings aside (the manifest's
+    ``timings`` are the batch's, shared out per run, and ``batch`` says which batch it ran in).
+    A scenario with a lever that cannot be batched (``Policy.batchable`` False, e.g. a user
+    lever) runs its seeds one by one. ``progress`` is called with the number of runs finished.
     """
+    from .runparams import batch_key
+    from .simulation import Simulation
+
     scens = list(scenarios) if isinstance(scenarios, list) else [_as_scenario(scenarios)] * len(seeds)
     if len(scens) != len(seeds):
         raise InputError(
             f"{len(scens)} scenarios for {len(seeds)} seeds", field="scenarios", fix="give one scenario per seed"
         )
-    out = []
-    for scen, seed in zip(scens, seeds, strict=True):
-        out.append(run(scen, seed=int(seed), steps=steps, record_partnerships=record_partnerships))
+    _check_positive(steps, "steps")
+    seeds = [int(s) for s in seeds]
+    groups: dict[str, list[int]] = {}
+    for i, scen in enumerate(scens):
+        groups.setdefault(batch_key(scen), []).append(i)
+    out: list[RunResult | None] = [None] * len(seeds)
+    for members in groups.values():
+        scen = scens[members[0]]
+        n_steps = steps if steps is not None else scen.params.steps
+        if len(members) > 1 and not batchable(scen):
+            for i in members:
+                out[i] = run(scen, seed=seeds[i], steps=steps, record_partnerships=record_partnerships)
+                if progress is not None:
+                    progress(1)
+            continue
+        t0 = time.perf_counter()
+        sim = Simulation([scens[i] for i in members], [seeds[i] for i in members], record_partnerships)
+        sim.burn_in()
+        t_init = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(n_steps):
+            sim.step()
+        t_run = time.perf_counter() - t0
+        share = len(members)
+        timings = {"init_s": round(t_init / share, 4), "run_s": round(t_run / share, 4)}
+        for r, i in enumerate(members):
+            res = result_of(sim, r, scens[i], seeds[i], n_steps, timings)
+            res.manifest["batch"] = {"size": share, "index": r}
+            out[i] = res
         if progress is not None:
-            progress(1)
-    return out
+            progress(len(members))
+    return [res for res in out if res is not None]
+
+
+def batchable(scen: Scenario) -> bool:
+    """Whether runs of ``scen`` can share a batch: every lever it uses is ``Policy.batchable``."""
+    from .policies import LEVER_POLICIES, resolve_kind
+
+    return all(getattr(LEVER_POLICIES[resolve_kind(p.kind)], "batchable", False) for p in scen.policies)
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:

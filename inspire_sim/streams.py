@@ -11,6 +11,7 @@ per-SME draws are made for all SME slots so that SME ``i`` gets the same number 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -93,6 +94,7 @@ class BatchStreams:
         self.runs: list[RandomStreams] = [RandomStreams(int(s)) for s in seeds]
         self.n_run = int(n_run)
         self._keys: dict[str, np.ndarray] = {}
+        self._seeder: _Seeder | None = None
 
     def __len__(self) -> int:
         return len(self.runs)
@@ -105,11 +107,24 @@ class BatchStreams:
         """One uniform per SME row: each run's ``get(name, month).random(n_run)``, concatenated."""
         if len(self.runs) == 1:
             return self.runs[0].get(name, month).random(self.n_run)
-        return np.concatenate([rs.get(name, month).random(self.n_run) for rs in self.runs])
+        return np.concatenate([g.random(self.n_run) for g in self.generators(name, month)])
 
     def random_runs(self, name: str, month: int, size: int) -> np.ndarray:
         """(R, size) uniforms: row r is run r's ``get(name, month).random(size)``."""
-        return np.stack([rs.get(name, month).random(size) for rs in self.runs])
+        if len(self.runs) == 1:
+            return self.runs[0].get(name, month).random(size)[None]
+        return np.stack([g.random(size) for g in self.generators(name, month)])
+
+    def generators(self, name: str, month: int) -> Iterator[np.random.Generator]:
+        """Each run's generator for ``(name, month)`` in turn: ``get(name, month, r)`` for r = 0, 1, ...
+
+        For speed the same Generator object is yielded each time, set to run r's state: use it
+        before asking for the next. The states are numpy's ``PCG64(SeedSequence(seed,
+        spawn_key=(id(name), month)))``, computed for all runs at once (:class:`_Seeder`).
+        """
+        if self._seeder is None:
+            self._seeder = _Seeder([rs.entropy for rs in self.runs])
+        yield from self._seeder.generators((stable_id(name), int(month) + MONTH_OFFSET))
 
     def key(self, name: str) -> np.ndarray:
         """(R,) 64-bit keys of ``name`` (each run's :meth:`RandomStreams.key`)."""
@@ -128,6 +143,95 @@ class BatchStreams:
         salts = np.array([month_salt(k, int(month) + MONTH_OFFSET) for k in keys.tolist()], dtype=np.uint64)
         salt = salts[0] if len(salts) == 1 else salts[np.asarray(run, dtype=np.int64)]
         return salted_uniform(salt, np.asarray(ids, dtype=np.uint64), ncols)
+
+
+_M32 = 0xFFFFFFFF
+_M128 = (1 << 128) - 1
+# numpy's SeedSequence (bit_generator.pyx) and PCG64 (pcg64.h) constants
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43B0D7E5, 0x931E8875, 0x8B51F9DD, 0x58F38DED
+_MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
+_PCG_MULT = (2549297995355413924 << 64) | 4865540595714422341
+
+
+def _words(value: int) -> list[int]:
+    """An integer as numpy's SeedSequence reads it: 32-bit words, least significant first."""
+    if value == 0:
+        return [0]
+    out = []
+    while value > 0:
+        out.append(value & _M32)
+        value >>= 32
+    return out
+
+
+def _hashmix(value: int, const: int) -> tuple[int, int]:
+    value ^= const
+    const = (const * _MULT_A) & _M32
+    value = (value * const) & _M32
+    return value ^ (value >> 16), const
+
+
+def _mix(x: np.ndarray, y: np.ndarray | int) -> np.ndarray:
+    r = (np.uint32(_MIX_L) * x - np.uint32(_MIX_R) * np.asarray(y, dtype=np.uint32)).astype(np.uint32)
+    return r ^ (r >> np.uint32(16))
+
+
+class _Seeder:
+    """``PCG64(SeedSequence(entropy_r, spawn_key=key))`` for many runs r at once, exactly as numpy builds it.
+
+    The runs' entropy is mixed into their pools once; a spawn key then adds the same hashed
+    words to every pool (one numpy operation for all runs), and each run's PCG64 state is
+    set on one reusable generator. ``tests/test_batch.py`` checks it against numpy.
+    """
+
+    def __init__(self, entropies: list[int]) -> None:
+        pools = []
+        for e in entropies:
+            words = _words(int(e))
+            words += [0] * (4 - len(words))  # numpy pads run entropy to the pool size when a spawn key follows
+            if len(words) > 4:
+                raise ValueError("run entropy above 128 bits is not supported")
+            const, pool = _INIT_A, [0] * 4
+            for i in range(4):
+                pool[i], const = _hashmix(words[i], const)
+            for src in range(4):
+                for dst in range(4):
+                    if src != dst:
+                        h, const = _hashmix(pool[src], const)
+                        r = (_MIX_L * pool[dst] - _MIX_R * h) & _M32
+                        pool[dst] = r ^ (r >> 16)
+            pools.append(pool)
+        self.const = const  # the same for every run (it depends only on the number of words mixed)
+        self.pools = np.array(pools, dtype=np.uint32)
+        hb, consts = _INIT_B, []
+        for _ in range(8):
+            consts.append(hb)
+            hb = (hb * _MULT_B) & _M32
+            consts.append(hb)
+        self.xor_b = np.array(consts[0::2], dtype=np.uint32)
+        self.mult_b = np.array(consts[1::2], dtype=np.uint32)
+        self.bit_generator = np.random.PCG64(0)
+        self.generator = np.random.Generator(self.bit_generator)
+
+    def generators(self, key: tuple[int, ...]) -> Iterator[np.random.Generator]:
+        pools, const = self.pools, self.const
+        for value in key:
+            for word in _words(value):
+                hashed = []
+                for _ in range(4):
+                    h, const = _hashmix(word, const)
+                    hashed.append(h)
+                pools = _mix(pools, np.array(hashed, dtype=np.uint32))
+        data = pools[:, [0, 1, 2, 3, 0, 1, 2, 3]] ^ self.xor_b
+        data = (data * self.mult_b).astype(np.uint32)
+        data ^= data >> np.uint32(16)
+        val = data[:, 0::2].astype(np.uint64) | (data[:, 1::2].astype(np.uint64) << np.uint64(32))
+        bg, gen = self.bit_generator, self.generator
+        for v0, v1, v2, v3 in val.tolist():
+            inc = ((((v2 << 64) | v3) << 1) | 1) & _M128
+            state = (((inc + ((v0 << 64) | v1)) & _M128) * _PCG_MULT + inc) & _M128
+            bg.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0, "uinteger": 0}
+            yield gen
 
 
 # -- stream-name registry ------------------------------------------------------------------

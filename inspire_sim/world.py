@@ -22,6 +22,7 @@ import numpy as np
 
 from .agents import ActorArrays, SMEArrays
 from .projects import ProjectBook
+from .runparams import ParamView, RunParams
 from .streams import BatchStreams
 
 if TYPE_CHECKING:
@@ -99,18 +100,19 @@ class World:
     represented: np.ndarray  # real SMEs each country stands for
     simulated: np.ndarray  # simulated SMEs per country
     weight: np.ndarray  # real SMEs per simulated SME, per country
-    domestic_prob: np.ndarray  # probability that a chance encounter is domestic, per country
+    domestic_prob: np.ndarray  # (R, C) probability that a chance encounter is domestic, per run and country
     n: int  # SME slots (all runs)
     m: int  # actors (SMEs + partners, all runs)
     sme: SMEArrays
     actors: ActorArrays
     index: CandidateIndex
     projects: ProjectBook
-    culture_persona: np.ndarray
-    sector_vision: np.ndarray
+    culture_persona: np.ndarray  # (R, C, d) culture of each country, per run (drawn at initialisation)
+    sector_vision: np.ndarray  # (R, sectors, d)
     panel_rows: np.ndarray
     burn_in: int
     total_budget: float | None
+    run_params: RunParams | None = None  # per-run parameter values (None: a single run)
     runs: int = 1  # R
     n_run: int = 0  # SMEs per run
     p_run: int = 0  # partners per run
@@ -138,6 +140,13 @@ class World:
     def mean_weight(self) -> float:
         """Real SMEs per simulated SME over all countries (the ``*_real`` indicators' factor)."""
         return float(self.represented.sum() / self.n_run)
+
+    def param_view(self, run: np.ndarray | int) -> ModelParams | ParamView:
+        """The model parameters at rows of runs ``run``: the parameters themselves when the runs share them all."""
+        rp = self.run_params
+        if rp is None or not rp.varying:
+            return self.params
+        return rp.view(run)
 
     def sme_rows(self, run: int) -> slice:
         """The SME rows (and SME actors) of run ``run``."""
@@ -265,9 +274,9 @@ class Upkeep:
 class Matches:
     """Phase 3: this month's search and the partnerships formed (columns of new projects)."""
 
-    seekers: int
-    chem_candidates_sum: float
-    chem_candidates_n: int
+    seekers: np.ndarray  # (R,) SMEs that searched, per run
+    chem_candidates_sum: np.ndarray  # (R,) chemistry summed over valid candidate pairs
+    chem_candidates_n: np.ndarray  # (R,) valid candidate pairs
     new: dict[str, np.ndarray]
 
     @property
@@ -315,11 +324,11 @@ class MonthEvents:
 
 __all__ = [
     "CandidateIndex",
-    "RunCounters",
     "CandidateSet",
     "Matches",
     "MonthEvents",
     "Resolutions",
+    "RunCounters",
     "Transitions",
     "Upkeep",
     "World",

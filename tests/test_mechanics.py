@@ -66,10 +66,10 @@ def test_learning_curve_first_attempts_succeed_less():
 
 def test_small_countries_look_abroad_more(small):
     m = I.InspireModel(small, seed=1)
-    dp = dict(zip(m.country_names, m.world.domestic_prob, strict=True))
+    dp = dict(zip(m.country_names, m.world.domestic_prob[0], strict=True))
     assert dp["Germany"] == pytest.approx(m.p.home_bias) and dp["Finland"] < dp["Denmark"] < dp["Italy"]
     flat = I.InspireModel(small.with_overrides({"home_bias_size_elasticity": 0.0}), seed=1)
-    assert np.allclose(flat.world.domestic_prob, flat.p.home_bias)
+    assert np.allclose(flat.world.domestic_prob[0], flat.p.home_bias)
     r = I.run(small, seed=1)
     c = r.countries[r.countries["step"] > 24].groupby("country", observed=True)["cross_border_share"].mean()
     assert c[["Denmark", "Finland"]].mean() > c[["Germany", "Italy"]].mean()

@@ -85,9 +85,13 @@ class CrossBorderBrokeringPolicy(Policy):
             return
         seekers = cands.seekers
         e = self.spec.extra_candidates
-        uu = world.streams.uniform(f"broker:{self.index}", month, world.actors.uid[seekers[served]], 2 * e)
+        uu = world.streams.uniform(
+            f"broker:{self.index}", month, cands.run[served], world.actors.uid[seekers[served]], 2 * e
+        )
         types = matching.types_by_fit(cands.stage[served], uu[:, :e])
         extra = np.full((len(seekers), e), -1, dtype=np.int64)
         home = np.repeat(cands.home[served, None], e, axis=1)
-        extra[served] = matching.chance(world, home, np.ones((int(served.sum()), e)), uu[:, e:], types, 0.0)
+        extra[served] = matching.chance(
+            world, home, np.ones((int(served.sum()), e)), uu[:, e:], types, 0.0, cands.run[served][:, None]
+        )
         cands.add(extra, reduction=np.where(served, self.spec.friction_reduction, 0.0), source=self.index)

@@ -87,11 +87,13 @@ class MatchmakingPolicy(Policy):
         p, a, seekers = world.params, world.actors, cands.seekers
         pool, e = self.spec.screening_pool, self.spec.extra_candidates
         sub = seekers[served]
-        uu = world.streams.uniform(f"matchmaker:{self.index}", month, a.uid[sub], 2 * pool)
+        uu = world.streams.uniform(f"matchmaker:{self.index}", month, cands.run[served], a.uid[sub], 2 * pool)
         stage = cands.stage[served]
         types = matching.types_by_fit(stage, uu[:, :pool])
         home = np.repeat(cands.home[served, None], pool, axis=1)
-        screened = matching.chance(world, home, np.zeros((len(sub), pool)), uu[:, pool:], types, 1.0)
+        screened = matching.chance(
+            world, home, np.zeros((len(sub), pool)), uu[:, pool:], types, 1.0, cands.run[served][:, None]
+        )
         # the intermediary keeps the best `e` by chemistry + shared vision (+ stage fit); an actor
         # drawn twice stands for two real organisations or managers of its kind (distinct chemistry)
         j = np.where(screened >= 0, screened, 0)
@@ -102,7 +104,7 @@ class MatchmakingPolicy(Policy):
                 a.persona[j],
                 a.uid[sub][:, None],
                 person_ids(a.uid[j], person),
-                world.chem_key,
+                world.chem_key[0] if world.runs == 1 else world.chem_key[cands.run[served]][:, None],
                 p.chemistry_pair_sd,
             )
             + rules.shared_vision(a.vision[sub][:, None, :], a.vision[j])

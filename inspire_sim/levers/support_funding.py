@@ -126,7 +126,7 @@ class SupportFundingPolicy(Policy):
 
     def open_month(self, world: World, month: int) -> None:
         expired = (self.voucher > 0) & (self.voucher_until < month)
-        world.counters[f"vouchers_expired:{self.index}"] += int(expired.sum())
+        world.counters.count(f"vouchers_expired:{self.index}", world.sme_run[expired])
         self.voucher[expired] = 0.0
         super().open_month(world, month)
 

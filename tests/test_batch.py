@@ -1,0 +1,253 @@
+"""The batched engine: R runs of one scenario in one vectorised world, each run as it is alone."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pandas.testing import assert_frame_equal
+
+from inspire_sim import policies
+from inspire_sim.errors import InputError
+from inspire_sim.model import InspireModel
+from inspire_sim.rules import hash_uniform, month_salt, salted_uniform
+from inspire_sim.run import batch_size_for, run, run_batch
+from inspire_sim.scenario import load_scenario
+from inspire_sim.simulation import Simulation
+from inspire_sim.streams import BatchStreams, RandomStreams
+from inspire_sim.world import RunCounters
+
+TESTS = Path(__file__).resolve().parent
+TABLES = ("timeseries", "smes", "partnerships", "panel", "spend", "countries")
+
+
+def _small(name: str = "baseline", **kw) -> object:
+    return load_scenario(name, **{"n_smes": 300, "steps": 12, **kw})
+
+
+def _advanced(scen, seeds, months: int) -> Simulation:
+    sim = Simulation(scen, seeds)
+    sim.burn_in()
+    for _ in range(months):
+        sim.advance()
+    return sim
+
+
+# ---------------------------------------------------------------------------- building blocks
+def test_batch_streams_draw_what_each_run_draws_alone():
+    seeds = [3, 99, 12345]
+    bs = BatchStreams(seeds, n_run=50)
+    alone = [RandomStreams(s) for s in seeds]
+    np.testing.assert_array_equal(
+        bs.random("search", 4), np.concatenate([a.get("search", 4).random(50) for a in alone])
+    )
+    np.testing.assert_array_equal(bs.random_runs("cap", -3, 8), np.stack([a.get("cap", -3).random(8) for a in alone]))
+    ids = np.array([5, 7, 7, 1, 60], dtype=np.uint64)
+    run = np.array([0, 0, 2, 1, 2])
+    got = bs.uniform("candidates", 7, run, ids, 3)
+    want = np.vstack([alone[r].uniform("candidates", 7, ids[i : i + 1], 3) for i, r in enumerate(run)])
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(bs.key("chemistry"), [a.key("chemistry") for a in alone])
+
+
+def test_salted_uniform_per_id_equals_one_salt_each():
+    keys = np.array([11, 2**63 + 5, 42], dtype=np.uint64)
+    ids = np.arange(30, dtype=np.uint64)
+    salts = np.array([month_salt(k, 17) for k in keys.tolist()], dtype=np.uint64)
+    which = np.arange(30) % 3
+    got = salted_uniform(salts[which], ids, 4)
+    for k in range(3):
+        np.testing.assert_array_equal(got[which == k], hash_uniform(keys[k], 17, ids[which == k], 4))
+
+
+def test_run_counters_count_and_add_per_run():
+    c = RunCounters(3)
+    c.count("x", np.array([0, 2, 2, 2]))
+    c.add("y", np.array([0.5, 0.0, 1.5]))
+    c.add("y", 1.0)
+    np.testing.assert_array_equal(c["x"], [1, 0, 3])
+    np.testing.assert_array_equal(c["y"], [1.5, 1.0, 2.5])
+    np.testing.assert_array_equal(c["never"], [0, 0, 0])
+    c.clear()
+    assert c.names() == []
+
+
+def test_batch_size_for_defaults_and_refuses_nonsense():
+    assert batch_size_for(1000) == 50
+    assert batch_size_for(100_000) == 1
+    assert batch_size_for(10) == 64
+    assert batch_size_for(1000, 7) == 7
+    with pytest.raises(InputError, match="batch"):
+        batch_size_for(1000, 0)
+
+
+# ---------------------------------------------------------------------------- the engine
+def test_each_run_of_a_batch_is_the_run_alone_without_policies():
+    scen = _small(n_smes=400)
+    scen.policies = []
+    seeds = [11, 5, 7]
+    batch = _advanced(scen, seeds, 18)
+    w = batch.world
+    assert w.runs == 3 and w.n == 3 * w.n_run and w.m == w.n + 3 * w.p_run
+    for r, seed in enumerate(seeds):
+        alone = _advanced(scen, [seed], 18)
+        assert_frame_equal(batch.smes_table(r), alone.smes_table(), check_exact=True)
+        assert_frame_equal(
+            w.projects.table(w.country_names, r),
+            alone.world.projects.table(w.country_names),
+            check_exact=True,
+        )
+        for name in alone.world.counters.names():
+            assert w.counters[name][r] == alone.world.counters[name][0], name
+        np.testing.assert_array_equal(w.pt_by_stage[r], alone.world.pt_by_stage[0])
+        np.testing.assert_array_equal(w.scaling_by_country[r], alone.world.scaling_by_country[0])
+    assert len(w.projects.table(w.country_names, 0)) > 50  # the runs did form partnerships
+
+
+def test_candidates_never_cross_runs():
+    scen = _small()
+    scen.policies = []
+    sim = _advanced(scen, [1, 2], 12)
+    book = sim.world.projects
+    logged = np.concatenate([p["partner"] for p in [*book._log, book.running]])
+    runs = np.concatenate([p["run"] for p in [*book._log, book.running]])
+    leads = np.concatenate([p["lead"] for p in [*book._log, book.running]])
+    np.testing.assert_array_equal(sim.world.run_of(logged), runs)
+    np.testing.assert_array_equal(sim.world.sme_run[leads], runs)
+    assert set(runs.tolist()) == {0, 1}
+
+
+def test_world_numbers_agents_as_mesa_does():
+    """The batch engine has no Mesa agents, but its ids (which key random draws) are Mesa's."""
+    scen = _small()
+    model = InspireModel(scen, seed=4)
+    for _ in range(12):
+        model.step()
+    ids = np.array([a.unique_id for a in model.sme_agents])
+    np.testing.assert_array_equal(model.world.actors.uid[: model.n], ids)
+    assert model.agent_id_counter == model.world.next_uid[0]
+    batch = _advanced(scen, [9, 4], 12)
+    np.testing.assert_array_equal(batch.world.actors.uid[batch.world.sme_rows(1)], ids)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "baseline",
+        "cross_border_brokering",
+        "toolbox_and_recovery",
+        "national_funding",
+        "eu_deployment_plan",
+        "regional_smart_specialisation",
+        "no_support",
+    ],
+)
+def test_run_batch_results_equal_runs_alone(name):
+    scen = _small(name)
+    seeds = [21, 8, 1000003]
+    batch = run_batch(scen, seeds)
+    for res, seed in zip(batch, seeds, strict=True):
+        alone = run(scen, seed=seed)
+        for table in TABLES:
+            assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=f"{name}:{table}")
+        assert res.manifest["seed"] == seed and res.manifest["batch"]["size"] == 3
+
+
+def test_run_batch_keeps_the_order_of_mixed_scenarios():
+    a, b = _small(), _small(n_smes=350)
+    scens, seeds = [a, b, a, b], [1, 2, 3, 4]
+    out = run_batch(scens, seeds)
+    assert [r.manifest["seed"] for r in out] == seeds
+    assert [len(r.smes) for r in out] == [300, 350, 300, 350]
+    assert_frame_equal(out[2].timeseries, run(a, seed=3).timeseries, check_exact=True)
+
+
+def test_unbatchable_lever_runs_one_by_one(tmp_path, monkeypatch):
+    """A user lever not marked ``batchable`` makes run_batch run its seeds alone (same results)."""
+    monkeypatch.syspath_prepend(str(TESTS))
+    path = tmp_path / "with_user_lever.toml"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            name = "with_user_lever"
+            extends = "{(TESTS.parent / "scenarios" / "no_support.toml").as_posix()}"
+            [model]
+            n_smes = 300
+            steps = 6
+            burn_in = 6
+            [[policies]]
+            kind = "user_levers:ConfidenceCoaching"
+            budget_per_step = 2000000.0
+            """
+        )
+    )
+    try:
+        scen = load_scenario(path)
+        out = run_batch(scen, [1, 2])
+        assert_frame_equal(out[1].timeseries, run(scen, seed=2).timeseries, check_exact=True)
+        assert "batch" not in out[0].manifest
+        with pytest.raises(InputError, match="cannot run in a batch"):
+            Simulation(scen, [1, 2])
+    finally:
+        if "confidence_coaching" in policies.LEVER_POLICIES:
+            policies.unregister_lever("confidence_coaching")
+        sys.modules.pop("user_levers", None)
+
+
+def test_run_batch_refuses_mismatched_inputs():
+    with pytest.raises(InputError, match="one scenario per seed"):
+        run_batch([_small()], [1, 2])
+    with pytest.raises(InputError, match="seeds"):
+        Simulation(_small(), [])
+
+
+def test_design_points_with_different_behavioural_parameters_share_a_batch():
+    """Runs that differ in behavioural model parameters run in one batch, each as it runs alone."""
+    base = _small(n_smes=400)
+    base.policies = []
+    points = [
+        {},
+        {"search_rate": 0.5, "gain_mean": 0.09, "gain_sigma": 1.1, "duration_mean": 1.5, "home_bias": 0.5},
+        {"trust_drift": 0.05, "unicorn_pareto_alpha": 1.3, "unicorn_prob": 0.2, "false_failure_jump": 0.3},
+        {"results_share_development": 0.5, "accept_threshold": -0.2, "margin_mean": 1000.0, "abandon_prob": 0.9},
+    ]
+    scens = [base.with_overrides(pt) for pt in points]
+    seeds = [3, 3, 4, 5]
+    batch = Simulation(scens, seeds)
+    assert set(batch.world.run_params.varying) >= {"search_rate", "gain_mean", "trust_drift", "margin_mean"}
+    batch.burn_in()
+    for _ in range(12):
+        batch.advance()
+    w = batch.world
+    for r, (scen, seed) in enumerate(zip(scens, seeds, strict=True)):
+        alone = _advanced(scen, [seed], 12)
+        assert_frame_equal(batch.smes_table(r), alone.smes_table(), check_exact=True, obj=f"point {r}")
+        assert_frame_equal(
+            w.projects.table(w.country_names, r), alone.world.projects.table(w.country_names), check_exact=True
+        )
+    with pytest.raises(AttributeError, match="differs between the runs"):
+        _ = w.params.search_rate  # a phase reading a varying parameter as one number would be a bug
+
+
+def test_structural_differences_refused_in_one_batch():
+    with pytest.raises(InputError, match="cannot share a batch"):
+        Simulation([_small(), _small(n_smes=350)], [1, 2])
+    other = _small()
+    other.policies = []
+    with pytest.raises(InputError, match="cannot share a batch"):
+        Simulation([_small(), other], [1, 2])
+
+
+@pytest.mark.parametrize("seeds", [[0, 1], [5, 2**40 + 3, 2**63 - 1, 123456789]])
+def test_fast_batch_seeding_is_numpys(seeds):
+    """Batched streams compute every run's PCG64 state at once: exactly numpy's, for any seed and key."""
+    bs = BatchStreams(seeds, 40)
+    for name, month in [("search", 3), ("entry", -36), ("policy:support_funding:0:apply", 119), ("x", -(2**20))]:
+        want = np.concatenate([RandomStreams(s).get(name, month).random(40) for s in seeds])
+        np.testing.assert_array_equal(bs.random(name, month), want)
+        np.testing.assert_array_equal(
+            bs.random_runs(name, month, 3), np.stack([RandomStreams(s).get(name, month).random(3) for s in seeds])
+        )
