@@ -259,10 +259,10 @@ def top_sums(x: np.ndarray, runs: int, k: int) -> np.ndarray:
     """
     positive = x > 0
     pos = np.compress(positive, x)  # each run's positive values, contiguous, in row order
-    ends = np.cumsum(row_sums(positive, runs))
     out = np.full(runs, np.nan)
+    ends = [len(pos)] if runs == 1 else np.cumsum(row_sums(positive, runs)).tolist()
     start = 0
-    for r, end in enumerate(ends.tolist()):
+    for r, end in enumerate(ends):
         if end - start > k:
             block = pos[start:end]
             block.partition(end - start - k)  # in place: ``pos`` is our own copy
@@ -277,38 +277,43 @@ def country_sums(key: np.ndarray, values: np.ndarray, bins: int) -> np.ndarray:
 
 
 class SegmentSums:
-    """Per-run, per-country sums of an SME column, each added in row order, for a batch laid out by country.
+    """Per-run, per-country sums of an SME column, each added in row order, as the single run's ``bincount``.
 
     The single run sums ``np.bincount(country, weights=x)``: each country's values in row
-    order. When every run has the same sorted country layout (population.py repeats each
-    country's SMEs in one block), the batch transposes ``x`` to (row, run), pads each country's
-    block to the largest and reduces the row axis: numpy adds the rows one after another,
-    elementwise across runs, i.e. each run's values in row order, as ``bincount`` would (a
-    trailing padding zero changes no sum) -- bit-identical and vectorised across runs.
-    ``tests/test_batch_metrics.py`` checks this against ``bincount`` for many layouts.
+    order, one after another (latency-bound on a sorted layout). When every run has the same
+    sorted country layout (population.py puts each country's SMEs in one block), the batch
+    transposes ``x`` to (row, run) and reduces each country's block of rows over the row axis:
+    numpy adds the rows one after another, elementwise across the runs, i.e. each run's
+    values in row order as ``bincount`` adds them -- bit-identical, and vectorised across
+    runs. ``tests/test_batch_metrics.py`` checks both paths against ``bincount``.
+
+    Args:
+        country: (R * n_run,) country of each SME row.
+        fast: force (True) or forbid (False) the transposed path; None: use it when it is
+            likely faster (a shared sorted layout and many rows per country).
     """
 
-    def __init__(self, country: np.ndarray, runs: int, n_countries: int) -> None:
+    def __init__(self, country: np.ndarray, runs: int, n_countries: int, fast: bool | None = None) -> None:
         self.runs, self.nc = runs, n_countries
         layout = country[: len(country) // runs].astype(np.int64)
         shared = runs > 1 and bool(np.all(np.diff(layout) >= 0))
         shared = shared and bool(np.all(country.reshape(runs, -1) == layout))
-        self.fast = shared
+        worth = len(country) > 800 * n_countries  # ~2 us per country call vs ~3 ns per bincount row
+        self.fast = shared and (worth if fast is None else fast)
         self.key = np.repeat(np.arange(runs) * n_countries, len(layout)) + np.tile(layout, runs)
-        if shared:
-            size = np.bincount(layout, minlength=n_countries)
-            start = np.concatenate([[0], np.cumsum(size)[:-1]])
-            self.width = int(size.max())
-            self.dest = layout * self.width + (np.arange(len(layout)) - start[layout])
+        self.bounds = np.concatenate([[0], np.cumsum(np.bincount(layout, minlength=n_countries))]).tolist()
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """(R, C) sums of ``x`` (length R * n_run) per run and country."""
         runs, nc = self.runs, self.nc
         if not self.fast:
             return country_sums(self.key, x, runs * nc).reshape(runs, nc)
-        padded = np.zeros((nc * self.width, runs))
-        padded[self.dest] = x.reshape(runs, -1).T
-        return np.ascontiguousarray(padded.reshape(nc, self.width, runs).sum(axis=1).T)
+        xt = np.ascontiguousarray(x.reshape(runs, -1).T)  # (row, run)
+        out = np.empty((nc, runs))
+        b = self.bounds
+        for c in range(nc):
+            out[c] = xt[b[c] : b[c + 1]].sum(axis=0) if b[c + 1] > b[c] else 0.0
+        return np.ascontiguousarray(out.T)
 
 
 _COUNTRY_INT = ("new_partnerships", "successes", "failures", "scaling_up_reached")
@@ -380,9 +385,11 @@ class Recorder:
         """(run of each resolved project's lead, (successes, failures) per run); keeps the rolling window."""
         res = events.resolutions
         run = self.world.sme_run[res.lead]
-        resolved = run_counts(run, self.runs)
-        succ = run_counts(run[res.success], self.runs)
-        sf = np.stack([succ, resolved - succ])
+        if self.runs == 1:
+            n_succ = int(np.count_nonzero(res.success))
+            sf = np.array([[n_succ], [len(run) - n_succ]], dtype=np.int64)
+        else:
+            sf = np.bincount(run * 2 + ~res.success, minlength=2 * self.runs).reshape(self.runs, 2).T
         self._resolved.append(sf)
         self._window += sf
         if len(self._resolved) > self.WINDOW:
@@ -425,9 +432,9 @@ class Recorder:
         code = (coop.view(np.uint8) + foreign.view(np.uint8)) * np.uint8(2 * ns)
         code += s.innovative.view(np.uint8) * np.uint8(ns)
         code += s.stage.view(np.uint8)
-        tab = np.bincount(self._country_key() + code, minlength=runs * nc * 6 * ns).reshape(runs, nc, 3, 2, ns)
-        stage_counts = tab.sum(axis=(1, 2, 3))  # (R, S)
-        tlc = tab.sum(axis=4)  # (R, C, level, innovative)
+        tab = np.bincount(self._country_key() + code, minlength=runs * nc * 6 * ns).reshape(runs, nc * 6, ns)
+        stage_counts = tab.sum(axis=1)  # (R, S)
+        tlc = tab.sum(axis=2).reshape(runs, nc, 3, 2)  # (R, C, level, innovative)
         level = tlc.sum(axis=3)  # (R, C, level)
         cnt = level.sum(axis=2)
         coop_c = level[:, :, 1] + level[:, :, 2]

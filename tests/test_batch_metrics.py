@@ -92,15 +92,16 @@ def test_country_sums_equal_the_single_runs_bincount(runs):
         layout = _layout(rng, n_countries)
         country = np.tile(layout, runs)
         x = _data(rng, len(country), np.float64)
-        sums = SegmentSums(country, runs, n_countries)
-        assert sums.fast == (runs > 1)  # population.py's layout: one block per country, the same in every run
-        got = sums(x)
-        assert got.shape == (runs, n_countries)
         n_run = len(layout)
-        for r in range(runs):
-            want = np.bincount(layout, weights=x[r * n_run : (r + 1) * n_run], minlength=n_countries)
-            np.testing.assert_array_equal(got[r], want)
-            assert np.array_equal(np.signbit(got[r]), np.signbit(want))
+        for fast in (True, False):
+            sums = SegmentSums(country, runs, n_countries, fast=fast)
+            assert sums.fast == (fast and runs > 1)  # population.py's layout: one block per country in every run
+            got = sums(x)
+            assert got.shape == (runs, n_countries)
+            for r in range(runs):
+                want = np.bincount(layout, weights=x[r * n_run : (r + 1) * n_run], minlength=n_countries)
+                np.testing.assert_array_equal(got[r], want)
+                assert np.array_equal(np.signbit(got[r]), np.signbit(want))
 
 
 def test_country_sums_of_an_unsorted_layout_fall_back_to_bincount():
@@ -109,7 +110,7 @@ def test_country_sums_of_an_unsorted_layout_fall_back_to_bincount():
     runs = 3
     country = np.tile(layout, runs)
     x = _data(rng, len(country), np.float64)
-    sums = SegmentSums(country, runs, 6)
+    sums = SegmentSums(country, runs, 6, fast=True)
     assert not sums.fast
     key = np.repeat(np.arange(runs) * 6, len(layout)) + country
     np.testing.assert_array_equal(sums(x), country_sums(key, x, runs * 6).reshape(runs, 6))
