@@ -426,8 +426,8 @@ class Recorder:
         s, a, c = w.sme, w.actors, w.counters
         sme_run = w.sme_run
         active = (s.n_lead > 0) | (a.load[:n] > 0)
-        coop = (month - s.last_coop) < self.WINDOW
-        foreign = coop & ((month - s.last_foreign) < self.WINDOW)
+        coop = s.last_coop > month - self.WINDOW  # month - last < WINDOW, without a temporary
+        foreign = coop & (s.last_foreign > month - self.WINDOW)
         # one count per (run, country, cooperation level, innovative, stage): level 0 none, 1 domestic, 2 foreign
         code = (coop.view(np.uint8) + foreign.view(np.uint8)) * np.uint8(2 * ns)
         code += s.innovative.view(np.uint8) * np.uint8(ns)
@@ -479,7 +479,7 @@ class Recorder:
         v[:, col["exits"]] = run_counts(sme_run[events.upkeep.exits], runs)
         v[:, self._spend_cols] = spend
         v[:, col["spend_total"]] = spend.sum(axis=1)
-        num = np.stack(
+        num = np.array(
             [
                 foreign_c.sum(axis=1),
                 self._window[0],
@@ -490,9 +490,9 @@ class Recorder:
                 c["dropped_at_scaleup"],
                 12 * c["evictions"],
             ],
-            axis=1,
-        )
-        den = np.stack(
+            dtype=np.float64,
+        ).T
+        den = np.array(
             [
                 np.maximum(n_coop, 1),
                 self._window.sum(axis=0),
@@ -503,8 +503,8 @@ class Recorder:
                 c["memory_at_scaleup"],
                 c["memory_months"],
             ],
-            axis=1,
-        )
+            dtype=np.float64,
+        ).T
         v[:, self._ratio_cols] = np.divide(num, den, out=np.full(num.shape, np.nan), where=den != 0)
         awarded = np.zeros((runs, len(self.kinds)))
         used = np.zeros((runs, len(self.kinds)))
