@@ -316,6 +316,26 @@ class SegmentSums:
         return np.ascontiguousarray(out.T)
 
 
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The monthly arrays of ``parts`` concatenated along the first axis (kept joined for the next call)."""
+    if len(parts) > 1:
+        parts[:] = [np.concatenate(parts)]
+    return parts[0]
+
+
+_PANEL = (
+    "step",
+    "sme_id",
+    "stage",
+    "confidence",
+    "cash",
+    "resources",
+    "business_results",
+    "successes",
+    "failures",
+    "in_project",
+    "failed_this_step",
+)  # columns of the panel table
 _COUNTRY_INT = ("new_partnerships", "successes", "failures", "scaling_up_reached")
 _RATIOS = (
     "cross_border_share",
@@ -364,11 +384,12 @@ class Recorder:
         self._awarded_cols = [col[f"awarded_{k}"] for k in self.kinds]
         self._take_up_cols = [col[f"take_up_{k}"] for k in self.kinds]
         self._ratio_cols = [col[k] for k in _RATIOS]
-        self._rows: list[np.ndarray] = []  # per reporting month: (R, len(names)) indicators
+        # per reporting month (leading axis 1; the table methods concatenate them once):
+        self._rows: list[np.ndarray] = []  # (1, R, len(names)) indicators
         self._latest: dict[str, float] | None = None
-        self._country_rows: list[np.ndarray] = []  # per month: (R, C, 2 + len(COUNTRY_INDICATORS))
-        self._spend_rows: list[np.ndarray] = []  # per month: (policies, R, C) real EUR
-        self._panel_rows: list[dict[str, np.ndarray]] = []  # per month: the panel SMEs of all runs
+        self._country_rows: list[np.ndarray] = []  # (1, R, C, 2 + len(COUNTRY_INDICATORS))
+        self._spend_rows: list[np.ndarray] = []  # (1, policies, R, C) real EUR
+        self._panel_rows: dict[str, list[np.ndarray]] = {k: [] for k in _PANEL}  # the panel SMEs of all runs
         self._panel_run = world.sme_run[world.panel_rows]
         self._country: np.ndarray | None = None  # SME countries the cached keys were built from
         self._code_key = np.zeros(0, dtype=np.int64)  # (run, country) bin of each SME row x SME codes
@@ -518,7 +539,7 @@ class Recorder:
             self._used, self._awarded, out=np.full(awarded.shape, np.nan), where=self._awarded != 0
         )
         v[:, self._real_dst] = v[:, self._real_src] * w.mean_weight
-        self._rows.append(v)
+        self._rows.append(v[None])
         self._latest = None
         # per country
         rc = runs * nc
@@ -537,27 +558,30 @@ class Recorder:
             crow[:, :, 9] = np.cumsum(w.spend_month, axis=0)[-1]
         else:
             crow[:, :, 9] = 0.0
-        self._country_rows.append(crow)
-        self._spend_rows.append(w.spend_month.copy())
+        self._country_rows.append(crow[None])
+        self._spend_rows.append(w.spend_month[None].copy())
         pr = w.panel_rows
         if len(pr):
             failed_now = np.zeros(n, dtype=bool)
             failed_now[res.lead[~res.success]] = True
-            self._panel_rows.append(
-                {
-                    "step": np.full(len(pr), month + 1, dtype=np.int32),
-                    "sme_id": a.uid[pr],
-                    "stage": s.stage[pr],
-                    "confidence": s.confidence[pr],
-                    "cash": s.cash[pr],
-                    "resources": s.resources[pr],
-                    "business_results": s.results[pr],
-                    "successes": s.successes[pr],
-                    "failures": s.failures[pr],
-                    "in_project": active[pr],
-                    "failed_this_step": failed_now[pr],
-                }
-            )
+            for name, values in zip(
+                _PANEL,
+                (
+                    np.full(len(pr), month + 1, dtype=np.int32),
+                    a.uid[pr],
+                    s.stage[pr],
+                    s.confidence[pr],
+                    s.cash[pr],
+                    s.resources[pr],
+                    s.results[pr],
+                    s.successes[pr],
+                    s.failures[pr],
+                    active[pr],
+                    failed_now[pr],
+                ),
+                strict=True,
+            ):
+                self._panel_rows[name].append(values)
 
     # ------------------------------------------------------------------ rows
     @property
@@ -566,7 +590,7 @@ class Recorder:
         if self._latest is None:
             if not self._rows:
                 return {}
-            row = dict(zip(self.names, self._rows[-1][0].tolist(), strict=True))
+            row = dict(zip(self.names, self._rows[-1][-1, 0].tolist(), strict=True))
             for name in self._int_names:
                 row[name] = int(row[name])
             self._latest = row
@@ -583,7 +607,7 @@ class Recorder:
         run = self._run(run)
         if not self._rows:
             return pd.DataFrame([], columns=self.names)
-        data = np.stack([v[run] for v in self._rows])
+        data = _joined(self._rows)[:, run]
         ints = self._int_cols
         return pd.DataFrame(
             {name: data[:, i].astype(np.int64) if i in ints else data[:, i].copy() for i, name in enumerate(self.names)}
@@ -594,7 +618,7 @@ class Recorder:
         run = self._run(run)
         w = self.world
         width = 2 + len(COUNTRY_INDICATORS)
-        data = np.vstack([r[run] for r in self._country_rows]) if self._country_rows else np.zeros((0, width))
+        data = _joined(self._country_rows)[:, run].reshape(-1, width) if self._country_rows else np.zeros((0, width))
         df = pd.DataFrame(data, columns=["step", "country", *COUNTRY_INDICATORS])
         df["step"] = df["step"].astype(np.int64)
         df["country"] = pd.Categorical.from_codes(df["country"].astype(np.int64), w.country_names)
@@ -608,7 +632,7 @@ class Recorder:
         w = self.world
         if not self._spend_rows:
             return pd.DataFrame({"step": [], "lever": [], "measure": [], "country": [], "eur": []})
-        arr = np.stack([sm[:, run] for sm in self._spend_rows])  # (T, measures, C)
+        arr = _joined(self._spend_rows)[:, :, run]  # (T, measures, C)
         t, k, c = np.nonzero(arr)
         names = [p.name for p in w.policies]
         labels = [f"{i}:{n}" for i, n in enumerate(names)] if len(set(names)) < len(names) else names
@@ -625,9 +649,13 @@ class Recorder:
     def panel(self, run: int = 0) -> pd.DataFrame:
         """Monthly states of run ``run``'s panel SMEs (``step``, ``sme_id``, ``stage``, ...), month by month."""
         run = self._run(run)
-        if not self._panel_rows:
+        cols = self._panel_rows
+        if not cols["step"]:
             return pd.DataFrame(columns=["step", "sme_id", "stage"])
-        mine = self._panel_run == run
-        df = pd.DataFrame({k: np.concatenate([r[k][mine] for r in self._panel_rows]) for k in self._panel_rows[0]})
+        per_month = len(self._panel_run)
+        months = sum(len(part) for part in cols["step"]) // per_month
+        mine = np.flatnonzero(self._panel_run == run)
+        rows = (np.arange(months)[:, None] * per_month + mine).ravel()  # month by month, in panel order
+        df = pd.DataFrame({k: _joined(parts)[rows] for k, parts in cols.items()})
         df["stage"] = pd.Categorical.from_codes(df["stage"].astype(np.int64), [s.label for s in Stage])
         return df
