@@ -391,9 +391,10 @@ class Recorder:
         self._spend_rows: list[np.ndarray] = []  # (1, policies, R, C) real EUR
         self._panel_rows: dict[str, list[np.ndarray]] = {k: [] for k in _PANEL}  # the panel SMEs of all runs
         self._panel_run = world.sme_run[world.panel_rows]
-        self._country: np.ndarray | None = None  # SME countries the cached keys were built from
-        self._code_key = np.zeros(0, dtype=np.int64)  # (run, country) bin of each SME row x SME codes
-        self._country_sums = SegmentSums(np.zeros(world.runs, dtype=np.int64), world.runs, world.n_countries)
+        # an SME slot keeps its country for the whole run (entrants take the leaver's country)
+        country = world.actors.country[: world.n]
+        self._code_key = (world.sme_run * world.n_countries + country) * (6 * len(Stage))  # (run, country, code)
+        self._country_sums = SegmentSums(country, runs, world.n_countries)
         self._resolved: list[np.ndarray] = []  # (successes, failures) per run of the last months
         self._window = np.zeros((2, runs), dtype=np.int64)  # their sums
         self._chem_sum = np.zeros(runs)  # candidate chemistry over reporting months, per run
@@ -429,16 +430,6 @@ class Recorder:
             out[k] += w.spend_month[p]
         return out
 
-    def _country_key(self) -> np.ndarray:
-        """(run, country) bin of each SME row times the number of SME codes (cached while countries stay)."""
-        w = self.world
-        country = w.actors.country[: w.n]
-        if self._country is None or not np.array_equal(country, self._country):
-            self._country = country.copy()
-            self._code_key = (w.sme_run * w.n_countries + country) * (6 * len(Stage))
-            self._country_sums = SegmentSums(country, self.runs, w.n_countries)
-        return self._code_key
-
     def record(self, events: MonthEvents) -> None:
         """Compute and store the indicators of this reporting month for every run."""
         w = self.world
@@ -453,7 +444,7 @@ class Recorder:
         code = (coop.view(np.uint8) + foreign.view(np.uint8)) * np.uint8(2 * ns)
         code += s.innovative.view(np.uint8) * np.uint8(ns)
         code += s.stage.view(np.uint8)
-        tab = np.bincount(self._country_key() + code, minlength=runs * nc * 6 * ns).reshape(runs, nc * 6, ns)
+        tab = np.bincount(self._code_key + code, minlength=runs * nc * 6 * ns).reshape(runs, nc * 6, ns)
         stage_counts = tab.sum(axis=1)  # (R, S)
         tlc = tab.sum(axis=2).reshape(runs, nc, 3, 2)  # (R, C, level, innovative)
         level = tlc.sum(axis=3)  # (R, C, level)

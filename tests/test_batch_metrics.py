@@ -180,3 +180,16 @@ def test_a_run_outside_the_batch_is_refused():
     sim = _simulated(load_scenario("no_support", n_smes=300, steps=12), [3, 4], months=1)
     with pytest.raises(IndexError, match="run 2 is not in this batch of 2"):
         sim.recorder.timeseries(2)
+
+
+def test_sme_slots_keep_their_country_through_exits():
+    """The recorder builds its per-country keys once: entrants must take the leaver's country."""
+    scen = load_scenario("no_support", n_smes=300, steps=24)
+    sim = Simulation(scen, [3, 4])
+    sim.burn_in()
+    before = sim.world.actors.country[: sim.world.n].copy()
+    exits = 0
+    for _ in range(24):
+        exits += len(sim.step().upkeep.exits)
+    assert exits > 0
+    np.testing.assert_array_equal(sim.world.actors.country[: sim.world.n], before)
