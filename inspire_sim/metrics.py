@@ -384,6 +384,7 @@ class Recorder:
         self._awarded_cols = [col[f"awarded_{k}"] for k in self.kinds]
         self._take_up_cols = [col[f"take_up_{k}"] for k in self.kinds]
         self._ratio_cols = [col[k] for k in _RATIOS]
+        self._nan_names = [*_RATIOS, *(f"take_up_{k}" for k in self.kinds)]  # columns that may be undefined
         # per reporting month (leading axis 1; the table methods concatenate them once):
         self._rows: list[np.ndarray] = []  # (1, R, len(names)) indicators
         self._latest: dict[str, float] | None = None
@@ -577,13 +578,20 @@ class Recorder:
     # ------------------------------------------------------------------ rows
     @property
     def latest(self) -> dict[str, float]:
-        """The latest reporting month's row of run 0 (column name -> value; counts as ``int``), ``{}`` before any."""
+        """The latest reporting month's row of run 0, ``{}`` before any.
+
+        Column name -> value: counts as ``int``, the rest ``float``; undefined ratios are the
+        ``np.nan`` object itself, so two rows compare equal (``==``) when their values do.
+        """
         if self._latest is None:
             if not self._rows:
                 return {}
             row = dict(zip(self.names, self._rows[-1][-1, 0].tolist(), strict=True))
             for name in self._int_names:
                 row[name] = int(row[name])
+            for name in self._nan_names:
+                if row[name] != row[name]:
+                    row[name] = np.nan
             self._latest = row
         return self._latest
 
