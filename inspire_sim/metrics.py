@@ -250,8 +250,8 @@ def run_counts(run: np.ndarray, runs: int) -> np.ndarray:
     return np.bincount(run, minlength=runs)
 
 
-def top_sums(x: np.ndarray, runs: int, k: int) -> np.ndarray:
-    """(R,) sum of the ``k`` largest positive values of each run's block of ``x`` (nan if it has ``k`` or fewer).
+def top_sums(x: np.ndarray, runs: int, k: int, fewer: np.ndarray | float = np.nan) -> np.ndarray:
+    """(R,) sum of the ``k`` largest positive values of each run's block of ``x`` (``fewer`` if it has ``k`` or fewer).
 
     Each run's sum is the single run's ``np.partition(positive, len(positive) - k)[-k:].sum()``:
     the order partition leaves the top ``k`` in (hence the rounding of their sum) depends on
@@ -259,7 +259,7 @@ def top_sums(x: np.ndarray, runs: int, k: int) -> np.ndarray:
     """
     positive = x > 0
     pos = np.compress(positive, x)  # each run's positive values, contiguous, in row order
-    out = np.full(runs, np.nan)
+    out = np.array(np.broadcast_to(fewer, (runs,)), dtype=np.float64)
     ends = [len(pos)] if runs == 1 else np.cumsum(row_sums(positive, runs)).tolist()
     start = 0
     for r, end in enumerate(ends):
@@ -396,6 +396,8 @@ class Recorder:
         country = world.actors.country[: world.n]
         self._code_key = (world.sme_run * world.n_countries + country) * (6 * len(Stage))  # (run, country, code)
         self._country_sums = SegmentSums(country, runs, world.n_countries)
+        self._country_template = np.zeros((runs, world.n_countries, 2 + len(COUNTRY_INDICATORS)))
+        self._country_template[:, :, 1] = np.arange(world.n_countries)
         self._resolved: list[np.ndarray] = []  # (successes, failures) per run of the last months
         self._window = np.zeros((2, runs), dtype=np.int64)  # their sums
         self._chem_sum = np.zeros(runs)  # candidate chemistry over reporting months, per run
@@ -462,8 +464,7 @@ class Recorder:
         res_run, (succ, fail) = self._resolutions(events)
         results = s.results
         total = row_sums(results, runs)
-        top = top_sums(results, runs, max(1, int(np.ceil(0.01 * nr))))
-        top = np.where(np.isnan(top), total, top)  # k or fewer positive: they hold everything
+        top = top_sums(results, runs, max(1, int(np.ceil(0.01 * nr))), total)  # k or fewer positive: all of it
         spend = np.ascontiguousarray(self.spend_by_lever().sum(axis=2).T)  # (R, K), each over countries
         self._chem_sum += events.matches.chem_candidates_sum
         self._chem_n += events.matches.chem_candidates_n
@@ -535,15 +536,13 @@ class Recorder:
         self._latest = None
         # per country
         rc = runs * nc
-        lead_key = res_run * nc + a.country[res.lead]
-        crow = np.empty((runs, nc, 2 + len(COUNTRY_INDICATORS)))
+        outcome = np.bincount((res_run * nc + a.country[res.lead]) * 2 + ~res.success, minlength=2 * rc)
+        crow = self._country_template.copy()
         crow[:, :, 0] = month + 1
-        crow[:, :, 1] = np.arange(nc)
         crow[:, :, 2] = np.divide(coop_c, cnt, out=np.zeros((runs, nc)), where=cnt > 0)
         crow[:, :, 3] = np.divide(foreign_c, coop_c, out=np.zeros((runs, nc)), where=coop_c > 0)
         crow[:, :, 4] = np.bincount(new_run * nc + a.country[new_lead], minlength=rc).reshape(runs, nc)
-        crow[:, :, 5] = np.bincount(lead_key[res.success], minlength=rc).reshape(runs, nc)
-        crow[:, :, 6] = np.bincount(lead_key[~res.success], minlength=rc).reshape(runs, nc)
+        crow[:, :, 5:7] = outcome.reshape(runs, nc, 2)  # successes, failures
         crow[:, :, 7] = w.scaling_by_country
         crow[:, :, 8] = self._country_sums(results)
         if len(w.spend_month):  # policies added in order, as the single run's sum over its (policies, C) array
