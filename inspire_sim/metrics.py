@@ -240,7 +240,10 @@ def row_sums(x: np.ndarray, runs: int) -> np.ndarray:
 
 def row_means(x: np.ndarray, runs: int) -> np.ndarray:
     """(R,) means of each run's contiguous block of ``x``, each bit-identical to ``np.mean`` of the block alone."""
-    return np.ascontiguousarray(x).reshape(runs, -1).mean(axis=1)
+    blocks = np.ascontiguousarray(x).reshape(runs, -1)
+    if blocks.dtype in (np.float32, np.float64):  # what np.mean does for them, without its wrapper
+        return np.add.reduce(blocks, axis=1) / blocks.shape[1]
+    return blocks.mean(axis=1)
 
 
 def run_counts(run: np.ndarray, runs: int) -> np.ndarray:
@@ -259,7 +262,8 @@ def top_sums(x: np.ndarray, runs: int, k: int, fewer: np.ndarray | float = np.na
     """
     positive = x > 0
     pos = np.compress(positive, x)  # each run's positive values, contiguous, in row order
-    out = np.array(np.broadcast_to(fewer, (runs,)), dtype=np.float64)
+    out = np.empty(runs)
+    out[:] = fewer
     ends = [len(pos)] if runs == 1 else np.cumsum(row_sums(positive, runs)).tolist()
     start = 0
     for r, end in enumerate(ends):
