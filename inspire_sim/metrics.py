@@ -280,6 +280,17 @@ def country_sums(key: np.ndarray, values: np.ndarray, bins: int) -> np.ndarray:
     return np.bincount(key, weights=values, minlength=bins)
 
 
+def run_country_key(country: np.ndarray, runs: int, n_countries: int) -> np.ndarray:
+    """The (run, country) bin ``run * C + country`` of each SME row: ``country`` itself for one run, else int32.
+
+    Kept small (no int64 copy of every row): a batch of 25 million SMEs holds 100 MB of it.
+    """
+    if runs == 1:
+        return country
+    n_run = len(country) // runs
+    return (np.repeat(np.arange(runs, dtype=np.int32) * n_countries, n_run) + country).astype(np.int32)
+
+
 class SegmentSums:
     """Per-run, per-country sums of an SME column, each added in row order, as the single run's ``bincount``.
 
@@ -304,7 +315,7 @@ class SegmentSums:
         shared = shared and bool(np.all(country.reshape(runs, -1) == layout))
         worth = len(country) > 800 * n_countries  # ~2 us per country call vs ~3 ns per bincount row
         self.fast = shared and (worth if fast is None else fast)
-        self.key = np.repeat(np.arange(runs) * n_countries, len(layout)) + np.tile(layout, runs)
+        self.key = run_country_key(country, runs, n_countries)
         self.bounds = np.concatenate([[0], np.cumsum(np.bincount(layout, minlength=n_countries))]).tolist()
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -398,8 +409,10 @@ class Recorder:
         self._panel_run = world.sme_run[world.panel_rows]
         # an SME slot keeps its country for the whole run (entrants take the leaver's country)
         country = world.actors.country[: world.n]
-        self._code_key = (world.sme_run * world.n_countries + country) * (6 * len(Stage))  # (run, country, code)
         self._country_sums = SegmentSums(country, runs, world.n_countries)
+        self._ckey = self._country_sums.key  # (run, country) bin of each SME row
+        if runs * world.n_countries * 6 * len(Stage) > np.iinfo(self._ckey.dtype).max:  # room for the SME codes
+            self._ckey = self._ckey.astype(np.int64)
         self._country_template = np.zeros((runs, world.n_countries, 2 + len(COUNTRY_INDICATORS)))
         self._country_template[:, :, 1] = np.arange(world.n_countries)
         self._resolved: list[np.ndarray] = []  # (successes, failures) per run of the last months
@@ -451,7 +464,7 @@ class Recorder:
         code = (coop.view(np.uint8) + foreign.view(np.uint8)) * np.uint8(2 * ns)
         code += s.innovative.view(np.uint8) * np.uint8(ns)
         code += s.stage.view(np.uint8)
-        tab = np.bincount(self._code_key + code, minlength=runs * nc * 6 * ns).reshape(runs, nc * 6, ns)
+        tab = np.bincount(self._ckey * (6 * ns) + code, minlength=runs * nc * 6 * ns).reshape(runs, nc * 6, ns)
         stage_counts = tab.sum(axis=1)  # (R, S)
         tlc = tab.sum(axis=2).reshape(runs, nc, 3, 2)  # (R, C, level, innovative)
         level = tlc.sum(axis=3)  # (R, C, level)
