@@ -34,12 +34,19 @@ class Indicator:
     meaning: str
     higher_is_better: bool | None = None
     extensive: bool = False
+    integer: bool = False  # a count: an int64 column (else float64)
 
 
 def _ind(
-    name: str, unit: str, meaning: str, better: bool | None = None, extensive: bool = False
+    name: str,
+    unit: str,
+    meaning: str,
+    better: bool | None = None,
+    extensive: bool = False,
+    integer: bool | None = None,
 ) -> tuple[str, Indicator]:
-    return name, Indicator(name, unit, meaning, better, extensive)
+    """An indicator; extensive ones are counts (int64) unless ``integer=False``."""
+    return name, Indicator(name, unit, meaning, better, extensive, extensive if integer is None else integer)
 
 
 REAL_SUFFIX = "_real"
@@ -128,7 +135,7 @@ _BASE: dict[str, Indicator] = dict(
             True,
             True,
         ),
-        _ind("business_results_total", "result units", "Sum of business results of living SMEs", True, True),
+        _ind("business_results_total", "result units", "Sum of business results of living SMEs", True, True, False),
         _ind("top1pct_business_share", "share", "Share of business results held by the top 1% of SMEs"),
         _ind("unicorns", "SMEs", "Heavy-tailed (unicorn) outcomes so far", True, True),
         _ind(
@@ -164,7 +171,11 @@ def _uptake(kind: str) -> dict[str, Indicator]:
     return dict(
         [
             _ind(
-                f"awarded_{kind}", "services/month", f"Services awarded by the {text} lever this month", extensive=True
+                f"awarded_{kind}",
+                "services/month",
+                f"Services awarded by the {text} lever this month",
+                extensive=True,
+                integer=False,
             ),
             _ind(
                 f"take_up_{kind}",
@@ -218,206 +229,425 @@ COUNTRY_INDICATORS = (
 """Columns of ``RunResult.countries`` (besides ``step`` and ``country``)."""
 
 
-class Recorder:
-    """Computes the indicators of each reporting month from the world and the month's events.
+def row_sums(x: np.ndarray, runs: int) -> np.ndarray:
+    """(R,) sums of each run's contiguous block of ``x`` (length R * n), each as ``np.sum`` of the block alone.
 
-    It only reads: state changes (activity stamps, counters) happen in the phases.
+    Reducing the last axis of a C-contiguous (R, n) array hands numpy's pairwise summation
+    each row whole, as the 1-D sum would: the result is bit-identical (tests/test_batch_metrics.py).
+    """
+    return np.ascontiguousarray(x).reshape(runs, -1).sum(axis=1)
+
+
+def row_means(x: np.ndarray, runs: int) -> np.ndarray:
+    """(R,) means of each run's contiguous block of ``x``, each bit-identical to ``np.mean`` of the block alone."""
+    blocks = np.ascontiguousarray(x).reshape(runs, -1)
+    if blocks.dtype in (np.float32, np.float64):  # what np.mean does for them, without its wrapper
+        return np.add.reduce(blocks, axis=1) / blocks.shape[1]
+    return blocks.mean(axis=1)
+
+
+def run_counts(run: np.ndarray, runs: int) -> np.ndarray:
+    """(R,) int64 number of entries of ``run`` (the run of each item) in each run."""
+    if runs == 1:
+        return np.array([len(run)], dtype=np.int64)
+    return np.bincount(run, minlength=runs)
+
+
+def top_sums(x: np.ndarray, runs: int, k: int, fewer: np.ndarray | float = np.nan) -> np.ndarray:
+    """(R,) sum of the ``k`` largest positive values of each run's block of ``x`` (``fewer`` if it has ``k`` or fewer).
+
+    Each run's sum is the single run's ``np.partition(positive, len(positive) - k)[-k:].sum()``:
+    the order partition leaves the top ``k`` in (hence the rounding of their sum) depends on
+    the whole input, so each run's positive values are partitioned alone.
+    """
+    positive = x > 0
+    pos = np.compress(positive, x)  # each run's positive values, contiguous, in row order
+    out = np.empty(runs)
+    out[:] = fewer
+    ends = [len(pos)] if runs == 1 else np.cumsum(row_sums(positive, runs)).tolist()
+    start = 0
+    for r, end in enumerate(ends):
+        if end - start > k:
+            block = pos[start:end]
+            block.partition(end - start - k)  # in place: ``pos`` is our own copy
+            out[r] = block[-k:].sum()
+        start = end
+    return out
+
+
+def country_sums(key: np.ndarray, values: np.ndarray, bins: int) -> np.ndarray:
+    """Sums of ``values`` per ``key`` bin, each bin's values added in row order (``np.bincount``)."""
+    return np.bincount(key, weights=values, minlength=bins)
+
+
+def run_country_key(country: np.ndarray, runs: int, n_countries: int) -> np.ndarray:
+    """The (run, country) bin ``run * C + country`` of each SME row: ``country`` itself for one run, else int32.
+
+    Kept small (no int64 copy of every row): a batch of 25 million SMEs holds 100 MB of it.
+    """
+    if runs == 1:
+        return country
+    n_run = len(country) // runs
+    return (np.repeat(np.arange(runs, dtype=np.int32) * n_countries, n_run) + country).astype(np.int32)
+
+
+class SegmentSums:
+    """Per-run, per-country sums of an SME column, each added in row order, as the single run's ``bincount``.
+
+    The single run sums ``np.bincount(country, weights=x)``: each country's values in row
+    order, one after another (latency-bound on a sorted layout). When every run has the same
+    sorted country layout (population.py puts each country's SMEs in one block), the batch
+    transposes ``x`` to (row, run) and reduces each country's block of rows over the row axis:
+    numpy adds the rows one after another, elementwise across the runs, i.e. each run's
+    values in row order as ``bincount`` adds them -- bit-identical, and vectorised across
+    runs. ``tests/test_batch_metrics.py`` checks both paths against ``bincount``.
+
+    Args:
+        country: (R * n_run,) country of each SME row.
+        fast: force (True) or forbid (False) the transposed path; None: use it when it is
+            likely faster (a shared sorted layout and many rows per country).
+    """
+
+    def __init__(self, country: np.ndarray, runs: int, n_countries: int, fast: bool | None = None) -> None:
+        self.runs, self.nc = runs, n_countries
+        layout = country[: len(country) // runs].astype(np.int64)
+        shared = runs > 1 and bool(np.all(np.diff(layout) >= 0))
+        shared = shared and bool(np.all(country.reshape(runs, -1) == layout))
+        worth = len(country) > 800 * n_countries  # ~2 us per country call vs ~3 ns per bincount row
+        self.fast = shared and (worth if fast is None else fast)
+        self.key = run_country_key(country, runs, n_countries)
+        self.bounds = np.concatenate([[0], np.cumsum(np.bincount(layout, minlength=n_countries))]).tolist()
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """(R, C) sums of ``x`` (length R * n_run) per run and country."""
+        runs, nc = self.runs, self.nc
+        if not self.fast:
+            return country_sums(self.key, x, runs * nc).reshape(runs, nc)
+        xt = np.ascontiguousarray(x.reshape(runs, -1).T)  # (row, run)
+        out = np.empty((nc, runs))
+        b = self.bounds
+        for c in range(nc):
+            out[c] = xt[b[c] : b[c + 1]].sum(axis=0) if b[c + 1] > b[c] else 0.0
+        return np.ascontiguousarray(out.T)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The monthly arrays of ``parts`` concatenated along the first axis (kept joined for the next call)."""
+    if len(parts) > 1:
+        parts[:] = [np.concatenate(parts)]
+    return parts[0]
+
+
+_PANEL = (
+    "step",
+    "sme_id",
+    "stage",
+    "confidence",
+    "cash",
+    "resources",
+    "business_results",
+    "successes",
+    "failures",
+    "in_project",
+    "failed_this_step",
+)  # columns of the panel table
+_COUNTRY_INT = ("new_partnerships", "successes", "failures", "scaling_up_reached")
+_RATIOS = (
+    "cross_border_share",
+    "project_success_rate",
+    "retry_rate_after_failure",
+    "cooperating_share_innovators",
+    "chemistry_formed",
+    "chemistry_candidates",
+    "partner_turnover_at_scaleup",
+    "partner_churn",
+)  # numerator / denominator per run, nan where the denominator is 0
+
+
+class Recorder:
+    """Computes the indicators of each reporting month of every run of the batch from the world and the events.
+
+    It only reads: state changes (activity stamps, counters) happen in the phases. Each
+    month it stores one (R, columns) float array of the indicators of every run, computed
+    with whole-batch numpy operations whose per-run results are bit-identical to the single
+    run's (``row_sums``, ``top_sums``, ``country_sums``, integer counts); the table methods
+    take the run, and :attr:`latest` is run 0's latest row (Mesa's DataCollector reads it).
     """
 
     WINDOW = 12  # months: the CIS reference period for "cooperating" (an indicator definition)
 
     def __init__(self, world: World) -> None:
         self.world = world
+        self.runs = runs = world.runs
         self.kinds = list(dict.fromkeys([*SHIPPED, *(resolve_kind(p.spec.kind) for p in world.policies)]))
-        self.columns = list(indicators_for(self.kinds))
+        registry = indicators_for(self.kinds)
+        self.columns = list(registry)
+        self.names = ["step", *self.columns]  # columns of the timeseries table
         self.policy_lever = np.array(
             [self.kinds.index(resolve_kind(p.spec.kind)) for p in world.policies], dtype=np.int64
         )
-        self.rows: list[dict[str, float]] = []
-        self.latest: dict[str, float] = {}
-        self.country_rows: list[np.ndarray] = []
-        self.spend_rows: list[np.ndarray] = []
-        self.panel_rows: list[dict[str, np.ndarray]] = []
-        self._resolved: list[tuple[int, int]] = []
-        self._chem_sum = 0.0  # candidate chemistry over reporting months
-        self._chem_n = 0
-        self._awarded = np.zeros(len(self.kinds))  # services awarded so far, by lever kind
-        self._used = np.zeros(len(self.kinds))  # of which used
-        self._extensive = [k for k, ind in indicators_for(self.kinds).items() if ind.extensive]
-        # column names of the per-month row, built once (the row is rebuilt every month)
-        self._real_names = [(k, f"{k}{REAL_SUFFIX}") for k in self._extensive]
-        self._share_names = [f"share_{st.label}" for st in Stage]
-        self._pt_names = [f"pt_{pt.label}__{st.label}" for pt in PartnerType for st in Stage]
-        self._spend_names = [f"spend_{k}" for k in self.kinds]
-        self._uptake_names = [(f"awarded_{k}", f"take_up_{k}") for k in self.kinds]
+        self._int_names = ["step", *(k for k, ind in registry.items() if ind.integer)]
+        col = {name: i for i, name in enumerate(self.names)}
+        self._col = col
+        self._int_cols = {col[k] for k in self._int_names}
+        extensive = [k for k, ind in registry.items() if ind.extensive]
+        self._real_src = np.array([col[k] for k in extensive], dtype=np.int64)
+        self._real_dst = np.array([col[f"{k}{REAL_SUFFIX}"] for k in extensive], dtype=np.int64)
+        self._share_cols = [col[f"share_{st.label}"] for st in Stage]
+        self._pt_cols = [col[f"pt_{pt.label}__{st.label}"] for pt in PartnerType for st in Stage]
+        self._spend_cols = [col[f"spend_{k}"] for k in self.kinds]
+        self._awarded_cols = [col[f"awarded_{k}"] for k in self.kinds]
+        self._take_up_cols = [col[f"take_up_{k}"] for k in self.kinds]
+        self._ratio_cols = [col[k] for k in _RATIOS]
+        self._nan_names = [*_RATIOS, *(f"take_up_{k}" for k in self.kinds)]  # columns that may be undefined
+        # per reporting month (leading axis 1; the table methods concatenate them once):
+        self._rows: list[np.ndarray] = []  # (1, R, len(names)) indicators
+        self._latest: dict[str, float] | None = None
+        self._country_rows: list[np.ndarray] = []  # (1, R, C, 2 + len(COUNTRY_INDICATORS))
+        self._spend_rows: list[np.ndarray] = []  # (1, policies, R, C) real EUR
+        self._panel_rows: dict[str, list[np.ndarray]] = {k: [] for k in _PANEL}  # the panel SMEs of all runs
+        self._panel_run = world.sme_run[world.panel_rows]
+        # an SME slot keeps its country for the whole run (entrants take the leaver's country)
+        country = world.actors.country[: world.n]
+        self._country_sums = SegmentSums(country, runs, world.n_countries)
+        self._ckey = self._country_sums.key  # (run, country) bin of each SME row
+        if runs * world.n_countries * 6 * len(Stage) > np.iinfo(self._ckey.dtype).max:  # room for the SME codes
+            self._ckey = self._ckey.astype(np.int64)
+        self._country_template = np.zeros((runs, world.n_countries, 2 + len(COUNTRY_INDICATORS)))
+        self._country_template[:, :, 1] = np.arange(world.n_countries)
+        self._resolved: list[np.ndarray] = []  # (successes, failures) per run of the last months
+        self._window = np.zeros((2, runs), dtype=np.int64)  # their sums
+        self._chem_sum = np.zeros(runs)  # candidate chemistry over reporting months, per run
+        self._chem_n = np.zeros(runs, dtype=np.int64)
+        self._awarded = np.zeros((runs, len(self.kinds)))  # services awarded so far, by lever kind
+        self._used = np.zeros((runs, len(self.kinds)))  # of which used
+
+    # ------------------------------------------------------------------ per month
+    def _resolutions(self, events: MonthEvents) -> tuple[np.ndarray, np.ndarray]:
+        """(run of each resolved project's lead, (successes, failures) per run); keeps the rolling window."""
+        res = events.resolutions
+        run = self.world.sme_run[res.lead]
+        if self.runs == 1:
+            n_succ = int(np.count_nonzero(res.success))
+            sf = np.array([[n_succ], [len(run) - n_succ]], dtype=np.int64)
+        else:
+            sf = np.bincount(run * 2 + ~res.success, minlength=2 * self.runs).reshape(self.runs, 2).T
+        self._resolved.append(sf)
+        self._window += sf
+        if len(self._resolved) > self.WINDOW:
+            self._window -= self._resolved.pop(0)
+        return run, sf
 
     def warm_up(self, events: MonthEvents) -> None:
         """A burn-in month: keep only the rolling windows (nothing is reported)."""
-        self._resolved.append((events.resolutions.successes, events.resolutions.failures))
+        self._resolutions(events)
 
     def spend_by_lever(self) -> np.ndarray:
-        """This month's real EUR as (lever, country), levers in :attr:`kinds` order."""
+        """This month's real EUR as (lever, run, country), levers in :attr:`kinds` order."""
         w = self.world
-        out = np.zeros((len(self.kinds), w.n_countries))
-        np.add.at(out, self.policy_lever, w.spend_month[:, 0])
+        out = np.zeros((len(self.kinds), w.runs, w.n_countries))
+        for p, k in enumerate(self.policy_lever.tolist()):  # in policy order, as np.add.at
+            out[k] += w.spend_month[p]
         return out
 
     def record(self, events: MonthEvents) -> None:
+        """Compute and store the indicators of this reporting month for every run."""
         w = self.world
+        runs, nr, n, nc, ns = self.runs, w.n_run, w.n, w.n_countries, len(Stage)
         month = events.month
-        s, a, n = w.sme, w.actors, w.n
+        s, a, c = w.sme, w.actors, w.counters
+        sme_run = w.sme_run
         active = (s.n_lead > 0) | (a.load[:n] > 0)
-        coop = (month - s.last_coop) < self.WINDOW
-        foreign = coop & ((month - s.last_foreign) < self.WINDOW)
+        coop = s.last_coop > month - self.WINDOW  # month - last < WINDOW, without a temporary
+        foreign = coop & (s.last_foreign > month - self.WINDOW)
+        # one count per (run, country, cooperation level, innovative, stage): level 0 none, 1 domestic, 2 foreign
+        code = (coop.view(np.uint8) + foreign.view(np.uint8)) * np.uint8(2 * ns)
+        code += s.innovative.view(np.uint8) * np.uint8(ns)
+        code += s.stage.view(np.uint8)
+        tab = np.bincount(self._ckey * (6 * ns) + code, minlength=runs * nc * 6 * ns).reshape(runs, nc * 6, ns)
+        stage_counts = tab.sum(axis=1)  # (R, S)
+        tlc = tab.sum(axis=2).reshape(runs, nc, 3, 2)  # (R, C, level, innovative)
+        level = tlc.sum(axis=3)  # (R, C, level)
+        cnt = level.sum(axis=2)
+        coop_c = level[:, :, 1] + level[:, :, 2]
+        foreign_c = level[:, :, 2]
+        n_coop = coop_c.sum(axis=1)
+        innov = tlc[:, :, :, 1].sum(axis=1)  # (R, level)
+        n_innov = innov.sum(axis=1)
         new = events.matches.new
-        n_new = events.matches.n_new
-        n_new_xb = int(np.sum(new["cross_border"])) if n_new else 0
+        new_lead = np.asarray(new["lead"], dtype=np.int64)
+        new_run = sme_run[new_lead]
         res = events.resolutions
-        succ, fail = res.successes, res.failures
-        self._resolved.append((succ, fail))
-        win = self._resolved[-self.WINDOW :]
-        resolved = sum(x + y for x, y in win)
-        c = {k: w.counters[k][0] for k in w.counters.names()}  # R = 1 (interim)
-        c = {
-            k: c.get(k, 0)
-            for k in (
-                *c,
-                "retries",
-                "no_retries",
-                "chem_formed_sum",
-                "chem_formed_n",
-                "dropped_at_scaleup",
-                "memory_at_scaleup",
-                "evictions",
-                "memory_months",
-                "false_failures",
-                "scaling_up_reached",
-                "unicorns",
-                "focus_switches",
-            )
-        }
-        tried = c["retries"] + c["no_retries"]
+        res_run, (succ, fail) = self._resolutions(events)
         results = s.results
-        total = float(results.sum())
-        k = max(1, int(np.ceil(0.01 * n)))
-        positive = results[results > 0]
-        top = float(np.partition(positive, len(positive) - k)[-k:].sum()) if len(positive) > k else total
-        stage_counts = np.bincount(s.stage, minlength=len(Stage)) / n
-        spend = self.spend_by_lever().sum(axis=1)
-        self._chem_sum += events.matches.chem_candidates_sum[0]
-        self._chem_n += events.matches.chem_candidates_n[0]
-        row: dict[str, float] = {
-            "step": month + 1,
-            "n_smes": n,
-            "oi_active_share": float(active.mean()),
-            "cooperating_share": int(np.count_nonzero(coop)) / n,
-            "cross_border_share": int(np.count_nonzero(foreign)) / max(int(np.count_nonzero(coop)), 1),
-            "new_partnerships": n_new,
-            "new_cross_border": n_new_xb,
-            "successes": succ,
-            "failures": fail,
-            "project_success_rate": sum(x for x, _ in win) / resolved if resolved else np.nan,
-            "mean_confidence": float(s.confidence.mean()),
-            "abandoned_share": float(s.abandoned.mean()),
-            "retry_rate_after_failure": c["retries"] / tried if tried else np.nan,
-            "cooperating_share_innovators": int(np.count_nonzero(coop & s.innovative))
-            / max(int(np.count_nonzero(s.innovative)), 1),
-            "chemistry_formed": c["chem_formed_sum"] / c["chem_formed_n"] if c["chem_formed_n"] else np.nan,
-            "chemistry_candidates": self._chem_sum / self._chem_n if self._chem_n else np.nan,
-            "partner_turnover_at_scaleup": c["dropped_at_scaleup"] / c["memory_at_scaleup"]
-            if c["memory_at_scaleup"]
-            else np.nan,
-            "partner_churn": 12 * c["evictions"] / c["memory_months"] if c["memory_months"] else np.nan,
-            "false_failures": c["false_failures"],
-            **dict(zip(self._share_names, stage_counts.tolist(), strict=True)),
-            **dict(zip(self._pt_names, w.pt_by_stage[0].astype(np.int64).ravel().tolist(), strict=True)),
-            "scaling_up_reached": c["scaling_up_reached"],
-            "business_results_total": total,
-            "top1pct_business_share": top / total if total > 0 else 0.0,
-            "unicorns": c["unicorns"],
-            "focus_switches": c["focus_switches"],
-            "mean_learning": float((s.learn_tech + s.learn_soft).mean()),
-            "exits": len(events.upkeep.exits),
-            **dict(zip(self._spend_names, spend.tolist(), strict=True)),
-            "spend_total": float(spend.sum()),
-        }
-        awarded = np.zeros(len(self.kinds))
-        used = np.zeros(len(self.kinds))
-        for pol, k in zip(w.policies, self.policy_lever, strict=True):
-            awarded[k] += pol.awarded_month[0]  # (R,) per run: R = 1 here until metrics is per run
-            used[k] += pol.used_month[0]
+        total = row_sums(results, runs)
+        top = top_sums(results, runs, max(1, int(np.ceil(0.01 * nr))), total)  # k or fewer positive: all of it
+        spend = np.ascontiguousarray(self.spend_by_lever().sum(axis=2).T)  # (R, K), each over countries
+        self._chem_sum += events.matches.chem_candidates_sum
+        self._chem_n += events.matches.chem_candidates_n
+
+        v = np.empty((runs, len(self.names)))
+        col = self._col
+        v[:, col["step"]] = month + 1
+        v[:, col["n_smes"]] = nr
+        v[:, col["oi_active_share"]] = row_sums(active, runs) / nr  # == mean: the count is exact
+        v[:, col["cooperating_share"]] = n_coop / nr
+        v[:, col["new_partnerships"]] = run_counts(new_run, runs)
+        v[:, col["new_cross_border"]] = run_counts(new_run[np.asarray(new["cross_border"]) != 0], runs)
+        v[:, col["successes"]] = succ
+        v[:, col["failures"]] = fail
+        v[:, col["mean_confidence"]] = row_means(s.confidence, runs)
+        v[:, col["abandoned_share"]] = row_sums(s.abandoned, runs) / nr
+        v[:, col["false_failures"]] = c["false_failures"]
+        v[:, self._share_cols] = stage_counts / nr
+        v[:, self._pt_cols] = w.pt_by_stage.reshape(runs, -1)
+        v[:, col["scaling_up_reached"]] = c["scaling_up_reached"]
+        v[:, col["business_results_total"]] = total
+        v[:, col["top1pct_business_share"]] = np.divide(top, total, out=np.zeros(runs), where=total > 0)
+        v[:, col["unicorns"]] = c["unicorns"]
+        v[:, col["focus_switches"]] = c["focus_switches"]
+        v[:, col["mean_learning"]] = row_means(s.learn_tech + s.learn_soft, runs)
+        v[:, col["exits"]] = run_counts(sme_run[events.upkeep.exits], runs)
+        v[:, self._spend_cols] = spend
+        v[:, col["spend_total"]] = spend.sum(axis=1)
+        num = np.array(
+            [
+                foreign_c.sum(axis=1),
+                self._window[0],
+                c["retries"],
+                innov[:, 1:].sum(axis=1),
+                c["chem_formed_sum"],
+                self._chem_sum,
+                c["dropped_at_scaleup"],
+                12 * c["evictions"],
+            ],
+            dtype=np.float64,
+        ).T
+        den = np.array(
+            [
+                np.maximum(n_coop, 1),
+                self._window.sum(axis=0),
+                c["retries"] + c["no_retries"],
+                np.maximum(n_innov, 1),
+                c["chem_formed_n"],
+                self._chem_n,
+                c["memory_at_scaleup"],
+                c["memory_months"],
+            ],
+            dtype=np.float64,
+        ).T
+        v[:, self._ratio_cols] = np.divide(num, den, out=np.full(num.shape, np.nan), where=den != 0)
+        awarded = np.zeros((runs, len(self.kinds)))
+        used = np.zeros((runs, len(self.kinds)))
+        for pol, kk in zip(w.policies, self.policy_lever, strict=True):
+            awarded[:, kk] += pol.awarded_month
+            used[:, kk] += pol.used_month
         self._awarded += awarded
         self._used += used
-        for i, (aw_name, tu_name) in enumerate(self._uptake_names):
-            row[aw_name] = float(awarded[i])
-            row[tu_name] = float(self._used[i] / self._awarded[i]) if self._awarded[i] else np.nan
-        mw = w.mean_weight
-        for name, real in self._real_names:
-            row[real] = float(row[name]) * mw
-        self.rows.append(row)
-        self.latest = row
-        # per country
-        country = a.country[:n].astype(np.int64)
-        nc = w.n_countries
-        cnt = np.bincount(country, minlength=nc).astype(float)
-        coop_c = np.bincount(country[coop], minlength=nc).astype(float)
-        lead_country = a.country[res.lead].astype(np.int64)
-        self.country_rows.append(
-            np.column_stack(
-                [
-                    np.full(nc, month + 1),
-                    np.arange(nc),
-                    np.divide(coop_c, cnt, out=np.zeros(nc), where=cnt > 0),
-                    np.divide(np.bincount(country[foreign], minlength=nc), coop_c, out=np.zeros(nc), where=coop_c > 0),
-                    np.bincount(a.country[new["lead"]].astype(np.int64), minlength=nc) if n_new else np.zeros(nc),
-                    np.bincount(lead_country[res.success], minlength=nc),
-                    np.bincount(lead_country[~res.success], minlength=nc),
-                    w.scaling_by_country[0],
-                    np.bincount(country, weights=results, minlength=nc),
-                    w.spend_month[:, 0].sum(axis=0),
-                ]
-            )
+        v[:, self._awarded_cols] = awarded
+        v[:, self._take_up_cols] = np.divide(
+            self._used, self._awarded, out=np.full(awarded.shape, np.nan), where=self._awarded != 0
         )
-        self.spend_rows.append(w.spend_month[:, 0].copy())
+        v[:, self._real_dst] = v[:, self._real_src] * w.mean_weight
+        self._rows.append(v[None])
+        self._latest = None
+        # per country
+        rc = runs * nc
+        outcome = np.bincount((res_run * nc + a.country[res.lead]) * 2 + ~res.success, minlength=2 * rc)
+        crow = self._country_template.copy()
+        crow[:, :, 0] = month + 1
+        crow[:, :, 2] = np.divide(coop_c, cnt, out=np.zeros((runs, nc)), where=cnt > 0)
+        crow[:, :, 3] = np.divide(foreign_c, coop_c, out=np.zeros((runs, nc)), where=coop_c > 0)
+        crow[:, :, 4] = np.bincount(new_run * nc + a.country[new_lead], minlength=rc).reshape(runs, nc)
+        crow[:, :, 5:7] = outcome.reshape(runs, nc, 2)  # successes, failures
+        crow[:, :, 7] = w.scaling_by_country
+        crow[:, :, 8] = self._country_sums(results)
+        if len(w.spend_month):  # policies added in order, as the single run's sum over its (policies, C) array
+            crow[:, :, 9] = np.cumsum(w.spend_month, axis=0)[-1]
+        else:
+            crow[:, :, 9] = 0.0
+        self._country_rows.append(crow[None])
+        self._spend_rows.append(w.spend_month[None].copy())
         pr = w.panel_rows
         if len(pr):
             failed_now = np.zeros(n, dtype=bool)
             failed_now[res.lead[~res.success]] = True
-            self.panel_rows.append(
-                {
-                    "step": np.full(len(pr), month + 1, dtype=np.int32),
-                    "sme_id": a.uid[pr],
-                    "stage": s.stage[pr].copy(),
-                    "confidence": s.confidence[pr].copy(),
-                    "cash": s.cash[pr].copy(),
-                    "resources": s.resources[pr].copy(),
-                    "business_results": s.results[pr].copy(),
-                    "successes": s.successes[pr].copy(),
-                    "failures": s.failures[pr].copy(),
-                    "in_project": active[pr].copy(),
-                    "failed_this_step": failed_now[pr].copy(),
-                }
-            )
+            for name, values in zip(
+                _PANEL,
+                (
+                    np.full(len(pr), month + 1, dtype=np.int32),
+                    a.uid[pr],
+                    s.stage[pr],
+                    s.confidence[pr],
+                    s.cash[pr],
+                    s.resources[pr],
+                    s.results[pr],
+                    s.successes[pr],
+                    s.failures[pr],
+                    active[pr],
+                    failed_now[pr],
+                ),
+                strict=True,
+            ):
+                self._panel_rows[name].append(values)
+
+    # ------------------------------------------------------------------ rows
+    @property
+    def latest(self) -> dict[str, float]:
+        """The latest reporting month's row of run 0, ``{}`` before any.
+
+        Column name -> value: counts as ``int``, the rest ``float``; undefined ratios are the
+        ``np.nan`` object itself, so two rows compare equal (``==``) when their values do.
+        """
+        if self._latest is None:
+            if not self._rows:
+                return {}
+            row = dict(zip(self.names, self._rows[-1][-1, 0].tolist(), strict=True))
+            for name in self._int_names:
+                row[name] = int(row[name])
+            for name in self._nan_names:
+                if row[name] != row[name]:
+                    row[name] = np.nan
+            self._latest = row
+        return self._latest
+
+    def _run(self, run: int) -> int:
+        if not 0 <= run < self.runs:
+            raise IndexError(f"run {run} is not in this batch of {self.runs} run(s)")
+        return int(run)
 
     # ------------------------------------------------------------------ tables
     def timeseries(self, run: int = 0) -> pd.DataFrame:
-        return pd.DataFrame(self.rows, columns=["step", *self.columns])
+        """The indicators of run ``run``, one row per reporting month (columns ``step`` + :attr:`columns`)."""
+        run = self._run(run)
+        if not self._rows:
+            return pd.DataFrame([], columns=self.names)
+        data = _joined(self._rows)[:, run]
+        ints = self._int_cols
+        return pd.DataFrame(
+            {name: data[:, i].astype(np.int64) if i in ints else data[:, i].copy() for i, name in enumerate(self.names)}
+        )
 
     def countries(self, run: int = 0) -> pd.DataFrame:
+        """The per-country indicators of run ``run`` (``step``, ``country`` + :data:`COUNTRY_INDICATORS`)."""
+        run = self._run(run)
         w = self.world
-        data = np.vstack(self.country_rows) if self.country_rows else np.zeros((0, 2 + len(COUNTRY_INDICATORS)))
+        width = 2 + len(COUNTRY_INDICATORS)
+        data = _joined(self._country_rows)[:, run].reshape(-1, width) if self._country_rows else np.zeros((0, width))
         df = pd.DataFrame(data, columns=["step", "country", *COUNTRY_INDICATORS])
         df["step"] = df["step"].astype(np.int64)
         df["country"] = pd.Categorical.from_codes(df["country"].astype(np.int64), w.country_names)
-        for col in ("new_partnerships", "successes", "failures", "scaling_up_reached"):
-            df[col] = df[col].astype(np.int64)
+        for name in _COUNTRY_INT:
+            df[name] = df[name].astype(np.int64)
         return df
 
     def spend(self, run: int = 0) -> pd.DataFrame:
+        """Run ``run``'s real EUR spent per month, lever, measure and country (non-zero entries only)."""
+        run = self._run(run)
         w = self.world
-        if not self.spend_rows:
+        if not self._spend_rows:
             return pd.DataFrame({"step": [], "lever": [], "measure": [], "country": [], "eur": []})
-        arr = np.stack(self.spend_rows)  # (T, measures, C)
+        arr = _joined(self._spend_rows)[:, :, run]  # (T, measures, C)
         t, k, c = np.nonzero(arr)
         names = [p.name for p in w.policies]
         labels = [f"{i}:{n}" for i, n in enumerate(names)] if len(set(names)) < len(names) else names
@@ -432,8 +662,15 @@ class Recorder:
         )
 
     def panel(self, run: int = 0) -> pd.DataFrame:
-        if not self.panel_rows:
+        """Monthly states of run ``run``'s panel SMEs (``step``, ``sme_id``, ``stage``, ...), month by month."""
+        run = self._run(run)
+        cols = self._panel_rows
+        if not cols["step"]:
             return pd.DataFrame(columns=["step", "sme_id", "stage"])
-        df = pd.DataFrame({k: np.concatenate([r[k] for r in self.panel_rows]) for k in self.panel_rows[0]})
+        per_month = len(self._panel_run)
+        months = sum(len(part) for part in cols["step"]) // per_month
+        mine = np.flatnonzero(self._panel_run == run)
+        rows = (np.arange(months)[:, None] * per_month + mine).ravel()  # month by month, in panel order
+        df = pd.DataFrame({k: _joined(parts)[rows] for k, parts in cols.items()})
         df["stage"] = pd.Categorical.from_codes(df["stage"].astype(np.int64), [s.label for s in Stage])
         return df
