@@ -123,7 +123,7 @@ class BatchStreams:
         spawn_key=(id(name), month)))``, computed for all runs at once (:class:`_Seeder`).
         """
         if self._seeder is None:
-            self._seeder = _Seeder([rs.entropy for rs in self.runs])
+            self._seeder = _Seeder([int(rs.entropy) for rs in self.runs])  # type: ignore[arg-type]
         yield from self._seeder.generators((stable_id(name), int(month) + MONTH_OFFSET))
 
     def key(self, name: str) -> np.ndarray:
