@@ -78,6 +78,50 @@ def run(
     )
 
 
+DEFAULT_BATCH_SMES = 50_000
+"""Default of :func:`batch_size_for`: batch runs until a batch holds about this many simulated SMEs."""
+
+
+def batch_size_for(n_smes: int, batch: int | None = None) -> int:
+    """Runs per batch for runs of ``n_smes`` SMEs: ``batch`` if given, else ``DEFAULT_BATCH_SMES // n_smes`` (1-64).
+
+    Small runs gain most from batching (their per-month cost is mostly fixed overhead);
+    a run of 50,000 SMEs or more is already vectorised enough and runs alone.
+    """
+    if batch is not None:
+        _check_positive(batch, "batch")
+        return int(batch)
+    return int(min(64, max(1, DEFAULT_BATCH_SMES // max(int(n_smes), 1))))
+
+
+def run_batch(
+    scenarios: Scenario | str | Path | None | list[Scenario],
+    seeds: list[int],
+    *,
+    steps: int | None = None,
+    record_partnerships: bool = True,
+    progress: Callable[[int], Any] | None = None,
+) -> list[RunResult]:
+    """Run one simulation per seed, batched: results in the order of ``seeds``.
+
+    ``scenarios`` is one scenario for every seed, or a list with one scenario per seed.
+    Runs that can share a batch (the same scenario up to the seed) run as one vectorised
+    population; each result is identical to ``run(scenario, seed=seed, ...)`` alone.
+    ``progress`` is called with the number of runs finished.
+    """
+    scens = list(scenarios) if isinstance(scenarios, list) else [_as_scenario(scenarios)] * len(seeds)
+    if len(scens) != len(seeds):
+        raise InputError(
+            f"{len(scens)} scenarios for {len(seeds)} seeds", field="scenarios", fix="give one scenario per seed"
+        )
+    out = []
+    for scen, seed in zip(scens, seeds, strict=True):
+        out.append(run(scen, seed=int(seed), steps=steps, record_partnerships=record_partnerships))
+        if progress is not None:
+            progress(1)
+    return out
+
+
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """Seeds of ``replications`` runs derived from ``seed`` (the same for every scenario and entry point)."""
     from .streams import replicate_seeds
