@@ -194,6 +194,7 @@ def compare(
     cluster: str | None = None,
     allow_different_populations: bool = False,
     posterior: str | Path | None = None,
+    batch: int | str | None = "auto",
 ) -> Comparison:
     """Run and compare: ``compare("baseline", ["national_funding"], replications=10)``.
 
@@ -207,7 +208,13 @@ def compare(
     intervals cover noise and parameters). Every scenario is also run at the posterior median
     (:func:`posterior_median`) for the noise-only intervals; ``Comparison.parameter_uncertainty`` puts
     the two side by side.
+
+    ``batch``: runs per batch (``"auto"``, N, or 1 = no batching; see
+    :func:`~inspire_sim.compare.store.run_plans`); the comparison does not depend on it.
     """
+    from ..run import check_batch
+
+    check_batch(batch)
     if not isinstance(replications, (int, np.integer)) or isinstance(replications, bool) or replications < 2:
         raise InputError(
             f"needs at least 2 replications (got {replications!r})",
@@ -253,6 +260,7 @@ def compare(
             scheduler=scheduler,
             cluster=cluster,
             draws=draws,
+            batch=batch,
         )
         return compare_results(
             runs[0],
