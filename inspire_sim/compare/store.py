@@ -113,8 +113,9 @@ def _execute(backend: Any, fixed: dict[str, Any], tasks: list, progress: bool, b
     worker); return (run_id, error) of the failed ones."""
     from tqdm.auto import tqdm
 
-    from ..experiments.execute import RunContext, spread_batch
+    from ..experiments.execute import RunContext
     from ..experiments.spec import Output
+    from ..runpool import spread_batch
 
     ctx = RunContext(
         route="model",
@@ -170,9 +171,10 @@ def run_plans(
     batch holds one plan's replications (``"auto"``: sized for the largest ``n_smes``; 1: one
     run per task). Results do not depend on it.
     """
-    from ..experiments.execute import make_backend, spread_batch
+    from ..experiments.execute import make_backend
     from ..results import load_run
     from ..run import replication_seeds, resolve_batch
+    from ..runpool import spread_batch
 
     seeds = replication_seeds(seed, replications)
     size = resolve_batch(batch, max((s.params.n_smes for s in scenarios), default=1))

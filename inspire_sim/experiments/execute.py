@@ -818,12 +818,6 @@ class DaskBackend(Backend):
                 self.cluster.close()
 
 
-def spread_batch(batch: int, runs: int, slots: int) -> int:
-    """Runs per batch for ``runs`` runs on ``slots`` workers: ``batch``, but at most
-    ``ceil(runs / slots)`` so that every worker gets a batch (results do not depend on it)."""
-    return max(1, min(int(batch), math.ceil(runs / max(int(slots), 1))))
-
-
 def check_backend_options(workers: int | None, scheduler: str | None, cluster: str | None) -> None:
     """Refuse bad backend options (before a sweep opens its store)."""
     if scheduler and cluster:

@@ -16,9 +16,10 @@ from typing import Any
 import pandas as pd
 
 from ..manifest import base_manifest
+from ..runpool import spread_batch
 from .analysis import sensitivity_indices, summarize
 from .design import DEFAULT_MAX_RUNS, Design, build_design, check_size, run_table
-from .execute import DEFAULT_TIMEOUT, Backend, RunContext, check_backend_options, make_backend, spread_batch
+from .execute import DEFAULT_TIMEOUT, Backend, RunContext, check_backend_options, make_backend
 from .names import safe_name
 from .spec import ExperimentSpec, load_spec, parse_memory
 from .store import FORMAT, RunStore
