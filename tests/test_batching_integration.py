@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -157,6 +158,41 @@ def test_dask_backend_with_batches(tmp_path, unbatched):
     assert json.loads((tmp_path / "d" / "manifest.json").read_text())["sessions"][-1]["batch"] == 3
 
 
+@pytest.fixture
+def run_batch_calls(monkeypatch):
+    """The sizes of the calls of the public ``run_batch`` made in this process."""
+    import importlib
+
+    module = importlib.import_module("inspire_sim.run")  # the package binds `run` over the submodule's name
+    calls: list[int] = []
+    original = module.run_batch
+
+    def spy(scenarios, seeds, **kw):
+        calls.append(len(seeds))
+        return original(scenarios, seeds, **kw)
+
+    monkeypatch.setattr(module, "run_batch", spy)
+    return calls
+
+
+def test_entry_points_hand_their_runs_to_run_batch_in_batches(run_batch_calls, tmp_path):
+    """Knock-out check of the wiring: batch=N means calls of run_batch with N runs (the last one fewer)."""
+    from inspire_sim.experiments.sweep import _context
+    from inspire_sim.robust import robust
+
+    I.run_replications(I.load_scenario("baseline", **SMALL), 7, batch=3)
+    assert run_batch_calls == [3, 3, 1]
+    run_batch_calls.clear()
+    ctx = _context(load_spec(_spec(tmp_path)), 0, None, batch=3)  # no time limit: evaluated in this process
+    recs = list(Sequential().execute(ctx, [(i, 50 + i, {"support_funding.budget_per_step": 0.0}) for i in range(7)]))
+    assert [r["status"] for r in recs] == ["ok"] * 7
+    assert run_batch_calls == [6, 6, 2]  # each run with its effect_of plan: 2 scenarios per run
+    run_batch_calls.clear()
+    base = I.load_scenario("baseline", **SMALL)
+    robust(base, [I.load_scenario("national_funding", **SMALL)], worlds=4, replications=2, workers=1, batch=5)
+    assert run_batch_calls == [5, 5, 5, 1]  # 4 worlds x 2 scenarios x 2 replications
+
+
 # -- failures and timeouts stay per run ----------------------------------------------------
 
 CALLS: list[int] = []
@@ -213,7 +249,7 @@ def test_a_batch_over_its_time_limit_times_out_only_the_slow_run():
 def test_compare_batched_equals_unbatched():
     from inspire_sim.compare import compare
 
-    kw = {"replications": 3, "seed": 2, "workers": 1, "n_boot": 200, **SMALL}
+    kw: dict[str, Any] = {"replications": 3, "seed": 2, "workers": 1, "n_boot": 200, **SMALL}
     alone = compare("baseline", ["national_funding"], batch=1, **kw)
     batched = compare("baseline", ["national_funding"], batch="auto", **kw)
     assert alone.meta["runs"]["batch"] == 1 and batched.meta["runs"]["batch"] == 6
@@ -229,7 +265,7 @@ def test_robust_batched_equals_unbatched():
     pytest.importorskip("ema_workbench")
     base = I.load_scenario("baseline", **SMALL)
     plan = I.load_scenario("national_funding", **SMALL)
-    kw = {"worlds": 4, "seed": 5, "replications": 2, "workers": 1}
+    kw: dict[str, Any] = {"worlds": 4, "seed": 5, "replications": 2, "workers": 1}
     alone, batched = robust(base, [plan], batch=1, **kw), robust(base, [plan], batch=3, **kw)
     pd.testing.assert_frame_equal(alone.runs, batched.runs, check_exact=True)
     pd.testing.assert_frame_equal(alone.effects, batched.effects, check_exact=True)

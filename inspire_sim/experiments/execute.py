@@ -136,17 +136,23 @@ class RunContext:
             return not self.model_class
         return self.batch_model_ref is not None
 
+    @property
+    def batched(self) -> bool:
+        """Whether batches go to one call each: :attr:`batchable` and :attr:`batch` above 1."""
+        return self.batchable and self.batch > 1
+
     def batches(self, tasks: list[Task]) -> list[list[Task]]:
         """``tasks`` in consecutive batches of :attr:`batch` runs."""
         size = max(1, int(self.batch))
         return [tasks[i : i + size] for i in range(0, len(tasks), size)]
 
-    def limit(self, n: int) -> float:
+    def limit(self, n: int, alone: bool = False) -> float:
         """Time limit of a worker task of ``n`` runs (seconds; 0 = none): ``n x timeout``, twice
-        that for a batch evaluated in one call (a batch over its limit is run again run by run)."""
+        that for a batch evaluated in one call (a batch over its limit is run again run by run);
+        ``alone``: runs evaluated one by one."""
         if not self.timeout:
             return 0.0
-        return n * self.timeout * (2 if n > 1 and self.batchable else 1)
+        return n * self.timeout * (2 if self.batched and not alone else 1)
 
     # -- one run ---------------------------------------------------------------------
     def _model(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
@@ -286,11 +292,11 @@ class RunContext:
 
     def evaluate_batch(self, tasks: list[Task], contain: bool = True) -> list[dict[str, Any]]:
         """Evaluate a batch of runs; one record per run, in order; never raises (but see
-        :meth:`evaluate` for ``contain``). A batchable context (:attr:`batchable`) evaluates
+        :meth:`evaluate` for ``contain``). A batched context (:attr:`batched`) evaluates
         the batch in one call within ``len(tasks) x timeout``; if that call raises or overruns,
         the batch's runs are evaluated again one by one (each with its own limit), so the
         failing run is identified and the others still succeed."""
-        if len(tasks) <= 1 or not self.batchable:
+        if not tasks or not self.batched:
             return [self.evaluate(t, contain) for t in tasks]
         t0 = time.perf_counter()
         try:
@@ -384,9 +390,11 @@ def _ping() -> int:
     return os.getpid()
 
 
-def _run_batch(batch: list[Task]) -> list[dict[str, Any]]:
-    """Pebble task: one batch of runs in a worker process."""
+def _run_batch(batch: list[Task], alone: bool = False) -> list[dict[str, Any]]:
+    """Pebble task: one batch of runs in a worker process (``alone``: one by one)."""
     assert _WORKER_CTX is not None
+    if alone:
+        return [_WORKER_CTX.evaluate(t) for t in batch]
     return _WORKER_CTX.evaluate_batch(batch)
 
 
@@ -399,13 +407,13 @@ async def _exit_worker() -> None:
 _CTX_CACHE: dict[bytes, RunContext] = {}
 
 
-def _run_chunk_with(blob: bytes, chunk: list[Task]) -> list[dict[str, Any]]:
+def _run_chunk_with(blob: bytes, chunk: list[Task], alone: bool = False) -> list[dict[str, Any]]:
     """Dask task: evaluate a chunk in batches (the pickled context is unpickled once per worker)."""
     ctx = _CTX_CACHE.get(blob)
     if ctx is None:
         _CTX_CACHE.clear()
         ctx = _CTX_CACHE[blob] = pickle.loads(blob)
-    return ctx.evaluate_many(chunk)
+    return [ctx.evaluate(t) for t in chunk] if alone else ctx.evaluate_many(chunk)
 
 
 def _death(exc: BaseException) -> str:
@@ -543,21 +551,21 @@ class LocalProcesses(Backend):
             return [_lost(task, "failed", f"worker error: {_describe(exc)}", 0.0)]  # e.g. an unpicklable result
 
     def execute(self, ctx: RunContext, tasks: list[Task], tick: Tick = None) -> Iterator[dict[str, Any]]:
-        pending: deque[list[Task]] = deque(ctx.batches(tasks))
+        pending: deque[tuple[list[Task], bool]] = deque((b, False) for b in ctx.batches(tasks))
         inflight: dict[Any, list[Task]] = {}
         pool = self._start(ctx)
         try:
             while pending or inflight:
                 while pending and len(inflight) < 2 * self.workers:
-                    batch = pending.popleft()
-                    hard = ctx.limit(len(batch)) + self.grace if ctx.timeout else None
-                    inflight[pool.schedule(_run_batch, (batch,), timeout=hard)] = batch
+                    batch, alone = pending.popleft()
+                    hard = ctx.limit(len(batch), alone) + self.grace if ctx.timeout else None
+                    inflight[pool.schedule(_run_batch, (batch, alone), timeout=hard)] = batch
                 done, _ = futures_wait(list(inflight), timeout=self.POLL_S, return_when=FIRST_COMPLETED)
                 for fut in done:
                     batch = inflight.pop(fut)
                     records = self._outcome(fut, batch, ctx)
                     if records is None:  # lost with its worker or over its limit: run by run, first
-                        pending.extendleft([t] for t in reversed(batch))
+                        pending.extendleft(([t], True) for t in reversed(batch))
                     else:
                         yield from records
                 if tick:
@@ -631,7 +639,7 @@ class _Scheduler:
         size = max(1, min(self.MAX_CHUNK, size))
         return max(self.batch, size // self.batch * self.batch)
 
-    def deadline(self, n: int) -> float:
+    def deadline(self, n: int, alone: bool = False) -> float:
         """When the parent stops waiting for a chunk: ``n x timeout + grace`` (twice the
         runs' time for batches evaluated in one call, see :meth:`RunContext.limit`). Dask worker
         threads cannot take ``SIGALRM``, so this is the time limit there. A chunk may
@@ -640,7 +648,7 @@ class _Scheduler:
         chunks are retried alone."""
         if not self.timeout:
             return math.inf
-        limit = self.ctx.limit(min(n, self.batch)) * math.ceil(n / self.batch) if self.ctx else n * self.timeout
+        limit = self.ctx.limit(n, alone) if self.ctx else n * self.timeout
         return time.monotonic() + limit + self.grace
 
     def next_chunk(self) -> tuple[list[Task], bool] | None:
@@ -791,8 +799,8 @@ class DaskBackend(Backend):
                     if alone:  # its deadline must not run while no worker is up (restarts)
                         with contextlib.suppress(Exception):
                             client.wait_for_workers(1, timeout=300)
-                    fut = client.submit(_run_chunk_with, blob, chunk, pure=False, retries=0)
-                    sched.inflight[fut] = (chunk, sched.deadline(len(chunk)), alone)
+                    fut = client.submit(_run_chunk_with, blob, chunk, alone, pure=False, retries=0)
+                    sched.inflight[fut] = (chunk, sched.deadline(len(chunk), alone), alone)
                 with contextlib.suppress(Exception):
                     distributed.wait(list(sched.inflight), timeout=sched.wait_time(), return_when="FIRST_COMPLETED")
                 if tick:
