@@ -25,7 +25,8 @@ FiguresOption = Annotated[bool, typer.Option("--figures/--no-figures", help="Wri
 """``--figures`` (default) / ``--no-figures``: the same flag names on every command."""
 BATCH_HELP = (
     "Runs per batch (one vectorised population, results identical to the runs alone): "
-    "auto = about 50,000 simulated SMEs per batch; N; 1 = no batching. [default: auto]"
+    "auto = about 50,000 simulated SMEs per batch; N; 1 = no batching. Default: auto (sweep and sensitivity: "
+    "the spec's batch if it sets one)."
 )
 BatchOption = Annotated[str | None, typer.Option("--batch", help=BATCH_HELP, metavar="auto|N", show_default=False)]
 """``--batch auto|N``: the execution setting of every command that runs many simulations
