@@ -31,6 +31,21 @@ class _Figures:
         """Nothing to do: a Figure not registered with pyplot is freed with its last reference."""
 
 
+def prefetch() -> None:
+    """Import matplotlib in a background thread (a sweep calls this before its runs, so the
+    import overlaps with them on a second core instead of delaying the figures)."""
+    import threading
+
+    def _load() -> None:
+        try:
+            import matplotlib.backends.backend_agg
+            import matplotlib.figure  # noqa: F401
+        except Exception:  # reported, if at all, when the figures are drawn
+            pass
+
+    threading.Thread(target=_load, name="inspire-prefetch-matplotlib", daemon=True).start()
+
+
 def _plt() -> _Figures:
     return _Figures()
 

@@ -221,6 +221,10 @@ def run_sweep(
         done = store.recorded(retry_failed=retry_failed)
         for line in store.problems:
             say(line)
+        if figures:
+            from .plots import prefetch
+
+            prefetch()
         with _sigterm_as_interrupt():
             executed = _execute(
                 spec, design, runs, ctx, store, done, backend, progress, memory, workers, scheduler, cluster
