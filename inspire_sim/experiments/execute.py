@@ -462,7 +462,7 @@ class LocalProcesses(Backend):
 
     ``grace``: seconds a run may overrun its time limit before its worker is killed;
     ``max_memory``: address-space limit per worker in bytes (``RLIMIT_AS``, POSIX);
-    ``max_tasks``: restart a worker after this many runs (0 = never).
+    ``max_tasks``: restart a worker after this many tasks (a task is a batch of runs; 0 = never).
     """
 
     name = "processes"
