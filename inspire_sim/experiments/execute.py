@@ -528,7 +528,7 @@ class LocalProcesses(Backend):
 
         try:
             return list(fut.result())
-        except BaseException as exc:
+        except Exception as exc:  # (a Ctrl-C of the sweep's process is not a lost batch: it propagates)
             if len(batch) > 1:
                 return None
             task = batch[0]
@@ -546,8 +546,6 @@ class LocalProcesses(Backend):
                 return [_lost(task, "failed", _death(exc), 0.0)]
             if isinstance(exc, CancelledError):
                 return [_lost(task, "failed", "the run was cancelled", 0.0)]
-            if not isinstance(exc, Exception):
-                raise
             return [_lost(task, "failed", f"worker error: {_describe(exc)}", 0.0)]  # e.g. an unpicklable result
 
     def execute(self, ctx: RunContext, tasks: list[Task], tick: Tick = None) -> Iterator[dict[str, Any]]:
