@@ -32,8 +32,8 @@ class _Figures:
 
 
 def prefetch() -> None:
-    """Import matplotlib in a background thread (a sweep calls this before its runs, so the
-    import overlaps with them on a second core instead of delaying the figures)."""
+    """Import matplotlib in a background thread (a sweep calls this while its runs execute, so
+    the import overlaps with them on a second core instead of delaying the figures)."""
     import threading
 
     def _load() -> None:

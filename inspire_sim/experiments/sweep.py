@@ -221,13 +221,9 @@ def run_sweep(
         done = store.recorded(retry_failed=retry_failed)
         for line in store.problems:
             say(line)
-        if figures:
-            from .plots import prefetch
-
-            prefetch()
         with _sigterm_as_interrupt():
             executed = _execute(
-                spec, design, runs, ctx, store, done, backend, progress, memory, workers, scheduler, cluster
+                spec, design, runs, ctx, store, done, backend, progress, memory, workers, scheduler, cluster, figures
             )
         table = store.finalize(design_df, spec.factor_names)
     finally:
@@ -262,6 +258,7 @@ def _execute(
     workers: int | None,
     scheduler: str | None,
     cluster: str | None,
+    figures: bool = False,
 ) -> int:
     params = [design.params(i) for i in range(design.n_points)]
     point = runs["point_id"].to_numpy()
@@ -291,7 +288,18 @@ def _execute(
         store.start_session(
             {**backend.describe(), "runs_to_do": len(tasks), "timeout": ctx.timeout, "batch": ctx.batch}
         )
-        for res in backend.execute(ctx, tasks, tick=store.tick):
+        prefetched = not figures
+
+        def tick() -> None:  # the backend calls this while it waits for runs (its workers are up)
+            nonlocal prefetched
+            if not prefetched:
+                from .plots import prefetch
+
+                prefetch()  # import matplotlib while the runs execute
+                prefetched = True
+            store.tick()
+
+        for res in backend.execute(ctx, tasks, tick=tick):
             r = res["run_id"]
             res.update(point_id=int(point[r]), replicate=int(rep[r]), seed=int(seed[r]))
             store.add(res)
