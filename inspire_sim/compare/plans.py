@@ -5,15 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from .stats import N_BOOT
-from .store import run_plans
-from .tables import Comparison, compare_results
+
+if TYPE_CHECKING:
+    from .tables import Comparison
 
 RECORDING_ONLY = frozenset({"panel_size"})
 """Model fields that change what is recorded, not what happens: plans may differ in them."""
@@ -246,6 +247,9 @@ def compare(
         median = posterior_median(posterior)
         draws = posterior_draws(posterior, replications, seed)
     t0 = time.perf_counter()
+
+    from .store import run_plans
+    from .tables import compare_results
 
     def run_and_compare(scenarios: list[Any], draws: list[dict[str, float]] | None) -> Comparison:
         runs, info = run_plans(
