@@ -312,7 +312,9 @@ def calibrate(
             client.close()
     seconds = time.perf_counter() - t0
     result = _result(history, priors, settings, out, seconds)
-    result.info["batch"] = batch
+    from .run import resolve_batch
+
+    result.info["batch"] = min(resolve_batch(batch, settings.n_smes), replications)  # runs per run_batch call
     return result
 
 
@@ -343,20 +345,18 @@ def _result(
 
 
 def predictive(
-    result: CalibrationResult, targets: TargetSet, draws: int = 20, seed: int = 1, batch: int | str | None = None
+    result: CalibrationResult, targets: TargetSet, draws: int = 20, seed: int = 1, batch: int | str | None = "auto"
 ) -> pd.DataFrame:
     """Posterior predictive: ``draws`` particles (by weight) run again against every target.
 
     Returns one row per target: value, sd, low/high (± 2 sd), model median and 5-95% interval,
     whether the median lies within ± 2 sd, and whether the target was held out. The draws' runs
-    go in batches of ``batch`` (default: the calibration's, else ``"auto"``).
+    (draws x replications) go to :func:`~inspire_sim.run.run_batch` in batches of ``batch``.
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x9E37]))
     post = result.posterior
     idx = rng.choice(len(post), size=draws, replace=True, p=post["weight"].to_numpy())
     base = load_scenario(result.settings.scenario)
-    if batch is None:
-        batch = result.info.get("batch", "auto")
     sim = Simulator(base, targets.targets, list(result.priors), result.settings, batch)
     particles = [
         ({n: float(post[n].iloc[i]) for n in result.priors}, replicate_seed(seed, k)) for k, i in enumerate(idx)
