@@ -141,27 +141,44 @@ def particle_seed(root_seed: int, params: dict[str, float]) -> int:
 class Simulator:
     """The model as pyabc sees it: parameters -> standardised-able summaries of the targets.
 
-    Picklable (pyabc ships it to worker processes and Dask workers).
+    Picklable (pyabc ships it to worker processes and Dask workers). ``batch`` (runs per
+    :func:`~inspire_sim.run.run_batch` call, the execution setting; not part of the settings,
+    results do not depend on it): a particle's replications run as one batch.
     """
 
-    def __init__(self, base: Scenario, targets: list[Target], names: list[str], settings: CalibrationSettings) -> None:
+    def __init__(
+        self,
+        base: Scenario,
+        targets: list[Target],
+        names: list[str],
+        settings: CalibrationSettings,
+        batch: int | str | None = "auto",
+    ) -> None:
         self.base = base
         self.targets = targets
         self.names = names
         self.settings = settings
+        self.batch = batch
 
     def scenario(self, values: dict[str, float]) -> Scenario:
         return self.base.with_overrides({**values, "n_smes": self.settings.n_smes, "steps": self.settings.steps})
 
     def simulate(self, values: dict[str, float], seed: int) -> dict[str, float]:
         """Mean summaries over the settings' replications, from root ``seed``."""
-        from .run import run
+        return self.simulate_many([(values, seed)])[0]
 
-        scen = self.scenario(values)
-        runs = [
-            run(scen, seed=replicate_seed(seed, r), record_partnerships=True) for r in range(self.settings.replications)
-        ]
-        return summarise(self.targets, runs)
+    def simulate_many(self, particles: list[tuple[dict[str, float], int]]) -> list[dict[str, float]]:
+        """:meth:`simulate` of each ``(values, seed)``; every particle x replicate is one run, and
+        the runs go to :func:`~inspire_sim.runpool.run_batched` in batches (in this process)."""
+        from .runpool import run_batched
+
+        reps = self.settings.replications
+        jobs = []
+        for values, seed in particles:
+            scen = self.scenario(values)
+            jobs += [(scen, replicate_seed(seed, r)) for r in range(reps)]
+        runs = run_batched(jobs, record_partnerships=True, batch=self.batch, workers=1)
+        return [summarise(self.targets, runs[i * reps : (i + 1) * reps]) for i in range(len(particles))]
 
     def __call__(self, par: Any) -> dict[str, float]:
         values = {n: float(par[_key(n)]) for n in self.names}
@@ -206,6 +223,7 @@ def calibrate(
     scheduler: str | None = None,
     min_acceptance_rate: float = 0.005,
     progress: bool = False,
+    batch: int | str | None = "auto",
 ) -> CalibrationResult:
     """Fit ``params`` to the fitted targets by ABC-SMC; write and return the posterior.
 
@@ -222,9 +240,16 @@ def calibrate(
         workers: local processes (1 = single core; default all cores); ``scheduler``: a Dask
             scheduler address instead.
         min_acceptance_rate: stop early when fewer proposals than this are accepted.
+        batch: runs per batch (``"auto"``, N, or 1 = no batching; :func:`~inspire_sim.run.resolve_batch`).
+            pyabc evaluates one particle at a time, so a batch holds one particle's replications
+            (and, in :func:`predictive`, the draws' runs). Not part of the settings: results do
+            not depend on it.
     """
     import pyabc
 
+    from .run import check_batch
+
+    check_batch(batch)
     for name, val in (
         ("populations", populations),
         ("population_size", population_size),
@@ -260,7 +285,7 @@ def calibrate(
             fix="use a new --out folder, or the same targets, scenario, parameters and sizes to resume",
         )
     priors = {s.name: _prior_bounds(s) for s in specs}
-    sim = Simulator(base, fitted, [s.name for s in specs], settings)
+    sim = Simulator(base, fitted, [s.name for s in specs], settings, batch)
     # fail fast (one line) on a target the model cannot map, before any sampling
     check_against(tset, _probe_run(sim))
     prior = pyabc.Distribution(**{_key(n): pyabc.RV("uniform", lo, hi - lo) for n, (lo, hi) in priors.items()})
@@ -286,7 +311,11 @@ def calibrate(
         if scheduler and client is not None:
             client.close()
     seconds = time.perf_counter() - t0
-    return _result(history, priors, settings, out, seconds)
+    result = _result(history, priors, settings, out, seconds)
+    from .run import resolve_batch
+
+    result.info["batch"] = min(resolve_batch(batch, settings.n_smes), replications)  # runs per run_batch call
+    return result
 
 
 def _probe_run(sim: Simulator) -> Any:
@@ -315,22 +344,24 @@ def _result(
     )
 
 
-def predictive(result: CalibrationResult, targets: TargetSet, draws: int = 20, seed: int = 1) -> pd.DataFrame:
+def predictive(
+    result: CalibrationResult, targets: TargetSet, draws: int = 20, seed: int = 1, batch: int | str | None = "auto"
+) -> pd.DataFrame:
     """Posterior predictive: ``draws`` particles (by weight) run again against every target.
 
     Returns one row per target: value, sd, low/high (± 2 sd), model median and 5-95% interval,
-    whether the median lies within ± 2 sd, and whether the target was held out.
+    whether the median lies within ± 2 sd, and whether the target was held out. The draws' runs
+    (draws x replications) go to :func:`~inspire_sim.run.run_batch` in batches of ``batch``.
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x9E37]))
     post = result.posterior
     idx = rng.choice(len(post), size=draws, replace=True, p=post["weight"].to_numpy())
     base = load_scenario(result.settings.scenario)
-    sim = Simulator(base, targets.targets, list(result.priors), result.settings)
-    rows = []
-    for k, i in enumerate(idx):
-        values = {n: float(post[n].iloc[i]) for n in result.priors}
-        rows.append(sim.simulate(values, replicate_seed(seed, k)))
-    sims = pd.DataFrame(rows)
+    sim = Simulator(base, targets.targets, list(result.priors), result.settings, batch)
+    particles = [
+        ({n: float(post[n].iloc[i]) for n in result.priors}, replicate_seed(seed, k)) for k, i in enumerate(idx)
+    ]
+    sims = pd.DataFrame(sim.simulate_many(particles))
     out = []
     for t in targets.targets:
         s = sims[t.name].dropna()

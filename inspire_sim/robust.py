@@ -30,7 +30,7 @@ import pandas as pd
 from .errors import InputError
 from .goals import GOALS, goal_values
 from .params import ParamSpec, uncertain_model_parameters
-from .runpool import map_tasks
+from .runpool import run_batched
 from .scenario import Scenario, load_scenario
 from .streams import RandomStreams, replicate_seed
 
@@ -88,17 +88,35 @@ def posterior_worlds(folder: str | Path, n: int, seed: int) -> pd.DataFrame:
     return worlds
 
 
-def _run_one(task: tuple[int, str, Scenario, dict[str, float], int, int, int | None]) -> dict[str, Any]:
-    """Goal values of one scenario in one world: the mean over ``replications`` runs."""
-    from .run import run
-
-    world, label, scen, values, seed, replications, steps = task
-    scen = scen.with_overrides(values)
-    vals = [
-        goal_values(run(scen, seed=replicate_seed(seed, r), steps=steps, record_partnerships=False))
-        for r in range(replications)
-    ]
-    return {"world": world, "plan": label, **{k: float(np.mean([v[k] for v in vals])) for k in vals[0]}}
+def _world_runs(
+    cells: list[tuple[int, str, Scenario, dict[str, float], int]],
+    replications: int,
+    steps: int | None,
+    batch: int | str | None,
+    workers: int | None,
+    progress: Any,
+) -> pd.DataFrame:
+    """Goal values of each (world, plan) cell: the mean over ``replications`` runs. Each cell x
+    replicate is one run; the runs go to :func:`~inspire_sim.runpool.run_batched` (a cell's
+    replicates, then the plans of the same world, next to each other)."""
+    jobs = []
+    for _, _, scen, values, seed in cells:
+        world_scen = scen.with_overrides(values)
+        jobs += [(world_scen, replicate_seed(seed, r)) for r in range(replications)]
+    vals = run_batched(
+        jobs,
+        steps=steps,
+        record_partnerships=False,
+        reduce=goal_values,
+        batch=batch,
+        workers=workers,
+        progress=progress,
+    )
+    rows = []
+    for i, (world, label, *_) in enumerate(cells):
+        mine = vals[i * replications : (i + 1) * replications]
+        rows.append({"world": world, "plan": label, **{k: float(np.mean([v[k] for v in mine])) for k in mine[0]}})
+    return pd.DataFrame(rows)
 
 
 def _check_same_population(base: Scenario, plan: Scenario, label: str) -> None:
@@ -129,6 +147,7 @@ def robust(
     thresholds: dict[str, float] | None = None,
     workers: int | None = None,
     progress: Any = None,
+    batch: int | str | None = "auto",
 ) -> RobustResult:
     """Evaluate ``plans`` against ``baseline`` in ``worlds`` plausible worlds; tables and PRIM boxes.
 
@@ -142,6 +161,9 @@ def robust(
         steps, n_smes: months and simulated SMEs (default: the scenarios').
         thresholds: goal thresholds overriding the defaults in :data:`inspire_sim.goals.GOALS`.
         workers: local processes (default all cores).
+        progress: called with the number of runs finished (worlds x scenarios x replications in all).
+        batch: runs per batch (``"auto"``, N, or 1 = no batching; :func:`~inspire_sim.run.resolve_batch`);
+            results do not depend on it.
     """
     if isinstance(worlds, bool) or not isinstance(worlds, int) or worlds < 4:
         raise InputError(f"must be a whole number of 4 or more (got {worlds!r})", field="--worlds", fix="give 4+")
@@ -149,6 +171,9 @@ def robust(
         raise InputError(f"must be 1 or more (got {replications!r})", field="--replications", fix="give 1+")
     if not plans:
         raise InputError("no plan given", field="PLAN", fix="name at least one plan scenario after the baseline")
+    from .run import check_batch
+
+    check_batch(batch)
     overrides = {"n_smes": n_smes} if n_smes is not None else {}
     base = baseline if isinstance(baseline, Scenario) else load_scenario(baseline, **overrides)
     scens = [p if isinstance(p, Scenario) else load_scenario(p, **overrides) for p in plans]
@@ -159,13 +184,13 @@ def robust(
         _check_same_population(base, s, s.name)
     table = posterior_worlds(posterior, worlds, seed) if posterior else latin_worlds(worlds, seed)
     names = [c for c in table.columns if c != "world"]
-    tasks = []
+    cells = []
     for _, row in table.iterrows():
         values = {n: float(row[n]) for n in names}
         world_seed = replicate_seed(seed, int(row["world"]))
         for label, scen in [(base.name, base), *zip(labels, scens, strict=True)]:
-            tasks.append((int(row["world"]), label, scen, values, world_seed, replications, steps))
-    runs = pd.DataFrame(map_tasks(_run_one, tasks, workers, progress))
+            cells.append((int(row["world"]), label, scen, values, world_seed))
+    runs = _world_runs(cells, replications, steps, batch, workers, progress)
     result = RobustResult(
         worlds=table,
         runs=runs,

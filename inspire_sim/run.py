@@ -97,6 +97,42 @@ def batch_size_for(n_smes: int, batch: int | None = None) -> int:
     return int(min(64, max(1, DEFAULT_BATCH_SMES // max(int(n_smes), 1))))
 
 
+BATCH_FIX = (
+    'give "auto" for about 50,000 simulated SMEs per batch, a number of runs per batch, or 1 to run one at a time'
+)
+"""The fix named when a batch setting is refused (the CLI option ``--batch``, the spec field ``batch``)."""
+
+
+def check_batch(value: Any, field: str = "batch") -> int | str:
+    """The execution setting ``batch``, validated: ``"auto"`` (also for None) or a whole number >= 1.
+
+    Strings of digits (from a command line) are read as numbers. Anything else raises an
+    :class:`InputError` naming ``field``.
+    """
+    if value is None:
+        return "auto"
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit():
+            value = int(text)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1:
+        return int(value)
+    raise InputError(f'must be "auto" or a whole number >= 1 (got {value!r})', field=field, fix=BATCH_FIX)
+
+
+def resolve_batch(value: Any, n_smes: int, field: str = "batch") -> int:
+    """Runs per batch for the setting ``value`` (see :func:`check_batch`) and runs of ``n_smes`` SMEs.
+
+    ``"auto"`` gives :func:`batch_size_for` ``(n_smes)``; a number gives itself; 1 turns
+    batching off. Every entry point that runs many simulations takes this one setting;
+    results never depend on it (each batched run equals the same run alone).
+    """
+    b = check_batch(value, field)
+    return batch_size_for(n_smes, None if b == "auto" else int(b))
+
+
 def run_batch(
     scenarios: Scenario | str | Path | list[Scenario] | None,
     seeds: list[int],
@@ -179,20 +215,37 @@ def run_replications(
     seed: int = 0,
     steps: int | None = None,
     progress: Callable[[int], Any] | None = None,
+    batch: int | str | None = "auto",
     **kwargs: Any,
 ) -> list[RunResult]:
     """Run ``replications`` runs with seeds from :func:`replication_seeds`.
 
     Two scenarios run with the same ``seed`` get the same replication seeds, so their
     replications are paired (common random numbers).
+
+    ``batch`` (the execution setting, see :func:`resolve_batch`): the runs go to
+    :func:`run_batch` this many at a time (``"auto"``: :func:`batch_size_for` the scenario's
+    SMEs; 1: one at a time); the results do not depend on it. With ``model_cls`` the runs
+    go one at a time through :func:`run`. ``progress`` is called with 1 after each run.
     """
     scen = _as_scenario(scenario)
-    out = []
-    for rep, s in enumerate(replication_seeds(seed, replications)):
-        res = run(scen, seed=s, steps=steps, **kwargs)
-        res.manifest["replication"] = rep
-        res.manifest["root_seed"] = int(seed)
-        out.append(res)
-        if progress is not None:
-            progress(1)
+    seeds = replication_seeds(seed, replications)
+    size = resolve_batch(batch, scen.params.n_smes)
+    model_cls = kwargs.pop("model_cls", None)
+    if model_cls is not None:  # run_batch runs InspireModel only
+        size = 1
+        kwargs["model_cls"] = model_cls
+    out: list[RunResult] = []
+    for start in range(0, len(seeds), size):
+        chunk = seeds[start : start + size]
+        if size == 1:
+            res = [run(scen, seed=chunk[0], steps=steps, **kwargs)]
+            if progress is not None:
+                progress(1)
+        else:
+            res = run_batch(scen, chunk, steps=steps, progress=progress, **kwargs)
+        for rep, r in enumerate(res, start=start):
+            r.manifest["replication"] = rep
+            r.manifest["root_seed"] = int(seed)
+        out.extend(res)
     return out

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
+from .options import BatchOption
 
 EXAMPLE = (
     "Example: inspire-sim calibrate eu_cis --params search_rate --params home_bias "
@@ -38,6 +39,7 @@ def calibrate_command(
     seed: Annotated[int, typer.Option("--seed", "-s", help="Root seed of the simulations.")] = 0,
     workers: Annotated[int | None, typer.Option("--workers", help="Local processes (default: all cores).")] = None,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="Dask scheduler address.")] = None,
+    batch: BatchOption = None,
     draws: Annotated[int, typer.Option("--predictive-draws", help="Posterior draws re-run for the check.")] = 20,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress messages.")] = False,
@@ -58,6 +60,12 @@ def calibrate_command(
         raise InputError(
             f"must be 1 or more, got {workers}", source="command line", field="--workers", fix="give 1 or more"
         )
+    from ..run import check_batch
+
+    try:
+        check_batch(batch, "--batch")
+    except InputError as exc:
+        raise exc.with_source("command line") from None
     tset = load_targets(targets)
     result = calibrate(
         tset,
@@ -73,6 +81,7 @@ def calibrate_command(
         workers=workers,
         scheduler=scheduler,
         progress=not quiet,
+        batch=batch if batch is not None else "auto",
     )
     paths = write_outputs(result, tset, figures=figures, predictive_draws=draws)
     med = result.median()

@@ -18,7 +18,7 @@ import typer
 
 from ..errors import InputError
 from ..outdir import claim, safe_name
-from .options import FiguresOption, ProgressOption, SetOption, parse_sets
+from .options import BatchOption, FiguresOption, ProgressOption, SetOption, parse_sets
 
 CLI = "command line"
 DEFAULT_REPLICATIONS = 10
@@ -32,7 +32,14 @@ def _check(
     workers: int | None,
     bootstrap: int,
     out: Path | None,
+    batch: str | None = None,
 ) -> None:
+    from ..run import check_batch
+
+    try:
+        check_batch(batch, "--batch")
+    except InputError as exc:
+        raise exc.with_source(CLI) from None
     if replications < 2:
         raise InputError(
             f"must be at least 2 to give confidence intervals, got {replications}",
@@ -155,6 +162,7 @@ def compare_command(
         ),
     ] = None,
     cluster: Annotated[str | None, typer.Option("--cluster", help="'local': run on a Dask LocalCluster.")] = None,
+    batch: BatchOption = None,
     bootstrap: Annotated[
         int, typer.Option("--bootstrap", help="Bootstrap resamples for the cost-effectiveness CIs.")
     ] = 2000,
@@ -201,7 +209,7 @@ def compare_command(
     from ..report import write_report
 
     names = list(scenarios or [])
-    _check(replications, seed, steps, n_smes, workers, bootstrap, out)
+    _check(replications, seed, steps, n_smes, workers, bootstrap, out, batch)
     if len(names) < 2:
         raise InputError(
             f"needs a baseline and at least one scenario (got {len(names)})",
@@ -232,6 +240,7 @@ def compare_command(
             cluster=cluster,
             allow_different_populations=allow_different_populations,
             posterior=posterior,
+            batch=batch,
         )
     except RuntimeError as exc:
         print(f"inspire-sim: {exc}", file=sys.stderr)

@@ -23,6 +23,14 @@ ProgressOption = Annotated[bool, typer.Option("--progress/--quiet", " /-q", help
 """``--progress`` (default) / ``--quiet``: the same flag names on every command."""
 FiguresOption = Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")]
 """``--figures`` (default) / ``--no-figures``: the same flag names on every command."""
+BATCH_HELP = (
+    "Runs per batch (one vectorised population, results identical to the runs alone): "
+    "auto = about 50,000 simulated SMEs per batch; N; 1 = no batching. Default: auto (sweep and sensitivity: "
+    "the spec's batch if it sets one)."
+)
+BatchOption = Annotated[str | None, typer.Option("--batch", help=BATCH_HELP, metavar="auto|N", show_default=False)]
+"""``--batch auto|N``: the execution setting of every command that runs many simulations
+(checked by :func:`inspire_sim.run.check_batch`; None = the default, "auto")."""
 
 
 def parse_value(text: str) -> Any:

@@ -62,15 +62,16 @@ def scenario_from_manifest(data: dict[str, Any]) -> Any:
 def _rerun_run(manifest: dict[str, Any], out: Path) -> None:
     """Run every recorded replication again with its recorded seed, months and resolved scenario."""
     from ..results import replication_manifest, save_runs, summarize
-    from ..run import run
+    from ..runpool import run_batched
 
     scen = scenario_from_manifest(manifest["scenario"])
-    results = []
-    for r in range(int(manifest["n_replications"])):
-        rec = replication_manifest(manifest, r)
-        res = run(scen, seed=int(rec["seed"]), steps=int(rec["steps"]))
-        res.manifest |= {k: rec[k] for k in ("replication", "root_seed") if k in rec}
-        results.append(res)
+    recs = [replication_manifest(manifest, r) for r in range(int(manifest["n_replications"]))]
+    results: list[Any] = [None] * len(recs)
+    for steps in dict.fromkeys(int(rec["steps"]) for rec in recs):  # a batch per length (one length in practice)
+        mine = [i for i, rec in enumerate(recs) if int(rec["steps"]) == steps]
+        for i, res in zip(mine, run_batched([(scen, int(recs[i]["seed"])) for i in mine], steps=steps), strict=True):
+            res.manifest |= {k: recs[i][k] for k in ("replication", "root_seed") if k in recs[i]}
+            results[i] = res
     base: dict[str, Any] = {
         k: manifest[k] for k in ("schema", "kind", "argv", "cwd", "seed", "scenario", "scenario_text") if k in manifest
     }

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .options import parse_sets
+from .options import BatchOption, parse_sets
 
 EXAMPLE = (
     "Example: inspire-sim robust baseline national_funding cross_border_brokering --worlds 60 "
@@ -37,6 +37,7 @@ def robust_command(
     n_smes: Annotated[int | None, typer.Option("--n-smes", "-n", help="Simulated SMEs.")] = None,
     goal: Annotated[list[str] | None, typer.Option("--goal", help=GOAL_HELP, metavar="NAME=VALUE")] = None,
     workers: Annotated[int | None, typer.Option("--workers", help="Local processes (default: all cores).")] = None,
+    batch: BatchOption = None,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PRIM figures.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -54,17 +55,23 @@ def robust_command(
         raise InputError(f"must not be negative, got {seed}", source="command line", field="--seed", fix="give 0+")
     if workers is not None and workers < 1:
         raise InputError(f"must be 1 or more, got {workers}", source="command line", field="--workers", fix="give 1+")
+    from ..run import check_batch
+
+    try:
+        check_batch(batch, "--batch")
+    except InputError as exc:
+        raise exc.with_source("command line") from None
     if posterior is not None and not (posterior / "posterior.parquet").is_file():
         raise InputError(
             "has no posterior.parquet", source=str(posterior), field="--posterior",
             fix="give the --out folder of inspire-sim calibrate",
         )  # fmt: skip
     thresholds = parse_thresholds(parse_sets(goal, "--goal"))
-    total = worlds * (1 + len(plans))
-    with tqdm(total=total, desc="robust", unit="world-run", disable=quiet, file=sys.stderr) as bar:
+    total = worlds * (1 + len(plans)) * max(replications, 1)
+    with tqdm(total=total, desc="robust", unit="run", disable=quiet, file=sys.stderr) as bar:
         result = robust(
             baseline, plans, worlds=worlds, posterior=posterior, seed=seed, replications=replications, steps=steps,
-            n_smes=n_smes, thresholds=thresholds, workers=workers, progress=bar.update,
+            n_smes=n_smes, thresholds=thresholds, workers=workers, progress=bar.update, batch=batch,
         )  # fmt: skip
     paths = write_outputs(result, out, figures=figures)
     for line in reading(result):

@@ -18,7 +18,7 @@ from .. import run_replications
 from ..errors import InputError, unknown_key_fix
 from ..params import Role, parameter_table, spec_by_name
 from ..scenario import load_scenario
-from .options import FiguresOption, ProgressOption, SetOption, parse_sets
+from .options import BatchOption, FiguresOption, ProgressOption, SetOption, parse_sets
 
 _RUN_DEFAULTS = inspect.signature(run_replications).parameters
 DEFAULT_REPLICATIONS: int = _RUN_DEFAULTS["replications"].default
@@ -73,12 +73,12 @@ def _output_dir(out: Path | None, scenario_name: str) -> Path:
     return claim(out if out is not None else Path("runs") / safe_name(scenario_name, "run"), "run")
 
 
-def _simulate(scenario, replications: int, seed: int, steps: int | None, quiet: bool):
-    """Run the replications with a progress bar (on stderr)."""
+def _simulate(scenario, replications: int, seed: int, steps: int | None, quiet: bool, batch: int | str = "auto"):
+    """Run the replications (``batch`` at a time) with a progress bar (on stderr)."""
     from tqdm import tqdm
 
     with tqdm(total=replications, desc=scenario.name, unit="run", disable=quiet, file=sys.stderr) as bar:
-        return run_replications(scenario, replications, seed=seed, steps=steps, progress=bar.update)
+        return run_replications(scenario, replications, seed=seed, steps=steps, progress=bar.update, batch=batch)
 
 
 def _number(v: float) -> str:
@@ -188,6 +188,7 @@ def run_command(
         int | None, typer.Option("--n-smes", "-n", help="Number of SMEs (default: the scenario's n_smes).")
     ] = None,
     sets: SetOption = None,
+    batch: BatchOption = None,
     figures: FiguresOption = True,
     progress: ProgressOption = True,
     partner_types: Annotated[
@@ -203,15 +204,21 @@ def run_command(
     """
     from ..manifest import base_manifest
     from ..results import summarize
+    from ..run import check_batch, resolve_batch
 
     _check_options(replications, seed, steps)
+    try:
+        check_batch(batch, "--batch")
+    except InputError as exc:
+        raise exc.with_source(CLI) from None
     overrides = parse_sets(sets)
     if n_smes is not None:
         overrides["n_smes"] = n_smes
     scen = load_scenario(scenario, **overrides)
     out_dir = _output_dir(out, scen.name)
+    size = min(resolve_batch(batch, scen.params.n_smes), replications)
     t0 = time.perf_counter()
-    results = _simulate(scen, replications, seed, steps, not progress)
+    results = _simulate(scen, replications, seed, steps, not progress, size)
     command = {
         "name": "run",
         "scenario": scenario,
@@ -221,6 +228,7 @@ def run_command(
         "n_smes": n_smes,
         "set": overrides,
         "out": str(out_dir),
+        "batch": size,
         "timings": {"simulate_s": round(time.perf_counter() - t0, 3)},
     }
     summary = summarize(results)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 from .stats import N_BOOT
-from .store import run_plans
-from .tables import Comparison, compare_results
+
+if TYPE_CHECKING:
+    from .tables import Comparison
 
 RECORDING_ONLY = frozenset({"panel_size"})
 """Model fields that change what is recorded, not what happens: plans may differ in them."""
@@ -194,6 +195,7 @@ def compare(
     cluster: str | None = None,
     allow_different_populations: bool = False,
     posterior: str | Path | None = None,
+    batch: int | str | None = "auto",
 ) -> Comparison:
     """Run and compare: ``compare("baseline", ["national_funding"], replications=10)``.
 
@@ -207,7 +209,13 @@ def compare(
     intervals cover noise and parameters). Every scenario is also run at the posterior median
     (:func:`posterior_median`) for the noise-only intervals; ``Comparison.parameter_uncertainty`` puts
     the two side by side.
+
+    ``batch``: runs per batch (``"auto"``, N, or 1 = no batching; see
+    :func:`~inspire_sim.compare.store.run_plans`); the comparison does not depend on it.
     """
+    from ..run import check_batch
+
+    check_batch(batch)
     if not isinstance(replications, (int, np.integer)) or isinstance(replications, bool) or replications < 2:
         raise InputError(
             f"needs at least 2 replications (got {replications!r})",
@@ -240,6 +248,9 @@ def compare(
         draws = posterior_draws(posterior, replications, seed)
     t0 = time.perf_counter()
 
+    from .store import run_plans
+    from .tables import compare_results
+
     def run_and_compare(scenarios: list[Any], draws: list[dict[str, float]] | None) -> Comparison:
         runs, info = run_plans(
             scenarios,
@@ -253,6 +264,7 @@ def compare(
             scheduler=scheduler,
             cluster=cluster,
             draws=draws,
+            batch=batch,
         )
         return compare_results(
             runs[0],

@@ -44,21 +44,39 @@ def scenario_key(scenario: Any, steps: int, code: str | None = None) -> str:
 def run_and_store(args: dict[str, Any], seed: int) -> dict[str, float]:
     """Worker side (a ``module:function`` model of the experiment runner): run one
     (scenario, replication) and save it atomically to its store directory."""
-    from ..results import save_run
     from ..run import run
 
-    scen = args["scenarios"][args["key"]]
-    target = Path(args["dirs"][args["key"]]) / f"seed-{seed}"
     t0 = time.perf_counter()
-    res = run(scen, seed=seed, steps=args["steps"])
+    res = run(args["scenarios"][args["key"]], seed=seed, steps=args["steps"])
+    _store(res, args, seed)
+    return {"months": float(len(res.timeseries)), "seconds": time.perf_counter() - t0}
+
+
+def run_and_store_batch(args: list[dict[str, Any]], seeds: list[int]) -> list[dict[str, float]]:
+    """Worker side, batched (the experiment runner's ``batch_model_ref``): the runs of a batch
+    in one :func:`~inspire_sim.run.run_batch` call, each saved as :func:`run_and_store` saves it."""
+    from ..run import run_batch
+
+    t0 = time.perf_counter()
+    results = run_batch([a["scenarios"][a["key"]] for a in args], list(seeds), steps=args[0]["steps"])
+    each = (time.perf_counter() - t0) / max(len(args), 1)
+    for res, a, seed in zip(results, args, seeds, strict=True):
+        _store(res, a, seed)
+    return [{"months": float(len(res.timeseries)), "seconds": each} for res in results]
+
+
+def _store(res: RunResult, args: dict[str, Any], seed: int) -> None:
+    """Save one run atomically to its folder ``<key dir>/seed-<seed>``."""
+    from ..results import save_run
+
     res.manifest["replication"] = int(args["replication"])
     res.manifest["root_seed"] = int(args["root_seed"])
+    target = Path(args["dirs"][args["key"]]) / f"seed-{seed}"
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     save_run(res, tmp)
     if target.exists():
         shutil.rmtree(target)
     os.replace(tmp, target)
-    return {"months": float(len(res.timeseries)), "seconds": time.perf_counter() - t0}
 
 
 def _plan_dirs(
@@ -90,17 +108,21 @@ def _plan_dirs(
     return keys, dirs, by_key
 
 
-def _execute(backend: Any, fixed: dict[str, Any], tasks: list, progress: bool) -> list[tuple[int, str]]:
-    """Run the tasks on ``backend``; return (run_id, error) of the failed ones."""
+def _execute(backend: Any, fixed: dict[str, Any], tasks: list, progress: bool, batch: int = 1) -> list[tuple[int, str]]:
+    """Run the tasks on ``backend`` (``batch`` runs per worker task, at most an equal share per
+    worker); return (run_id, error) of the failed ones."""
     from tqdm.auto import tqdm
 
     from ..experiments.execute import RunContext
     from ..experiments.spec import Output
+    from ..runpool import spread_batch
 
     ctx = RunContext(
         route="model",
         outputs=[Output(indicator="months", window=None, name=None)],
         model_ref="inspire_sim.compare.store:run_and_store",
+        batch_model_ref="inspire_sim.compare.store:run_and_store_batch",
+        batch=spread_batch(batch, len(tasks), backend.slots()),
         fixed=fixed,
         timeout=RunContext.DEFAULT_TIMEOUT,  # contained runs on every backend, --workers 1 included
     )
@@ -130,6 +152,7 @@ def run_plans(
     scheduler: str | None = None,
     cluster: str | None = None,
     draws: Sequence[dict[str, float]] | None = None,
+    batch: int | str | None = "auto",
 ) -> tuple[list[list[RunResult]], dict[str, Any]]:
     """Run ``replications`` replications of each scenario with common seeds.
 
@@ -142,12 +165,19 @@ def run_plans(
     workers write to ``store``, which must be visible to them). Runs are stored under
     ``store`` (a temporary directory when None) and reused when present unless
     ``fresh``. Returns the replications per scenario (in order) and run information.
+
+    ``batch`` (the execution setting, :func:`~inspire_sim.run.resolve_batch`): runs per worker
+    task, each task one :func:`~inspire_sim.run.run_batch` call; tasks are in plan order, so a
+    batch holds one plan's replications (``"auto"``: sized for the largest ``n_smes``; 1: one
+    run per task). Results do not depend on it.
     """
     from ..experiments.execute import make_backend
     from ..results import load_run
-    from ..run import replication_seeds
+    from ..run import replication_seeds, resolve_batch
+    from ..runpool import spread_batch
 
     seeds = replication_seeds(seed, replications)
+    size = resolve_batch(batch, max((s.params.n_smes for s in scenarios), default=1))
     tmp = None
     if store is None:
         tmp = tempfile.TemporaryDirectory(prefix="inspire-compare-")
@@ -171,6 +201,7 @@ def run_plans(
         "runs_executed": len(tasks),
         "runs_reused": len(cells) - len(tasks),
         "store": str(root),
+        "batch": size,
     }
     t0 = time.perf_counter()
     if tasks:
@@ -178,8 +209,9 @@ def run_plans(
         own = backend is None
         backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster)
         info["backend"] = backend.describe()
+        info["batch"] = spread_batch(size, len(tasks), backend.slots())
         try:
-            failed = _execute(backend, fixed, tasks, progress)
+            failed = _execute(backend, fixed, tasks, progress, size)
         finally:
             if own:
                 backend.close()

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from ..commands.options import FiguresOption, ProgressOption, SetOption, parse_sets
+from ..commands.options import BatchOption, FiguresOption, ProgressOption, SetOption, parse_sets
 from ..errors import InputError
 from .design import DEFAULT_MAX_RUNS
 from .execute import DEFAULT_TIMEOUT
@@ -102,12 +102,19 @@ def _execute(
     timeout: float | None,
     max_memory: str | None,
     max_runs: int,
+    batch: str | None = None,
 ) -> None:
+    from ..run import check_batch
     from .spec import load_spec, parse_memory
     from .sweep import SweepInterrupted, format_summary, run_sensitivity, run_sweep
 
     _check(workers, timeout, max_runs)
     memory = parse_memory(max_memory, "--max-memory") if max_memory is not None else None
+    if batch is not None:
+        try:
+            check_batch(batch, "--batch")
+        except InputError as exc:
+            raise exc.with_source(CLI) from None
     spec = load_spec(spec_path, sets=parse_sets(sets))
     out = out or Path("runs") / safe_name(spec.name)
     fn = run_sensitivity if kind == "sensitivity" else run_sweep
@@ -124,6 +131,7 @@ def _execute(
             timeout=timeout,
             max_memory=memory,
             max_runs=max_runs,
+            batch=batch,
         )
     except InputError as exc:
         raise (exc.with_source(CLI) if exc.source is None else exc) from None
@@ -156,6 +164,7 @@ def sweep_command(
     timeout: TimeoutOpt = None,
     max_memory: MemoryOpt = None,
     max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
+    batch: BatchOption = None,
     progress: ProgressOption = True,
     figures: FiguresOption = True,
     no_progress: NoProgressOpt = False,
@@ -182,6 +191,7 @@ def sweep_command(
         timeout=timeout,
         max_memory=max_memory,
         max_runs=max_runs,
+        batch=batch,
     )
 
 
@@ -196,6 +206,7 @@ def sensitivity_command(
     timeout: TimeoutOpt = None,
     max_memory: MemoryOpt = None,
     max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
+    batch: BatchOption = None,
     progress: ProgressOption = True,
     figures: FiguresOption = True,
     no_progress: NoProgressOpt = False,
@@ -221,6 +232,7 @@ def sensitivity_command(
         timeout=timeout,
         max_memory=max_memory,
         max_runs=max_runs,
+        batch=batch,
     )
 
 

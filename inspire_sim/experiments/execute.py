@@ -13,6 +13,12 @@ Backends (all yield one result dict per run, in completion order):
 * :class:`DaskBackend` - ``dask.distributed``: an existing scheduler address or a
   ``LocalCluster`` started for the sweep (optional extra ``inspire-sim[dask]``).
 
+Runs go to the backends in *batches* (:attr:`RunContext.batch` runs each, consecutive
+tasks; 1 = no batching): a worker task is one batch, which the INSPIRE route hands to
+:func:`inspire_sim.run.run_batch` as one call (results identical to the runs alone), and
+results still come back one per run. A batch that raises or overruns its limit is run
+again one run at a time, so nothing computed is lost and the failing run is named.
+
 Failures never stop a sweep. A run that raises anything - ``SystemExit`` and
 ``KeyboardInterrupt`` included - is recorded as ``failed`` with its error. A run over
 its time limit is interrupted inside the worker (``SIGALRM``; worker processes run
@@ -113,10 +119,40 @@ class RunContext:
     model_class: str | None = None  # inspire route: "module:Class", a subclass of InspireModel
     max_memory: int | None = None  # bytes; reported with MemoryError
     plans: dict[str, Any] = field(default_factory=dict)  # inspire route: effect_of plan -> Scenario (fixed applied)
+    batch: int = 1  # runs per batch (a worker task); 1 = one run per task
+    batch_model_ref: str | None = None  # model route: "module:function" evaluating a list of runs at once
     _func: Any = field(default=None, repr=False, compare=False)
+    _batch_func: Any = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_func": None}
+        return {**self.__dict__, "_func": None, "_batch_func": None}
+
+    @property
+    def batchable(self) -> bool:
+        """Whether a batch of runs is evaluated by one call (:func:`~inspire_sim.run.run_batch` on the
+        INSPIRE route without ``model_class``; ``batch_model_ref`` on the model route); otherwise
+        a batch's runs are evaluated one by one in its worker task."""
+        if self.route == "inspire":
+            return not self.model_class
+        return self.batch_model_ref is not None
+
+    @property
+    def batched(self) -> bool:
+        """Whether batches go to one call each: :attr:`batchable` and :attr:`batch` above 1."""
+        return self.batchable and self.batch > 1
+
+    def batches(self, tasks: list[Task]) -> list[list[Task]]:
+        """``tasks`` in consecutive batches of :attr:`batch` runs."""
+        size = max(1, int(self.batch))
+        return [tasks[i : i + size] for i in range(0, len(tasks), size)]
+
+    def limit(self, n: int, alone: bool = False) -> float:
+        """Time limit of a worker task of ``n`` runs (seconds; 0 = none): ``n x timeout``, twice
+        that for a batch evaluated in one call (a batch over its limit is run again run by run);
+        ``alone``: runs evaluated one by one."""
+        if not self.timeout:
+            return 0.0
+        return n * self.timeout * (2 if self.batched and not alone else 1)
 
     # -- one run ---------------------------------------------------------------------
     def _model(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
@@ -127,7 +163,9 @@ class RunContext:
             self._func = (func, accepts_seed(func))
         func, with_seed = self._func
         args = {**self.fixed, **params}
-        out = func(args, seed=seed) if with_seed else func(args)
+        return self._outputs(func(args, seed=seed) if with_seed else func(args))
+
+    def _outputs(self, out: Any) -> dict[str, Any]:
         if not isinstance(out, dict):
             raise TypeError(f"the model function returned {type(out).__name__}, not a dict of outputs")
         values = {}
@@ -136,6 +174,16 @@ class RunContext:
                 raise KeyError(f"the model function returned no {o.indicator!r} (keys: {', '.join(map(str, out))})")
             values[o.column] = out[o.indicator]
         return values
+
+    def _model_batch(self, tasks: list[Task]) -> list[dict[str, Any]]:
+        if self._batch_func is None:
+            from .spec import import_model
+
+            self._batch_func = import_model(self.batch_model_ref or "", self.base_dir, field="batch_model_ref")
+        outs = self._batch_func([{**self.fixed, **t[2]} for t in tasks], [t[1] for t in tasks])
+        if not isinstance(outs, list) or len(outs) != len(tasks):
+            raise TypeError(f"the batch model function returned {type(outs).__name__}, not one dict per run")
+        return [self._outputs(o) for o in outs]
 
     def _inspire(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
         from ..run import run
@@ -156,10 +204,15 @@ class RunContext:
             return res.timeseries
 
         # paired effects: every plan runs with the same factor values and seed as the base scenario
-        series = {None: simulate(self.scenario)}
-        for o in self.outputs:
-            if o.effect_of is not None and o.effect_of not in series:
-                series[o.effect_of] = simulate(self.plans[o.effect_of])
+        series: dict[str | None, Any] = {None: simulate(self.scenario)}
+        for plan in self._plan_names():
+            series[plan] = simulate(self.plans[plan])
+        return self._statistics(series)
+
+    def _plan_names(self) -> list[str]:
+        return list(dict.fromkeys(o.effect_of for o in self.outputs if o.effect_of is not None))
+
+    def _statistics(self, series: dict[str | None, Any]) -> dict[str, Any]:
         return {
             o.column: statistic(series[o.effect_of], o) - statistic(series[None], o)
             if o.effect_of is not None
@@ -167,39 +220,99 @@ class RunContext:
             for o in self.outputs
         }
 
+    def _inspire_batch(self, tasks: list[Task]) -> list[dict[str, Any]]:
+        """A batch of runs (each with its ``effect_of`` plans, same factor values and seed) in one
+        :func:`~inspire_sim.run.run_batch` call."""
+        from ..run import run_batch
+
+        plans = self._plan_names()
+        bases = [self.scenario, *(self.plans[p] for p in plans)]
+        scens, seeds = [], []
+        for _, seed, params in tasks:
+            for base in bases:
+                scens.append(base.with_overrides(params))
+                seeds.append(seed)
+        results = run_batch(scens, seeds, steps=self.steps, record_partnerships=False)
+        keys: list[str | None] = [None, *plans]
+        k = len(bases)
+        return [
+            self._statistics({key: r.timeseries for key, r in zip(keys, results[i * k : (i + 1) * k], strict=True)})
+            for i in range(len(tasks))
+        ]
+
     def evaluate(self, task: Task, contain: bool = True) -> dict[str, Any]:
         """Run one task; never raises. ``contain``: a model's SystemExit/KeyboardInterrupt
         fail the run (in a worker process); False in the sweep's own process, where a
         KeyboardInterrupt is the user's Ctrl-C."""
         run_id, seed, params = task
-        status, error, values = "ok", None, {}
         t0 = time.perf_counter()
         try:
             with soft_timeout(self.timeout):
                 raw = self._inspire(params, seed) if self.route == "inspire" else self._model(params, seed)
-            values = _floats(raw)
+        except (SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+            if not contain:
+                raise
+            return self._record(run_id, None, t0, exc)
+        except BaseException as exc:
+            return self._record(run_id, None, t0, exc)
+        return self._record(run_id, raw, t0)
+
+    def _failure(self, exc: BaseException) -> tuple[str, str]:
+        if isinstance(exc, RunTimeout):
+            return "timed_out", str(exc)
+        if isinstance(exc, MemoryError):
+            limit = f" (over max_memory = {self.max_memory / 2**20:g} MiB)" if self.max_memory else ""
+            return "failed", _describe(exc) + limit
+        if isinstance(exc, (SystemExit, KeyboardInterrupt, GeneratorExit)):
+            return "failed", _describe(exc) + " (raised by the model)"
+        return "failed", _describe(exc)
+
+    def _record(self, run_id: int, raw: Any, t0: float, exc: BaseException | None = None, n: int = 1) -> dict[str, Any]:
+        """The record of one run: its outputs checked (finite numbers), or its failure ``exc``;
+        ``n``: runs that shared the time since ``t0`` (a batch)."""
+        status, error, values = "ok", None, {}
+        if exc is not None:
+            status, error = self._failure(exc)
+        else:
+            try:
+                values = _floats(raw)
+            except Exception as bad_output:
+                status, error = "failed", _describe(bad_output)
             bad = [k for k, v in values.items() if not math.isfinite(v)]
             if bad:
                 status = "invalid"
                 error = "not a finite number: " + ", ".join(f"{k} = {values[k]}" for k in bad)
-        except RunTimeout as exc:
-            status, error, values = "timed_out", str(exc), {}
-        except MemoryError as exc:
-            limit = f" (over max_memory = {self.max_memory / 2**20:g} MiB)" if self.max_memory else ""
-            status, error, values = "failed", _describe(exc) + limit, {}
-        except (SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
-            if not contain:
-                raise
-            status, error, values = "failed", _describe(exc) + " (raised by the model)", {}
-        except Exception as exc:
-            status, error, values = "failed", _describe(exc), {}
         return {
             "run_id": run_id,
             "status": status,
             "error": error,
-            "duration_s": time.perf_counter() - t0,
+            "duration_s": (time.perf_counter() - t0) / n,
             "values": values,
         }
+
+    def evaluate_batch(self, tasks: list[Task], contain: bool = True) -> list[dict[str, Any]]:
+        """Evaluate a batch of runs; one record per run, in order; never raises (but see
+        :meth:`evaluate` for ``contain``). A batched context (:attr:`batched`) evaluates
+        the batch in one call within ``len(tasks) x timeout``; if that call raises or overruns,
+        the batch's runs are evaluated again one by one (each with its own limit), so the
+        failing run is identified and the others still succeed."""
+        if not tasks or not self.batched:
+            return [self.evaluate(t, contain) for t in tasks]
+        t0 = time.perf_counter()
+        try:
+            with soft_timeout(self.timeout * len(tasks) if self.timeout else None):
+                raws = self._inspire_batch(tasks) if self.route == "inspire" else self._model_batch(tasks)
+        except (SystemExit, KeyboardInterrupt, GeneratorExit):
+            if not contain:
+                raise
+            return [self.evaluate(t, contain) for t in tasks]
+        except BaseException:  # any failure, a timeout or MemoryError: run by run
+            return [self.evaluate(t, contain) for t in tasks]
+        return [self._record(t[0], raw, t0, n=len(tasks)) for t, raw in zip(tasks, raws, strict=True)]
+
+    def evaluate_many(self, tasks: list[Task], contain: bool = True) -> list[dict[str, Any]]:
+        """Evaluate ``tasks`` in batches of :attr:`batch` runs (see :meth:`evaluate_batch`)."""
+        return [rec for b in self.batches(tasks) for rec in self.evaluate_batch(b, contain)]
 
 
 def _floats(raw: dict[str, Any]) -> dict[str, float]:
@@ -277,9 +390,12 @@ def _ping() -> int:
     return os.getpid()
 
 
-def _run_one(task: Task) -> dict[str, Any]:
+def _run_batch(batch: list[Task], alone: bool = False) -> list[dict[str, Any]]:
+    """Pebble task: one batch of runs in a worker process (``alone``: one by one)."""
     assert _WORKER_CTX is not None
-    return _WORKER_CTX.evaluate(task)
+    if alone:
+        return [_WORKER_CTX.evaluate(t) for t in batch]
+    return _WORKER_CTX.evaluate_batch(batch)
 
 
 async def _exit_worker() -> None:
@@ -291,13 +407,13 @@ async def _exit_worker() -> None:
 _CTX_CACHE: dict[bytes, RunContext] = {}
 
 
-def _run_chunk_with(blob: bytes, chunk: list[Task]) -> list[dict[str, Any]]:
-    """Dask task: evaluate a chunk (the pickled context is unpickled once per worker)."""
+def _run_chunk_with(blob: bytes, chunk: list[Task], alone: bool = False) -> list[dict[str, Any]]:
+    """Dask task: evaluate a chunk in batches (the pickled context is unpickled once per worker)."""
     ctx = _CTX_CACHE.get(blob)
     if ctx is None:
         _CTX_CACHE.clear()
         ctx = _CTX_CACHE[blob] = pickle.loads(blob)
-    return [ctx.evaluate(t) for t in chunk]
+    return [ctx.evaluate(t) for t in chunk] if alone else ctx.evaluate_many(chunk)
 
 
 def _death(exc: BaseException) -> str:
@@ -330,6 +446,10 @@ class Backend:
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name}
 
+    def slots(self) -> int:
+        """Runs this backend evaluates at once (worker processes or threads)."""
+        return 1
+
     def execute(self, ctx: RunContext, tasks: list[Task], tick: Tick = None) -> Iterator[dict[str, Any]]:
         raise NotImplementedError
 
@@ -342,7 +462,7 @@ class LocalProcesses(Backend):
 
     ``grace``: seconds a run may overrun its time limit before its worker is killed;
     ``max_memory``: address-space limit per worker in bytes (``RLIMIT_AS``, POSIX);
-    ``max_tasks``: restart a worker after this many runs (0 = never).
+    ``max_tasks``: restart a worker after this many tasks (a task is a batch of runs; 0 = never).
     """
 
     name = "processes"
@@ -357,6 +477,9 @@ class LocalProcesses(Backend):
         self.max_memory = max_memory
         self.max_tasks = max_tasks
         self.pool: Any = None
+
+    def slots(self) -> int:
+        return int(self.workers)
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -398,39 +521,51 @@ class LocalProcesses(Backend):
             pool.stop()
             pool.join(timeout=30)
 
-    def _outcome(self, fut: Any, task: Task, ctx: RunContext) -> dict[str, Any]:
+    def _outcome(self, fut: Any, batch: list[Task], ctx: RunContext) -> list[dict[str, Any]] | None:
+        """The records of a finished worker task; None when a batch of several runs was lost
+        (its worker died or it overran its limit: its runs are then run again one by one)."""
         from pebble import ProcessExpired
 
         try:
-            return fut.result()
-        except FutureTimeout:
-            return _lost(
-                task,
-                "timed_out",
-                f"did not stop within the time limit of {ctx.timeout:g} s (+ {self.grace:g} s grace); "
-                "its worker process was killed",
-                float(ctx.timeout or 0.0),
-            )
-        except ProcessExpired as exc:
-            return _lost(task, "failed", _death(exc), 0.0)
-        except CancelledError:
-            return _lost(task, "failed", "the run was cancelled", 0.0)
-        except Exception as exc:  # e.g. an unpicklable result
-            return _lost(task, "failed", f"worker error: {_describe(exc)}", 0.0)
+            return list(fut.result())
+        except Exception as exc:  # (a Ctrl-C of the sweep's process is not a lost batch: it propagates)
+            if len(batch) > 1:
+                return None
+            task = batch[0]
+            if isinstance(exc, FutureTimeout):
+                return [
+                    _lost(
+                        task,
+                        "timed_out",
+                        f"did not stop within the time limit of {ctx.timeout:g} s (+ {self.grace:g} s grace); "
+                        "its worker process was killed",
+                        float(ctx.timeout or 0.0),
+                    )
+                ]
+            if isinstance(exc, ProcessExpired):
+                return [_lost(task, "failed", _death(exc), 0.0)]
+            if isinstance(exc, CancelledError):
+                return [_lost(task, "failed", "the run was cancelled", 0.0)]
+            return [_lost(task, "failed", f"worker error: {_describe(exc)}", 0.0)]  # e.g. an unpicklable result
 
     def execute(self, ctx: RunContext, tasks: list[Task], tick: Tick = None) -> Iterator[dict[str, Any]]:
-        hard = ctx.timeout + self.grace if ctx.timeout else None
-        pending: deque[Task] = deque(tasks)
-        inflight: dict[Any, Task] = {}
+        pending: deque[tuple[list[Task], bool]] = deque((b, False) for b in ctx.batches(tasks))
+        inflight: dict[Any, list[Task]] = {}
         pool = self._start(ctx)
         try:
             while pending or inflight:
                 while pending and len(inflight) < 2 * self.workers:
-                    t = pending.popleft()
-                    inflight[pool.schedule(_run_one, (t,), timeout=hard)] = t
+                    batch, alone = pending.popleft()
+                    hard = ctx.limit(len(batch), alone) + self.grace if ctx.timeout else None
+                    inflight[pool.schedule(_run_batch, (batch, alone), timeout=hard)] = batch
                 done, _ = futures_wait(list(inflight), timeout=self.POLL_S, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    yield self._outcome(fut, inflight.pop(fut), ctx)
+                    batch = inflight.pop(fut)
+                    records = self._outcome(fut, batch, ctx)
+                    if records is None:  # lost with its worker or over its limit: run by run, first
+                        pending.extendleft(([t], True) for t in reversed(batch))
+                    else:
+                        yield from records
                 if tick:
                     tick()
         finally:
@@ -458,8 +593,8 @@ class Sequential(LocalProcesses):
         if ctx.timeout or self.max_memory:
             yield from super().execute(ctx, tasks, tick)
             return
-        for t in tasks:
-            yield ctx.evaluate(t, contain=False)
+        for batch in ctx.batches(tasks):
+            yield from ctx.evaluate_batch(batch, contain=False)
             if tick:
                 tick()
 
@@ -473,7 +608,11 @@ class _Scheduler:
     TARGET_CHUNK_S = 0.5
     MAX_CHUNK = 256
 
-    def __init__(self, tasks: list[Task], slots: int, timeout: float | None, grace: float) -> None:
+    def __init__(
+        self, tasks: list[Task], slots: int, timeout: float | None, grace: float, ctx: RunContext | None = None
+    ) -> None:
+        self.ctx = ctx
+        self.batch = max(1, ctx.batch) if ctx is not None else 1
         self.pending: deque[Task] = deque(tasks)
         self.suspects: deque[Task] = deque()  # retried alone after a crash / hard timeout
         self.slots = max(1, slots)
@@ -489,22 +628,26 @@ class _Scheduler:
             self.done_n += 1
 
     def chunk_size(self) -> int:
+        """Runs per Dask task: adaptive (about TARGET_CHUNK_S of work), a whole number of batches."""
         if self.done_n < self.slots:
-            return 1
+            return self.batch
         mean = self.done_time / self.done_n
         size = self.MAX_CHUNK if mean <= 0 else int(self.TARGET_CHUNK_S / mean)
         size = min(size, math.ceil(len(self.pending) / (2 * self.slots)))
-        return max(1, min(self.MAX_CHUNK, size))
+        size = max(1, min(self.MAX_CHUNK, size))
+        return max(self.batch, size // self.batch * self.batch)
 
-    def deadline(self, n: int) -> float:
-        """When the parent stops waiting for a chunk: ``n x timeout + grace``. Dask worker
+    def deadline(self, n: int, alone: bool = False) -> float:
+        """When the parent stops waiting for a chunk: ``n x timeout + grace`` (twice the
+        runs' time for batches evaluated in one call, see :meth:`RunContext.limit`). Dask worker
         threads cannot take ``SIGALRM``, so this is the time limit there. A chunk may
         still wait (behind a stuck run, or for a restarting worker), so only the expiry
         of a run submitted alone - nothing else in flight - is a verdict; other expired
         chunks are retried alone."""
         if not self.timeout:
             return math.inf
-        return time.monotonic() + n * self.timeout + self.grace
+        limit = self.ctx.limit(n, alone) if self.ctx else n * self.timeout
+        return time.monotonic() + limit + self.grace
 
     def next_chunk(self) -> tuple[list[Task], bool] | None:
         """The next chunk to submit, or None (nothing, all worker threads busy, or a
@@ -592,6 +735,9 @@ class DaskBackend(Backend):
                 ) from None
         self.processes = processes
 
+    def slots(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
     def describe(self) -> dict[str, Any]:
         info = self.client.scheduler_info() if hasattr(self.client, "scheduler_info") else {}
         return {
@@ -641,7 +787,7 @@ class DaskBackend(Backend):
         _, distributed = _import_distributed()
         client = self.client
         slots = max(1, sum(client.nthreads().values()))
-        sched = _Scheduler(tasks, slots, ctx.timeout, self.grace)
+        sched = _Scheduler(tasks, slots, ctx.timeout, self.grace, ctx)
         blob = pickle.dumps(ctx)  # by value: a worker killed for a timeout takes scattered data with it
         cancelled: dict[int, int] = {}
         try:
@@ -651,8 +797,8 @@ class DaskBackend(Backend):
                     if alone:  # its deadline must not run while no worker is up (restarts)
                         with contextlib.suppress(Exception):
                             client.wait_for_workers(1, timeout=300)
-                    fut = client.submit(_run_chunk_with, blob, chunk, pure=False, retries=0)
-                    sched.inflight[fut] = (chunk, sched.deadline(len(chunk)), alone)
+                    fut = client.submit(_run_chunk_with, blob, chunk, alone, pure=False, retries=0)
+                    sched.inflight[fut] = (chunk, sched.deadline(len(chunk), alone), alone)
                 with contextlib.suppress(Exception):
                     distributed.wait(list(sched.inflight), timeout=sched.wait_time(), return_when="FIRST_COMPLETED")
                 if tick:

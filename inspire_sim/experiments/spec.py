@@ -34,7 +34,7 @@ Example::
     statistic = "mean"            # final | mean | cumulative
     window = [61, 120]            # months, inclusive (mean / cumulative only)
 
-Execution settings (``timeout``, ``max_memory``) may be given in the spec as defaults;
+Execution settings (``timeout``, ``max_memory``, ``batch``) may be given in the spec as defaults;
 they are not part of its identity (:meth:`ExperimentSpec.identity`), so a store
 resumes with other values. All checks are pydantic validators; every problem raises
 :class:`~inspire_sim.errors.InputError`: one line naming the file, the field and the fix.
@@ -329,6 +329,11 @@ class ExperimentSpec(_Strict):
     fixed: dict[str, Any] = Field(default_factory=dict, description="Parameters held fixed for every run.")
     timeout: float | None = Field(None, gt=0, le=10**7, description="Execution: per-run time limit, seconds.")
     max_memory: int | None = Field(None, description='Execution: per-run memory limit, e.g. "2G".')
+    batch: SInt | Literal["auto"] | None = Field(
+        None,
+        description='Execution: runs per batch, "auto" (default: about 50,000 simulated SMEs per batch) or N; '
+        "1 = no batching.",
+    )
 
     # set from the validation context by load_spec, not part of the file
     source: str | None = Field(None, exclude=True)
@@ -357,6 +362,13 @@ class ExperimentSpec(_Strict):
             raise SpecProblem("must be a table", "write it as [fixed]", "/fixed")
         if data.get("max_memory") is not None:
             data["max_memory"] = parse_memory(data["max_memory"])
+        if data.get("batch") is not None:
+            from ..run import BATCH_FIX, check_batch
+
+            try:
+                data["batch"] = check_batch(data["batch"])
+            except InputError as exc:
+                raise SpecProblem(exc.message, BATCH_FIX, "/batch") from None
         return data
 
     @model_validator(mode="after")
@@ -440,7 +452,7 @@ class ExperimentSpec(_Strict):
         (timeout, max_memory), nor analytic reference values, so a store resumes when only
         those change. The files of the base scenario and of every ``effect_of`` plan are."""
         data = self.model_dump(mode="json")
-        for key in ("description", "timeout", "max_memory"):
+        for key in ("description", "timeout", "max_memory", "batch"):
             data.pop(key, None)
         for o in data.get("outputs", []):
             o.pop("analytic", None)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ..manifest import base_manifest
+from ..runpool import spread_batch
 from .analysis import sensitivity_indices, summarize
 from .design import DEFAULT_MAX_RUNS, Design, build_design, check_size, run_table
 from .execute import DEFAULT_TIMEOUT, Backend, RunContext, check_backend_options, make_backend
@@ -62,7 +63,21 @@ class SweepResult:
         return self.runs[self.runs["status"] != "ok"]
 
 
-def _context(spec: ExperimentSpec, timeout: float, max_memory: int | None) -> RunContext:
+def _batch_size(spec: ExperimentSpec, design: Design, batch: int | str | None) -> int:
+    """Runs per batch: ``batch`` (else the spec's, else "auto"). "auto" sizes batches for the
+    largest ``n_smes`` of the design's points (the model route: 1, no batching)."""
+    from ..run import check_batch, resolve_batch
+
+    value = check_batch(batch if batch is not None else spec.batch, "batch" if batch is None else "--batch")
+    if spec.route != "inspire":
+        return 1 if value == "auto" else int(value)
+    n_smes = spec.load_base_scenario().params.n_smes
+    if "n_smes" in design.factors:
+        n_smes = max([n_smes, *(int(v) for v in design.points["n_smes"])])
+    return resolve_batch(value, n_smes)
+
+
+def _context(spec: ExperimentSpec, timeout: float, max_memory: int | None, batch: int = 1) -> RunContext:
     if spec.route == "inspire":
         return RunContext(
             route="inspire",
@@ -74,6 +89,7 @@ def _context(spec: ExperimentSpec, timeout: float, max_memory: int | None) -> Ru
             base_dir=spec.base_dir,
             max_memory=max_memory,
             plans=spec.load_plan_scenarios(),
+            batch=batch,
         )
     return RunContext(
         route="model",
@@ -83,6 +99,7 @@ def _context(spec: ExperimentSpec, timeout: float, max_memory: int | None) -> Ru
         model_ref=spec.model,
         base_dir=spec.base_dir,
         fixed=dict(spec.fixed),
+        batch=batch,
     )
 
 
@@ -163,6 +180,7 @@ def run_sweep(
     timeout: float | None = None,
     max_memory: int | str | None = None,
     max_runs: int = DEFAULT_MAX_RUNS,
+    batch: int | str | None = None,
     log: Callable[[str], None] | None = None,
 ) -> SweepResult:
     """Run (or resume) every run of ``spec`` and store the results in ``out``.
@@ -178,7 +196,9 @@ def run_sweep(
     values): ``timeout`` per run in seconds (default: the spec's, else
     :data:`~inspire_sim.experiments.execute.DEFAULT_TIMEOUT`), ``max_memory`` per run
     (bytes or "2G"; default: the spec's, else none), ``max_runs`` (refuse larger
-    designs before anything runs). ``log`` gets one-line notices (default: stderr).
+    designs before anything runs), ``batch`` (runs per batch: "auto", the default unless
+    the spec sets one, sizes batches to about 50,000 simulated SMEs; N; 1 = no batching;
+    results do not depend on it). ``log`` gets one-line notices (default: stderr).
     Ctrl-C or SIGTERM raise :class:`SweepInterrupted` after flushing the finished runs.
     """
     t0 = time.perf_counter()
@@ -192,7 +212,7 @@ def run_sweep(
     memory = parse_memory(max_memory, "max_memory") if max_memory is not None else spec.max_memory
     design = build_design(spec)
     runs = run_table(spec, design)
-    ctx = _context(spec, timeout, memory)
+    ctx = _context(spec, timeout, memory, _batch_size(spec, design, batch))
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"inspire-{safe_name(spec.name)}-"))
     store = RunStore(out, spec.output_names, flush_seconds=flush_seconds)
     design_df = _design_frame(design)
@@ -203,7 +223,7 @@ def run_sweep(
             say(line)
         with _sigterm_as_interrupt():
             executed = _execute(
-                spec, design, runs, ctx, store, done, backend, progress, memory, workers, scheduler, cluster
+                spec, design, runs, ctx, store, done, backend, progress, memory, workers, scheduler, cluster, figures
             )
         table = store.finalize(design_df, spec.factor_names)
     finally:
@@ -238,6 +258,7 @@ def _execute(
     workers: int | None,
     scheduler: str | None,
     cluster: str | None,
+    figures: bool = False,
 ) -> int:
     params = [design.params(i) for i in range(design.n_points)]
     point = runs["point_id"].to_numpy()
@@ -249,6 +270,7 @@ def _execute(
     executed = failed = 0
     own = backend is None
     backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster, max_memory=memory)
+    ctx.batch = spread_batch(ctx.batch, len(tasks), backend.slots())
     from tqdm.auto import tqdm
 
     bar = tqdm(
@@ -263,8 +285,21 @@ def _execute(
     )
     bar.set_postfix(failed=0)
     try:
-        store.start_session({**backend.describe(), "runs_to_do": len(tasks), "timeout": ctx.timeout})
-        for res in backend.execute(ctx, tasks, tick=store.tick):
+        store.start_session(
+            {**backend.describe(), "runs_to_do": len(tasks), "timeout": ctx.timeout, "batch": ctx.batch}
+        )
+        prefetched = not figures
+
+        def tick() -> None:  # the backend calls this while it waits for runs (its workers are up)
+            nonlocal prefetched
+            if not prefetched:
+                from .plots import prefetch
+
+                prefetch()  # import matplotlib while the runs execute
+                prefetched = True
+            store.tick()
+
+        for res in backend.execute(ctx, tasks, tick=tick):
             r = res["run_id"]
             res.update(point_id=int(point[r]), replicate=int(rep[r]), seed=int(seed[r]))
             store.add(res)

@@ -1,0 +1,92 @@
+"""End-to-end speed of ``inspire-sim sweep --workers 1`` (issue 14 target: >= 2 M SME-steps/s).
+
+Runs ``python -m inspire_sim sweep`` on a spec of ``--runs`` replications of the baseline at
+``--n-smes`` SMEs x ``--steps`` months (default 24 x 1,000 x 120), ``--reps`` times, each in a
+fresh process (optionally pinned to one CPU with ``--cpu K``), and reports per repetition and as
+medians: wall time, CPU time of the sweep's process and of its worker process(es), the sum of the
+runs' ``duration_s`` (the model) and SME-steps per second end to end. Run it from the checkout
+whose code you want to time::
+
+    .venv/bin/python benchmarks/bench_sweep.py --reps 3 [--batch auto|N] [--cpu 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SPEC = """name = "bench_sweep"
+scenario = "baseline"
+replications = {runs}
+seed = 1
+steps = {steps}
+[fixed]
+n_smes = {n_smes}
+[[factors]]
+name = "support_funding.budget_per_step"
+levels = [75000000]
+[[outputs]]
+indicator = "cooperating_share"
+statistic = "mean"
+"""
+
+
+def one(spec: Path, out: Path, batch: str | None, cpu: int | None) -> dict[str, float]:
+    cmd = [sys.executable, "-m", "inspire_sim", "sweep", str(spec), "--workers", "1", "-q", "-o", str(out)]
+    cmd += ["--batch", batch] if batch else []
+    if cpu is not None:
+        cmd = ["taskset", "-c", str(cpu), *cmd]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=Path.cwd())
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    import pandas as pd
+
+    runs = pd.read_parquet(out / "results.parquet")
+    return {
+        "wall_s": wall,
+        "cpu_s": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "model_s": float(runs["duration_s"].sum()),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=24)
+    ap.add_argument("--n-smes", type=int, default=1000)
+    ap.add_argument("--steps", type=int, default=120)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--batch", default=None, help="--batch of the sweep (default: the sweep's default)")
+    ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (taskset)")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+    spec = tmp / "bench.toml"
+    spec.write_text(SPEC.format(runs=args.runs, steps=args.steps, n_smes=args.n_smes))
+    rows = []
+    try:
+        for rep in range(args.reps):
+            out = tmp / f"out{rep}"
+            rows.append(one(spec, out, args.batch, args.cpu))
+            shutil.rmtree(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sme_steps = args.runs * args.n_smes * args.steps
+    for r in rows:
+        r["msme_steps_per_s"] = sme_steps / r["wall_s"] / 1e6
+        r["overhead_s"] = r["wall_s"] - r["model_s"]
+    med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+    print(json.dumps({"args": vars(args), "load": os.getloadavg(), "reps": rows, "median": med}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
