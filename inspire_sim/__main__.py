@@ -1,0 +1,5 @@
+"""``python -m inspire_sim``: the ``inspire-sim`` command line."""
+
+from .cli import main
+
+main()
