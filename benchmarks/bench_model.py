@@ -39,6 +39,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# measure this checkout's code (a worktree's), not whatever inspire_sim the venv has installed
+sys.path.insert(0, str(ROOT))
 OUT = HERE / "results"
 
 # Targets of issue 2 ("Performance"): seconds for n x 120 steps (total) and peak RSS MB.
@@ -119,12 +121,18 @@ def _agent_bytes(model) -> int:
     """Bytes held by the Mesa view agents and registries (objects, their ints, dict tables), by sampling."""
     import sys as _sys
 
-    everyone = model._all_agents.__dict__.get("_agents")  # not the lazy property: never materialise here
+    def registry(agentset) -> dict | None:  # the dict of created agents; never create pending view agents here
+        d = vars(agentset)
+        return d.get("_real", d.get("_agents"))
+
+    everyone = registry(model._all_agents)
     if not isinstance(everyone, dict):
         return 0
-    total = _sys.getsizeof(everyone)
+    views = (getattr(model, "sme_agents", None), getattr(model, "partner_agents", None))
+    reserved = [getattr(v, "unique_ids", None) for v in views]  # lazy views: their reserved ids
+    total = _sys.getsizeof(everyone) + sum(ids.nbytes for ids in reserved if ids is not None)
     for sets in model._agents_by_type.values():
-        d = sets.__dict__.get("_agents")
+        d = registry(sets)
         if isinstance(d, dict):
             total += _sys.getsizeof(d)
     sample = list(everyone)[:: max(1, len(everyone) // 2000)]
