@@ -119,6 +119,12 @@ def run_one(n: int, months: int, burn_in: int | None, seed: int, limit_gb: float
     class Watched(InspireModel):
         """InspireModel that reports (and may stop) after every simulated month, burn-in included."""
 
+        def _burn_in(self) -> None:
+            report["setup_before_burn_in_s"] = round(time.perf_counter() - t0, 2)  # world + views
+            report["rss_before_burn_in_gb"] = round(rss_gb(), 3)
+            last[0] = time.perf_counter()
+            super()._burn_in()
+
         def _advance(self):
             events = super()._advance()
             now = time.perf_counter()
@@ -144,6 +150,7 @@ def run_one(n: int, months: int, burn_in: int | None, seed: int, limit_gb: float
     report["burn_in"] = int(scen.params.burn_in)
     save()
     t0 = time.perf_counter()
+    last[0] = t0
     try:
         model = Watched(scen, seed=seed, record_partnerships=False)
         report["init_s"] = round(time.perf_counter() - t0, 2)
