@@ -1,7 +1,7 @@
 """Issue 14 §5 (stretch): how far towards the whole EU SME population, 1:1, this machine goes.
 
-"1:1" here means 25 million simulated SMEs, the count of all EU-27 SMEs (0-249 persons
-employed, Eurostat SBS), one simulated SME per real one. The shipped baseline scenario
+"1:1" here means 25 million simulated SMEs, the issue's figure for all SMEs of the EU-27
+(micro-enterprises included), one simulated SME per real one. The shipped baseline scenario
 has 8 countries standing for ~0.97 M real SMEs with 10-249 persons employed (the
 population the model is calibrated on); there is no EU-27 scenario. So the stretch runs
 the **baseline scenario's 8 countries scaled up to n_smes** (each simulated SME then
