@@ -39,6 +39,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# measure this checkout's code (a worktree's), not whatever inspire_sim the venv has installed
+sys.path.insert(0, str(ROOT))
 OUT = HERE / "results"
 
 # Targets of issue 2 ("Performance"): seconds for n x 120 steps (total) and peak RSS MB.
@@ -114,6 +116,121 @@ def child(n: int, steps: int, seed: int, record: bool) -> dict:
     }
 
 
+# ---------------------------------------------------------------------- phases (issue 14: set-up and memory)
+def _agent_bytes(model) -> int:
+    """Bytes held by the Mesa view agents and registries (objects, their ints, dict tables), by sampling."""
+    import sys as _sys
+
+    def registry(agentset) -> dict | None:  # the dict of created agents; never create pending view agents here
+        d = vars(agentset)
+        return d.get("_real", d.get("_agents"))
+
+    everyone = registry(model._all_agents)
+    if not isinstance(everyone, dict):
+        return 0
+    views = (getattr(model, "sme_agents", None), getattr(model, "partner_agents", None))
+    reserved = [getattr(v, "unique_ids", None) for v in views]  # lazy views: their reserved ids
+    total = _sys.getsizeof(everyone) + sum(ids.nbytes for ids in reserved if ids is not None)
+    for sets in model._agents_by_type.values():
+        d = registry(sets)
+        if isinstance(d, dict):
+            total += _sys.getsizeof(d)
+    sample = list(everyone)[:: max(1, len(everyone) // 2000)]
+    if not sample:
+        return total
+    per = 0
+    for a in sample:
+        per += _sys.getsizeof(a) + sum(
+            _sys.getsizeof(v) for k, v in vars(a).items() if k in ("unique_id", "idx", "actor") and v > 256
+        )
+    return total + per * len(everyone) // len(sample)
+
+
+def phases(n: int, steps: int, seed: int, record: bool) -> dict:
+    """Set-up split into its parts and RSS after each phase, in this (fresh) process.
+
+    Parts of set-up: ``build_world`` (arrays), ``views`` (the Mesa view agents, policies, recorder:
+    the constructor between ``build_world`` and the burn-in), ``burn_in``. Then the reporting months,
+    then each ``RunResult`` table as ``inspire_sim.run`` builds them. RSS is the resident set at the
+    end of a phase, ``peak`` the process's peak so far (``ru_maxrss``).
+    """
+    import resource
+
+    import inspire_sim.model as model_mod
+    from inspire_sim.scenario import load_scenario
+
+    def peak() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    out: dict = {"n_smes": n, "steps": steps, "seed": seed, "record_partnerships": record}
+    marks: list[tuple[str, float, float, float, float]] = []  # phase, wall s, cpu s, rss MB, peak MB
+
+    def mark(name: str, t0: float, c0: float) -> None:
+        marks.append((name, time.perf_counter() - t0, time.process_time() - c0, _rss_now_mb(), peak()))
+
+    marks.append(("import", 0.0, 0.0, _rss_now_mb(), peak()))
+    scen = load_scenario("baseline", n_smes=n)
+    orig_build, orig_burn = model_mod.build_world, model_mod.InspireModel._burn_in
+    clock: dict[str, float] = {}
+    sizes: dict[str, float] = {}
+
+    def build(*a, **k):
+        t, c = time.perf_counter(), time.process_time()
+        w = orig_build(*a, **k)
+        mark("build_world", t, c)
+        sizes["sme_arrays_mb"] = sum(v.nbytes for v in vars(w.sme).values()) / 2**20
+        sizes["actor_arrays_mb"] = sum(v.nbytes for v in vars(w.actors).values()) / 2**20
+        clock["t"], clock["c"] = time.perf_counter(), time.process_time()
+        return w
+
+    def burn(self):
+        mark("views", clock["t"], clock["c"])
+        sizes["view_agents_mb"] = _agent_bytes(self) / 2**20
+        t, c = time.perf_counter(), time.process_time()
+        orig_burn(self)
+        mark("burn_in", t, c)
+
+    model_mod.build_world = build
+    model_mod.InspireModel._burn_in = burn  # type: ignore[method-assign]
+    try:
+        m = model_mod.InspireModel(scen, seed=seed, record_partnerships=record)
+    finally:
+        model_mod.build_world = orig_build
+        model_mod.InspireModel._burn_in = orig_burn  # type: ignore[method-assign]
+    t, c = time.perf_counter(), time.process_time()
+    m.run_months(steps)
+    mark("run", t, c)
+    book = m.projects
+    sizes["partnership_log_mb"] = sum(v.nbytes for p in [*book._log, book.running] for v in p.values()) / 2**20
+    sizes["view_agents_after_run_mb"] = _agent_bytes(m) / 2**20
+    rec = m.recorder
+    tables = {}
+    for name, build_table in (
+        ("timeseries", rec.timeseries),
+        ("smes", m.smes_table),
+        ("partnerships", lambda: book.table(m.country_names)),
+        ("panel", rec.panel),
+        ("spend", rec.spend),
+        ("countries", rec.countries),
+    ):
+        t, c = time.perf_counter(), time.process_time()
+        tables[name] = build_table()
+        mark(f"table_{name}", t, c)
+        sizes[f"table_{name}_mb"] = tables[name].memory_usage(deep=True).sum() / 2**20
+    out["phases"] = [dict(zip(("phase", "wall_s", "cpu_s", "rss_mb", "peak_mb"), x, strict=True)) for x in marks]
+    out["sizes"] = {k: round(v, 1) for k, v in sizes.items()}
+    out["peak_rss_mb"] = round(peak(), 1)
+    out["partnerships"] = len(tables["partnerships"])
+    return out
+
+
+def spawn_phases(n: int, steps: int, seed: int, record: bool, cpu: int | None) -> dict:
+    """:func:`phases` in a fresh pinned process."""
+    return _spawn(
+        ["--phases-child", str(n), "--steps", str(steps), "--seed", str(seed)] + ([] if record else ["--no-log"]), cpu
+    )
+
+
 # ---------------------------------------------------------------------- parent
 def machine() -> dict:
     cpu = "unknown"
@@ -159,7 +276,8 @@ def git_revision() -> str:
         return "unknown"
 
 
-def spawn(n: int, steps: int, seed: int, record: bool, cpu: int | None) -> dict:
+def _spawn(args: list[str], cpu: int | None) -> dict:
+    """Run this script with ``args`` in a fresh process (pinned to ``cpu``, one BLAS thread); its last JSON line."""
     env = dict(
         os.environ,
         OMP_NUM_THREADS="1",
@@ -168,23 +286,21 @@ def spawn(n: int, steps: int, seed: int, record: bool, cpu: int | None) -> dict:
         NUMEXPR_NUM_THREADS="1",
         PYTHONHASHSEED="0",
     )
-    cmd = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--child",
-        str(n),
-        "--steps",
-        str(steps),
-        "--seed",
-        str(seed),
-    ] + ([] if record else ["--no-log"])
+    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
     pre = None
     if cpu is not None:
         pre = lambda: os.sched_setaffinity(0, {cpu})  # noqa: E731  one core
     out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, preexec_fn=pre)
     if out.returncode != 0:
-        raise RuntimeError(f"child n={n} failed:\n{out.stderr}")
+        raise RuntimeError(f"child {' '.join(args)} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def spawn(n: int, steps: int, seed: int, record: bool, cpu: int | None) -> dict:
+    """:func:`child` in a fresh pinned process."""
+    return _spawn(
+        ["--child", str(n), "--steps", str(steps), "--seed", str(seed)] + ([] if record else ["--no-log"]), cpu
+    )
 
 
 def summarise(runs: list[dict]) -> dict:
@@ -270,6 +386,126 @@ def markdown(summary: list[dict], meta: dict) -> str:
     return "\n".join(lines)
 
 
+def phases_report(args: argparse.Namespace, cpu: int | None) -> int:
+    """``--phases``: set-up split into its parts at ``--setup-size``, and memory by phase at ``--memory-sizes``."""
+    meta = {
+        "git": git_revision(),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "pinned_cpu": cpu,
+        "load_before": round(os.getloadavg()[0], 2),
+    }
+    setup = []
+    for rep in range(args.reps):
+        r = spawn_phases(args.setup_size, 1, args.seed + rep, True, cpu)
+        setup.append(r)
+        ph = {x["phase"]: x for x in r["phases"]}
+        print(
+            f"  set-up rep {rep + 1}: n={args.setup_size:,} build_world {ph['build_world']['wall_s']:.3f}s "
+            f"views {ph['views']['wall_s']:.3f}s burn_in {ph['burn_in']['wall_s']:.3f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+    memory = []
+    for record in (True, False):
+        for n in args.memory_sizes:
+            r = spawn_phases(n, args.steps, args.seed, record, cpu)
+            memory.append(r)
+            print(f"  memory n={n:,} log={record}: peak {r['peak_rss_mb']:.0f} MB", file=sys.stderr, flush=True)
+    meta["load_after"] = round(os.getloadavg()[0], 2)
+
+    def med(runs: list[dict], phase: str, key: str) -> float:
+        return statistics.median(next(x[key] for x in r["phases"] if x["phase"] == phase) for r in runs)
+
+    parts = ("build_world", "views", "burn_in")
+    setup_summary = {p: {k: med(setup, p, k) for k in ("wall_s", "cpu_s")} for p in parts}
+    for k in ("wall_s", "cpu_s"):
+        setup_summary["total_without_burn_in"] = setup_summary.get("total_without_burn_in", {}) | {
+            k: statistics.median(
+                sum(x[k] for x in r["phases"] if x["phase"] in ("build_world", "views")) for r in setup
+            )
+        }
+        setup_summary["total_with_burn_in"] = setup_summary.get("total_with_burn_in", {}) | {
+            k: statistics.median(sum(x[k] for x in r["phases"] if x["phase"] in parts) for r in setup)
+        }
+    slopes = {}
+    for record in (True, False):
+        runs = sorted((r for r in memory if r["record_partnerships"] == record), key=lambda r: r["n_smes"])
+        if len(runs) >= 2:
+            lo, hi = runs[0], runs[-1]
+            slopes["log" if record else "no_log"] = (
+                (hi["peak_rss_mb"] - lo["peak_rss_mb"]) / (hi["n_smes"] - lo["n_smes"]) * 1e6 / 1024
+            )
+    md = phases_markdown(setup_summary, memory, slopes, meta, args)
+    print(md)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "bench_memory.json").write_text(
+        json.dumps(
+            {
+                "meta": meta,
+                "setup": setup_summary,
+                "slopes_gb_per_million": slopes,
+                "setup_runs": setup,
+                "memory": memory,
+            },
+            indent=2,
+        )
+    )
+    (args.out / "bench_memory.md").write_text(md + "\n")
+    return 0
+
+
+def phases_markdown(setup: dict, memory: list[dict], slopes: dict, meta: dict, args: argparse.Namespace) -> str:
+    """The ``--phases`` tables."""
+    lines = [
+        f"Set-up and memory by phase, baseline scenario (git {meta['git']}, {meta['date']}, one core, "
+        f"load before/after {meta['load_before']}/{meta['load_after']}).",
+        "",
+        f"Set-up at {args.setup_size:,} SMEs, median of {args.reps} fresh processes (wall s / CPU s):",
+        "",
+        "| part | wall s | CPU s |",
+        "|---|---:|---:|",
+    ]
+    for part, label in (
+        ("build_world", "(a) build the world (arrays)"),
+        ("views", "(b) Mesa view agents, policies, recorder"),
+        ("burn_in", "(c) burn-in (36 months)"),
+        ("total_without_burn_in", "set-up without burn-in (a + b)"),
+        ("total_with_burn_in", "set-up with burn-in (a + b + c)"),
+    ):
+        lines.append(f"| {label} | {setup[part]['wall_s']:.3f} | {setup[part]['cpu_s']:.3f} |")
+    lines += [
+        "",
+        f"Memory by phase ({args.steps} months; RSS at the end of each phase / peak so far, MB):",
+        "",
+        "| n_smes | log | import | build_world | views | burn_in | run | tables | peak | SME arrays | actor arrays "
+        "| view agents | log arrays | smes table | partnerships table |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in memory:
+        ph = {x["phase"]: x for x in r["phases"]}
+        sz = r["sizes"]
+
+        def cell(p: str, ph: dict = ph) -> str:
+            return f"{ph[p]['rss_mb']:.0f}/{ph[p]['peak_mb']:.0f}"
+
+        lines.append(
+            f"| {r['n_smes']:,} | {'on' if r['record_partnerships'] else 'off'} | {ph['import']['rss_mb']:.0f} "
+            f"| {cell('build_world')} | {cell('views')} | {cell('burn_in')} | {cell('run')} "
+            f"| {cell('table_countries')} | {r['peak_rss_mb']:.0f} | {sz['sme_arrays_mb']:.0f} "
+            f"| {sz['actor_arrays_mb']:.0f} | {sz['view_agents_mb']:.0f} | {sz['partnership_log_mb']:.0f} "
+            f"| {sz['table_smes_mb']:.0f} | {sz['table_partnerships_mb']:.0f} |"
+        )
+    lines += [
+        "",
+        "Peak memory per million SMEs = slope of the peak RSS between the smallest and the largest size "
+        "(so the interpreter and libraries, ~150 MB, drop out): "
+        + ", ".join(f"{k.replace('_', ' ')}: **{v:.2f} GB**" for k, v in slopes.items())
+        + " (target <= 0.6 GB).",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
@@ -285,11 +521,20 @@ def main(argv: list[str] | None = None) -> int:
         "--cpu", type=int, default=None, help="CPU to pin children to (default: the last one); -1: no pinning"
     )
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--phases", action="store_true", help="set-up split into its parts, and memory by phase (issue 14)")
+    ap.add_argument("--setup-size", type=int, default=100_000, help="--phases: SMEs for the set-up timing")
+    ap.add_argument(
+        "--memory-sizes", type=int, nargs="+", default=[250_000, 1_000_000], help="--phases: SMEs for memory"
+    )
     ap.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--phases-child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.child is not None:
         print(json.dumps(child(args.child, args.steps, args.seed, not args.no_log)))
+        return 0
+    if args.phases_child is not None:
+        print(json.dumps(phases(args.phases_child, args.steps, args.seed, not args.no_log)))
         return 0
 
     cpu = None if args.cpu == -1 else (args.cpu if args.cpu is not None else max(os.sched_getaffinity(0)))
@@ -301,6 +546,8 @@ def main(argv: list[str] | None = None) -> int:
         "load_before": round(os.getloadavg()[0], 2),
         "record_partnerships": not args.no_log,
     }
+    if args.phases:
+        return phases_report(args, cpu)
     plan = [(n, args.reps) for n in args.sizes] + ([(1_000_000, args.million_reps)] if args.million else [])
     runs: dict[int, list[dict]] = {n: [] for n, _ in plan}
     # repetitions are interleaved across sizes so that a burst of load hits all sizes alike

@@ -12,15 +12,17 @@ import pandas as pd
 from .agents import PartnerType, Stage
 
 # Columns stored per project: name -> dtype. The log keeps every project ever started.
+# Identities are stored as int32 (2**31 projects and Mesa unique_ids are far beyond any run:
+# n_smes <= 5 M) and given to users as int64 (OUTPUT_DTYPES).
 COLUMNS: dict[str, str] = {
-    "project_id": "int64",  # numbered per run from 0
+    "project_id": "int32",  # numbered per run from 0
     "run": "int16",  # run of the batch (internal)
     "start": "int32",
     "end": "int32",
     "lead": "int32",  # SME slot (internal)
     "partner": "int32",  # actor index (internal)
-    "lead_id": "int64",
-    "partner_id": "int64",
+    "lead_id": "int32",
+    "partner_id": "int32",
     "partner_type": "int8",
     "lead_stage": "int8",
     "lead_country": "int16",
@@ -43,6 +45,12 @@ COLUMNS: dict[str, str] = {
     "false_failure": "bool",
     "resolved": "bool",
 }
+
+INTERNAL = ("lead", "partner", "run")
+"""Columns of :data:`COLUMNS` used by the model only (not in ``RunResult.partnerships``)."""
+
+OUTPUT_DTYPES: dict[str, str] = {"project_id": "int64", "lead_id": "int64", "partner_id": "int64"}
+"""dtype of a ``RunResult.partnerships`` column where it differs from the stored one in :data:`COLUMNS`."""
 
 
 class ProjectBook:
@@ -110,18 +118,32 @@ class ProjectBook:
         self._log = []
 
     def table(self, country_names: list[str], run: int = 0) -> pd.DataFrame:
-        """All projects of run ``run`` (resolved ones and those still running) as a DataFrame (reporting months)."""
+        """All projects of run ``run`` (resolved ones and those still running) as a DataFrame (reporting months).
+
+        One row per project in ``project_id`` order. Built one column at a time straight from
+        the log (no intermediate frame, the categorical columns from their codes), so building it
+        needs little more memory than the table itself.
+        """
         parts = [*self._log, self.running]
-        if len(self.next_id) > 1:
-            parts = [{k: v[p["run"] == run] for k, v in p.items()} for p in parts]
-        data = {k: np.concatenate([p[k] for p in parts]) if parts else np.empty(0, dtype=v) for k, v in COLUMNS.items()}
-        df = pd.DataFrame(data).drop(columns=["lead", "partner", "run"])
-        df = df.sort_values("project_id", kind="stable").reset_index(drop=True)
-        types = np.array([p.label for p in PartnerType])
-        stages = np.array([s.label for s in Stage])
-        names = np.array(country_names)
-        df["partner_type"] = pd.Categorical(types[df["partner_type"].to_numpy()], categories=list(types))
-        df["lead_stage"] = pd.Categorical(stages[df["lead_stage"].to_numpy()], categories=list(stages))
-        df["lead_country"] = pd.Categorical(names[df["lead_country"].to_numpy()], categories=list(names))
-        df["partner_country"] = pd.Categorical(names[df["partner_country"].to_numpy()], categories=list(names))
-        return df
+        if len(self.next_id) > 1:  # a batch: this run's projects only
+            parts = [{k: v[mine] for k, v in p.items()} for p in parts if (mine := p["run"] == run).any()]
+            parts = parts or [{k: np.empty(0, dtype=v) for k, v in COLUMNS.items()}]
+        ids = np.concatenate([p["project_id"] for p in parts])
+        order = None if bool(np.all(ids[1:] > ids[:-1])) else np.argsort(ids, kind="stable")
+        del ids
+        categories = {
+            "partner_type": [p.label for p in PartnerType],
+            "lead_stage": [s.label for s in Stage],
+            "lead_country": list(country_names),
+            "partner_country": list(country_names),
+        }
+        data: dict[str, object] = {}
+        for k, dtype in COLUMNS.items():
+            if k in INTERNAL:
+                continue
+            col = np.concatenate([p[k] for p in parts])
+            if order is not None:
+                col = col[order]
+            col = col.astype(OUTPUT_DTYPES.get(k, dtype), copy=False)
+            data[k] = pd.Categorical.from_codes(col, categories[k]) if k in categories else col
+        return pd.DataFrame(data, copy=False)

@@ -66,3 +66,22 @@ def test_agentset_set_writes_the_arrays_and_reporters_are_optional():
         smes.set("stage", 1)  # read-only view
     m.step()
     assert len(m.datacollector.get_agent_vars_dataframe()) > 0
+
+
+def test_view_agents_match_the_arrays_after_entries():
+    """Eager or lazy, the SME views carry the arrays' ids, in creation order, one per slot."""
+    m = I.InspireModel(n_smes=300, steps=24, burn_in=12, seed=3)
+    m.run_months(12)
+    uid = m.actors.uid
+    assert uid[: m.n].max() >= m.m  # exits happened: entrants got ids after every initial agent
+    smes = m.agents_by_type[SME]
+    assert len(smes) == m.n
+    by_slot = sorted(smes, key=lambda a: a.idx)
+    assert [a.idx for a in by_slot] == list(range(m.n))
+    assert [a.unique_id for a in by_slot] == uid[: m.n].tolist()
+    assert [a.unique_id for a in m.sme_agents] == uid[: m.n].tolist()
+    assert [a.unique_id for a in m.partner_agents] == uid[m.n :].tolist()
+    ids = [a.unique_id for a in m.agents]
+    assert ids == sorted(ids) and len(ids) == len(set(ids)) and max(ids) < m.agent_id_counter
+    assert smes.agg("confidence", np.mean) == pytest.approx(float(m.sme.confidence.mean()))
+    assert len(smes.select(lambda a: a.stage == 0)) == int((m.sme.stage == 0).sum())
