@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from .agents import SME, Intermediary, Partner, create_views, remove_views
+from .agents import SME, Intermediary, Partner, ViewAgents
 from .policies import Policy
 from .scenario import Scenario, load_scenario
 from .simulation import Simulation
@@ -105,8 +105,9 @@ class InspireModel(mesa.Model):
         self.sim.host = self  # phase 1 and the entry run through this model's (overridable) methods
         self.world: World = self.sim.world
         w = self.world
-        self.sme_agents: list[SME] = create_views(self, SME, "idx", range(w.n))
-        self.partner_agents = create_views(self, Partner, "actor", range(w.n, w.m))
+        # view agents, created lazily: their unique_ids now (the world's), the objects when someone looks
+        self.sme_agents: ViewAgents[SME] = ViewAgents(self, SME, "idx", w.n)
+        self.partner_agents: ViewAgents[Partner] = ViewAgents(self, Partner, "actor", w.m - w.n, offset=w.n)
         for pol in w.policies:
             if pol.intermediary_kind is not None:
                 pol.intermediaries = [
@@ -114,7 +115,7 @@ class InspireModel(mesa.Model):
                 ]
         if int(self.agent_id_counter) != int(w.next_uid[0]):  # the world numbers agents as Mesa does
             raise RuntimeError(f"agent ids out of step: Mesa {self.agent_id_counter}, world {w.next_uid[0]}")
-        self.sim.before_entry = lambda rows: remove_views(self, [self.sme_agents[i] for i in rows])
+        self.sim.before_entry = self.sme_agents.remove
         self.sim.after_entry = self._add_entrants
         self.recorder = self.sim.recorder
         self.datacollector = IndicatorCollector(self.recorder.columns, agent_reporters or {})
@@ -164,10 +165,9 @@ class InspireModel(mesa.Model):
         self.sim.replace_smes(rows, month)
 
     def _add_entrants(self, rows: np.ndarray) -> None:
-        for i, agent in zip(rows, create_views(self, SME, "idx", rows), strict=True):
-            self.sme_agents[i] = agent
-        if int(self.agent_id_counter) != int(self.world.next_uid[0]):
-            raise RuntimeError(f"agent ids out of step: Mesa {self.agent_id_counter}, world {self.world.next_uid[0]}")
+        ids = self.sme_agents.add(rows)
+        if not np.array_equal(ids, self.world.actors.uid[rows]):  # the world numbers agents as Mesa does
+            raise RuntimeError(f"agent ids out of step: Mesa {ids[:3]}..., world {self.world.actors.uid[rows][:3]}...")
 
     def active_policies(self, kind: str, month: int) -> list[Policy]:
         """Policies of lever ``kind`` running in reporting month ``month``."""
