@@ -80,7 +80,7 @@ class ModelParams(Strict):
     n_smes: int = param(
         2000,
         lo=10,
-        hi=5_000_000,
+        hi=30_000_000,  # the EU-27's ~25 M SMEs at 1:1 fit on a 24 GB machine (benchmarks/README.md, issue 14)
         unit="SMEs",
         role=S,
         source=ASSUMPTION,
