@@ -46,8 +46,9 @@ BATCH_STRUCTURAL = frozenset(
 )
 """Model parameters that set the shapes of a batch's arrays: equal in every run of a batch."""
 
-SHARED_IN_BATCH = frozenset({"project_cost", "min_confidence_to_search", "max_concurrent_projects"})
-"""Model parameters that levers read as one number: runs that differ in them do not share a batch."""
+SHARED_IN_BATCH: frozenset[str] = frozenset()
+"""Behavioural model parameters that some phase still reads as one number (none now): runs that
+differ in them would not share a batch."""
 
 
 class RunParams:

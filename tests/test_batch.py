@@ -251,3 +251,21 @@ def test_fast_batch_seeding_is_numpys(seeds):
         np.testing.assert_array_equal(
             bs.random_runs(name, month, 3), np.stack([RandomStreams(s).get(name, month).random(3) for s in seeds])
         )
+
+
+def test_design_points_differing_in_costs_and_thresholds_batch_with_the_levers():
+    """Project cost, the confidence to search and concurrent projects are read per run by the levers too."""
+    base = _small("eu_deployment_plan", steps=50, n_smes=250)
+    points = [
+        {"project_cost": 40_000.0, "min_confidence_to_search": 0.2},
+        {"project_cost": 5_000.0, "max_concurrent_projects": 1, "search_rate": 0.3},
+        {"project_cost": 0.0, "min_confidence_to_search": 0.5, "duration_mean": 6.0},
+    ]
+    scens = [base.with_overrides(pt) for pt in points]
+    seeds = [2, 2, 9]
+    batch = run_batch(scens, seeds)
+    assert {r.manifest["batch"]["size"] for r in batch} == {3}  # one batch
+    for res, scen, seed in zip(batch, scens, seeds, strict=True):
+        alone = run(scen, seed=seed)
+        for table in TABLES:
+            assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=table)

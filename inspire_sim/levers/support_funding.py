@@ -12,7 +12,7 @@ transfer). The budget is charged on award (the commitment).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -123,7 +123,14 @@ class SupportFundingPolicy(Policy):
         self.stage_ok = np.isin(np.arange(len(STAGE_NAMES)), [STAGE_NAMES.index(x) for x in spec.target_stages])
 
     def grant(self, world: World) -> float:
-        return min(self.spec.grant_size, self.spec.co_funding_rate * world.params.project_cost)
+        """EUR per voucher (a single run): the grant size, at most the co-funding rate of the project cost."""
+        return float(self.grants(world)[0])
+
+    def grants(self, world: World) -> np.ndarray:
+        """(R,) EUR per voucher in each run (the runs of a batch may differ in project cost)."""
+        rp = world.run_params
+        costs = [p.project_cost for p in rp.by_run] if rp is not None else [world.params.project_cost]
+        return np.array([min(self.spec.grant_size, self.spec.co_funding_rate * c) for c in costs])
 
     def open_month(self, world: World, month: int) -> None:
         expired = (self.voucher > 0) & (self.voucher_until < month)
@@ -138,7 +145,8 @@ class SupportFundingPolicy(Policy):
         ``project_cost / (project_cost + cash)`` (1 with no cash, 1/2 when cash equals the
         cost); only SMEs confident enough to search apply. Each applicant pays ``application_cost``.
         """
-        s, p = world.sme, world.params
+        s = world.sme
+        p: Any = world.param_view(world.sme_run)  # per SME row's run (design points may differ)
         eligible = (
             self.sme_mask
             & s.innovative
@@ -148,7 +156,12 @@ class SupportFundingPolicy(Policy):
             & (s.confidence >= p.min_confidence_to_search)
             & ~s.abandoned
         )
-        need = p.project_cost / (p.project_cost + np.maximum(s.cash, 0.0)) if p.project_cost > 0 else 0.0
+        cost = p.project_cost
+        if np.ndim(cost) == 0:
+            need = cost / (cost + np.maximum(s.cash, 0.0)) if cost > 0 else 0.0
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                need = np.where(cost > 0, cost / (cost + np.maximum(s.cash, 0.0)), 0.0)
         prob = self.spec.application_rate * s.confidence * (1.0 + self.spec.need_weight * need)
         u = self.random(world, "apply", month)
         rows = np.flatnonzero(eligible & (u < prob))
@@ -156,14 +169,16 @@ class SupportFundingPolicy(Policy):
         return rows
 
     def apply(self, world: World, month: int) -> None:
-        grant = self.grant(world)
+        grants = self.grants(world)
         applicants = self.draw_lottery(world, self.applicants(world, month), month)
-        if grant <= 0 or len(applicants) == 0:
+        applicants = applicants[grants[world.sme_run[applicants]] > 0]  # a run with no grant awards nothing
+        if len(applicants) == 0:
             return
         priority = self.random(world, "", month)[applicants]
         ordered = self.order(world, applicants, priority)  # by (run, priority)
-        eur = grant * world.weight[world.actors.country[ordered].astype(np.int64)]
+        eur = grants[world.sme_run[ordered]] * world.weight[world.actors.country[ordered].astype(np.int64)]
         chosen = np.sort(self.within_budget(world, ordered, eur, month))
+        grant = grants[world.sme_run[chosen]]
         self.voucher[chosen] = grant
         self.voucher_until[chosen] = month + self.spec.validity_months
         self.charge(world, chosen, grant * world.weight[world.actors.country[chosen].astype(np.int64)])
