@@ -13,8 +13,8 @@ import numpy as np
 from scipy.special import ndtri
 
 from . import rules
-from .agents import NO_STEP, Stage
 from .runparams import derived
+from .state import NO_STEP, Stage
 from .world import Matches, Resolutions, Transitions, Upkeep, World
 
 MAX_PROJECT_KEYS = 16  # > max_concurrent_projects: keys (SME id, k-th project) of outcome draws (not behaviour)

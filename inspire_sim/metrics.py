@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .agents import PartnerType, Stage
 from .levers import SHIPPED
 from .policies import resolve_kind
+from .state import PartnerType, Stage
 from .world import MonthEvents, World
 
 

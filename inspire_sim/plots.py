@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .agents import PartnerType, Stage
 from .results import RunResult, mean_ci
+from .state import PartnerType, Stage
 
 Results = RunResult | Sequence[RunResult]
 

@@ -76,11 +76,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .agents import NO_STEP, Intermediary, IntermediaryKind
 from .errors import InputError, unknown_key_fix
 from .params import PolicyParams
+from .state import NO_STEP, IntermediaryKind
 
 if TYPE_CHECKING:
+    from .agents import Intermediary
     from .world import CandidateSet, World
 
 LEVER_PARAMS: dict[str, type[PolicyParams]] = {}

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 
 from . import rules
-from .agents import NO_STEP, ActorArrays, PartnerType, SMEArrays, Stage
 from .projects import ProjectBook
 from .runparams import RunParams
 from .scenario import Scenario
+from .state import NO_STEP, ActorArrays, PartnerType, SMEArrays, Stage
 from .streams import BatchStreams
 from .world import CandidateIndex, RunCounters, World
 

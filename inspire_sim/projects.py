@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .agents import PartnerType, Stage
+from .state import PartnerType, Stage
 
 # Columns stored per project: name -> dtype. The log keeps every project ever started.
 # Identities are stored as int32 (2**31 projects and Mesa unique_ids are far beyond any run:

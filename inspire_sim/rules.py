@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, ndtri
 
-from .agents import PartnerType, Stage
+from .state import PartnerType, Stage
 
 # What each partner type contributes at each stage, in [0, 1] (rows: PartnerType,
 # columns: Stage). Source: INSPIRE findings (SOURCES.md): SME peers and PSRs engage from

@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 
 from . import lifecycle, matching, metrics
-from .agents import Stage
 from .errors import InputError
 from .policies import Policy, build_policies
 from .population import build_world, init_entrants
 from .runparams import batch_key
 from .scenario import Scenario
+from .state import Stage
 from .world import MonthEvents, World
 
 

@@ -37,10 +37,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .agents import NO_STEP
 from .errors import InputError, unknown_key_fix
 from .policies import LEVER_POLICIES, Lottery, resolve_kind
 from .scenario import Scenario, load_scenario
+from .state import NO_STEP
 from .streams import replicate_seed
 
 HORIZONS = (12, 24, 60)

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .agents import ActorArrays, SMEArrays
 from .projects import ProjectBook
 from .runparams import ParamView, RunParams
+from .state import ActorArrays, SMEArrays
 from .streams import BatchStreams
 
 if TYPE_CHECKING:

@@ -269,3 +269,17 @@ def test_design_points_differing_in_costs_and_thresholds_batch_with_the_levers()
         alone = run(scen, seed=seed)
         for table in TABLES:
             assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=table)
+
+
+def test_run_without_mesa_equals_the_mesa_model():
+    """``run()`` uses the engine directly; the Mesa model stepped as often gives the same tables."""
+    scen = _small("cross_border_brokering")
+    res = run(scen, seed=6)
+    model = InspireModel(scen, seed=6)
+    model.run_months(scen.params.steps)
+    via_mesa = run(scen, seed=6, model_cls=InspireModel)
+    for table in TABLES:
+        assert_frame_equal(getattr(res, table), getattr(via_mesa, table), check_exact=True, obj=table)
+    assert_frame_equal(res.timeseries, model.recorder.timeseries(), check_exact=True)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert frame["cooperating_share"].tolist() == res.timeseries["cooperating_share"].tolist()

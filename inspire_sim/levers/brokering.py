@@ -15,9 +15,9 @@ from typing import Literal
 import numpy as np
 
 from .. import matching
-from ..agents import IntermediaryKind
 from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
 from ..policies import Policy, lever
+from ..state import IntermediaryKind
 from ..world import CandidateSet, World
 
 L = Role.LEVER

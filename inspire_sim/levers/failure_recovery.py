@@ -12,9 +12,9 @@ from typing import Literal
 
 import numpy as np
 
-from ..agents import NO_STEP, IntermediaryKind
 from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
 from ..policies import Policy, lever
+from ..state import NO_STEP, IntermediaryKind
 from ..world import World
 
 L = Role.LEVER

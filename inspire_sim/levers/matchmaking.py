@@ -16,9 +16,9 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import matching, rules
-from ..agents import IntermediaryKind
 from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
 from ..policies import Policy, lever
+from ..state import IntermediaryKind
 from ..world import CandidateSet, World, person_ids, repeat_index
 
 L = Role.LEVER

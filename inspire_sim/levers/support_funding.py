@@ -17,9 +17,9 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
-from ..agents import IntermediaryKind
 from ..params import ASSUMPTION, STAGE_NAMES, PolicyParams, Role, param
 from ..policies import Policy, lever
+from ..state import IntermediaryKind
 from ..world import World
 
 L = Role.LEVER

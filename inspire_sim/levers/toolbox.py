@@ -14,9 +14,9 @@ from typing import Literal
 
 import numpy as np
 
-from ..agents import IntermediaryKind
 from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
 from ..policies import Policy, lever
+from ..state import IntermediaryKind
 from ..world import World
 
 L = Role.LEVER
