@@ -52,24 +52,35 @@ def spread_batch(batch: int, runs: int, slots: int) -> int:
     return max(1, min(int(batch), math.ceil(runs / max(int(slots), 1))))
 
 
-def _run_jobs(task: tuple[list[Any], list[int], int | None, bool, Callable[[Any], Any] | None]) -> list[Any]:
-    """Worker side of :func:`run_batched`: one batch through :func:`~inspire_sim.run.run_batch`; if it
-    raises, its runs one by one, so the exception names the failing run."""
-    from .run import run, run_batch
+def _one_by_one(scens: list[Any], seeds: list[int], steps: int | None, partnerships: bool) -> list[Any]:
+    from .run import run
 
-    scens, seeds, steps, partnerships, reduce = task
-    try:
-        results = run_batch(scens, seeds, steps=steps, record_partnerships=partnerships)
-    except Exception:
-        if len(scens) == 1:
+    results = []
+    for scen, seed in zip(scens, seeds, strict=True):
+        try:
+            results.append(run(scen, seed=seed, steps=steps, record_partnerships=partnerships))
+        except Exception as exc:
+            exc.add_note(f"in the run of scenario {scen.name!r} with seed {seed}")
             raise
-        results = []
-        for scen, seed in zip(scens, seeds, strict=True):
-            try:
-                results.append(run(scen, seed=seed, steps=steps, record_partnerships=partnerships))
-            except Exception as exc:
-                exc.add_note(f"in the run of scenario {scen.name!r} with seed {seed}")
+    return results
+
+
+def _run_jobs(task: tuple[list[Any], list[int], int | None, bool, Callable[[Any], Any] | None, bool]) -> list[Any]:
+    """Worker side of :func:`run_batched`: one batch through :func:`~inspire_sim.run.run_batch` (with
+    batching off: its runs one by one through :func:`~inspire_sim.run.run`); if the batch raises, its
+    runs one by one, so the exception names the failing run."""
+    from .run import run_batch
+
+    scens, seeds, steps, partnerships, reduce, batched = task
+    if not batched:
+        results = _one_by_one(scens, seeds, steps, partnerships)
+    else:
+        try:
+            results = run_batch(scens, seeds, steps=steps, record_partnerships=partnerships)
+        except Exception:
+            if len(scens) == 1:
                 raise
+            results = _one_by_one(scens, seeds, steps, partnerships)
     return [reduce(r) for r in results] if reduce is not None else results
 
 
@@ -100,6 +111,6 @@ def run_batched(
     n = workers if workers is not None else (os.cpu_count() or 1)
     size = spread_batch(resolve_batch(batch, max(s.params.n_smes for s, _ in jobs)), len(jobs), n)
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    tasks = [([s for s, _ in c], [int(x) for _, x in c], steps, record_partnerships, reduce) for c in chunks]
+    tasks = [([s for s, _ in c], [int(x) for _, x in c], steps, record_partnerships, reduce, size > 1) for c in chunks]
     out = map_tasks(_run_jobs, tasks, workers, progress, sizes=[len(t[0]) for t in tasks])
     return [r for part in out for r in part]

@@ -193,6 +193,19 @@ def test_entry_points_hand_their_runs_to_run_batch_in_batches(run_batch_calls, t
     assert run_batch_calls == [5, 5, 5, 1]  # 4 worlds x 2 scenarios x 2 replications
 
 
+def test_batch_1_turns_batching_off(run_batch_calls, tmp_path):
+    """batch=1: every run alone through `run`, run_batch never called."""
+    from inspire_sim.experiments.sweep import _context
+    from inspire_sim.robust import robust
+
+    I.run_replications(I.load_scenario("baseline", **SMALL), 3, batch=1)
+    ctx = _context(load_spec(_spec(tmp_path)), 0, None, batch=1)
+    list(Sequential().execute(ctx, [(i, 50 + i, {"support_funding.budget_per_step": 0.0}) for i in range(3)]))
+    base = I.load_scenario("baseline", **SMALL)
+    robust(base, [I.load_scenario("national_funding", **SMALL)], worlds=4, workers=1, batch=1)
+    assert run_batch_calls == []
+
+
 # -- failures and timeouts stay per run ----------------------------------------------------
 
 CALLS: list[int] = []
