@@ -131,7 +131,8 @@ def resolve_projects(world: World, month: int) -> Resolutions:
         s.unicorn[lead[uni]] = True
         world.counters.count("unicorns", run[uni])
     np.add.at(s.successes, lead[win], 1)
-    s.confidence[lead[win]] = rules.confidence_after_success(s.confidence[lead[win]], p.success_confidence_boost)
+    pw: Any = world.param_view(run[win])
+    s.confidence[lead[win]] = rules.confidence_after_success(s.confidence[lead[win]], pw.success_confidence_boost)
     # failure: confidence (less for resilient SMEs), trust; false failures learn a lot
     lose = np.flatnonzero(~success)
     pl: Any = world.param_view(run[lose])
@@ -145,7 +146,12 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     # abandonment of OI after failure: less for resilient SMEs, more after failures in a row
     fl = lead[lose]
     streak = s.fail_streak[fl].astype(np.float64)
-    p_ab = pl.abandon_prob * (1.0 - s.resilience[fl]) * (1.0 + pl.abandon_streak_effect * np.maximum(streak - 1.0, 0.0))
+    fragile = 1.0 - s.resilience[fl]
+    p_ab = (
+        rules.weak(pl.abandon_prob, fragile)
+        * fragile
+        * (1.0 + pl.abandon_streak_effect * np.maximum(streak - 1.0, 0.0))
+    )
     gave_up = fl[u_abandon[lose] < np.clip(p_ab, 0.0, 1.0)]
     world.counters.count("abandonments", world.sme_run[gave_up[~s.abandoned[gave_up]]])
     s.abandoned[gave_up] = True
@@ -280,7 +286,7 @@ def transition_stages(world: World, month: int) -> Transitions:
     mem = s.mem_partner[rows]
     fit = np.where(mem >= 0, rules.STAGE_FIT[a.ptype[np.maximum(mem, 0)], Stage.SCALING_UP], 1.0)
     u = world.streams.uniform("partner_drop", month, run, a.uid[rows], s.mem_partner.shape[1])
-    drop = (mem >= 0) & (fit < pr.scaleup_fit_threshold) & (u < pr.scaleup_partner_drop)
+    drop = (mem >= 0) & (fit < rules.weak(pr.scaleup_fit_threshold, fit)) & (u < pr.scaleup_partner_drop)
     world.counters.add("memory_at_scaleup", _per_run(world, run, (mem >= 0).sum(axis=1)))
     world.counters.add("dropped_at_scaleup", _per_run(world, run, drop.sum(axis=1)))
     s.mem_partner[rows] = np.where(drop, -1, mem)

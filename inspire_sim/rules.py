@@ -29,6 +29,19 @@ STAGE_FIT = np.array(
 assert STAGE_FIT.shape == (len(PartnerType), len(Stage))
 
 
+def weak(param, other):
+    """``param`` as numpy takes a Python number next to the array ``other`` (NEP 50 "weak" scalars).
+
+    A parameter is a Python number in a single run, and an array of per-row values in a batch
+    of runs that differ in it. Next to a float32 array numpy casts a Python float to float32
+    before computing; this casts the per-row values likewise, so each row of a batch computes
+    exactly what its run computes alone. Numbers and other combinations pass unchanged.
+    """
+    if isinstance(param, np.ndarray) and param.dtype == np.float64 and np.result_type(other) == np.float32:
+        return param.astype(np.float32)
+    return param
+
+
 def unit_rows(x: np.ndarray) -> np.ndarray:
     """Rows scaled to unit length (zero rows stay zero)."""
     norm = np.linalg.norm(x, axis=-1, keepdims=True)
@@ -114,10 +127,11 @@ def border_friction(distance, experience, scale: float, experience_effect: float
     ``experience`` the SME's past projects with that country and ``reduction`` the share a
     cross-border broker removes.
     """
+    experience = np.asarray(experience)
     return (
         scale
         * np.asarray(distance)
-        * np.exp(-experience_effect * np.asarray(experience))
+        * np.exp(-weak(experience_effect, experience) * experience)
         * (1.0 - np.asarray(reduction))
     )
 
@@ -128,11 +142,12 @@ def attractiveness(chem, vision, fit, trust, friction, search_cost, *, w_chemist
     ``w_c chem + w_v (vision - 0.5) + w_f (fit - 0.5) + w_t trust - friction - search_cost``.
     Vision and fit are centred so that a typical pair sits near zero.
     """
+    chem, vision, fit, trust = (np.asarray(x) for x in (chem, vision, fit, trust))
     return (
-        w_chemistry * np.asarray(chem)
-        + w_vision * (np.asarray(vision) - 0.5)
-        + w_stage_fit * (np.asarray(fit) - 0.5)
-        + w_trust * np.asarray(trust)
+        weak(w_chemistry, chem) * chem
+        + weak(w_vision, vision) * (vision - 0.5)
+        + weak(w_stage_fit, fit) * (fit - 0.5)
+        + weak(w_trust, trust) * trust
         - np.asarray(friction)
         - np.asarray(search_cost)
     )
@@ -140,7 +155,7 @@ def attractiveness(chem, vision, fit, trust, friction, search_cost, *, w_chemist
 
 def partnership_model_quality(soft_skills, toolbox):
     """Quality of an SME's partnership model in [0, 1]: OI-management skills plus coaching."""
-    return np.clip(np.asarray(soft_skills) + np.asarray(toolbox), 0.0, 1.0)
+    return np.clip(np.asarray(soft_skills) + np.asarray(toolbox), 0.0, 1.0)  # no parameters
 
 
 def success_probability(
@@ -173,23 +188,29 @@ def success_probability(
     strength; falls with border friction and, on the learning curve, with
     ``b_novice x novice`` (``novice = 1 / (1 + past attempts)``: first attempts succeed less).
     """
-    z = (
-        base_success_logit
-        + b_vision * (np.asarray(vision) - 0.5)
-        + b_partnership_model * (np.asarray(pm_quality) - 0.2)
-        + b_stage_fit * (np.asarray(fit) - 0.5)
-        + b_trust * np.asarray(trust)
-        + b_complementarity * np.asarray(complementarity)
-        - b_friction * np.asarray(friction)
-        + b_strength * (np.asarray(strength) - 0.5)
-        - b_novice * np.asarray(novice)
+    vision, pm_quality, fit, trust, complementarity, friction, strength, novice = (
+        np.asarray(x) for x in (vision, pm_quality, fit, trust, complementarity, friction, strength, novice)
     )
+    term = weak(b_vision, vision) * (vision - 0.5)
+    z = weak(base_success_logit, term) + term
+    for coef, x in (
+        (b_partnership_model, pm_quality - 0.2),
+        (b_stage_fit, fit - 0.5),
+        (b_trust, trust),
+        (b_complementarity, complementarity),
+    ):
+        z = z + weak(coef, x) * x
+    z = z - weak(b_friction, friction) * friction
+    x = strength - 0.5
+    z = z + weak(b_strength, x) * x
+    z = z - weak(b_novice, novice) * novice
     return expit(z)
 
 
 def sme_capability(learn_tech, base: float):
     """What an SME brings as a partner: ``base`` + its technical learning stock, in [0, 1]."""
-    return np.clip(base + np.asarray(learn_tech), 0.0, 1.0)
+    learn_tech = np.asarray(learn_tech)
+    return np.clip(weak(base, learn_tech) + learn_tech, 0.0, 1.0)
 
 
 def complementarity(partner_capability, sme_learning):
@@ -199,13 +220,14 @@ def complementarity(partner_capability, sme_learning):
 
 def confidence_after_failure(confidence, resilience, hit: float):
     """Confidence after a failed project: loses ``hit * (1 - resilience)``, floored at 0."""
-    return np.maximum(0.0, np.asarray(confidence) - hit * (1.0 - np.asarray(resilience)))
+    lost = 1.0 - np.asarray(resilience)
+    return np.maximum(0.0, np.asarray(confidence) - weak(hit, lost) * lost)
 
 
 def confidence_after_success(confidence, boost: float):
     """Confidence after a success: closes ``boost`` of the gap to 1."""
     c = np.asarray(confidence)
-    return c + boost * (1.0 - c)
+    return c + weak(boost, c) * (1.0 - c)
 
 
 def recover_confidence(confidence, resilience, rate: float, boost=1.0, *, floor: float):
@@ -214,8 +236,8 @@ def recover_confidence(confidence, resilience, rate: float, boost=1.0, *, floor:
     With ``floor = 0.5``, resilient SMEs (trait near 1) recover three times faster than
     fragile ones (near 0).
     """
-    c = np.asarray(confidence)
-    step = np.clip(rate * np.asarray(boost) * (floor + np.asarray(resilience)), 0.0, 1.0)
+    c, resilience = np.asarray(confidence), np.asarray(resilience)
+    step = np.clip(rate * np.asarray(boost) * (weak(floor, resilience) + resilience), 0.0, 1.0)
     return c + step * (1.0 - c)
 
 
@@ -239,7 +261,7 @@ def search_probability(
     conf = np.asarray(confidence)
     mult = np.maximum(0.0, 1.0 + strength_effect * (2.0 * np.asarray(strength) - 1.0))
     p = search_rate * mult * conf * (cost_offset - np.asarray(net_cost_share))
-    return np.where(conf >= min_confidence, np.clip(p, 0.0, 1.0), 0.0)
+    return np.where(conf >= weak(min_confidence, conf), np.clip(p, 0.0, 1.0), 0.0)
 
 
 def results_share(stage, resource_focus, resource_focus_results_share: float, *, development: float, scaling: float):

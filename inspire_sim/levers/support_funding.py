@@ -19,6 +19,7 @@ from pydantic import Field
 
 from ..params import ASSUMPTION, STAGE_NAMES, PolicyParams, Role, param
 from ..policies import Policy, lever
+from ..rules import weak
 from ..state import IntermediaryKind
 from ..world import World
 
@@ -153,7 +154,7 @@ class SupportFundingPolicy(Policy):
             & (self.voucher <= 0)
             & (s.n_lead < p.max_concurrent_projects)
             & self.stage_ok[s.stage]
-            & (s.confidence >= p.min_confidence_to_search)
+            & (s.confidence >= weak(p.min_confidence_to_search, s.confidence))
             & ~s.abandoned
         )
         cost = p.project_cost
