@@ -301,7 +301,7 @@ def test_random_design_points_over_every_uncertain_parameter_batch_exactly():
         for s in specs:
             lo, hi = s.sa_range
             v = rng.uniform(lo, hi)
-            values[s.name] = int(round(v)) if s.integer else float(v)
+            values[s.name] = round(v) if s.integer else float(v)
         scens.append(base.with_overrides(values))
     seeds = [5, 6, 5, 7]
     varying = RunParams([s.params for s in scens]).varying
