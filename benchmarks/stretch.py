@@ -10,12 +10,12 @@ stands for 0.97 M / n real ones): the computational size of the EU population at
 the number of countries (the ``experience`` array is n x countries float32: 32 bytes per
 SME with 8 countries, 108 with 27), which the report states.
 
-``n_smes`` above the parameter's upper bound (``ModelParams.n_smes``: 5,000,000) is set
+``n_smes`` above the parameter's upper bound (``ModelParams.n_smes``: 30,000,000) is set
 without validation, for this measurement only (``dataclasses.replace`` on the validated
 scenario); the report says so.
 
-A run is one process: ``InspireModel(scenario, seed, record_partnerships=False)`` (burn-in
-months included) then reporting months, one at a time. After every simulated month it
+A run is one process: the engine the Mesa model wraps,
+``Simulation(scenario, [seed], record_partnerships=False)`` (no Mesa agents; burn-in months included) then reporting months, one at a time. After every simulated month it
 appends the month's wall time and the resident set size to ``--out`` (JSON, rewritten each
 month, so a run killed from outside still leaves its progress), and it stops cleanly --
 before the result tables, which need more memory -- when RSS passes ``--rss-limit-gb``
@@ -91,7 +91,7 @@ def run_one(n: int, months: int, burn_in: int | None, seed: int, limit_gb: float
     """Build and run one model of ``n`` SMEs, reporting to ``out`` after every simulated month."""
     import numpy as np
 
-    from inspire_sim.model import InspireModel
+    from inspire_sim.simulation import Simulation
 
     report: dict = {
         "n_smes": n,
@@ -116,17 +116,17 @@ def run_one(n: int, months: int, burn_in: int | None, seed: int, limit_gb: float
 
     last = [time.perf_counter()]
 
-    class Watched(InspireModel):
-        """InspireModel that reports (and may stop) after every simulated month, burn-in included."""
+    class Watched(Simulation):
+        """The engine (no Mesa agents), reporting (and maybe stopping) after every simulated month, burn-in included."""
 
-        def _burn_in(self) -> None:
-            report["setup_before_burn_in_s"] = round(time.perf_counter() - t0, 2)  # world + views
+        def burn_in(self) -> None:
+            report["setup_before_burn_in_s"] = round(time.perf_counter() - t0, 2)  # world, policies, recorder
             report["rss_before_burn_in_gb"] = round(rss_gb(), 3)
             last[0] = time.perf_counter()
-            super()._burn_in()
+            super().burn_in()
 
-        def _advance(self):
-            events = super()._advance()
+        def advance(self):
+            events = super().advance()
             now = time.perf_counter()
             r = rss_gb()
             report["months"].append(
@@ -152,7 +152,8 @@ def run_one(n: int, months: int, burn_in: int | None, seed: int, limit_gb: float
     t0 = time.perf_counter()
     last[0] = t0
     try:
-        model = Watched(scen, seed=seed, record_partnerships=False)
+        model = Watched(scen, [seed], record_partnerships=False)
+        model.burn_in()
         report["init_s"] = round(time.perf_counter() - t0, 2)
         report["rss_after_init_gb"] = round(rss_gb(), 3)
         w = model.world

@@ -169,7 +169,7 @@ def test_params_lists_every_parameter_within_the_terminal_width(capsys, monkeypa
     assert out.split()[:5] == ["name", "default", "unit", "bounds", "role"]
     assert max(len(line) for line in out.splitlines()) <= width
     assert sorted(_param_names(out)) == sorted(s.name for s in parameter_specs())
-    assert "[10, 5e+06]" in next(line for line in out.splitlines() if line.startswith("  n_smes "))
+    assert "[10, 3e+07]" in next(line for line in out.splitlines() if line.startswith("  n_smes "))
     assert ("source" in out.splitlines()[0]) == (width >= 160)
 
 
