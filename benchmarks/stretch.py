@@ -15,7 +15,8 @@ without validation, for this measurement only (``dataclasses.replace`` on the va
 scenario); the report says so.
 
 A run is one process: the engine the Mesa model wraps,
-``Simulation(scenario, [seed], record_partnerships=False)`` (no Mesa agents; burn-in months included) then reporting months, one at a time. After every simulated month it
+``Simulation(scenario, [seed], record_partnerships=False)`` (no Mesa agents; burn-in months
+included) then reporting months, one at a time. After every simulated month it
 appends the month's wall time and the resident set size to ``--out`` (JSON, rewritten each
 month, so a run killed from outside still leaves its progress), and it stops cleanly --
 before the result tables, which need more memory -- when RSS passes ``--rss-limit-gb``
