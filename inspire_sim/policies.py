@@ -72,7 +72,7 @@ from __future__ import annotations
 import importlib
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -282,9 +282,14 @@ class Policy:
     """Whether a service is used only by a project with a partner this policy introduced."""
 
     def __init__(self, spec: PolicyParams, world: World, index: int) -> None:
-        self.spec = spec
         self.index = index
         self.runs = runs = int(world.runs)
+        by_run = getattr(world, "run_scenarios", None) or []
+        self.specs: list[PolicyParams] = [sc.policies[index] for sc in by_run] if runs > 1 and by_run else [spec]
+        """Each run's parameters of this measure (one entry when the runs share them)."""
+        self.varying: dict[str, np.ndarray] = _varying_values(self.specs)
+        """Numeric lever parameters that differ between the runs of a batch (design points), per run."""
+        self.spec = cast(PolicyParams, _SpecGuard(spec, self.varying)) if self.varying else spec
         if runs > 1 and len(world.sme_run) != world.n:
             raise ValueError("a batch World needs world.sme_run (the run of each SME row) before its policies")
         self._sme_run = world.sme_run  # run of each SME slot (entrants keep their slot's run)
@@ -314,6 +319,21 @@ class Policy:
         self.intermediaries: list[Intermediary] = []  # Mesa agents: single runs only (empty in a batch)
 
     # ------------------------------------------------------------------ basics
+    def value(self, name: str, run: np.ndarray | None = None, default: Any = None) -> Any:
+        """Lever parameter ``name``: the number the runs share, or each run's value.
+
+        When the runs of a batch differ in it: the (R,) values, or with ``run`` (the run of
+        some rows) the value of each row's run. ``default`` if the lever has no such parameter.
+        """
+        values = self.varying.get(name)
+        if values is None:
+            return getattr(self.specs[0], name, default)
+        return values if run is None else values[run]
+
+    def spec_of(self, run: int) -> PolicyParams:
+        """Run ``run``'s parameters of this measure."""
+        return self.specs[run] if len(self.specs) > 1 else self.specs[0]
+
     @property
     def name(self) -> str:
         return self.spec.label or self.kind
@@ -384,10 +404,11 @@ class Policy:
         cap = world.total_budget
         if cap is not None:
             left = np.minimum(left, np.maximum(cap - world.plan_spent, 0.0))
-        if self.spec.budget_per_step is not None:
-            left = np.minimum(left, self.spec.budget_per_step + self.budget_carry - self.spent_month)
-        if self.spec.total_budget is not None:
-            left = np.minimum(left, self.spec.total_budget - self.spent_total)
+        budget, total = self.value("budget_per_step"), self.value("total_budget")
+        if budget is not None:
+            left = np.minimum(left, budget + self.budget_carry - self.spent_month)
+        if total is not None:
+            left = np.minimum(left, total - self.spent_total)
         return np.maximum(left, 0.0)
 
     def _budget_keep(self, world: World, ordered: np.ndarray, eur_each: np.ndarray) -> np.ndarray | slice:
@@ -464,9 +485,12 @@ class Policy:
 
         Real capacity / weight, rounded at random from each run's own stream.
         """
-        real = float(getattr(self.spec, "capacity", 0))
-        want = np.where(self.country_mask, real / world.weight, 0.0)
-        u = world.streams.random_runs(f"policy:{self.kind}:{self.index}:capacity", month, len(want))
+        real = self.value("capacity", default=0)
+        if np.ndim(real) == 0:
+            want = np.where(self.country_mask, float(real) / world.weight, 0.0)
+        else:  # the runs of a batch differ in capacity: (R, C)
+            want = np.where(self.country_mask, real.astype(float)[:, None] / world.weight, 0.0)
+        u = world.streams.random_runs(f"policy:{self.kind}:{self.index}:capacity", month, len(self.country_mask))
         return stochastic_round(want, u)
 
     def reset_accounts(self, world: World, month_only: bool = False) -> None:
@@ -481,7 +505,7 @@ class Policy:
     def open_month(self, world: World, month: int) -> None:
         """Phase 1: reset the monthly account, give intermediaries capacity, act (if active)."""
         runs = self.runs
-        budget = self.spec.budget_per_step
+        budget = self.value("budget_per_step")
         if budget is None:
             self.budget_carry = np.zeros(runs)
         else:  # the unspent remainder of a binding budget carries over (per run)
@@ -591,7 +615,7 @@ class Policy:
         Capacity and budget hold per run (and country): each run of a batch serves its own SMEs
         as it would alone. Returns the SMEs served, sorted.
         """
-        cost = float(getattr(self.spec, "cost_per_service", 0.0))
+        cost = self.value("cost_per_service", default=0.0)
         keep = self.sme_mask[smes]
         if self.lottery is not None:  # a trial: only its treatment group may be served
             keep[keep] = np.isin(smes[keep], self.draw_lottery(world, smes[keep], month))
@@ -608,8 +632,10 @@ class Policy:
             pos = _pick_positions(country, caps, prio, run)
             pos = pos[np.lexsort((prio[pos], run[pos]))]  # by (run, priority): each run's order alone
         ordered = eligible[pos]
+        # one cost, or each row's run's cost (the runs of a batch may differ in it)
+        cost = float(cost) if np.ndim(cost) == 0 else cost.astype(float)[self._sme_run[ordered]]
         eur = cost * world.weight[world.actors.country[ordered].astype(np.int64)]
-        if cost > 0 and len(ordered):
+        if np.any(cost > 0) and len(ordered):
             fits = self._budget_keep(world, ordered, eur)
             ordered, eur = ordered[fits], eur[fits]
         counts = self.count_by_run_country(world, ordered)
@@ -619,6 +645,43 @@ class Policy:
         self.charge(world, ordered, eur)
         self.award(world, ordered, month)
         return np.sort(ordered)
+
+
+class _SpecGuard:
+    """A measure's parameters when the runs of a batch differ in some: reading one of those as one
+    number is refused (it would give every run run 0's value); :meth:`Policy.value` reads them per run."""
+
+    def __init__(self, spec: PolicyParams, varying: dict[str, np.ndarray]) -> None:
+        self._spec = spec
+        self._varying = varying
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._varying:
+            raise AttributeError(
+                f"{self._spec.kind}.{name} differs between the runs of this batch: "
+                f"read it with Policy.value({name!r}, run)"
+            )
+        return getattr(self._spec, name)
+
+
+def _varying_values(specs: list[PolicyParams]) -> dict[str, np.ndarray]:
+    """Numeric parameters that differ between the runs' specs of one measure, as (R,) arrays."""
+    from .runparams import LEVER_STRUCTURAL
+
+    out: dict[str, np.ndarray] = {}
+    for name in type(specs[0]).model_fields:
+        values = [getattr(s, name) for s in specs]
+        if all(v == values[0] for v in values[1:]):
+            continue
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        if name in LEVER_STRUCTURAL or not numeric:
+            raise InputError(
+                f"{specs[0].kind}.{name} differs between the runs of one batch",
+                field=f"{specs[0].kind}.{name}",
+                fix="batch only runs that share the measures' targeting, timing and budget kinds",
+            )
+        out[name] = np.array(values)
+    return out
 
 
 def build_policies(world: World) -> list[Policy]:

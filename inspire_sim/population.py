@@ -93,7 +93,7 @@ def build_world(
     worlds = [_build_one(sc, s, record_partnerships) for sc, s in zip(scens, seeds, strict=True)]
     if len(worlds) == 1:
         return worlds[0]
-    return stack_worlds(worlds, seeds, record_partnerships)
+    return stack_worlds(worlds, seeds, record_partnerships, scens)
 
 
 def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> World:
@@ -220,7 +220,9 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
     return world
 
 
-def stack_worlds(worlds: list[World], seeds: list[int], record_partnerships: bool = True) -> World:
+def stack_worlds(
+    worlds: list[World], seeds: list[int], record_partnerships: bool = True, scenarios: list[Scenario] | None = None
+) -> World:
     """One batch world from the initial worlds of single runs of one scenario (see :class:`World`)."""
     first = worlds[0]
     r_n, n1, p1 = len(worlds), first.n_run, first.p_run
@@ -251,6 +253,7 @@ def stack_worlds(worlds: list[World], seeds: list[int], record_partnerships: boo
         first,
         params=run_params.view(None) if run_params.varying else first.params,  # type: ignore[arg-type]
         run_params=run_params,
+        run_scenarios=list(scenarios) if scenarios is not None else [w.scenario for w in worlds],
         domestic_prob=np.concatenate([w.domestic_prob for w in worlds]),
         streams=streams,
         chem_key=streams.key("chemistry"),

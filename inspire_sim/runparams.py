@@ -46,6 +46,12 @@ BATCH_STRUCTURAL = frozenset(
 )
 """Model parameters that set the shapes of a batch's arrays: equal in every run of a batch."""
 
+LEVER_STRUCTURAL = frozenset(
+    {"kind", "label", "countries", "regions", "sectors", "target_stages", "start", "end"}
+    | {"screening_pool", "extra_candidates"}  # the shapes of the candidate arrays
+)
+"""Lever parameters every run of a batch shares (targeting, timing, array shapes); numeric others may differ."""
+
 SHARED_IN_BATCH: frozenset[str] = frozenset()
 """Behavioural model parameters that some phase still reads as one number (none now): runs that
 differ in them would not share a batch."""
@@ -111,18 +117,21 @@ def batch_key(scenario: Any) -> str:
     """Scenarios with the same key can share a batch.
 
     The key is the resolved scenario without its name, file and overrides, and without the
-    behavioural model parameters the phases read per run: design points that differ only
-    in those run together.
+    behavioural model parameters and numeric lever parameters, which the phases and levers
+    read per run: design points that differ only in those run together.
     """
     d = scenario.to_dict()
     for k in ("name", "description", "path", "file_hash", "overrides"):
         d.pop(k, None)
     d["model"] = {
-        k: v
-        for k, v in d["model"].items()
-        if k in BATCH_STRUCTURAL or k in SHARED_IN_BATCH or isinstance(v, bool) or not isinstance(v, (int, float))
+        k: v for k, v in d["model"].items() if k in BATCH_STRUCTURAL or k in SHARED_IN_BATCH or not _number(v)
     }
+    d["policies"] = [{k: v for k, v in pol.items() if k in LEVER_STRUCTURAL or not _number(v)} for pol in d["policies"]]
     return json.dumps(d, sort_keys=True, default=str)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def derived(p: Any, fn: Callable[..., Any], *names: str) -> Any:
@@ -132,4 +141,4 @@ def derived(p: Any, fn: Callable[..., Any], *names: str) -> Any:
     return fn(*(getattr(p, n) for n in names))
 
 
-__all__ = ["BATCH_STRUCTURAL", "SHARED_IN_BATCH", "ParamView", "RunParams", "batch_key", "derived"]
+__all__ = ["BATCH_STRUCTURAL", "LEVER_STRUCTURAL", "SHARED_IN_BATCH", "ParamView", "RunParams", "batch_key", "derived"]

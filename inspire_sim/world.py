@@ -113,6 +113,7 @@ class World:
     burn_in: int
     total_budget: float | None
     run_params: RunParams | None = None  # per-run parameter values (None: a single run)
+    run_scenarios: list[Scenario] = field(default_factory=list)  # each run's scenario (a batch of design points)
     runs: int = 1  # R
     n_run: int = 0  # SMEs per run
     p_run: int = 0  # partners per run

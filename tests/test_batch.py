@@ -312,3 +312,42 @@ def test_random_design_points_over_every_uncertain_parameter_batch_exactly():
         alone = run(scen, seed=seed)
         for table in TABLES:
             assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=table)
+
+
+def test_design_points_over_lever_parameters_batch_exactly():
+    """A policy grid or a Sobol' design over levers: runs differing in numeric lever parameters
+    share one batch, each run as it runs alone."""
+    from inspire_sim.params import parameter_specs
+    from inspire_sim.runparams import LEVER_STRUCTURAL
+
+    base = _small("eu_deployment_plan", steps=50, n_smes=250)
+    kinds = {p.kind for p in base.policies}
+    specs = [
+        s
+        for s in parameter_specs()
+        if s.role == "lever" and s.group in kinds and s.sa_range is not None and s.field not in LEVER_STRUCTURAL
+    ]
+    assert {s.group for s in specs} == kinds and len(specs) >= 15
+    rng = np.random.default_rng(41)
+    scens = []
+    for _ in range(3):
+        values = {s.name: (round(v) if s.integer else float(v)) for s in specs for v in [rng.uniform(*s.sa_range)]}
+        scens.append(base.with_overrides(values))
+    assert scens[0].policies[0] != scens[1].policies[0]
+    seeds = [3, 3, 8]
+    batch = run_batch(scens, seeds)
+    assert {r.manifest["batch"]["size"] for r in batch} == {3}
+    for res, scen, seed in zip(batch, scens, seeds, strict=True):
+        alone = run(scen, seed=seed)
+        for table in TABLES:
+            assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=table)
+
+
+def test_a_lever_read_as_one_number_in_a_batch_of_design_points_is_refused():
+    base = _small()
+    scens = [base.with_overrides({"support_funding.grant_size": g}) for g in (5_000.0, 20_000.0)]
+    sim = Simulation(scens, [1, 2])
+    pol = sim.world.policies[0]
+    np.testing.assert_array_equal(pol.value("grant_size"), [5_000.0, 20_000.0])
+    with pytest.raises(AttributeError, match="differs between the runs"):
+        _ = pol.spec.grant_size

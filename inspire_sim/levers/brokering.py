@@ -92,4 +92,5 @@ class CrossBorderBrokeringPolicy(Policy):
         extra = np.full((len(seekers), e), -1, dtype=np.int64)
         home = np.repeat(cands.home[served, None], e, axis=1)
         extra[served] = matching.chance(world, home, np.ones((len(run), e)), uu[:, e:], types, 0.0, run[:, None])
-        cands.add(extra, reduction=np.where(served, self.spec.friction_reduction, 0.0), source=self.index)
+        reduction = np.where(served, self.value("friction_reduction", cands.run), 0.0)
+        cands.add(extra, reduction=reduction, source=self.index)

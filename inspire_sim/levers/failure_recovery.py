@@ -85,16 +85,16 @@ class FailureRecoveryPolicy(Policy):
 
     def apply(self, world: World, month: int) -> None:
         s = world.sme
-        recent = (s.last_fail != NO_STEP) & (month - s.last_fail <= self.spec.intake_window)
+        recent = (s.last_fail != NO_STEP) & (month - s.last_fail <= self.value("intake_window", world.sme_run))
         eligible = np.flatnonzero(self.sme_mask & recent & (self.recovery_until < month))
         priority = self.random(world, "", month)[eligible]
         chosen = self.serve(world, eligible, priority, month)
-        self.recovery_until[chosen] = month + self.spec.support_months
+        self.recovery_until[chosen] = month + self.value("support_months", world.sme_run[chosen])
 
     def confidence_recovery(self, world: World, month: int) -> np.ndarray | None:
         if not self.active(month):
             return None
-        return np.where(self.recovery_until >= month, self.spec.recovery_boost, 1.0)
+        return np.where(self.recovery_until >= month, self.value("recovery_boost", world.sme_run), 1.0)
 
     def on_entry(self, world: World, rows: np.ndarray) -> None:
         super().on_entry(world, rows)

@@ -12,7 +12,7 @@ transfer). The budget is charged on award (the commitment).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from pydantic import Field
@@ -131,7 +131,9 @@ class SupportFundingPolicy(Policy):
         """(R,) EUR per voucher in each run (the runs of a batch may differ in project cost)."""
         rp = world.run_params
         costs = [p.project_cost for p in rp.by_run] if rp is not None else [world.params.project_cost]
-        return np.array([min(self.spec.grant_size, self.spec.co_funding_rate * c) for c in costs])
+        costs = costs * self.runs if len(costs) < self.runs else costs
+        specs = [cast(SupportFunding, self.spec_of(r)) for r in range(self.runs)]
+        return np.array([min(sp.grant_size, sp.co_funding_rate * c) for sp, c in zip(specs, costs, strict=True)])
 
     def open_month(self, world: World, month: int) -> None:
         expired = (self.voucher > 0) & (self.voucher_until < month)
@@ -163,10 +165,11 @@ class SupportFundingPolicy(Policy):
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
                 need = np.where(cost > 0, cost / (cost + np.maximum(s.cash, 0.0)), 0.0)
-        prob = self.spec.application_rate * s.confidence * (1.0 + self.spec.need_weight * need)
+        rate, need_weight = self.value("application_rate", world.sme_run), self.value("need_weight", world.sme_run)
+        prob = weak(rate, s.confidence) * s.confidence * (1.0 + need_weight * need)
         u = self.random(world, "apply", month)
         rows = np.flatnonzero(eligible & (u < prob))
-        s.cash[rows] -= self.spec.application_cost
+        s.cash[rows] -= self.value("application_cost", world.sme_run[rows])
         return rows
 
     def apply(self, world: World, month: int) -> None:
@@ -181,7 +184,7 @@ class SupportFundingPolicy(Policy):
         chosen = np.sort(self.within_budget(world, ordered, eur, month))
         grant = grants[world.sme_run[chosen]]
         self.voucher[chosen] = grant
-        self.voucher_until[chosen] = month + self.spec.validity_months
+        self.voucher_until[chosen] = month + self.value("validity_months", world.sme_run[chosen])
         self.charge(world, chosen, grant * world.weight[world.actors.country[chosen].astype(np.int64)])
         self.award(world, chosen, month)
         counts = self.count_by_run_country(world, chosen)

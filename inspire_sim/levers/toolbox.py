@@ -10,12 +10,13 @@ its vision setting (both capped at 1); both gains decay with a half-life of
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
 from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
 from ..policies import Policy, lever
+from ..rules import weak
 from ..state import IntermediaryKind
 from ..world import World
 
@@ -102,27 +103,35 @@ class OIToolboxPolicy(Policy):
         super().__init__(spec, world, index)
         self.gain_pm = np.zeros(world.n, dtype=np.float32)  # this programme's contribution, decaying
         self.gain_vision = np.zeros(world.n, dtype=np.float32)
-        self.decay = np.float32(0.5 ** (1.0 / spec.half_life_months))
+        # monthly decay factor: one, or one per run when the runs of a batch differ in half-life
+        specs = [cast(OIToolbox, self.spec_of(r)) for r in range(len(self.specs))]
+        decays = [np.float32(0.5 ** (1.0 / sp.half_life_months)) for sp in specs]
+        self.decay = decays[0]
+        self.decay_by_run = None if len(set(decays)) == 1 else np.array(decays, dtype=np.float32)
 
     def open_month(self, world: World, month: int) -> None:
         s = world.sme
         held = np.flatnonzero(self.gain_pm > 0)
         if len(held):
             old_pm, old_v = self.gain_pm[held], self.gain_vision[held]
-            self.gain_pm[held] *= self.decay
-            self.gain_vision[held] *= self.decay
+            decay = self.decay if self.decay_by_run is None else self.decay_by_run[world.sme_run[held]]
+            self.gain_pm[held] *= decay
+            self.gain_vision[held] *= decay
             s.toolbox[held] = np.maximum(s.toolbox[held] - (old_pm - self.gain_pm[held]), 0.0)
             s.vision_align[held] = np.maximum(s.vision_align[held] - (old_v - self.gain_vision[held]), 0.0)
         super().open_month(world, month)
 
     def apply(self, world: World, month: int) -> None:
         s = world.sme
-        faded = s.toolbox <= self.spec.recoach_below * self.spec.partnership_model_gain
+        run = world.sme_run
+        below = self.value("recoach_below", run) * self.value("partnership_model_gain", run)
+        faded = s.toolbox <= weak(below, s.toolbox)
         eligible = np.flatnonzero(self.sme_mask & s.innovative & faded)
         priority = self.random(world, "", month)[eligible]
         chosen = self.serve(world, eligible, priority, month)
-        new_pm = np.minimum(1.0, s.toolbox[chosen] + self.spec.partnership_model_gain)
-        new_v = np.minimum(1.0, s.vision_align[chosen] + self.spec.vision_gain)
+        pm_gain, v_gain = self.value("partnership_model_gain", run[chosen]), self.value("vision_gain", run[chosen])
+        new_pm = np.minimum(1.0, s.toolbox[chosen] + weak(pm_gain, s.toolbox))
+        new_v = np.minimum(1.0, s.vision_align[chosen] + weak(v_gain, s.vision_align))
         self.gain_pm[chosen] += new_pm - s.toolbox[chosen]
         self.gain_vision[chosen] += new_v - s.vision_align[chosen]
         s.toolbox[chosen] = new_pm
