@@ -56,9 +56,11 @@ working unchanged. A batchable lever must:
   through :meth:`Policy.charge` (rows sorted by run; each run's order as alone), count with
   ``world.counters.count(name, world.sme_run[rows])``;
 - read behavioural model parameters at the rows it works on, ``world.param_view(run_of_rows)``
-  (the runs of a batch may be design points that differ in them); ``world.params`` holds only
-  for the structural ones and those levers read as one number
-  (:data:`~inspire_sim.runparams.SHARED_IN_BATCH`, equal in every run of a batch);
+  (the runs of a batch may be design points that differ in them; ``world.params`` refuses to
+  give one number for a parameter that differs), and its own numeric parameters with
+  :meth:`Policy.value` (``self.value("grant_size", world.sme_run[rows])``; ``self.spec``
+  refuses those that differ between the runs); next to float32 state, wrap such per-row
+  values in :func:`~inspire_sim.rules.weak`, which casts them as numpy casts a Python number;
 - treat anything that was one number per run as an (R,) array (per country: (R, C)), and never
   compute a run's quantity from another run's rows (no global cumulative sums, maxima or
   means over the batch).
