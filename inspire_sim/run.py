@@ -242,7 +242,7 @@ def run_replications(
     ``batch`` (the execution setting, see :func:`resolve_batch`): the runs go to
     :func:`run_batch` this many at a time (``"auto"``: :func:`batch_size_for` the scenario's
     SMEs; 1: one at a time); the results do not depend on it. With ``model_cls`` the runs
-    go one at a time through :func:`run`. ``progress`` is called with 1 after each run.
+    go one at a time through :func:`run`. ``progress`` is called with the number of runs finished.
     """
     scen = _as_scenario(scenario)
     seeds = replication_seeds(seed, replications)
