@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,7 +17,7 @@ from inspire_sim.model import InspireModel
 from inspire_sim.rules import hash_uniform, month_salt, salted_uniform
 from inspire_sim.run import batch_size_for, run, run_batch
 from inspire_sim.runparams import RunParams
-from inspire_sim.scenario import load_scenario
+from inspire_sim.scenario import Scenario, load_scenario
 from inspire_sim.simulation import Simulation
 from inspire_sim.streams import BatchStreams, RandomStreams
 from inspire_sim.world import RunCounters
@@ -25,7 +26,7 @@ TESTS = Path(__file__).resolve().parent
 TABLES = ("timeseries", "smes", "partnerships", "panel", "spend", "countries")
 
 
-def _small(name: str = "baseline", **kw) -> object:
+def _small(name: str = "baseline", **kw: Any) -> Scenario:
     return load_scenario(name, **{"n_smes": 300, "steps": 12, **kw})
 
 
@@ -218,6 +219,7 @@ def test_design_points_with_different_behavioural_parameters_share_a_batch():
     scens = [base.with_overrides(pt) for pt in points]
     seeds = [3, 3, 4, 5]
     batch = Simulation(scens, seeds)
+    assert batch.world.run_params is not None
     assert set(batch.world.run_params.varying) >= {"search_rate", "gain_mean", "trust_drift", "margin_mean"}
     batch.burn_in()
     for _ in range(12):
@@ -299,6 +301,7 @@ def test_random_design_points_over_every_uncertain_parameter_batch_exactly():
     for _ in range(4):
         values = {}
         for s in specs:
+            assert s.sa_range is not None
             lo, hi = s.sa_range
             v = rng.uniform(lo, hi)
             values[s.name] = round(v) if s.integer else float(v)
@@ -331,7 +334,11 @@ def test_design_points_over_lever_parameters_batch_exactly():
     rng = np.random.default_rng(41)
     scens = []
     for _ in range(3):
-        values = {s.name: (round(v) if s.integer else float(v)) for s in specs for v in [rng.uniform(*s.sa_range)]}
+        values = {}
+        for s in specs:
+            assert s.sa_range is not None
+            v = rng.uniform(*s.sa_range)
+            values[s.name] = round(v) if s.integer else float(v)
         scens.append(base.with_overrides(values))
     assert scens[0].policies[0] != scens[1].policies[0]
     seeds = [3, 3, 8]
@@ -350,4 +357,4 @@ def test_a_lever_read_as_one_number_in_a_batch_of_design_points_is_refused():
     pol = sim.world.policies[0]
     np.testing.assert_array_equal(pol.value("grant_size"), [5_000.0, 20_000.0])
     with pytest.raises(AttributeError, match="differs between the runs"):
-        _ = pol.spec.grant_size
+        _ = pol.spec.grant_size  # type: ignore[attr-defined]
