@@ -410,9 +410,14 @@ class Recorder:
         # an SME slot keeps its country for the whole run (entrants take the leaver's country)
         country = world.actors.country[: world.n]
         self._country_sums = SegmentSums(country, runs, world.n_countries)
-        self._ckey = self._country_sums.key  # (run, country) bin of each SME row
-        if runs * world.n_countries * 6 * len(Stage) > np.iinfo(self._ckey.dtype).max:  # room for the SME codes
-            self._ckey = self._ckey.astype(np.int64)
+        # (run, country) bin of each SME row times the SME codes: int64 for a batch (bincount's own
+        # type, no conversion each month); one run keeps none (its country array, small ints)
+        ckey = self._country_sums.key
+        if runs > 1 or runs * world.n_countries * 6 * len(Stage) > np.iinfo(ckey.dtype).max:
+            ckey = ckey.astype(np.int64) * (6 * len(Stage))
+            self._code_key: np.ndarray | None = ckey
+        else:
+            self._code_key = None
         self._country_template = np.zeros((runs, world.n_countries, 2 + len(COUNTRY_INDICATORS)))
         self._country_template[:, :, 1] = np.arange(world.n_countries)
         self._resolved: list[np.ndarray] = []  # (successes, failures) per run of the last months
@@ -464,7 +469,8 @@ class Recorder:
         code = (coop.view(np.uint8) + foreign.view(np.uint8)) * np.uint8(2 * ns)
         code += s.innovative.view(np.uint8) * np.uint8(ns)
         code += s.stage.view(np.uint8)
-        tab = np.bincount(self._ckey * (6 * ns) + code, minlength=runs * nc * 6 * ns).reshape(runs, nc * 6, ns)
+        key = self._code_key + code if self._code_key is not None else self._country_sums.key * (6 * ns) + code
+        tab = np.bincount(key, minlength=runs * nc * 6 * ns).reshape(runs, nc * 6, ns)
         stage_counts = tab.sum(axis=1)  # (R, S)
         tlc = tab.sum(axis=2).reshape(runs, nc, 3, 2)  # (R, C, level, innovative)
         level = tlc.sum(axis=3)  # (R, C, level)

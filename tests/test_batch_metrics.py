@@ -140,10 +140,9 @@ def _tables(rec, run: int) -> dict:
 
 @pytest.mark.parametrize(("n_smes", "seeds", "months"), [(300, SEEDS, 12), (1000, [5, 77], 6)])
 def test_each_runs_tables_in_a_batch_equal_the_run_alone(n_smes, seeds, months):
-    """The baseline scenario, with its levers once they can run in a batch (until then without them)."""
+    """The baseline scenario with its levers (spending, awards and take-up per run)."""
     scen = load_scenario("baseline", n_smes=n_smes, steps=12)
-    if not batchable(scen):  # the levers' batch support lands on its own branch (policies.py)
-        scen.policies = []
+    assert batchable(scen) and scen.policies
     batch = _simulated(scen, seeds, months)
     rec = batch.recorder
     assert rec.runs == len(seeds)
@@ -154,7 +153,7 @@ def test_each_runs_tables_in_a_batch_equal_the_run_alone(n_smes, seeds, months):
         for table in want:
             assert_frame_equal(got[table], want[table], check_exact=True, obj=f"{name} run {r} {table}")
         assert len(want["timeseries"]) == months and len(want["panel"]) > 0
-        assert len(want["spend"]) > 0 or not scen.policies
+        assert len(want["spend"]) > 0 and want["timeseries"]["awarded_support_funding"].sum() > 0
         if r == 0:
             assert rec.latest == alone.latest  # undefined ratios are the np.nan object: equal rows compare equal
     # the runs differ (so a table that ignored its run would fail above)
