@@ -320,13 +320,13 @@ class NaiveModel(mesa.Model):
         super().__init__(rng=seed)
         self.p = p = source.p
         w = source.world
-        self.chem_key = w.chem_key
+        self.chem_key = w.chem_key[0]  # a single run: run 0
         self.r = PurePythonRules(self) if pure_python else NumpyRules(self)
         self.cur_month = int(w.month)  # the month the vectorised model would run next
         self.strength = source.strength.astype(float).tolist()
         self.distance = source.distance.astype(float).tolist()
         self.encounter_cum = [float(x) for x in w.index.encounter_cum]
-        self.domestic_prob = [float(x) for x in w.domestic_prob]  # home_bias scaled by country size
+        self.domestic_prob = [float(x) for x in w.domestic_prob[0]]  # home_bias scaled by country size (run 0)
         self.fit2 = (rules.STAGE_FIT.astype(float) ** 2).T.tolist()  # [stage][type]
         self.q = 1.0 / max(p.duration_mean - 1.0, 1.0)
         self.stand_in_success = self.STAND_IN_SUCCESS
@@ -504,7 +504,7 @@ def child(n: int, seed: int, warmup: int, months: int, pure_python: bool) -> dic
         acc["match_s"] += time.perf_counter() - t0
         acc["match_cpu"] += time.process_time() - c0
         new = res.new
-        acc["seekers"] += res.seekers
+        acc["seekers"] += int(res.seekers.sum())  # per run (one run here)
         acc["matches"] += len(new["lead"])
         acc["xb"] += int(new["cross_border"].sum())
         acc["chem"] += float(new["chemistry"].sum())
