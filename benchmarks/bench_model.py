@@ -6,9 +6,9 @@ one run never leak into the next. A run is ``inspire_sim.run(scenario, seed=...)
 public API, exactly what ``inspire-sim run`` does for one replication -- and is reported
 in three parts:
 
-* ``init``: building ``InspireModel`` (agents, arrays, policies) and its burn-in
+* ``init``: building the simulation (world, policies, recorder) and its burn-in
   (``burn_in`` months, 36 by default, simulated before reporting month 1);
-* ``run``: ``model.run_months(steps)`` (the 120 monthly steps), of which ``match`` is the
+* ``run``: the 120 monthly steps (``Simulation.step``), of which ``match`` is the
   vectorised matching phase (``inspire_sim.matching.match``, timed by a wrapper);
 * ``total``: the whole ``run()`` call including assembling the ``RunResult`` tables.
 
@@ -74,20 +74,25 @@ def child(n: int, steps: int, seed: int, record: bool) -> dict:
         match_s[0] += time.perf_counter() - t
         return out
 
-    matching.match = timed_match  # model.py calls matching.match(...) through the module
-    from inspire_sim.model import InspireModel
+    matching.match = timed_match  # the schedule calls matching.match(...) through the module
+    from inspire_sim.simulation import Simulation
 
     run_cpu = [0.0]
-    orig_run_months = InspireModel.run_months
+    orig_burn_in, orig_step = Simulation.burn_in, Simulation.step
 
-    def timed_run_months(self, steps, progress=None):
-        match_s[0] = 0.0  # the burn-in (in the constructor) is not part of the run phase
+    def timed_burn_in(self):
+        out = orig_burn_in(self)
+        match_s[0] = 0.0  # the burn-in is not part of the run phase
+        return out
+
+    def timed_step(self):
         c = time.process_time()
-        out = orig_run_months(self, steps, progress)
+        out = orig_step(self)
         run_cpu[0] += time.process_time() - c
         return out
 
-    InspireModel.run_months = timed_run_months  # type: ignore[method-assign]
+    Simulation.burn_in = timed_burn_in  # type: ignore[method-assign]
+    Simulation.step = timed_step  # type: ignore[method-assign]
     scen = load_scenario("baseline", n_smes=n)
     c0 = time.process_time()
     t0 = time.perf_counter()
