@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from .patterns import MEASURES, check_patterns, null_model_overrides, secondary_measures
-from .runpool import map_tasks
+from .runpool import run_batched
 from .scenario import Scenario, load_scenario
 from .streams import replicate_seed
 from .targets import TargetSet, check_against, load_targets, target_value
@@ -55,16 +55,10 @@ class ValidationResult:
         return int(self.null_model["passes"].sum()) if len(self.null_model) else 0
 
 
-def _run_task(task: tuple[Scenario, int, bool]) -> Any:
-    from .run import run
-
-    scen, seed, partnerships = task
-    return run(scen, seed=seed, record_partnerships=partnerships)
-
-
 def _replicate(scen: Scenario, n: int, seed: int, workers: int | None, progress: Any = None) -> list[Any]:
-    tasks = [(scen, replicate_seed(seed, r), True) for r in range(n)]
-    return map_tasks(_run_task, tasks, workers, progress)
+    """``n`` replications of ``scen`` (seeds ``replicate_seed(seed, r)``), batched (``batch = "auto"``)."""
+    jobs = [(scen, replicate_seed(seed, r)) for r in range(n)]
+    return run_batched(jobs, record_partnerships=True, batch="auto", workers=workers, progress=progress)
 
 
 def knockouts() -> dict[str, dict[str, Any]]:
