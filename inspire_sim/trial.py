@@ -39,6 +39,7 @@ import pandas as pd
 
 from .errors import InputError, unknown_key_fix
 from .policies import LEVER_POLICIES, Lottery, resolve_kind
+from .run import resolve_batch
 from .scenario import Scenario, load_scenario
 from .state import NO_STEP
 from .streams import replicate_seed
@@ -92,36 +93,84 @@ def check_lever(scen: Scenario, lever: str) -> str:
     return kind
 
 
-def _simulate(scen: Scenario, kind: str, seed: int, share: float, withhold: bool, steps: int):
-    from .model import InspireModel
+@dataclass
+class _Run:
+    """One simulated world of a trial, seen as a single run: its lever policies (lotteries and
+    take-up over its own SME slots), its project starts (slots of this run) and final SME state."""
 
-    model = InspireModel(scen, seed=seed, record_partnerships=True)
-    pols = [p for p in model.policies if p.kind == kind]
+    lotteries: list[Lottery]
+    use_windows: list[int]
+    starts: pd.DataFrame
+    entered_scaling: np.ndarray
+    mean_weight: float
+
+
+def _simulate(
+    scens: list[Scenario], kind: str, seeds: list[int], share: float, withhold: bool, steps: int
+) -> list[_Run]:
+    """Each (scenario, seed) world with a lottery on the lever's measures, after the burn-in.
+
+    The worlds run as one batch when the scenario's levers are batchable (each run as it runs
+    alone: the lottery draws, budgets and take-up are per run), else one at a time.
+    """
+    from .run import batchable
+    from .simulation import Simulation
+
+    if len(seeds) > 1 and not batchable(scens[0]):
+        return [r for s, x in zip(scens, seeds, strict=True) for r in _simulate([s], kind, [x], share, withhold, steps)]
+    sim = Simulation(scens, seeds, record_partnerships=True)
+    sim.burn_in()  # the lottery is drawn in reporting months only
+    w = sim.world
+    pols = [p for p in w.policies if p.kind == kind]
     for pol in pols:
-        pol.lottery = Lottery.for_smes(model.n, share, withhold)
-    model.run_months(steps)
-    book = model.projects
+        pol.lottery = Lottery.for_smes(w.n, share, withhold)
+    for _ in range(steps):
+        sim.step()
+    book = w.projects
     parts = [*book._log, book.running]
-    starts = pd.DataFrame(
-        {
-            "lead": np.concatenate([p["lead"] for p in parts]).astype(np.int64),
-            "start": np.concatenate([p["start"] for p in parts]).astype(np.int64),
-            "success": np.concatenate([p["success"] for p in parts]),
-            "cross_border": np.concatenate([p["cross_border"] for p in parts]),
-        }
+    lead = np.concatenate([p["lead"] for p in parts]).astype(np.int64)
+    columns = {
+        "start": np.concatenate([p["start"] for p in parts]).astype(np.int64),
+        "success": np.concatenate([p["success"] for p in parts]),
+        "cross_border": np.concatenate([p["cross_border"] for p in parts]),
+    }
+    run_of = w.sme_run[lead]
+    out = []
+    for r in range(w.runs):
+        rows = w.sme_rows(r)
+        mine = run_of == r
+        starts = pd.DataFrame({"lead": lead[mine] - rows.start, **{k: v[mine] for k, v in columns.items()}})
+        out.append(
+            _Run(
+                lotteries=[_lottery_rows(pol.lottery, rows) for pol in pols if pol.lottery is not None],
+                use_windows=[p.use_window for p in pols],
+                starts=starts[starts["start"] >= 0],
+                entered_scaling=w.sme.entered_scaling[rows].astype(np.int64),
+                mean_weight=w.mean_weight,
+            )
+        )
+    return out
+
+
+def _lottery_rows(lot: Lottery, rows: slice) -> Lottery:
+    """The lottery of the SME slots ``rows`` (one run of a batch), slots numbered from 0."""
+    return Lottery(
+        share=lot.share,
+        withhold=lot.withhold,
+        group=lot.group[rows],
+        first=lot.first[rows],
+        awarded_at=lot.awarded_at[rows],
+        used_any=lot.used_any[rows],
     )
-    starts = starts[starts["start"] >= 0]
-    return model, pols, starts
 
 
-def _merge_lotteries(pols) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _merge_lotteries(lotteries: list[Lottery]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One group / first draw / first award / used per SME over the lever's measures (first measure wins)."""
-    group = np.zeros(len(pols[0].lottery.group), dtype=np.int8)
+    group = np.zeros(len(lotteries[0].group), dtype=np.int8)
     first = np.full(len(group), NO_STEP, dtype=np.int64)
     awarded = np.full(len(group), NO_STEP, dtype=np.int64)
     used = np.zeros(len(group), dtype=bool)
-    for pol in pols:
-        lot = pol.lottery
+    for lot in lotteries:
         take = (group == 0) & (lot.group > 0)
         group[take], first[take] = lot.group[take], lot.first[take]
         fresh = (awarded == NO_STEP) & (lot.awarded_at != NO_STEP)
@@ -142,9 +191,10 @@ def _project_within(starts: pd.DataFrame, rows: np.ndarray, t0: np.ndarray, wind
     return out
 
 
-def _effects(model, starts: pd.DataFrame, group: np.ndarray, first: np.ndarray, steps: int) -> list[dict[str, Any]]:
+def _effects(
+    entered: np.ndarray, starts: pd.DataFrame, group: np.ndarray, first: np.ndarray, steps: int
+) -> list[dict[str, Any]]:
     rows = []
-    entered = model.sme.entered_scaling.astype(np.int64)
     for h in HORIZONS:
         idx = np.flatnonzero((group > 0) & (first != NO_STEP) & (first + h <= steps))
         if len(idx) == 0:
@@ -175,6 +225,32 @@ def _effects(model, starts: pd.DataFrame, group: np.ndarray, first: np.ndarray, 
     return rows
 
 
+def _replicate_rows(
+    kind: str, r: int, trial: _Run, twin: _Run, steps: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Uptake (one row) and effects (rows by outcome and horizon) of replicate ``r``."""
+    group, first, awarded_at, used = _merge_lotteries(trial.lotteries)
+    awarded = np.flatnonzero((group == 1) & (awarded_at != NO_STEP))
+    window = max(max(trial.use_windows), 0)
+    in_twin = _project_within(twin.starts, awarded, awarded_at[awarded], window)
+    n = len(awarded)
+    u = used[awarded]
+    uptake = {
+        "lever": kind,
+        "replicate": r,
+        "awarded": round(n * trial.mean_weight),
+        "take_up": float(u.mean()) if n else np.nan,
+        "additionality": float((u & ~in_twin).mean()) if n else np.nan,
+        "deadweight": float((u & in_twin).mean()) if n else np.nan,
+        "unused": float((~u).mean()) if n else np.nan,
+    }
+    effects = [
+        {"replicate": r, **row, "effect": row["treated_mean"] - row["control_mean"]}
+        for row in _effects(trial.entered_scaling, trial.starts, group, first, steps)
+    ]
+    return uptake, effects
+
+
 def run_trial(
     scenario: Scenario | str | Path,
     lever: str,
@@ -185,6 +261,7 @@ def run_trial(
     steps: int | None = None,
     progress: Callable[[int], Any] | None = None,
     posterior: str | Path | None = None,
+    batch: int | str | None = "auto",
 ) -> TrialResult:
     """Run a virtual lottery trial of ``lever`` in ``scenario`` (see the module docstring).
 
@@ -194,6 +271,10 @@ def run_trial(
     (``calibrated.toml``): ``effects`` gains ``effect_median_world, noise_ci_low, noise_ci_high``
     (noise-only interval) and ``p_positive`` (probability over the draws that the effect is
     positive, :func:`inspire_sim.decision.p_positive`).
+
+    ``batch`` (the execution setting, :func:`inspire_sim.run.resolve_batch`): the replicates'
+    trial worlds run this many at a time as one batch, and so do their twins; results do not
+    depend on it.
     """
     from scipy import stats
 
@@ -216,36 +297,29 @@ def run_trial(
         )
     if posterior is not None:
         noise = run_trial(
-            scen.with_overrides(median), kind, share=share, replications=replications, seed=seed, steps=steps
+            scen.with_overrides(median),
+            kind,
+            share=share,
+            replications=replications,
+            seed=seed,
+            steps=steps,
+            batch=batch,
         )
     n_steps = steps if steps is not None else scen.params.steps
+    size = resolve_batch(batch, scen.params.n_smes)
     uptake_rows, effect_rows = [], []
-    for r in range(replications):
-        s = replicate_seed(seed, r)
-        world = scen.with_overrides(draws[r]) if draws is not None else scen
-        model, pols, starts = _simulate(world, kind, s, share, withhold=False, steps=n_steps)
-        _, _, twin_starts = _simulate(world, kind, s, share, withhold=True, steps=n_steps)
-        group, first, awarded_at, used = _merge_lotteries(pols)
-        awarded = np.flatnonzero((group == 1) & (awarded_at != NO_STEP))
-        window = max(max(p.use_window for p in pols), 0)
-        in_twin = _project_within(twin_starts, awarded, awarded_at[awarded], window)
-        n = len(awarded)
-        u = used[awarded]
-        uptake_rows.append(
-            {
-                "lever": kind,
-                "replicate": r,
-                "awarded": round(n * model.world.mean_weight),
-                "take_up": float(u.mean()) if n else np.nan,
-                "additionality": float((u & ~in_twin).mean()) if n else np.nan,
-                "deadweight": float((u & in_twin).mean()) if n else np.nan,
-                "unused": float((~u).mean()) if n else np.nan,
-            }
-        )
-        for row in _effects(model, starts, group, first, n_steps):
-            effect_rows.append({"replicate": r, **row, "effect": row["treated_mean"] - row["control_mean"]})
-        if progress is not None:
-            progress(1)
+    for first_rep in range(0, replications, size):
+        reps = list(range(first_rep, min(first_rep + size, replications)))
+        seeds = [replicate_seed(seed, r) for r in reps]
+        worlds = [scen.with_overrides(draws[r]) if draws is not None else scen for r in reps]
+        trials = _simulate(worlds, kind, seeds, share, withhold=False, steps=n_steps)
+        twins = _simulate(worlds, kind, seeds, share, withhold=True, steps=n_steps)
+        for r, trial, twin in zip(reps, trials, twins, strict=True):
+            uptake, effects = _replicate_rows(kind, r, trial, twin, n_steps)
+            uptake_rows.append(uptake)
+            effect_rows.extend(effects)
+            if progress is not None:
+                progress(1)
     per_rep = pd.DataFrame(effect_rows)
     summary = []
     if len(per_rep):

@@ -324,3 +324,22 @@ def test_cli_refuses_a_bad_batch_before_running(tmp_path):
         text=True,
     )
     assert run.returncode == 2 and "field '--batch'" in run.stderr and not out.exists()
+
+
+def test_trial_is_batched_and_identical_to_running_replicates_alone():
+    """A virtual lottery trial: the replicates' trial worlds (and their twins) batched give the same tables."""
+    from inspire_sim.trial import run_trial
+
+    scen = I.load_scenario("baseline", n_smes=300, steps=30)
+    alone = run_trial(scen, "support_funding", replications=4, seed=2, batch=1)
+    for batch in ("auto", 3):
+        batched = run_trial(scen, "support_funding", replications=4, seed=2, batch=batch)
+        for table in ("uptake", "effects", "per_replicate"):
+            pd.testing.assert_frame_equal(getattr(batched, table), getattr(alone, table), check_exact=True, obj=table)
+    assert alone.uptake["take_up"].notna().all()
+
+
+def test_trial_command_refuses_a_bad_batch(tmp_path):
+    from inspire_sim.cli import main
+
+    assert main(["trial", "baseline", "--lever", "support_funding", "--batch", "0", "--out", str(tmp_path / "t")]) == 2

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from .options import SetOption, parse_sets
+from .options import BatchOption, SetOption, parse_sets
 
 CLI = "command line"
 
@@ -42,6 +42,7 @@ def trial_command(
     ] = None,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    batch: BatchOption = None,
 ) -> None:
     """Randomise LEVER's service among eligible applicants of SCENARIO; write uptake, effects and a report.
 
@@ -59,6 +60,9 @@ def trial_command(
         raise InputError(f"must not be negative, got {seed}", source=CLI, field="--seed", fix="give --seed 0 or more")
     if steps is not None and steps < 1:
         raise InputError(f"must be at least 1, got {steps}", source=CLI, field="--steps", fix="give --steps 1 or more")
+    from ..run import check_batch
+
+    batch_setting = check_batch(batch, "--batch")
     scen = load_scenario(scenario, **parse_sets(sets))
     kind = check_lever(scen, lever)
     out_dir = out if out is not None else Path("trials") / f"{scen.name}-{kind}"
@@ -74,6 +78,7 @@ def trial_command(
             steps=steps,
             progress=bar.update,
             posterior=posterior,
+            batch=batch_setting,
         )
     write_trial(res, out_dir, figures=figures)
     u = res.uptake[["take_up", "additionality", "deadweight", "unused"]].mean()
