@@ -63,7 +63,9 @@ class RunCounters:
 
     def add(self, name: str, values: np.ndarray | float) -> None:
         """Add ``values`` (one per run, or one number for every run) to tally ``name``."""
-        v = np.broadcast_to(np.asarray(values), (self.runs,))
+        v = np.asarray(values)
+        if v.shape != (self.runs,):
+            v = np.full(self.runs, v)
         old = self._v.get(name)
         self._v[name] = v.copy() if old is None else old + v
 
