@@ -2,8 +2,9 @@
 
 Public API::
 
-    from inspire_sim import load_scenario, run, run_replications
+    from inspire_sim import load_scenario, run, run_batch, run_replications
     result = run(load_scenario("baseline"), seed=0)
+    results = run_batch(load_scenario("baseline", n_smes=1000), seeds=[1, 2, 3])  # one vectorised batch
     result.timeseries        # one row per month, indicator columns
     salib_problem()          # SALib problem dict of the uncertain parameters (sa_range bounds)
     problem_spec(["model.search_rate"], outputs=["cooperating_share"])  # SALib ProblemSpec
@@ -16,7 +17,7 @@ from .errors import InputError
 from .params import salib_problem
 from .problem import problem_spec
 from .results import RunResult
-from .run import run, run_replications  # binds the functions over the submodule's name, once and for all
+from .run import run, run_batch, run_replications  # binds the functions over the submodule's name, once and for all
 from .scenario import Scenario, load_scenario
 
 __version__ = "0.1.0"
@@ -30,6 +31,7 @@ __all__ = [
     "problem",
     "problem_spec",
     "run",
+    "run_batch",
     "run_replications",
     "salib_problem",
 ]
