@@ -38,6 +38,17 @@ def _advanced(scen, seeds, months: int) -> Simulation:
     return sim
 
 
+def _assert_one_batch_equals_runs_alone(scens: list[Scenario], seeds: list[int]) -> None:
+    """``run_batch`` of these runs is one batch, and each of its results is the run alone, every table exactly."""
+    batch = run_batch(scens, seeds)
+    assert {r.manifest["batch"]["size"] for r in batch} == {len(seeds)}  # one batch
+    for res, scen, seed in zip(batch, scens, seeds, strict=True):
+        assert res.manifest["seed"] == seed
+        alone = run(scen, seed=seed)
+        for table in TABLES:
+            assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=f"{scen.name}:{table}")
+
+
 # ---------------------------------------------------------------------------- building blocks
 def test_batch_streams_draw_what_each_run_draws_alone():
     seeds = [3, 99, 12345]
@@ -149,13 +160,7 @@ def test_world_numbers_agents_as_mesa_does():
 )
 def test_run_batch_results_equal_runs_alone(name):
     scen = _small(name, steps=50, n_smes=250)  # every measure of the shipped plans starts within 50 months
-    seeds = [21, 8, 1000003]
-    batch = run_batch(scen, seeds)
-    for res, seed in zip(batch, seeds, strict=True):
-        alone = run(scen, seed=seed)
-        for table in TABLES:
-            assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=f"{name}:{table}")
-        assert res.manifest["seed"] == seed and res.manifest["batch"]["size"] == 3
+    _assert_one_batch_equals_runs_alone([scen] * 3, [21, 8, 1000003])
 
 
 def test_run_batch_keeps_the_order_of_mixed_scenarios():
@@ -266,12 +271,7 @@ def test_design_points_differing_in_costs_and_thresholds_batch_with_the_levers()
     ]
     scens = [base.with_overrides(pt) for pt in points]
     seeds = [2, 2, 9]
-    batch = run_batch(scens, seeds)
-    assert {r.manifest["batch"]["size"] for r in batch} == {3}  # one batch
-    for res, scen, seed in zip(batch, scens, seeds, strict=True):
-        alone = run(scen, seed=seed)
-        for table in TABLES:
-            assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=table)
+    _assert_one_batch_equals_runs_alone(scens, seeds)
 
 
 def test_run_without_mesa_equals_the_mesa_model():
@@ -309,12 +309,7 @@ def test_random_design_points_over_every_uncertain_parameter_batch_exactly():
     seeds = [5, 6, 5, 7]
     varying = RunParams([s.params for s in scens]).varying
     assert {s.field for s in specs} <= set(varying)  # every uncertain parameter differs between the points
-    batch = run_batch(scens, seeds)
-    assert {r.manifest["batch"]["size"] for r in batch} == {4}
-    for res, scen, seed in zip(batch, scens, seeds, strict=True):
-        alone = run(scen, seed=seed)
-        for table in TABLES:
-            assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=table)
+    _assert_one_batch_equals_runs_alone(scens, seeds)
 
 
 def test_design_points_over_lever_parameters_batch_exactly():
@@ -342,12 +337,7 @@ def test_design_points_over_lever_parameters_batch_exactly():
         scens.append(base.with_overrides(values))
     assert scens[0].policies[0] != scens[1].policies[0]
     seeds = [3, 3, 8]
-    batch = run_batch(scens, seeds)
-    assert {r.manifest["batch"]["size"] for r in batch} == {3}
-    for res, scen, seed in zip(batch, scens, seeds, strict=True):
-        alone = run(scen, seed=seed)
-        for table in TABLES:
-            assert_frame_equal(getattr(res, table), getattr(alone, table), check_exact=True, obj=table)
+    _assert_one_batch_equals_runs_alone(scens, seeds)
 
 
 def test_a_lever_read_as_one_number_in_a_batch_of_design_points_is_refused():
