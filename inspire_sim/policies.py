@@ -286,7 +286,7 @@ class Policy:
     def __init__(self, spec: PolicyParams, world: World, index: int) -> None:
         self.index = index
         self.runs = runs = int(world.runs)
-        by_run = getattr(world, "run_scenarios", None) or []
+        by_run = world.run_scenarios
         self.specs: list[PolicyParams] = [sc.policies[index] for sc in by_run] if runs > 1 and by_run else [spec]
         """Each run's parameters of this measure (one entry when the runs share them)."""
         self.varying: dict[str, np.ndarray] = _varying_values(self.specs)

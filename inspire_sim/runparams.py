@@ -52,10 +52,6 @@ LEVER_STRUCTURAL = frozenset(
 )
 """Lever parameters every run of a batch shares (targeting, timing, array shapes); numeric others may differ."""
 
-SHARED_IN_BATCH: frozenset[str] = frozenset()
-"""Behavioural model parameters that some phase still reads as one number (none now): runs that
-differ in them would not share a batch."""
-
 
 class RunParams:
     """The model parameters of the R runs of a batch (see the module docstring)."""
@@ -123,9 +119,7 @@ def batch_key(scenario: Any) -> str:
     d = scenario.to_dict()
     for k in ("name", "description", "path", "file_hash", "overrides"):
         d.pop(k, None)
-    d["model"] = {
-        k: v for k, v in d["model"].items() if k in BATCH_STRUCTURAL or k in SHARED_IN_BATCH or not _number(v)
-    }
+    d["model"] = {k: v for k, v in d["model"].items() if k in BATCH_STRUCTURAL or not _number(v)}
     d["policies"] = [{k: v for k, v in pol.items() if k in LEVER_STRUCTURAL or not _number(v)} for pol in d["policies"]]
     return json.dumps(d, sort_keys=True, default=str)
 
@@ -141,4 +135,4 @@ def derived(p: Any, fn: Callable[..., Any], *names: str) -> Any:
     return fn(*(getattr(p, n) for n in names))
 
 
-__all__ = ["BATCH_STRUCTURAL", "LEVER_STRUCTURAL", "SHARED_IN_BATCH", "ParamView", "RunParams", "batch_key", "derived"]
+__all__ = ["BATCH_STRUCTURAL", "LEVER_STRUCTURAL", "ParamView", "RunParams", "batch_key", "derived"]

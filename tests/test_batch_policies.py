@@ -44,6 +44,7 @@ class FakeWorld:
         self.country_names = COUNTRIES
         self.n_countries = len(COUNTRIES)
         self.region_names: list[str] = []
+        self.run_scenarios: list[Any] = []  # one scenario for every run: the policy's own spec
         self.weight = np.asarray(weight, dtype=float)
         self.total_budget = total_budget
         self.plan_spent = np.zeros(self.runs)
