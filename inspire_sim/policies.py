@@ -686,6 +686,11 @@ def _varying_values(specs: list[PolicyParams]) -> dict[str, np.ndarray]:
     return out
 
 
+def unbatchable_levers(specs: list[PolicyParams]) -> list[str]:
+    """Kinds of the levers of ``specs`` (a scenario's policies) that cannot run in a batch (``batchable`` False)."""
+    return sorted({k for k in (resolve_kind(s.kind) for s in specs) if not LEVER_POLICIES[k].batchable})
+
+
 def build_policies(world: World) -> list[Policy]:
     """Policy objects for the scenario's ``[[policies]]`` entries, in file order."""
     return [LEVER_POLICIES[resolve_kind(spec.kind)](spec, world, i) for i, spec in enumerate(world.scenario.policies)]
@@ -702,5 +707,6 @@ __all__ = [
     "register_lever",
     "resolve_kind",
     "stochastic_round",
+    "unbatchable_levers",
     "unregister_lever",
 ]

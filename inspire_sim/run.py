@@ -211,9 +211,9 @@ def run_batch(
 
 def batchable(scen: Scenario) -> bool:
     """Whether runs of ``scen`` can share a batch: every lever it uses is ``Policy.batchable``."""
-    from .policies import LEVER_POLICIES, resolve_kind
+    from .policies import unbatchable_levers
 
-    return all(getattr(LEVER_POLICIES[resolve_kind(p.kind)], "batchable", False) for p in scen.policies)
+    return not unbatchable_levers(scen.policies)
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import lifecycle, matching, metrics
 from .errors import InputError
-from .policies import Policy, build_policies
+from .policies import build_policies, unbatchable_levers
 from .population import build_world, init_entrants
 from .runparams import batch_key
 from .scenario import Scenario
@@ -33,11 +33,6 @@ class Host(Protocol):
     def apply_policies(self, month: int) -> None: ...
 
     def replace_smes(self, rows: np.ndarray, month: int) -> None: ...
-
-
-def unbatchable_levers(policies: list[Policy]) -> list[str]:
-    """Kinds of the scenario's levers that cannot run in a batch (``Policy.batchable`` is False)."""
-    return sorted({p.kind for p in policies if not getattr(type(p), "batchable", False)})
 
 
 class Simulation:
@@ -72,17 +67,17 @@ class Simulation:
                 fix="batch only design points of one scenario (inspire_sim.run.run_batch groups them for you)",
             )
         one = len(self.seeds) == 1
-        self.world: World = build_world(
-            self.scenario if one else self.scenarios, self.seeds[0] if one else self.seeds, record_partnerships
-        )
-        w = self.world
-        w.policies = build_policies(w)
-        if w.runs > 1 and (bad := unbatchable_levers(w.policies)):
+        if not one and (bad := unbatchable_levers(self.scenario.policies)):
             raise InputError(
                 f"lever(s) {', '.join(bad)} cannot run in a batch",
                 field="batch",
                 fix="run these scenarios with batch = 1 (or mark the lever batchable)",
             )
+        self.world: World = build_world(
+            self.scenario if one else self.scenarios, self.seeds[0] if one else self.seeds, record_partnerships
+        )
+        w = self.world
+        w.policies = build_policies(w)
         # Mesa numbers the intermediaries after the SMEs and partners: entrants' ids come after theirs
         w.next_uid += sum(int(p.country_mask.sum()) for p in w.policies if p.intermediary_kind is not None)
         w.spend_month = np.zeros((len(w.policies), w.runs, w.n_countries))
@@ -211,4 +206,4 @@ class Simulation:
         )
 
 
-__all__ = ["Host", "Simulation", "unbatchable_levers"]
+__all__ = ["Host", "Simulation"]
