@@ -237,10 +237,8 @@ def stack_worlds(
         return np.concatenate(parts)
 
     actors = ActorArrays(**{f.name: actors_cat(f.name) for f in fields(ActorArrays)})
+    # initial worlds remember no partners yet (mem_partner all -1), so no actor index needs remapping
     sme = SMEArrays(**{f.name: np.concatenate([getattr(w.sme, f.name) for w in worlds]) for f in fields(SMEArrays)})
-    for r in range(r_n):  # remembered partners are actor indices (none at start, but keep it general)
-        mem = sme.mem_partner[r * n1 : (r + 1) * n1]
-        mem[:] = np.where(mem >= 0, to_global(mem, r), -1)
     ix = first.index
     index = replace(
         ix,

@@ -129,9 +129,8 @@ class SupportFundingPolicy(Policy):
 
     def grants(self, world: World) -> np.ndarray:
         """(R,) EUR per voucher in each run (the runs of a batch may differ in project cost)."""
-        rp = world.run_params
+        rp = world.run_params  # None for a single run; a batch has every run's parameters
         costs = [p.project_cost for p in rp.by_run] if rp is not None else [world.params.project_cost]
-        costs = costs * self.runs if len(costs) < self.runs else costs
         specs = [cast(SupportFunding, self.spec_of(r)) for r in range(self.runs)]
         return np.array([min(sp.grant_size, sp.co_funding_rate * c) for sp, c in zip(specs, costs, strict=True)])
 
