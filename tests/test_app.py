@@ -154,7 +154,26 @@ def test_milestones_are_the_first_months_they_happen():
     assert "first_failure" not in model.new_milestones  # reported once
 
 
-def test_play_loop_pauses_at_milestones_and_keeps_its_speed():
+class FakeClock:
+    """Stands in for the ``time`` module of the play loop: a month's step takes ``step_s`` of
+    simulated time and ``sleep`` advances the clock, so the loop's pacing is checked without
+    reading (or racing) the machine's clock."""
+
+    def __init__(self, step_s: float) -> None:
+        self.now, self.step_s, self.slept = 0.0, step_s, []
+
+    def perf_counter(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def month(self) -> None:
+        self.now += self.step_s
+
+
+def test_play_loop_pauses_at_milestones_and_keeps_its_speed(monkeypatch):
     model = ClassroomModel(n_smes=100, seed=4)
     months: list[int] = []
     reasons: list[str] = []
@@ -163,16 +182,23 @@ def test_play_loop_pauses_at_milestones_and_keeps_its_speed():
     )
     assert reasons and reasons[0].startswith(f"Paused in month {model.month_number}:")
     assert months[-1] == model.month_number == min(model.milestones.values())
-    # without pauses it plays to the end; at 25 months/s, 10 months take at least 0.36 s
+    # without pauses it plays to the end; at 25 months/s, 10 months take at least 0.36 s: each month
+    # (here 0.01 s of simulated work) is followed by a sleep for the rest of its 0.04 s slot
     model = ClassroomModel(n_smes=100, seed=4)
     state = {"n": 0}
+    clock = FakeClock(step_s=0.01)
+    monkeypatch.setattr("inspire_sim.app.controls.time", clock)
 
     def ten() -> bool:
         return state["n"] < 10
 
-    t0 = time.perf_counter()
-    play_loop(model, ten, lambda: 25.0, lambda: False, lambda: state.update(n=state["n"] + 1), reasons.append)
-    assert model.month_number == 10 and time.perf_counter() - t0 >= 9 / 25
+    def on_month() -> None:
+        clock.month()
+        state.update(n=state["n"] + 1)
+
+    play_loop(model, ten, lambda: 25.0, lambda: False, on_month, reasons.append)
+    assert model.month_number == 10 and clock.now >= 9 / 25
+    assert clock.slept == pytest.approx([0.03] * 10)
 
 
 def test_same_seed_same_app_run():

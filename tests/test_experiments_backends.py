@@ -3,11 +3,9 @@ and time limits recorded without stopping (or hanging) the sweep."""
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import pytest
-from test_experiments_toy import toy_spec
+from test_experiments_toy import hang_guard, toy_spec
 
 from inspire_sim.experiments import DaskBackend, LocalProcesses, Sequential, load_spec, run_sweep
 
@@ -76,37 +74,45 @@ def test_failed_runs_are_recorded_and_the_sweep_goes_on(tmp_path, which, dask_ba
 @pytest.mark.slow  # over ~2 s: kept out of make check's fast tier
 @pytest.mark.parametrize("which", ["sequential", "processes", pytest.param("dask", marks=pytest.mark.slow)])
 def test_runs_over_the_time_limit_are_timed_out(tmp_path, which, dask_backend):
+    """The hang is cut: the hung runs end as timed out, are counted, and the others run.
+
+    No bound on wall time (a loaded machine slows Dask's worker restarts): the outer guard
+    only stops a real hang from stalling the suite."""
     backend = {"sequential": Sequential(), "processes": LocalProcesses(2), "dask": dask_backend}[which]
-    t0 = time.monotonic()
-    res = run_sweep(
-        toy_spec(tmp_path, mode="hang", replications=1, timeout=0.5),
-        tmp_path / "o",
-        backend=backend,
-        progress=False,
-        figures=False,
-    )
-    elapsed = time.monotonic() - t0
+    with hang_guard():
+        res = run_sweep(
+            toy_spec(tmp_path, mode="hang", replications=1, timeout=0.5),
+            tmp_path / "o",
+            backend=backend,
+            progress=False,
+            figures=False,
+        )
     hung = res.runs[res.runs["x"] > 0.75]
     assert (hung["status"] == "timed_out").all() and len(hung) == 4
     assert (res.runs[res.runs["x"] < 0.75]["status"] == "ok").all()
     assert res.n_timed_out == 4
-    assert elapsed < 40  # no hang (a loaded machine slows Dask's worker restarts)
 
 
 @pytest.mark.slow
 def test_uninterruptible_run_gets_its_worker_killed(tmp_path):
-    """A run stuck where SIGALRM cannot reach it: the parent kills and replaces the worker."""
-    t0 = time.monotonic()
+    """A run stuck where SIGALRM cannot reach it: the parent kills and replaces the worker.
+
+    The hung runs come first, so both workers of the pool are killed while runs remain: those
+    finish in new worker processes (the toy leaves one pid file per run and process)."""
     spec = load_spec(
         toy_spec(tmp_path, mode="hardhang", replications=1, timeout=0.3),
-        factors=[{"name": "x", "levels": [0.1, 0.5, 0.9]}, {"name": "y", "levels": [0.2, 0.4]}],
+        factors=[{"name": "x", "levels": [0.9, 0.1, 0.5]}, {"name": "y", "levels": [0.2, 0.4]}],
     )
-    res = run_sweep(spec, tmp_path / "o", backend=LocalProcesses(2, grace=1.0), progress=False, figures=False)
+    with hang_guard():
+        res = run_sweep(spec, tmp_path / "o", backend=LocalProcesses(2, grace=1.0), progress=False, figures=False)
     hung = res.runs[res.runs["x"] > 0.75]
     assert len(hung) == 2 and (hung["status"] == "timed_out").all()
     assert hung["error"].str.contains("worker process was killed").all()
     assert (res.runs[res.runs["x"] < 0.75]["status"] == "ok").all()
-    assert time.monotonic() - t0 < 30
+    hung_pids = {p.name.split("-")[1] for p in tmp_path.glob("hung-*")}
+    ran_pids = {p.name.split("-")[1] for p in tmp_path.glob("ran-*")}
+    assert len(hung_pids) == 2  # each hung run held (and lost) its own worker
+    assert ran_pids and len(hung_pids | ran_pids) > 2  # more worker processes than the pool's 2: replaced
 
 
 def test_worker_crash_is_isolated_and_recorded(tmp_path):

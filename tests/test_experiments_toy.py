@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import faulthandler
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 TOY = textwrap.dedent(
@@ -23,6 +26,9 @@ TOY = textwrap.dedent(
             t0 = time.monotonic()
             while time.monotonic() - t0 < 600:
                 pass
+        if mode == "hardhang":  # which worker process ran what: pid files beside this module
+            here = os.path.dirname(os.path.abspath(__file__))
+            open(os.path.join(here, f"{'hung' if x > 0.75 else 'ran'}-{os.getpid()}"), "a").close()
         if mode == "hardhang" and x > 0.75:
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             time.sleep(600)
@@ -61,6 +67,18 @@ TOY = textwrap.dedent(
         return {"z": x + 2 * y + 0.1 * rng.normal(), "w": x * y, "noise": rng.normal()}
     '''
 )
+
+
+@contextlib.contextmanager
+def hang_guard(seconds: float = 600.0) -> Iterator[None]:
+    """A guard, not a measurement: should the block hang for ``seconds`` (far beyond any honest run,
+    however loaded the machine), dump every thread's traceback and end this test process, so that a
+    hang fails the suite instead of stalling it. Nothing is asserted on how long the block took."""
+    faulthandler.dump_traceback_later(seconds, exit=True)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def toy_spec(

@@ -1,13 +1,16 @@
-"""The teaching notebooks: stored without outputs, public API only, each runs (nbclient) in
-under two minutes and shows what it promises, each has an exercise with a solution, and the
-rendered HTML students read (docs/notebooks/, made by notebooks/render.py) is up to date."""
+"""The teaching notebooks: stored without outputs, public API only, each runs (nbclient) and
+shows what it promises, each has an exercise with a solution, and the rendered HTML students read
+(docs/notebooks/, made by notebooks/render.py) is up to date.
+
+No test reads the clock: a cell still running after ``TIME_LIMIT_S`` is stopped (a guard against
+a hang, not a measurement); how long each notebook takes is measured by
+``benchmarks/bench_notebooks.py``."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-import time
 from pathlib import Path
 
 import nbclient
@@ -33,9 +36,8 @@ def _execute(name: str):
     client = nbclient.NotebookClient(
         nb, timeout=TIME_LIMIT_S, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
     )
-    start = time.perf_counter()
-    client.execute()  # raises CellExecutionError on the first failing cell
-    return nb, time.perf_counter() - start
+    client.execute()  # raises CellExecutionError on the first failing cell (or one over the time limit)
+    return nb
 
 
 def _text(nb) -> str:
@@ -108,8 +110,7 @@ def executed():
 
 @pytest.mark.slow
 def test_01_first_run(executed):
-    nb, seconds = executed("01_first_run")
-    assert seconds < TIME_LIMIT_S
+    nb = executed("01_first_run")
     text = _text(nb)
     assert "120 months simulated" in text
     # the survey comparison says in words where the model lies relative to the CIS band
@@ -138,8 +139,7 @@ def test_01_first_run(executed):
 
 @pytest.mark.slow
 def test_02_policy_levers(executed):
-    nb, seconds = executed("02_policy_levers")
-    assert seconds < TIME_LIMIT_S
+    nb = executed("02_policy_levers")
     text = _text(nb)
     # the seeds printed for both scenarios are identical (common random numbers)
     seeds = re.search(r"\{'baseline': (\[[\d, ]+\]), 'cross_border_brokering': (\[[\d, ]+\])\}", text)
@@ -151,8 +151,7 @@ def test_02_policy_levers(executed):
 
 @pytest.mark.slow
 def test_03_sensitivity(executed):
-    nb, seconds = executed("03_sensitivity")
-    assert seconds < TIME_LIMIT_S
+    nb = executed("03_sensitivity")
     text = _text(nb)
     assert re.search(r"36 runs, 0 failed", text)
     assert "mu_star" in text and "sigma" in text
