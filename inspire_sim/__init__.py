@@ -12,9 +12,13 @@ Public API::
 
 import importlib
 
+# isort: off
+from . import levers  # noqa: F401  (first: loads and registers the shipped levers, in every process)
+
+# isort: on
 from . import problem
 from .errors import InputError
-from .params import salib_problem
+from .levers import salib_problem
 from .problem import problem_spec
 from .results import RunResult
 from .run import run, run_batch, run_replications  # binds the functions over the submodule's name, once and for all

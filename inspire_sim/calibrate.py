@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, unknown_key_fix
-from .params import ParamSpec, spec_by_name, uncertain_model_parameters
+from .levers import spec_by_name, uncertain_model_parameters
+from .params import ParamSpec
 from .scenario import Scenario, load_scenario, resolve_path
 from .streams import replicate_seed
 from .targets import Target, TargetSet, check_against, load_targets, summarise

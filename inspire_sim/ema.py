@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError, unknown_key_fix
-from .params import ParamSpec, parameter_specs, spec_by_name
+from .levers import parameter_specs, spec_by_name
+from .params import ParamSpec
 
 OutcomeSpec = tuple[str, str, tuple[int, int] | None]
 """(indicator, statistic, window): ``statistic`` is final, mean or cumulative; window months a..b."""

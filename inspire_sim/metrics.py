@@ -12,8 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .levers import SHIPPED
-from .policies import resolve_kind
+from .policies import resolve_kind, shipped_kinds
 from .state import PartnerType, Stage
 from .world import MonthEvents, World
 
@@ -188,7 +187,7 @@ def _uptake(kind: str) -> dict[str, Indicator]:
 
 def indicators_for(levers: list[str] | tuple[str, ...] = ()) -> dict[str, Indicator]:
     """The indicator registry for a run whose scenario uses ``levers`` (kinds; user levers add columns)."""
-    kinds = list(dict.fromkeys([*SHIPPED, *levers]))
+    kinds = list(dict.fromkeys([*shipped_kinds(), *levers]))
     lever_inds: dict[str, Indicator] = {}
     for k in kinds:
         lever_inds.update(_uptake(k))
@@ -379,7 +378,7 @@ class Recorder:
     def __init__(self, world: World) -> None:
         self.world = world
         self.runs = runs = world.runs
-        self.kinds = list(dict.fromkeys([*SHIPPED, *(resolve_kind(p.spec.kind) for p in world.policies)]))
+        self.kinds = list(dict.fromkeys([*shipped_kinds(), *(resolve_kind(p.spec.kind) for p in world.policies)]))
         registry = indicators_for(self.kinds)
         self.columns = list(registry)
         self.names = ["step", *self.columns]  # columns of the timeseries table

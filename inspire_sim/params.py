@@ -19,6 +19,7 @@ sensitivity analyses (narrower than the hard validation bounds).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -1090,14 +1091,10 @@ class PolicyParams(Strict):
         return self
 
 
-# The lever registry (one params class + one policy class per lever) lives in policies.py;
-# LEVERS is its live view of params classes by kind. Importing inspire_sim.levers registers
-# the five shipped levers.
-from . import levers as _shipped_levers  # noqa: E402, F401
-from .policies import LEVER_PARAMS as LEVERS  # noqa: E402
-
 # ----------------------------------------------------------------------------------------
-# The parameter table: one row per parameter, read by CLI, SALib, the app and docs.
+# The parameter table: one row per parameter, read by CLI, SALib, the app and docs. This module
+# knows how to tabulate parameter classes; the table over the model and every loaded lever is
+# assembled where the levers are loaded (inspire_sim.levers.registry), never here.
 # ----------------------------------------------------------------------------------------
 
 
@@ -1161,73 +1158,19 @@ def _specs_of(cls: type[BaseModel], group: str) -> list[ParamSpec]:
     return out
 
 
-def parameter_specs() -> list[ParamSpec]:
-    """Every parameter: the model's, then each lever's (budget_per_step of every lever)."""
+def tabulate(levers: Mapping[str, type[BaseModel]]) -> list[ParamSpec]:
+    """Every parameter: the model's, then each of ``levers``' (params classes by kind, in order)."""
     specs = _specs_of(ModelParams, "model")
-    for kind, cls in LEVERS.items():
+    for kind, cls in levers.items():
         specs += _specs_of(cls, kind)
     return specs
 
 
-def spec_by_name() -> dict[str, ParamSpec]:
-    """Specs keyed by dotted name; model parameters also by their bare field name."""
+def by_name(specs: list[ParamSpec]) -> dict[str, ParamSpec]:
+    """``specs`` keyed by dotted name; model parameters also by their bare field name."""
     out: dict[str, ParamSpec] = {}
-    for s in parameter_specs():
+    for s in specs:
         out[s.name] = s
         if s.group == "model":
             out[s.field] = s
     return out
-
-
-def parameter_table(role: str | None = None):
-    """The parameters as a pandas DataFrame (name, default, unit, bounds, role, source, doc)."""
-    import pandas as pd
-
-    rows = [
-        {
-            "name": s.name,
-            "default": s.default,
-            "unit": s.unit,
-            "lo": s.lo,
-            "hi": s.hi,
-            "sa_range": s.sa_range,
-            "role": s.role,
-            "source": s.source,
-            "description": s.doc,
-        }
-        for s in parameter_specs()
-        if role is None or s.role == role
-    ]
-    return pd.DataFrame(rows)
-
-
-def uncertain_model_parameters() -> list[ParamSpec]:
-    """The model's uncertain, continuous parameters with a plausible range (``sa_range``).
-
-    The default factors of calibration (priors) and of robustness analyses (plausible worlds).
-    """
-    return [
-        s for s in parameter_specs() if s.group == "model" and s.role == "uncertainty" and s.sa_range and not s.integer
-    ]
-
-
-def salib_problem(names: list[str] | None = None, role: str | None = "uncertainty") -> dict[str, Any]:
-    """A SALib problem dict over ``names`` (dotted) or all parameters of ``role``.
-
-    Bounds come from each parameter's ``sa_range`` (plausible range), falling back to
-    its validation bounds.
-    """
-    table = spec_by_name()
-    if names is None:
-        specs = [s for s in parameter_specs() if s.role == role and s.sa_range is not None]
-    else:
-        specs = [table[n] for n in names]
-    bounds = []
-    for s in specs:
-        if s.sa_range is not None:
-            bounds.append([float(s.sa_range[0]), float(s.sa_range[1])])
-        elif s.lo is not None and s.hi is not None:
-            bounds.append([float(s.lo), float(s.hi)])
-        else:
-            raise ValueError(f"parameter {s.name} has no sa_range or bounds for a SALib problem")
-    return {"num_vars": len(specs), "names": [s.name for s in specs], "bounds": bounds}

@@ -87,10 +87,11 @@ if TYPE_CHECKING:
     from .world import CandidateSet, World
 
 LEVER_PARAMS: dict[str, type[PolicyParams]] = {}
-"""Params class of every registered lever, by kind (the registry's view used by params/scenario)."""
+"""Params class of every registered lever, by kind (read by the scenario and the parameter table)."""
 LEVER_POLICIES: dict[str, type[Policy]] = {}
 """Policy class of every registered lever, by kind."""
 _ALIASES: dict[str, str] = {}  # import path "module:Name" -> registered kind
+_SHIPPED: tuple[str, ...] | None = None  # kinds of the shipped levers, once inspire_sim.levers has loaded them
 
 
 def register_lever(params_cls: type[PolicyParams], policy_cls: type[Policy]) -> type[Policy]:
@@ -103,7 +104,7 @@ def register_lever(params_cls: type[PolicyParams], policy_cls: type[Policy]) -> 
     if not kind:
         raise ValueError(f"{policy_cls.__name__}.kind must name the lever")
     if not issubclass(params_cls, PolicyParams):
-        raise TypeError(f"{params_cls.__name__} must subclass inspire_sim.params.PolicyParams")
+        raise TypeError(f"{params_cls.__name__} must subclass inspire_sim.levers.PolicyParams")
     LEVER_PARAMS[kind] = params_cls
     LEVER_POLICIES[kind] = policy_cls
     policy_cls.params_cls = params_cls
@@ -112,11 +113,27 @@ def register_lever(params_cls: type[PolicyParams], policy_cls: type[Policy]) -> 
     return policy_cls
 
 
+def declare_shipped(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """Record ``kinds`` as the shipped levers (called once, by :mod:`inspire_sim.levers` after loading them)."""
+    global _SHIPPED
+    _SHIPPED = tuple(kinds)
+    return _SHIPPED
+
+
+def shipped_kinds() -> tuple[str, ...]:
+    """Kinds of the shipped levers, in registration order (their ``spend_*`` columns always exist).
+
+    Importing any part of ``inspire_sim`` loads them first (the package imports
+    :mod:`inspire_sim.levers`); reading this before that is a programming error, and says so.
+    """
+    if _SHIPPED is None:
+        raise RuntimeError("the shipped levers are not loaded yet: import inspire_sim.levers first")
+    return _SHIPPED
+
+
 def unregister_lever(kind: str) -> None:
     """Remove a registered lever (and its import-path aliases); shipped levers stay registered."""
-    from .levers import SHIPPED
-
-    if kind in SHIPPED:
+    if kind in shipped_kinds():
         raise ValueError(f"{kind} is a shipped lever")
     LEVER_PARAMS.pop(kind, None)
     LEVER_POLICIES.pop(kind, None)
@@ -160,7 +177,7 @@ def resolve_kind(kind: str) -> str:
         raise InputError(
             f"{kind!r} is not a registered lever",
             field="kind",
-            fix="decorate the policy class with @inspire_sim.policies.lever(ParamsClass) in that module",
+            fix="decorate the policy class with @inspire_sim.levers.lever(ParamsClass) in that module",
         )
     raise InputError(f"unknown policy kind {kind!r}", field="kind", fix=unknown_key_fix(kind, LEVER_POLICIES))
 
@@ -701,11 +718,13 @@ __all__ = [
     "LEVER_POLICIES",
     "Policy",
     "build_policies",
+    "declare_shipped",
     "lever",
     "lever_kinds",
     "pick_per_country",
     "register_lever",
     "resolve_kind",
+    "shipped_kinds",
     "stochastic_round",
     "unbatchable_levers",
     "unregister_lever",

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError, unknown_key_fix
-from .params import salib_problem, spec_by_name
+from .levers import salib_problem, spec_by_name
 
 __all__ = ["model_function", "problem_spec", "salib_problem"]
 

@@ -29,7 +29,8 @@ import pandas as pd
 
 from .errors import InputError
 from .goals import GOALS, goal_values
-from .params import ParamSpec, uncertain_model_parameters
+from .levers import uncertain_model_parameters
+from .params import ParamSpec
 from .runpool import run_batched
 from .scenario import Scenario, load_scenario
 from .streams import RandomStreams, replicate_seed

@@ -33,7 +33,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, closest, unknown_key_fix
-from .params import LEVERS, Country, ModelParams, PolicyParams, spec_by_name
+from .params import Country, ModelParams, PolicyParams, by_name, tabulate
+from .policies import LEVER_PARAMS as LEVERS
 from .policies import resolve_kind
 
 
@@ -167,7 +168,7 @@ def _override(
     elif parts[0] in LEVERS and len(parts) == 2:
         _override_lever(key, parts, value, policies)
     else:
-        valid = [*list(spec_by_name()), "countries.<name>.<field>"]
+        valid = [*list(by_name(tabulate(LEVERS))), "countries.<name>.<field>"]
         raise InputError("unknown parameter", field=key, fix=unknown_key_fix(key, valid))
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inspire_sim.levers import parameter_specs  # noqa: E402
 from inspire_sim.metrics import INDICATORS  # noqa: E402
-from inspire_sim.params import parameter_specs  # noqa: E402
 from inspire_sim.patterns import MEASURES  # noqa: E402
 
 ODD = ROOT / "docs" / "ODD.md"

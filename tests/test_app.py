@@ -25,7 +25,7 @@ from inspire_sim.app.controls import play_loop
 from inspire_sim.app.layout import Page
 from inspire_sim.app.network import NetworkView, network_layout
 from inspire_sim.errors import InputError
-from inspire_sim.params import spec_by_name
+from inspire_sim.levers import spec_by_name
 from inspire_sim.scenario import list_scenarios, load_scenario
 
 APP_DIR = Path(__file__).resolve().parent.parent / "inspire_sim" / "app"
@@ -160,7 +160,8 @@ class FakeClock:
     reading (or racing) the machine's clock."""
 
     def __init__(self, step_s: float) -> None:
-        self.now, self.step_s, self.slept = 0.0, step_s, []
+        self.now, self.step_s = 0.0, step_s
+        self.slept: list[float] = []
 
     def perf_counter(self) -> float:
         return self.now

@@ -291,7 +291,7 @@ def test_run_without_mesa_equals_the_mesa_model():
 def test_random_design_points_over_every_uncertain_parameter_batch_exactly():
     """Design points drawn over every uncertain parameter (as a Morris or Sobol' design would) share
     one batch, and each run equals its run alone bit for bit, float32 state included."""
-    from inspire_sim.params import parameter_specs
+    from inspire_sim.levers import parameter_specs
 
     specs = [s for s in parameter_specs() if s.role == "uncertainty" and s.sa_range is not None]
     assert len(specs) > 40
@@ -315,7 +315,7 @@ def test_random_design_points_over_every_uncertain_parameter_batch_exactly():
 def test_design_points_over_lever_parameters_batch_exactly():
     """A policy grid or a Sobol' design over levers: runs differing in numeric lever parameters
     share one batch, each run as it runs alone."""
-    from inspire_sim.params import parameter_specs
+    from inspire_sim.levers import parameter_specs
     from inspire_sim.runparams import LEVER_STRUCTURAL
 
     base = _small("eu_deployment_plan", steps=50, n_smes=250)

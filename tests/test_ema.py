@@ -71,7 +71,7 @@ def test_build_model_runs_the_model_with_the_registry_bounds():
 
     model = build_model(["model.search_rate", "model.home_bias"], outcomes=[OUT], n_smes=150, steps=6)
     bounds = {u.name: (u.lower_bound, u.upper_bound) for u in model.uncertainties}
-    spec = I.params.spec_by_name()["model.search_rate"]
+    spec = I.levers.spec_by_name()["model.search_rate"]
     assert bounds["model__search_rate"] == tuple(spec.sa_range or ())  # EMA names: identifiers
     with SequentialEvaluator(model) as evaluator:
         experiments, outcomes = perform_experiments(model, scenarios=3, evaluator=evaluator)

@@ -11,7 +11,7 @@ import pytest
 
 from inspire_sim.errors import InputError
 from inspire_sim.experiments import build_design, load_spec, run_seed, run_table
-from inspire_sim.params import spec_by_name
+from inspire_sim.levers import spec_by_name
 
 BASE = """name = "t"
 scenario = "baseline"

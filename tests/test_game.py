@@ -9,8 +9,7 @@ import pytest
 
 from inspire_sim.app import game
 from inspire_sim.errors import InputError
-from inspire_sim.levers import SHIPPED
-from inspire_sim.params import LEVERS
+from inspire_sim.levers import LEVERS, SHIPPED
 from inspire_sim.streams import replicate_seed
 
 

@@ -14,7 +14,7 @@ import pytest
 import inspire_sim as I
 from inspire_sim import policies
 from inspire_sim.errors import InputError
-from inspire_sim.params import parameter_specs
+from inspire_sim.levers import parameter_specs
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from inspire_sim.levers import SHIPPED
-from inspire_sim.params import LEVERS, Country, ModelParams, PolicyParams
+from inspire_sim.levers import LEVERS, SHIPPED
+from inspire_sim.params import Country, ModelParams, PolicyParams
 
 PKG = Path(__file__).resolve().parent.parent / "inspire_sim"
 SKIP_DIRS = {"experiments", "commands", "templates"}

@@ -9,7 +9,8 @@ import pytest
 
 import inspire_sim as I
 from inspire_sim.errors import InputError
-from inspire_sim.params import LEVERS, ModelParams, parameter_specs, parameter_table, salib_problem, spec_by_name
+from inspire_sim.levers import LEVERS, parameter_specs, parameter_table, salib_problem, spec_by_name
+from inspire_sim.params import ModelParams
 from inspire_sim.scenario import list_scenarios
 
 

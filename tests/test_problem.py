@@ -7,7 +7,7 @@ import pytest
 
 import inspire_sim as I
 from inspire_sim.errors import InputError
-from inspire_sim.params import parameter_specs, spec_by_name
+from inspire_sim.levers import parameter_specs, spec_by_name
 
 
 def test_salib_problem_is_exported_and_uses_sa_ranges():

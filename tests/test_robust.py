@@ -50,7 +50,7 @@ def test_funding_spends_more_and_tables_are_consistent(small_result: RobustResul
 
 def test_worlds_cover_the_plausible_ranges() -> None:
     w = latin_worlds(50, seed=1)
-    specs = {s.name: s for s in I.params.parameter_specs()}
+    specs = {s.name: s for s in I.levers.parameter_specs()}
     for col in w.columns.drop("world"):
         sa_range = specs[col].sa_range
         assert sa_range is not None, f"{col} has no sa_range"

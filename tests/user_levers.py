@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inspire_sim.params import PolicyParams, Role, param
-from inspire_sim.policies import Policy, lever
+from inspire_sim.levers import Policy, PolicyParams, Role, lever, param
 from inspire_sim.world import World
 
 

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..levers import LEVERS
 from ..metrics import real_name
-from ..params import LEVERS, PolicyParams
+from ..params import PolicyParams
 from ..run import run
 from ..scenario import Scenario, load_scenario
 from ..streams import replicate_seed

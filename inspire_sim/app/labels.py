@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError, unknown_key_fix
-from ..params import ParamSpec, spec_by_name
+from ..levers import spec_by_name
+from ..params import ParamSpec
 from ..scenario import Scenario
 
 LEVER_SLIDERS = (

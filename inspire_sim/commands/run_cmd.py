@@ -16,7 +16,8 @@ import typer
 # rebind ``inspire_sim.run`` (the function) to the module of the same name.
 from .. import run_replications
 from ..errors import InputError, unknown_key_fix
-from ..params import Role, parameter_table, spec_by_name
+from ..levers import parameter_table, spec_by_name
+from ..params import Role
 from ..scenario import load_scenario
 from .options import BatchOption, FiguresOption, ProgressOption, SetOption, parse_sets
 

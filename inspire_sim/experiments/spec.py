@@ -68,7 +68,7 @@ from pydantic import (
 )
 
 from ..errors import InputError, unknown_key_fix
-from ..params import spec_by_name
+from ..levers import spec_by_name
 from ..scenario import EXPERIMENT_DIR  # shipped specs: package data or checkout
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -883,7 +883,8 @@ def accepts_seed(func: Callable[..., Any]) -> bool:
 
 def _factors_of_role(role: str) -> list[dict[str, Any]]:
     """``factors = "uncertainty"`` (or "lever"): every parameter of that role with an sa_range."""
-    from ..params import Role, salib_problem
+    from ..levers import salib_problem
+    from ..params import Role
 
     roles = [str(r) for r in Role]
     if role not in roles:

@@ -1,20 +1,52 @@
-"""The shipped policy levers, one module each (params class + policy class, registered together).
+"""The policy levers: one self-contained plug-in module per lever, their registry, and the lever-author API.
 
-Importing this package registers them in :mod:`inspire_sim.policies`, in this order (the
-order of the ``spend_*`` columns).
+Importing this package (``import inspire_sim`` always does) loads and registers the shipped levers
+(:mod:`.registry`). A lever of your own is a module of your own::
+
+    from inspire_sim.levers import Policy, PolicyParams, Role, lever, param
+
+    class CoachingParams(PolicyParams):
+        capacity: int = param(5_000, lo=0, hi=10**9, unit="real SMEs/month", role=Role.LEVER, source="...")
+
+    @lever(CoachingParams)
+    class Coaching(Policy):
+        kind = "coaching"
+        ...
+
+named in a scenario as ``kind = "mymodule:Coaching"`` (see ``tests/user_levers.py`` and docs/architecture.md).
+
+Layer: above :mod:`inspire_sim.core`, which it may import (a lever works through the hooks of
+:class:`Policy` and the world's arrays); it imports nothing above (runs, experiments, analyses,
+reports, app, cli). The core never imports this package: it only reads the registry the levers fill.
 """
 
-# isort: skip_file
-from . import support_funding
-from . import brokering
-from . import matchmaking
-from . import toolbox
-from . import failure_recovery
+from ..params import PolicyParams, Role, param
+from ..policies import Policy, lever, register_lever, unregister_lever
+from .registry import (
+    LEVERS,
+    SHIPPED,
+    ParamSpec,
+    parameter_specs,
+    parameter_table,
+    salib_problem,
+    spec_by_name,
+    uncertain_model_parameters,
+)
 
-
-from ..policies import LEVER_POLICIES as _REGISTERED
-
-SHIPPED: tuple[str, ...] = tuple(_REGISTERED)
-"""Kinds of the shipped levers, in registration order (their ``spend_*`` columns always exist)."""
-
-__all__ = ["SHIPPED", "brokering", "failure_recovery", "matchmaking", "support_funding", "toolbox"]
+__all__ = [
+    "LEVERS",
+    "SHIPPED",
+    "ParamSpec",
+    "Policy",
+    "PolicyParams",
+    "Role",
+    "lever",
+    "param",
+    "parameter_specs",
+    "parameter_table",
+    "register_lever",
+    "salib_problem",
+    "spec_by_name",
+    "uncertain_model_parameters",
+    "unregister_lever",
+]
