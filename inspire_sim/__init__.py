@@ -19,12 +19,11 @@ from . import levers  # noqa: F401  (first: loads and registers the shipped leve
 from . import problem
 from .errors import InputError
 from .levers import salib_problem
+from .manifest import PACKAGE_VERSION as __version__  # noqa: F401  (the one definition is in manifest)
 from .problem import problem_spec
 from .results import RunResult
 from .run import run, run_batch, run_replications  # binds the functions over the submodule's name, once and for all
 from .scenario import Scenario, load_scenario
-
-__version__ = "0.1.0"
 
 __all__ = [
     "InputError",

@@ -440,7 +440,11 @@ def write_outputs(
     if figures:
         from . import calibrate_plots
 
-        paths.update(calibrate_plots.write_figures(result, pred, summary, out / "figures"))
+        paths.update(
+            calibrate_plots.write_figures(
+                result.posterior, result.priors, result.median(), pred, summary, out / "figures"
+            )
+        )
     (out / "manifest.json").write_text(
         json.dumps(
             {

@@ -1,16 +1,19 @@
-"""Figures of a calibration: marginals, pairs, posterior predictive, identifiability (no pyplot state)."""
+"""Figures of a calibration: marginals, pairs, posterior predictive, identifiability (no pyplot state).
+
+They receive the calibration's tables (the weighted posterior draws, the prior ranges, the posterior
+medians, the predictive and summary tables), never the calibration itself.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
-    from .calibrate import CalibrationResult
+Priors = Mapping[str, tuple[float, float]]
 
 MAX_PAIRS = 6  # the pair plot shows the six best-identified parameters
 
@@ -19,18 +22,20 @@ def _short(name: str) -> str:
     return name.removeprefix("model.").replace("_", " ")
 
 
-def fig_marginals(result: CalibrationResult) -> Figure:
-    """Weighted posterior histogram of each parameter over its prior range (prior = flat line)."""
-    names = list(result.priors)
+def fig_marginals(posterior: pd.DataFrame, priors: Priors, median: Mapping[str, float]) -> Figure:
+    """Weighted posterior histogram of each parameter over its prior range (prior = flat line).
+
+    ``posterior``: one row per draw, the parameters (dotted names) and ``weight``."""
+    names = list(priors)
     ncols = min(4, len(names))
     nrows = int(np.ceil(len(names) / ncols))
     fig = Figure(figsize=(3.2 * ncols, 2.4 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False)
-    w = result.posterior["weight"].to_numpy()
-    med = result.median()
+    w = posterior["weight"].to_numpy()
+    med = median
     for ax, n in zip(axes.ravel(), names, strict=False):
-        lo, hi = result.priors[n]
-        ax.hist(result.posterior[n], bins=20, range=(lo, hi), weights=w, density=True, color="#4c72b0", alpha=0.8)
+        lo, hi = priors[n]
+        ax.hist(posterior[n], bins=20, range=(lo, hi), weights=w, density=True, color="#4c72b0", alpha=0.8)
         ax.axhline(1.0 / (hi - lo), color="grey", ls="--", lw=1, label="prior")
         ax.axvline(med[n], color="black", lw=1.2, label="median")
         ax.set_title(_short(n), fontsize=9)
@@ -45,13 +50,13 @@ def fig_marginals(result: CalibrationResult) -> Figure:
     return fig
 
 
-def fig_pairs(result: CalibrationResult, summary: pd.DataFrame) -> Figure:
+def fig_pairs(posterior: pd.DataFrame, priors: Priors, summary: pd.DataFrame) -> Figure:
     """Pairwise scatter of the best-identified parameters (point size = weight)."""
     names = list(summary.sort_values("width_ratio")["parameter"].head(MAX_PAIRS))
     k = len(names)
     fig = Figure(figsize=(1.9 * k + 0.5, 1.9 * k + 0.5))
     axes = fig.subplots(k, k, squeeze=False)
-    post = result.posterior
+    post = posterior
     size = 4 + 60 * post["weight"] / post["weight"].max()
     for i, a in enumerate(names):
         for j, b in enumerate(names):
@@ -60,12 +65,12 @@ def fig_pairs(result: CalibrationResult, summary: pd.DataFrame) -> Figure:
                 ax.axis("off")
                 continue
             if i == j:
-                ax.hist(post[a], bins=15, range=result.priors[a], weights=post["weight"], color="#4c72b0")
+                ax.hist(post[a], bins=15, range=priors[a], weights=post["weight"], color="#4c72b0")
                 ax.set_yticks([])
             else:
                 ax.scatter(post[b], post[a], s=size, alpha=0.4, color="#4c72b0", linewidths=0)
-                ax.set_ylim(*result.priors[a])
-            ax.set_xlim(*result.priors[b])
+                ax.set_ylim(*priors[a])
+            ax.set_xlim(*priors[b])
             ax.tick_params(labelsize=6)
             if i == k - 1:
                 ax.set_xlabel(_short(b), fontsize=7)
@@ -122,13 +127,18 @@ def fig_identifiability(summary: pd.DataFrame) -> Figure:
 
 
 def write_figures(
-    result: CalibrationResult, pred: pd.DataFrame, summary: pd.DataFrame, folder: Path
+    posterior: pd.DataFrame,
+    priors: Priors,
+    median: Mapping[str, float],
+    pred: pd.DataFrame,
+    summary: pd.DataFrame,
+    folder: Path,
 ) -> dict[str, Path]:
     """Write the four figures as PNG into ``folder``; return their paths by name."""
     folder.mkdir(parents=True, exist_ok=True)
     figs = {
-        "marginals": fig_marginals(result),
-        "pairs": fig_pairs(result, summary),
+        "marginals": fig_marginals(posterior, priors, median),
+        "pairs": fig_pairs(posterior, priors, summary),
         "predictive": fig_predictive(pred),
         "identifiability": fig_identifiability(summary),
     }

@@ -50,9 +50,9 @@ def _register_all() -> None:
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from .manifest import PACKAGE_VERSION
 
-        typer.echo(f"inspire-sim {__version__}")
+        typer.echo(f"inspire-sim {PACKAGE_VERSION}")
         raise typer.Exit()
 
 

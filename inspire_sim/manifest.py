@@ -30,6 +30,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+PACKAGE_VERSION = "0.1.0"
+"""The version of inspire-sim (``inspire_sim.__version__``; the same as pyproject.toml's)."""
 SCHEMA = "inspire-sim-manifest/1"
 KINDS = ("run", "sweep", "compare")
 VERSIONED = ("numpy", "mesa", "pandas", "scipy", "SALib", "pyarrow")
@@ -108,9 +110,7 @@ def versions() -> dict[str, str | None]:
 
 
 def _package_version() -> str:
-    from . import __version__
-
-    return __version__
+    return PACKAGE_VERSION
 
 
 def scenario_text(scenario: Any) -> dict[str, str]:

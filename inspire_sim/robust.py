@@ -89,6 +89,30 @@ def posterior_worlds(folder: str | Path, n: int, seed: int) -> pd.DataFrame:
     return worlds
 
 
+def posterior_median(folder: str | Path) -> dict[str, float]:
+    """The posterior medians of a calibration folder: its ``calibrated.toml`` ``[model]`` values, as
+    dotted overrides (``{"model.home_bias": 0.62}``). One-line :class:`InputError` without it."""
+    import tomllib
+
+    path = Path(folder) / "calibrated.toml"
+    if not path.is_file():
+        raise InputError(
+            "has no calibrated.toml (the posterior medians)",
+            source=str(folder),
+            field="--posterior",
+            fix="give the --out folder of inspire-sim calibrate",
+        )
+    model = tomllib.loads(path.read_text(encoding="utf-8")).get("model", {})
+    return {f"model.{k}": v for k, v in model.items()}
+
+
+def posterior_draws(folder: str | Path, n: int, seed: int) -> list[dict[str, float]]:
+    """``n`` parameter draws (dotted overrides) from a calibration posterior, by weight
+    (:func:`posterior_worlds`); draw ``r`` goes to replication ``r`` (of ``compare`` and ``trial``)."""
+    worlds = posterior_worlds(folder, n, seed).drop(columns="world")
+    return [{k: float(v) for k, v in row.items()} for row in worlds.to_dict("records")]
+
+
 def _world_runs(
     cells: list[tuple[int, str, Scenario, dict[str, float], int]],
     replications: int,

@@ -448,3 +448,79 @@ def load_scenario(path: str | Path = "baseline", **overrides: Any) -> Scenario:
 def list_scenarios() -> list[Path]:
     """The shipped scenario files."""
     return sorted(SCENARIO_DIR.glob("*.toml"))
+
+
+# -- comparable scenarios (a plan against its baseline) ----------------------------------------
+RECORDING_ONLY = frozenset({"panel_size"})
+"""Model fields that change what is recorded, not what happens: plans may differ in them."""
+ALLOW_FLAG = "--allow-different-populations"
+
+
+def _differences(base: Scenario, plan: Scenario) -> list[tuple[str, Any, Any]]:
+    """(field, plan value, baseline value) for every population or initial-condition difference.
+
+    A plan should change policies only: every model parameter (but :data:`RECORDING_ONLY`) and
+    every country attribute must equal the baseline's.
+    """
+    out = []
+    for name in type(base.params).model_fields:
+        if name in RECORDING_ONLY:
+            continue
+        a, b = getattr(plan.params, name), getattr(base.params, name)
+        if a != b:
+            out.append((f"model.{name}", a, b))
+    theirs = {c.name: c for c in plan.countries}
+    for mine in base.countries:
+        other = theirs.get(mine.name)
+        if other is None:
+            continue
+        for name in type(mine).model_fields:
+            a, b = getattr(other, name), getattr(mine, name)
+            if a != b:
+                out.append((f"countries.{mine.name}.{name}", a, b))
+    return out
+
+
+def check_comparable(
+    base: Scenario, plan: Scenario, base_name: str, name: str, *, allow_different_populations: bool
+) -> None:
+    """Refuse (one-line :class:`InputError` naming the field) a plan that is not comparable.
+
+    Always: the same countries and the same number of months. Unless
+    ``allow_different_populations``: the same SME population and initial conditions (every model
+    parameter and country attribute), so that the effect is the policies' alone.
+    """
+    missing = [c for c in base.country_names if c not in plan.country_names]
+    extra = [c for c in plan.country_names if c not in base.country_names]
+    if missing or extra:
+        what = "; ".join(
+            x
+            for x in [f"missing {', '.join(missing)}" if missing else "", f"extra {', '.join(extra)}" if extra else ""]
+            if x
+        )
+        raise InputError(
+            f"countries differ from the baseline {base_name!r} ({what})",
+            source=name,
+            field="countries",
+            fix='compare plans over the baseline\'s countries (extends = "baseline.toml")',
+        )
+    if plan.params.steps != base.params.steps:
+        raise InputError(
+            f"runs {plan.params.steps} months, the baseline {base.params.steps}",
+            source=name,
+            field="model.steps",
+            fix="give --steps to run every scenario for the same months",
+        )
+    if allow_different_populations:
+        return
+    diffs = _differences(base, plan)
+    if diffs:
+        field, a, b = diffs[0]
+        more = f" and {len(diffs) - 1} more field(s)" if len(diffs) > 1 else ""
+        raise InputError(
+            f"differs from the baseline {base_name!r} ({a!r} vs {b!r}){more}: the effect would mix the plan's "
+            "policies with a different population",
+            source=name,
+            field=field,
+            fix=f"change only policies in the plan (or align it with --set), or give {ALLOW_FLAG}",
+        )

@@ -266,7 +266,7 @@ def run_trial(
     """Run a virtual lottery trial of ``lever`` in ``scenario`` (see the module docstring).
 
     ``posterior`` (the ``--out`` folder of ``inspire-sim calibrate``): replicate ``r`` (trial and twin)
-    runs with posterior draw ``r`` (``compare.plans.posterior_draws``), so ``ci_low``/``ci_high`` are
+    runs with posterior draw ``r`` (``robust.posterior_draws``), so ``ci_low``/``ci_high`` are
     total intervals (noise and parameters). The trial is also run at the posterior median
     (``calibrated.toml``): ``effects`` gains ``effect_median_world, noise_ci_low, noise_ci_high``
     (noise-only interval) and ``p_positive`` (probability over the draws that the effect is
@@ -282,7 +282,7 @@ def run_trial(
     draws: list[dict[str, float]] | None = None
     noise: TrialResult | None = None
     if posterior is not None:
-        from .compare.plans import posterior_draws, posterior_median
+        from .robust import posterior_draws, posterior_median
 
         median = posterior_median(posterior)
         draws = posterior_draws(posterior, replications, seed)

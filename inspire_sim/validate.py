@@ -255,7 +255,10 @@ def write_outputs(v: ValidationResult, out: str | Path, *, figures: bool = True)
     if figures:
         from . import validate_plots
 
-        figs = [p.relative_to(out).as_posix() for p in validate_plots.write_figures(v, out / "figures")]
+        figs = [
+            p.relative_to(out).as_posix()
+            for p in validate_plots.write_figures(v.targets, v.convergence, out / "figures")
+        ]
     ctx = {"v": v, "sentences": summary_sentences(v), "figures": figs, "tolerance": SCALE_TOLERANCE}
     # escape everything, Markdown too: names come from user files (a raw "<script>" must never pass through)
     env = Environment(loader=PackageLoader("inspire_sim", "templates"), autoescape=True)

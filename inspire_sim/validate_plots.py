@@ -1,20 +1,21 @@
-"""Figures of a validation: targets against the model, replication convergence (no pyplot state)."""
+"""Figures of a validation: targets against the model, replication convergence (no pyplot state).
+
+They receive the validation's tables (``ValidationResult.targets`` and ``.convergence``), never the
+validation itself.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
-if TYPE_CHECKING:
-    from .validate import ValidationResult
 
-
-def fig_targets(v: ValidationResult) -> Figure:
+def fig_targets(targets: pd.DataFrame) -> Figure:
     """Each target (value ± 2 sd, grey) and the model's mean with its 5-95% range (red), on a relative scale."""
-    d = v.targets.reset_index(drop=True)
+    d = targets.reset_index(drop=True)
     fig = Figure(figsize=(7.5, 0.42 * len(d) + 1.3))
     ax = fig.subplots()
     y = np.arange(len(d))[::-1]
@@ -34,9 +35,9 @@ def fig_targets(v: ValidationResult) -> Figure:
     return fig
 
 
-def fig_convergence(v: ValidationResult) -> Figure:
+def fig_convergence(convergence: pd.DataFrame) -> Figure:
     """Running mean ± 95% CI half-width of key shares as replications accumulate."""
-    groups = list(v.convergence.groupby("indicator"))
+    groups = list(convergence.groupby("indicator"))
     fig = Figure(figsize=(3.4 * max(len(groups), 1), 2.8))
     axes = np.atleast_1d(fig.subplots(1, max(len(groups), 1)))
     for ax, (name, g) in zip(axes, groups, strict=False):
@@ -51,11 +52,11 @@ def fig_convergence(v: ValidationResult) -> Figure:
     return fig
 
 
-def write_figures(v: ValidationResult, folder: Path) -> list[Path]:
+def write_figures(targets: pd.DataFrame, convergence: pd.DataFrame, folder: Path) -> list[Path]:
     """Write the figures as PNG into ``folder``; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, fig in (("targets", fig_targets(v)), ("convergence", fig_convergence(v))):
+    for name, fig in (("targets", fig_targets(targets)), ("convergence", fig_convergence(convergence))):
         path = folder / f"{name}.png"
         fig.savefig(path, dpi=120)
         out.append(path)

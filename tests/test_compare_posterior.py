@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from inspire_sim.compare import compare, run_plans
-from inspire_sim.compare.plans import posterior_draws, posterior_median
 from inspire_sim.errors import InputError
+from inspire_sim.robust import posterior_draws, posterior_median
 from inspire_sim.scenario import load_scenario
 
 SMALL: dict[str, Any] = {"replications": 3, "seed": 2, "steps": 6, "n_smes": 150, "workers": 1, "n_boot": 200}

@@ -95,7 +95,7 @@ def test_sobol_figure_overlays_the_analytic_values(tmp_path, monkeypatch):
         return plt
 
     monkeypatch.setattr(plots, "_plt", spy)
-    paths = plots.make_figures(res)
+    paths = plots.make_figures(res.spec, res.summary, res.indices, res.out / "figures")
     assert [p.name for p in paths] == ["sobol_y.png"] and len(axes) == 1
     marks = [c for c in axes[0].collections if isinstance(c, PathCollection)]
     ys = sorted(float(y) for c in marks for y in np.asarray(c.get_offsets())[:, 1])

@@ -102,7 +102,7 @@ _WHERE = {
 
 def __getattr__(name: str) -> Any:
     """The package's names, imported on first use: a worker that only runs and stores runs
-    (``store``), or a spec check that only needs ``plans.check_comparable``, does not import
+    (``store``), or a caller that only loads plans (``plans``), does not import
     the tables, the decision statistics and scipy.stats (~0.3 s)."""
     if name in _WHERE:
         value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)

@@ -1,4 +1,5 @@
-"""Loading plans, checking they are comparable with the baseline, and the one-call :func:`compare`."""
+"""Loading plans, checking they are comparable with the baseline (:func:`~inspire_sim.scenario.check_comparable`),
+and the one-call :func:`compare`."""
 
 from __future__ import annotations
 
@@ -11,82 +12,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..scenario import check_comparable
 from .stats import N_BOOT
 
 if TYPE_CHECKING:
     from .tables import Comparison
-
-RECORDING_ONLY = frozenset({"panel_size"})
-"""Model fields that change what is recorded, not what happens: plans may differ in them."""
-ALLOW_FLAG = "--allow-different-populations"
-
-
-def _differences(base: Any, plan: Any) -> list[tuple[str, Any, Any]]:
-    """(field, plan value, baseline value) for every population or initial-condition difference.
-
-    A plan should change policies only: every model parameter (but :data:`RECORDING_ONLY`) and
-    every country attribute must equal the baseline's.
-    """
-    out = []
-    for name in type(base.params).model_fields:
-        if name in RECORDING_ONLY:
-            continue
-        a, b = getattr(plan.params, name), getattr(base.params, name)
-        if a != b:
-            out.append((f"model.{name}", a, b))
-    theirs = {c.name: c for c in plan.countries}
-    for mine in base.countries:
-        other = theirs.get(mine.name)
-        if other is None:
-            continue
-        for name in type(mine).model_fields:
-            a, b = getattr(other, name), getattr(mine, name)
-            if a != b:
-                out.append((f"countries.{mine.name}.{name}", a, b))
-    return out
-
-
-def check_comparable(base: Any, plan: Any, base_name: str, name: str, *, allow_different_populations: bool) -> None:
-    """Refuse (one-line :class:`InputError` naming the field) a plan that is not comparable.
-
-    Always: the same countries and the same number of months. Unless
-    ``allow_different_populations``: the same SME population and initial conditions (every model
-    parameter and country attribute), so that the effect is the policies' alone.
-    """
-    missing = [c for c in base.country_names if c not in plan.country_names]
-    extra = [c for c in plan.country_names if c not in base.country_names]
-    if missing or extra:
-        what = "; ".join(
-            x
-            for x in [f"missing {', '.join(missing)}" if missing else "", f"extra {', '.join(extra)}" if extra else ""]
-            if x
-        )
-        raise InputError(
-            f"countries differ from the baseline {base_name!r} ({what})",
-            source=name,
-            field="countries",
-            fix='compare plans over the baseline\'s countries (extends = "baseline.toml")',
-        )
-    if plan.params.steps != base.params.steps:
-        raise InputError(
-            f"runs {plan.params.steps} months, the baseline {base.params.steps}",
-            source=name,
-            field="model.steps",
-            fix="give --steps to run every scenario for the same months",
-        )
-    if allow_different_populations:
-        return
-    diffs = _differences(base, plan)
-    if diffs:
-        field, a, b = diffs[0]
-        more = f" and {len(diffs) - 1} more field(s)" if len(diffs) > 1 else ""
-        raise InputError(
-            f"differs from the baseline {base_name!r} ({a!r} vs {b!r}){more}: the effect would mix the plan's "
-            "policies with a different population",
-            source=name,
-            field=field,
-            fix=f"change only policies in the plan (or align it with --set), or give {ALLOW_FLAG}",
-        )
 
 
 def load_plans(
@@ -127,32 +57,6 @@ def unique_labels(names: Sequence[str]) -> list[str]:
         seen[n] = seen.get(n, 0) + 1
         out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
     return out
-
-
-def posterior_median(folder: str | Path) -> dict[str, float]:
-    """The posterior medians of a calibration folder: its ``calibrated.toml`` ``[model]`` values, as
-    dotted overrides (``{"model.home_bias": 0.62}``). One-line :class:`InputError` without it."""
-    import tomllib
-
-    path = Path(folder) / "calibrated.toml"
-    if not path.is_file():
-        raise InputError(
-            "has no calibrated.toml (the posterior medians)",
-            source=str(folder),
-            field="--posterior",
-            fix="give the --out folder of inspire-sim calibrate",
-        )
-    model = tomllib.loads(path.read_text(encoding="utf-8")).get("model", {})
-    return {f"model.{k}": v for k, v in model.items()}
-
-
-def posterior_draws(folder: str | Path, n: int, seed: int) -> list[dict[str, float]]:
-    """``n`` parameter draws (dotted overrides) from a calibration posterior, by weight
-    (:func:`inspire_sim.robust.posterior_worlds`); draw ``r`` goes to replication ``r``."""
-    from ..robust import posterior_worlds
-
-    worlds = posterior_worlds(folder, n, seed).drop(columns="world")
-    return [{k: float(v) for k, v in row.items()} for row in worlds.to_dict("records")]
 
 
 def _uncertainty_table(total: Comparison, noise: Comparison) -> pd.DataFrame:
@@ -244,6 +148,8 @@ def compare(
     labels = unique_labels([s.name for s in scens])
     draws, median = None, None
     if posterior is not None:
+        from ..robust import posterior_draws, posterior_median
+
         median = posterior_median(posterior)
         draws = posterior_draws(posterior, replications, seed)
     t0 = time.perf_counter()

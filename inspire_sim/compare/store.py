@@ -23,8 +23,7 @@ def _slug(text: str) -> str:
 
 def scenario_key(scenario: Any, steps: int, code: str | None = None) -> str:
     """Hash of what determines a run besides its seed: resolved scenario, months, code."""
-    from .. import __version__
-    from ..manifest import git_revision
+    from ..manifest import PACKAGE_VERSION, git_revision
 
     data = scenario.to_dict()
     data.pop("path", None)
@@ -32,7 +31,7 @@ def scenario_key(scenario: Any, steps: int, code: str | None = None) -> str:
         {
             "scenario": data,
             "steps": int(steps),
-            "version": __version__,
+            "version": PACKAGE_VERSION,
             "code": code if code is not None else git_revision(),
         },
         sort_keys=True,

@@ -1,6 +1,8 @@
 """Figures of a sweep (matplotlib, Agg backend): Sobol' bars with confidence intervals (and
 analytic values where known), Morris ranked mu* bars and mu*-sigma plots, and response plots of
-grid and Latin hypercube designs."""
+grid and Latin hypercube designs.
+
+They receive the sweep's data (its spec, the summary and indices tables), never the sweep itself."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .sweep import SweepResult
+    from .spec import ExperimentSpec
 
 
 class _Figures:
@@ -150,13 +152,12 @@ def morris_plot(indices: pd.DataFrame, output: str, path: Path) -> Path:
     return path
 
 
-def response_plot(result: SweepResult, output: str, path: Path) -> Path:
+def response_plot(spec: ExperimentSpec, summary: pd.DataFrame, output: str, path: Path) -> Path:
     """Grid: output vs the first factor, one line per value of the second (mean and CI
     over replications, averaged over further factors). Other designs: output against
     each factor (one panel per factor, point means)."""
     plt = _plt()
-    spec = result.spec
-    s = result.summary[result.summary["output"] == output]
+    s = summary[summary["output"] == output]
     factors = spec.factor_names
     if spec.design.kind == "grid":
         x = factors[0]
@@ -197,33 +198,33 @@ def response_plot(result: SweepResult, output: str, path: Path) -> Path:
     return path
 
 
-def make_figures(result: SweepResult) -> list[Path]:
-    """Every figure of a sweep, written to ``OUT/figures``; returns the paths.
+def make_figures(spec: ExperimentSpec, summary: pd.DataFrame, indices: pd.DataFrame | None, folder: Path) -> list[Path]:
+    """Every figure of a sweep (``summary``: one row per design point and output; ``indices``: the
+    sensitivity indices, if any), written to ``folder`` (``OUT/figures``); returns the paths.
 
     Sensitivity designs get their index figures (Sobol' bars; Morris ranked mu* and mu*-sigma);
     response plots are drawn for grid and Latin hypercube designs only (a Morris design with
     dozens of factors would give an unreadable grid).
     """
-    folder = result.out / "figures"
     folder.mkdir(exist_ok=True)
     paths = []
-    kind = result.spec.design.kind
-    for out in result.spec.output_names:
-        if kind not in ("morris", "sobol") and result.summary[result.summary["output"] == out]["mean"].notna().any():
-            paths.append(response_plot(result, out, folder / f"response_{_slug(out)}.png"))
-        idx = result.indices
+    kind = spec.design.kind
+    for out in spec.output_names:
+        if kind not in ("morris", "sobol") and summary[summary["output"] == out]["mean"].notna().any():
+            paths.append(response_plot(spec, summary, out, folder / f"response_{_slug(out)}.png"))
+        idx = indices
         if idx is not None and not idx.empty and (idx["output"] == out).any():
             if kind == "sobol":
-                paths.append(sobol_bars(idx, out, folder / f"sobol_{_slug(out)}.png", _analytic(result, out)))
+                paths.append(sobol_bars(idx, out, folder / f"sobol_{_slug(out)}.png", _analytic(spec, out)))
             else:
                 paths.append(morris_bars(idx, out, folder / f"morris_mu_star_{_slug(out)}.png"))
                 paths.append(morris_plot(idx, out, folder / f"morris_{_slug(out)}.png"))
     return paths
 
 
-def _analytic(result: SweepResult, output: str) -> dict[str, dict[str, float]] | None:
+def _analytic(spec: ExperimentSpec, output: str) -> dict[str, dict[str, float]] | None:
     """Known analytic indices of an output, when the spec's ``[[outputs]]`` entry gives them."""
-    for o in result.spec.outputs:
+    for o in spec.outputs:
         if o.column == output:
             return {str(k): v for k, v in o.analytic.items()} if o.analytic else None
     return None

@@ -606,7 +606,7 @@ def _load_plan(spec: ExperimentSpec, plan: str) -> Any:
 def _check_plan(spec: ExperimentSpec, base: Any, plan_scen: Any, plan: str) -> None:
     """A plan's effect is the policies' alone: the same countries, months, population and
     initial conditions as the base scenario (the check ``compare`` makes)."""
-    from ..compare.plans import check_comparable
+    from ..scenario import check_comparable
 
     if spec.steps is not None:  # both run spec.steps months
         plan_scen = plan_scen.with_overrides({"steps": base.params.steps})

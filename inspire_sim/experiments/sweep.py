@@ -240,7 +240,7 @@ def run_sweep(
     if figures:
         from .plots import make_figures
 
-        result.figures = make_figures(result)
+        result.figures = make_figures(spec, result.summary, result.indices, out / "figures")
     result.elapsed_s = time.perf_counter() - t0
     return result
 
