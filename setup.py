@@ -2,7 +2,7 @@
 
 The top-level folders are the source of truth (the project's layout). A regular build copies
 their ``*.toml`` files into ``inspire_sim/data/<folder>/`` of the build tree, so an installed
-package finds them with :mod:`importlib.resources` (see ``inspire_sim.scenario.shipped_dir``).
+package finds them with :mod:`importlib.resources` (see ``inspire_sim.core.scenario.shipped_dir``).
 An editable install reads the top-level folders directly. All other metadata lives in
 ``pyproject.toml``.
 """

@@ -51,9 +51,9 @@ def _env() -> dict[str, str]:
 
 def _model_child(batched: bool) -> dict:
     """In a fresh process: the 24 runs through the API, batched or one by one."""
+    from inspire_sim.core.scenario import load_scenario
+    from inspire_sim.core.streams import replicate_seeds
     from inspire_sim.run import run, run_batch
-    from inspire_sim.scenario import load_scenario
-    from inspire_sim.streams import replicate_seeds
 
     scen = load_scenario("baseline", n_smes=N_SMES, steps=STEPS)
     seeds = replicate_seeds(1, RUNS)

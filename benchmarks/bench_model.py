@@ -9,7 +9,7 @@ in three parts:
 * ``init``: building the simulation (world, policies, recorder) and its burn-in
   (``burn_in`` months, 36 by default, simulated before reporting month 1);
 * ``run``: the 120 monthly steps (``Simulation.step``), of which ``match`` is the
-  vectorised matching phase (``inspire_sim.matching.match``, timed by a wrapper);
+  vectorised matching phase (``inspire_sim.core.matching.match``, timed by a wrapper);
 * ``total``: the whole ``run()`` call including assembling the ``RunResult`` tables.
 
 SME-steps/s = n_smes * steps / run seconds (and / total seconds). Peak memory is the
@@ -60,9 +60,9 @@ def child(n: int, steps: int, seed: int, record: bool) -> dict:
 
     import numpy as np
 
-    import inspire_sim.matching as matching
+    import inspire_sim.core.matching as matching
+    from inspire_sim.core.scenario import load_scenario
     from inspire_sim.run import run
-    from inspire_sim.scenario import load_scenario
 
     rss_import = _rss_now_mb()
     match_s = [0.0]
@@ -75,7 +75,7 @@ def child(n: int, steps: int, seed: int, record: bool) -> dict:
         return out
 
     matching.match = timed_match  # the schedule calls matching.match(...) through the module
-    from inspire_sim.simulation import Simulation
+    from inspire_sim.core.simulation import Simulation
 
     run_cpu = [0.0]
     orig_burn_in, orig_step = Simulation.burn_in, Simulation.step
@@ -161,8 +161,8 @@ def phases(n: int, steps: int, seed: int, record: bool) -> dict:
     """
     import resource
 
-    import inspire_sim.model as model_mod
-    from inspire_sim.scenario import load_scenario
+    import inspire_sim.core.model as model_mod
+    from inspire_sim.core.scenario import load_scenario
 
     def peak() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

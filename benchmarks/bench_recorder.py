@@ -30,15 +30,15 @@ N_SMES = 1000
 
 
 def _scenario():
+    from inspire_sim.core.scenario import load_scenario
     from inspire_sim.run import batchable
-    from inspire_sim.scenario import load_scenario
 
     scen = load_scenario("baseline", n_smes=N_SMES, steps=120)
     return scen if batchable(scen) else load_scenario("no_support", n_smes=N_SMES, steps=120)
 
 
 def _child(runs: int, calls: int) -> dict:
-    from inspire_sim.simulation import Simulation
+    from inspire_sim.core.simulation import Simulation
 
     scen = _scenario()
     sim = Simulation(scen, list(range(1, runs + 1)))

@@ -37,9 +37,9 @@ def main() -> None:
     ap.add_argument("--skip-dask", action="store_true")
     args = ap.parse_args()
 
+    from inspire_sim.core.scenario import load_scenario
     from inspire_sim.experiments import DaskBackend, LocalProcesses, Sequential, run_sweep, spec_from_dict
     from inspire_sim.run import run
-    from inspire_sim.scenario import load_scenario
 
     spec = spec_from_dict(
         {

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import inspire_sim as I
-from inspire_sim.trial import run_trial
+from inspire_sim.analyses.trial import run_trial
 
 TRIALS = {  # lever -> the shipped scenario it is trialled in
     "support_funding": "baseline",

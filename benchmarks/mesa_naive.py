@@ -13,7 +13,7 @@ partner first with probability ``trusted_first``; chance encounters of a type dr
 the encounter shares, domestic with the country's probability (``home_bias`` scaled by size), else uniform among actors
 of that type abroad; a matchmaker's screened domestic introductions while its monthly
 capacity and budget last), compute each candidate's attractiveness with the *same*
-formula by calling the scalar forms of ``inspire_sim.rules`` (``chemistry``,
+formula by calling the scalar forms of ``inspire_sim.core.rules`` (``chemistry``,
 ``shared_vision``, ``STAGE_FIT``, ``border_friction``, ``attractiveness``), propose to the
 best if it clears ``accept_threshold``, the partner accepts if the SME is attractive
 enough to it, and capacities hold (SMEs are served in the shuffled order, so the first
@@ -63,16 +63,16 @@ ROOT = HERE.parent
 OUT = HERE / "results"
 sys.path.insert(0, str(ROOT))
 
-from inspire_sim import matching, rules  # noqa: E402
-from inspire_sim.model import InspireModel  # noqa: E402
-from inspire_sim.scenario import load_scenario  # noqa: E402
+from inspire_sim.core import matching, rules  # noqa: E402
+from inspire_sim.core.model import InspireModel  # noqa: E402
+from inspire_sim.core.scenario import load_scenario  # noqa: E402
 
 TARGET_RATIO = 30.0
 
 
 # ---------------------------------------------------------------------- formulas
 class NumpyRules:
-    """Attractiveness by the scalar use of ``inspire_sim.rules`` (what a Mesa user reuses)."""
+    """Attractiveness by the scalar use of ``inspire_sim.core.rules`` (what a Mesa user reuses)."""
 
     def __init__(self, model: NaiveModel) -> None:
         p = model.p

@@ -76,7 +76,7 @@ class Stop(Exception):
 
 def scaled_scenario(n: int, burn_in: int | None, steps: int):
     """The baseline scenario with ``n_smes = n`` (validated up to the parameter's bound, set beyond it)."""
-    from inspire_sim.scenario import load_scenario
+    from inspire_sim.core.scenario import load_scenario
 
     over: dict[str, int] = {"steps": max(steps, 1)}
     if burn_in is not None:
@@ -92,7 +92,7 @@ def run_one(n: int, months: int, burn_in: int | None, seed: int, limit_gb: float
     """Build and run one model of ``n`` SMEs, reporting to ``out`` after every simulated month."""
     import numpy as np
 
-    from inspire_sim.simulation import Simulation
+    from inspire_sim.core.simulation import Simulation
 
     report: dict = {
         "n_smes": n,

@@ -16,14 +16,14 @@ import importlib
 from . import levers  # noqa: F401  (first: loads and registers the shipped levers, in every process)
 
 # isort: on
-from . import problem
+from .analyses import problem
+from .analyses.problem import problem_spec
+from .core.scenario import Scenario, load_scenario
 from .errors import InputError
 from .levers import salib_problem
 from .manifest import PACKAGE_VERSION as __version__  # noqa: F401  (the one definition is in manifest)
-from .problem import problem_spec
 from .results import RunResult
 from .run import run, run_batch, run_replications  # binds the functions over the submodule's name, once and for all
-from .scenario import Scenario, load_scenario
 
 __all__ = [
     "InputError",
@@ -43,5 +43,5 @@ __all__ = [
 def __getattr__(name):
     """Import the model (and Mesa) on first use, keeping the CLI quick."""
     if name == "InspireModel":
-        return importlib.import_module(".model", __name__).InspireModel
+        return importlib.import_module(".core.model", __name__).InspireModel
     raise AttributeError(f"module 'inspire_sim' has no attribute {name!r}")

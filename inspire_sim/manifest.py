@@ -15,7 +15,7 @@ Every results folder gets a ``manifest.json`` whose common part comes from :func
     spec_text      the experiment spec's TOML text (sweeps)
 
 Each command adds its own keys (replications, timings, ...). ``inspire-sim rerun DIR`` reads
-this back and reproduces the run (see :mod:`inspire_sim.commands.rerun_cmd`).
+this back and reproduces the run (see :mod:`inspire_sim.cli.commands.rerun_cmd`).
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def base_manifest(
 ) -> dict[str, Any]:
     """The common part of every manifest (see the module docstring).
 
-    ``scenarios``: :class:`~inspire_sim.scenario.Scenario` objects (one for ``run``, the baseline
+    ``scenarios``: :class:`~inspire_sim.core.scenario.Scenario` objects (one for ``run``, the baseline
     then the plans for ``compare``); ``argv`` defaults to :func:`current_argv`.
     """
     if kind not in KINDS:

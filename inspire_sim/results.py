@@ -46,7 +46,7 @@ class RunResult:
 
     Attributes:
         timeseries: one row per month (column ``step`` = 1..T) with the indicator columns
-            named in :data:`inspire_sim.metrics.INDICATORS`.
+            named in :data:`inspire_sim.core.metrics.INDICATORS`.
         smes: final state, one row per SME alive at the end.
         partnerships: one row per OI project (an "OI move": lead SME x one partner).
         panel: monthly trajectory of a sample of SMEs (``params.panel_size``).
@@ -283,7 +283,7 @@ def reduce_series(
 
 def run_statistics(result: RunResult) -> pd.Series:
     """One number per indicator for one run (see :func:`indicator_statistic`)."""
-    from .metrics import INDICATORS
+    from .core.metrics import INDICATORS
 
     ts = result.timeseries
     out = {}
@@ -324,7 +324,7 @@ def summarize(results: Sequence[RunResult], confidence: float = 0.95) -> pd.Data
     (Student-t interval of the mean over replications, ``confidence`` level; NaN with a
     single replication), ``n`` (replications with a value).
     """
-    from .metrics import INDICATORS
+    from .core.metrics import INDICATORS
 
     per_run = pd.DataFrame([run_statistics(r) for r in results])
     mean, lo, hi = mean_ci(per_run.to_numpy(), confidence)

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
+from .core.scenario import Scenario, load_scenario
 from .errors import InputError
 from .manifest import run_manifest
 from .results import RunResult
-from .scenario import Scenario, load_scenario
 
 
 def _as_scenario(scenario: Scenario | str | Path | None) -> Scenario:
@@ -46,10 +46,10 @@ def run(
             scenario's ``burn_in`` months (run when the model is built).
         record_partnerships: keep the per-project log.
         progress: optional callback called with 1 after each month.
-        model_cls: a subclass of :class:`~inspire_sim.model.InspireModel` to run instead of it.
+        model_cls: a subclass of :class:`~inspire_sim.core.model.InspireModel` to run instead of it.
 
     Without ``model_cls`` the run goes through the engine the Mesa model wraps
-    (:class:`~inspire_sim.simulation.Simulation`, no Mesa agents): the same results as
+    (:class:`~inspire_sim.core.simulation.Simulation`, no Mesa agents): the same results as
     ``InspireModel(scenario, seed=seed)`` stepped ``steps`` times, without Mesa's cost.
     """
     scen = _as_scenario(scenario)
@@ -57,7 +57,7 @@ def run(
     n_steps = steps if steps is not None else scen.params.steps
     t0 = time.perf_counter()
     if model_cls is None:
-        from .simulation import Simulation
+        from .core.simulation import Simulation
 
         sim = Simulation(scen, [seed], record_partnerships)
         sim.burn_in()
@@ -77,7 +77,7 @@ def run(
 
 
 def result_of(sim: Any, r: int, scen: Scenario, seed: int, steps: int, timings: dict[str, Any]) -> RunResult:
-    """The :class:`RunResult` of run ``r`` of a :class:`~inspire_sim.simulation.Simulation`."""
+    """The :class:`RunResult` of run ``r`` of a :class:`~inspire_sim.core.simulation.Simulation`."""
     w, rec = sim.world, sim.recorder
     manifest = run_manifest(scen, seed=seed, steps=steps, timings=timings) | {
         "burn_in": int(w.burn_in),
@@ -161,14 +161,14 @@ def run_batch(
 
     ``scenarios`` is one scenario for every seed, or a list with one scenario per seed.
     Runs that can share a batch (the same scenario, differing only in the seed) run as one
-    vectorised population (:class:`~inspire_sim.simulation.Simulation`); each result is
+    vectorised population (:class:`~inspire_sim.core.simulation.Simulation`); each result is
     identical to ``run(scenario, seed=seed, ...)`` alone, timings aside (the manifest's
     ``timings`` are the batch's, shared out per run, and ``batch`` says which batch it ran in).
     A scenario with a lever that cannot be batched (``Policy.batchable`` False, e.g. a user
     lever) runs its seeds one by one. ``progress`` is called with the number of runs finished.
     """
-    from .runparams import batch_key
-    from .simulation import Simulation
+    from .core.runparams import batch_key
+    from .core.simulation import Simulation
 
     scens = list(scenarios) if isinstance(scenarios, list) else [_as_scenario(scenarios)] * len(seeds)
     if len(scens) != len(seeds):
@@ -211,14 +211,14 @@ def run_batch(
 
 def batchable(scen: Scenario) -> bool:
     """Whether runs of ``scen`` can share a batch: every lever it uses is ``Policy.batchable``."""
-    from .policies import unbatchable_levers
+    from .core.policies import unbatchable_levers
 
     return not unbatchable_levers(scen.policies)
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """Seeds of ``replications`` runs derived from ``seed`` (the same for every scenario and entry point)."""
-    from .streams import replicate_seeds
+    from .core.streams import replicate_seeds
 
     _check_positive(replications, "replications")
     return replicate_seeds(seed, replications)

@@ -3,8 +3,9 @@
     .venv/bin/python scripts/gen_docs.py          # rewrite docs/ODD.md in place
     .venv/bin/python scripts/gen_docs.py --check  # exit 1 if docs/ODD.md is stale
 
-The parameter table comes from ``inspire_sim.params``; the pattern table from
-``inspire_sim.patterns.MEASURES``; the indicator table from ``inspire_sim.metrics.INDICATORS``.
+The parameter table comes from ``inspire_sim.levers.parameter_specs`` (the definitions of
+``inspire_sim.core.params`` and of every lever); the pattern table from
+``inspire_sim.analyses.patterns.MEASURES``; the indicator table from ``inspire_sim.core.metrics.INDICATORS``.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from inspire_sim.analyses.patterns import MEASURES  # noqa: E402
+from inspire_sim.core.metrics import INDICATORS  # noqa: E402
 from inspire_sim.levers import parameter_specs  # noqa: E402
-from inspire_sim.metrics import INDICATORS  # noqa: E402
-from inspire_sim.patterns import MEASURES  # noqa: E402
 
 ODD = ROOT / "docs" / "ODD.md"
 

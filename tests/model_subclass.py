@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from inspire_sim.model import InspireModel
+from inspire_sim.core.model import InspireModel
 
 
 class NoPolicyModel(InspireModel):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from mesa.experimental.mesa_signals import ModelSignals
 
-from inspire_sim.agents import ViewAgents
+from inspire_sim.core.agents import ViewAgents
 
 
 class Cell(mesa.Agent):

@@ -24,9 +24,9 @@ from inspire_sim.app.classroom import ClassroomModel, classroom_scenario
 from inspire_sim.app.controls import play_loop
 from inspire_sim.app.layout import Page
 from inspire_sim.app.network import NetworkView, network_layout
+from inspire_sim.core.scenario import list_scenarios, load_scenario
 from inspire_sim.errors import InputError
 from inspire_sim.levers import spec_by_name
-from inspire_sim.scenario import list_scenarios, load_scenario
 
 APP_DIR = Path(__file__).resolve().parent.parent / "inspire_sim" / "app"
 
@@ -368,7 +368,7 @@ def test_app_command_binds_loopback_and_checks_the_port(capsys):
     import inspect
 
     from inspire_sim.cli import main
-    from inspire_sim.commands import app_cmd
+    from inspire_sim.cli.commands import app_cmd
 
     assert inspect.signature(app_cmd.app_command).parameters["host"].default == "127.0.0.1"
     args = server.solara_args("127.0.0.1", 8765)

@@ -11,16 +11,16 @@ import numpy as np
 import pytest
 from pandas.testing import assert_frame_equal
 
-from inspire_sim import policies
+from inspire_sim.core import policies
+from inspire_sim.core.model import InspireModel
+from inspire_sim.core.rules import hash_uniform, month_salt, salted_uniform
+from inspire_sim.core.runparams import RunParams
+from inspire_sim.core.scenario import Scenario, load_scenario
+from inspire_sim.core.simulation import Simulation
+from inspire_sim.core.streams import BatchStreams, RandomStreams
+from inspire_sim.core.world import RunCounters
 from inspire_sim.errors import InputError
-from inspire_sim.model import InspireModel
-from inspire_sim.rules import hash_uniform, month_salt, salted_uniform
 from inspire_sim.run import batch_size_for, run, run_batch
-from inspire_sim.runparams import RunParams
-from inspire_sim.scenario import Scenario, load_scenario
-from inspire_sim.simulation import Simulation
-from inspire_sim.streams import BatchStreams, RandomStreams
-from inspire_sim.world import RunCounters
 
 TESTS = Path(__file__).resolve().parent
 TABLES = ("timeseries", "smes", "partnerships", "panel", "spend", "countries")
@@ -315,8 +315,8 @@ def test_random_design_points_over_every_uncertain_parameter_batch_exactly():
 def test_design_points_over_lever_parameters_batch_exactly():
     """A policy grid or a Sobol' design over levers: runs differing in numeric lever parameters
     share one batch, each run as it runs alone."""
+    from inspire_sim.core.runparams import LEVER_STRUCTURAL
     from inspire_sim.levers import parameter_specs
-    from inspire_sim.runparams import LEVER_STRUCTURAL
 
     base = _small("eu_deployment_plan", steps=50, n_smes=250)
     kinds = {p.kind for p in base.policies}

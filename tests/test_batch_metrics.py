@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from pandas.testing import assert_frame_equal
 
-from inspire_sim.metrics import SegmentSums, country_sums, row_means, row_sums, run_counts, top_sums
+from inspire_sim.core.metrics import SegmentSums, country_sums, row_means, row_sums, run_counts, top_sums
+from inspire_sim.core.scenario import load_scenario
+from inspire_sim.core.simulation import Simulation
 from inspire_sim.run import batchable
-from inspire_sim.scenario import load_scenario
-from inspire_sim.simulation import Simulation
 
 SIZES = (1, 7, 8, 9, 127, 300, 1000, 8193, 100_000)
 

@@ -1,9 +1,9 @@
 """Policies in a batch of runs: each run's budgets, capacities, draws, spend and take-up are the
 ones it has alone (issue 14).
 
-The first part tests the per-run helpers of :class:`~inspire_sim.policies.Policy` on small
+The first part tests the per-run helpers of :class:`~inspire_sim.core.policies.Policy` on small
 hand-made worlds (known answers, and a batch of R runs against the same R runs one by one);
-the second runs every shipped lever in the batched engine (:class:`~inspire_sim.simulation.Simulation`)
+the second runs every shipped lever in the batched engine (:class:`~inspire_sim.core.simulation.Simulation`)
 and checks, month by month, that each run of a batch of three is the run alone.
 """
 
@@ -18,18 +18,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from inspire_sim.agents import NO_STEP
+from inspire_sim.core.agents import NO_STEP
+from inspire_sim.core.policies import LEVER_POLICIES, Lottery, Policy, _pick_positions, pick_per_country
+from inspire_sim.core.streams import BatchStreams
+from inspire_sim.core.world import World
 from inspire_sim.levers import SHIPPED
 from inspire_sim.levers.toolbox import OIToolbox
-from inspire_sim.policies import LEVER_POLICIES, Lottery, Policy, _pick_positions, pick_per_country
-from inspire_sim.streams import BatchStreams
-from inspire_sim.world import World
 
 COUNTRIES = ["A", "B", "C"]
 
 
 class FakeWorld:
-    """The parts of a batched :class:`~inspire_sim.world.World` a policy's accounts use."""
+    """The parts of a batched :class:`~inspire_sim.core.world.World` a policy's accounts use."""
 
     segment_sums = World.segment_sums
 
@@ -264,8 +264,8 @@ PER_SME = ("served_at", "used", "voucher", "voucher_until", "recovery_until", "g
 def _lever_scenario(kind: str):
     """No support but this lever, on from the start, with a monthly budget of a few simulated services
     (so that budgets bind and carry over) and a capacity that binds in the larger countries."""
-    from inspire_sim.scenario import load_scenario
-    from inspire_sim.simulation import Simulation
+    from inspire_sim.core.scenario import load_scenario
+    from inspire_sim.core.simulation import Simulation
 
     base = load_scenario("no_support", n_smes=300, steps=MONTHS, burn_in=6).with_overrides({f"{kind}.start": 0})
     weight = float(Simulation(base, [1]).world.weight.mean())
@@ -279,7 +279,7 @@ def _lever_scenario(kind: str):
 
 def _plan_scenario():
     """Every lever of the EU deployment plan on from the start, under a plan-wide budget that binds."""
-    from inspire_sim.scenario import load_scenario
+    from inspire_sim.core.scenario import load_scenario
 
     scen = load_scenario("eu_deployment_plan", n_smes=300, steps=60, burn_in=6)
     on = {f"{p.kind}.start": 0 for p in scen.policies} | {"total_budget": 6e9}
@@ -304,7 +304,7 @@ def _assert_run_equals_alone(batch, r: int, alone) -> None:
 def test_each_run_of_a_batch_with_levers_is_the_run_alone(scenario):
     """Per month: each run's spend, budgets, awards, take-up and served counts; at the end its SMEs,
     projects and counters, are those of the run alone (bit for bit)."""
-    from inspire_sim.simulation import Simulation
+    from inspire_sim.core.simulation import Simulation
 
     scen = _plan_scenario() if scenario == "plan" else _lever_scenario(scenario)
     batch = Simulation(scen, ENGINE_SEEDS)
@@ -343,7 +343,7 @@ def test_each_run_of_a_batch_with_levers_is_the_run_alone(scenario):
 def test_design_points_with_levers_share_a_batch_each_as_alone():
     """Runs of one plan that differ in behavioural parameters (levers read some of them: chemistry
     in matchmaking) share a batch; each run's policy accounts and SMEs are its run alone."""
-    from inspire_sim.simulation import Simulation
+    from inspire_sim.core.simulation import Simulation
 
     base = _plan_scenario().with_overrides({"matchmaking.start": 0})
     points = [{}, {"chemistry_pair_sd": 0.9, "search_rate": 0.5}, {"chemistry_pair_sd": 0.1, "trust_drift": 0.05}]
@@ -370,10 +370,10 @@ def test_a_user_lever_is_not_batchable_and_the_engine_says_so(tmp_path):
     import textwrap
     from pathlib import Path
 
-    from inspire_sim import policies as pol_module
+    from inspire_sim.core import policies as pol_module
+    from inspire_sim.core.scenario import load_scenario
+    from inspire_sim.core.simulation import Simulation
     from inspire_sim.errors import InputError
-    from inspire_sim.scenario import load_scenario
-    from inspire_sim.simulation import Simulation
 
     tests = str(Path(__file__).resolve().parent)
     path = tmp_path / "user.toml"

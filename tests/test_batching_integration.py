@@ -177,8 +177,8 @@ def run_batch_calls(monkeypatch):
 
 def test_entry_points_hand_their_runs_to_run_batch_in_batches(run_batch_calls, tmp_path):
     """Knock-out check of the wiring: batch=N means calls of run_batch with N runs (the last one fewer)."""
+    from inspire_sim.analyses.robust import robust
     from inspire_sim.experiments.sweep import _context
-    from inspire_sim.robust import robust
 
     I.run_replications(I.load_scenario("baseline", **SMALL), 7, batch=3)
     assert run_batch_calls == [3, 3, 1]
@@ -195,8 +195,8 @@ def test_entry_points_hand_their_runs_to_run_batch_in_batches(run_batch_calls, t
 
 def test_batch_1_turns_batching_off(run_batch_calls, tmp_path):
     """batch=1: every run alone through `run`, run_batch never called."""
+    from inspire_sim.analyses.robust import robust
     from inspire_sim.experiments.sweep import _context
-    from inspire_sim.robust import robust
 
     I.run_replications(I.load_scenario("baseline", **SMALL), 3, batch=1)
     ctx = _context(load_spec(_spec(tmp_path)), 0, None, batch=1)
@@ -260,7 +260,7 @@ def test_a_batch_over_its_time_limit_times_out_only_the_slow_run():
 
 
 def test_compare_batched_equals_unbatched():
-    from inspire_sim.compare import compare
+    from inspire_sim.reports.compare import compare
 
     kw: dict[str, Any] = {"replications": 3, "seed": 2, "workers": 1, "n_boot": 200, **SMALL}
     alone = compare("baseline", ["national_funding"], batch=1, **kw)
@@ -273,7 +273,7 @@ def test_compare_batched_equals_unbatched():
 
 
 def test_robust_batched_equals_unbatched():
-    from inspire_sim.robust import robust
+    from inspire_sim.analyses.robust import robust
 
     pytest.importorskip("ema_workbench")
     base = I.load_scenario("baseline", **SMALL)
@@ -285,8 +285,8 @@ def test_robust_batched_equals_unbatched():
 
 
 def test_calibration_simulator_batched_equals_unbatched():
-    from inspire_sim.calibrate import CalibrationSettings, Simulator
-    from inspire_sim.targets import load_targets
+    from inspire_sim.analyses.calibrate import CalibrationSettings, Simulator
+    from inspire_sim.analyses.targets import load_targets
 
     settings = CalibrationSettings("h", "baseline", ("model.search_rate",), 5, 200, 13, 3, 0)
     targets = load_targets("eu_cis").fitted()
@@ -328,7 +328,7 @@ def test_cli_refuses_a_bad_batch_before_running(tmp_path):
 
 def test_trial_is_batched_and_identical_to_running_replicates_alone():
     """A virtual lottery trial: the replicates' trial worlds (and their twins) batched give the same tables."""
-    from inspire_sim.trial import run_trial
+    from inspire_sim.analyses.trial import run_trial
 
     scen = I.load_scenario("baseline", n_smes=300, steps=30)
     alone = run_trial(scen, "support_funding", replications=4, seed=2, batch=1)

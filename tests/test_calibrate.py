@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim.calibrate import calibrate, particle_seed, resolve_params, weighted_quantile, write_outputs
-from inspire_sim.targets import Mapping, Target, TargetSet, summarise
+from inspire_sim.analyses.calibrate import calibrate, particle_seed, resolve_params, weighted_quantile, write_outputs
+from inspire_sim.analyses.targets import Mapping, Target, TargetSet, summarise
 
 pytest.importorskip("pyabc")  # an optional extra; the test extra installs it
 

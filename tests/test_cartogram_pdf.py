@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import inspire_sim as I
-from inspire_sim.cartogram import TILES, cartogram
+from inspire_sim.reports.cartogram import TILES, cartogram
 
 
 def test_every_eu_country_has_its_own_tile_and_code() -> None:
@@ -30,7 +30,7 @@ def test_cartogram_colours_simulated_countries_and_names_the_rest(tmp_path) -> N
 @pytest.mark.browser
 def test_html_prints_to_a4_pdf_with_its_text(tmp_path) -> None:
     pypdf = pytest.importorskip("pypdf")
-    from inspire_sim.pdf import html_to_pdf
+    from inspire_sim.reports.pdf import html_to_pdf
 
     html = tmp_path / "r.html"
     html.write_text("<html><body><h1>Executive summary</h1>" + "<p>row</p>" * 150 + "</body></html>")
@@ -43,7 +43,7 @@ def test_html_prints_to_a4_pdf_with_its_text(tmp_path) -> None:
 
 
 def test_missing_chromium_is_one_line(monkeypatch) -> None:
-    from inspire_sim import pdf
+    from inspire_sim.reports import pdf
 
     monkeypatch.setenv("INSPIRE_CHROMIUM", "/nonexistent/chromium")
     with pytest.raises(I.InputError, match="INSPIRE_CHROMIUM"):

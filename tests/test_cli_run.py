@@ -14,7 +14,7 @@ import pytest
 import inspire_sim
 from inspire_sim.cli import main
 from inspire_sim.levers import parameter_specs
-from inspire_sim.plots import FIGURES
+from inspire_sim.reports.plots import FIGURES
 from inspire_sim.results import RunResult
 
 EXE = Path(sys.executable).parent / "inspire-sim"

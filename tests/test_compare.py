@@ -13,7 +13,8 @@ from scipy import stats
 
 from inspire_sim import load_scenario
 from inspire_sim.cli import main
-from inspire_sim.compare import (
+from inspire_sim.errors import InputError
+from inspire_sim.reports.compare import (
     OUTCOMES,
     Comparison,
     compare,
@@ -23,7 +24,6 @@ from inspire_sim.compare import (
     plan_ceilings,
     welch_ci,
 )
-from inspire_sim.errors import InputError
 from inspire_sim.results import RunResult
 from inspire_sim.run import run_replications
 

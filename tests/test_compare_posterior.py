@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspire_sim.compare import compare, run_plans
+from inspire_sim.analyses.robust import posterior_draws, posterior_median
+from inspire_sim.core.scenario import load_scenario
 from inspire_sim.errors import InputError
-from inspire_sim.robust import posterior_draws, posterior_median
-from inspire_sim.scenario import load_scenario
+from inspire_sim.reports.compare import compare, run_plans
 
 SMALL: dict[str, Any] = {"replications": 3, "seed": 2, "steps": 6, "n_smes": 150, "workers": 1, "n_boot": 200}
 VALUES = [0.3, 0.5, 0.9]
@@ -74,7 +74,7 @@ def test_the_store_key_includes_the_draw(tmp_path):
 
 @pytest.mark.slow  # over ~2.5 s: kept out of make check's fast tier
 def test_the_report_shows_noise_only_and_total_intervals(posterior, tmp_path):
-    from inspire_sim.report import write_report
+    from inspire_sim.reports.report import write_report
 
     comp = compare("baseline", ["national_funding"], store=tmp_path / "store", posterior=posterior, **SMALL)
     write_report(comp, tmp_path / "out", figures=False)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim import policies
-from inspire_sim.compare import compare, compare_results
+from inspire_sim.core import policies
+from inspire_sim.reports.compare import compare, compare_results
 from inspire_sim.results import RunResult
 
 TESTS = Path(__file__).resolve().parent
@@ -108,7 +108,7 @@ def user_lever_plans(tmp_path_factory):
 
 @pytest.mark.slow
 def test_a_user_lever_goes_through_the_tables_and_the_report(user_lever_plans, tmp_path):
-    from inspire_sim.report import write_report
+    from inspire_sim.reports.report import write_report
 
     base, plan = user_lever_plans
     comp = compare(base, [plan], replications=2, seed=3, workers=1, n_boot=200)

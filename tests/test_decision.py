@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from inspire_sim.decision import decide, sentences
-from inspire_sim.goals import GOALS
+from inspire_sim.analyses.decision import decide, sentences
+from inspire_sim.analyses.goals import GOALS
 
 
 class Run:
@@ -88,7 +88,7 @@ def test_unpaired_input_is_refused() -> None:
 
 
 def test_probability_agrees_with_the_interval() -> None:
-    from inspire_sim.decision import p_positive
+    from inspire_sim.analyses.decision import p_positive
 
     d = np.array([0.5, -0.1, 0.9, 0.2])  # all but one positive: the 95% CI includes zero
     lo = d.mean() - stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2

@@ -1,4 +1,4 @@
-"""inspire_sim.ema: the model as an EMA Workbench Model, and sweep output ready for PRIM."""
+"""inspire_sim.analyses.ema: the model as an EMA Workbench Model, and sweep output ready for PRIM."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim import streams
+from inspire_sim.core import streams
 from inspire_sim.errors import InputError
 from inspire_sim.experiments import run_sweep, spec_from_dict
 
 ema_workbench = pytest.importorskip("ema_workbench")  # the [ema] extra (part of [test])
-from inspire_sim.ema import build_model, ema_frame, sweep_to_ema  # noqa: E402
+from inspire_sim.analyses.ema import build_model, ema_frame, sweep_to_ema  # noqa: E402
 
 OUT = ("cooperating_share", "mean", (4, 6))
 

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from inspire_sim.core.scenario import SCENARIO_DIR, load_scenario
 from inspire_sim.errors import InputError
 from inspire_sim.experiments import load_spec, run_sweep, spec_from_dict
 from inspire_sim.experiments.execute import statistic
 from inspire_sim.run import run
-from inspire_sim.scenario import SCENARIO_DIR, load_scenario
 
 SMALL = {"n_smes": 100, "burn_in": 6}
 STEPS = 8

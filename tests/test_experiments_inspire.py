@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from inspire_sim.core.scenario import load_scenario
 from inspire_sim.experiments import load_spec, run_sweep
 from inspire_sim.run import run
-from inspire_sim.scenario import load_scenario
 
 OUTPUTS = [
     {"indicator": "cooperating_share", "statistic": "final"},

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from inspire_sim.app import game
+from inspire_sim.core.streams import replicate_seed
 from inspire_sim.errors import InputError
 from inspire_sim.levers import LEVERS, SHIPPED
-from inspire_sim.streams import replicate_seed
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import inspire_sim as I
-from inspire_sim import policies
+from inspire_sim.core import policies
 from inspire_sim.errors import InputError
 from inspire_sim.levers import parameter_specs
 
@@ -96,7 +96,7 @@ def test_unknown_user_lever_is_one_clear_error(tmp_path):
 
 def test_no_lever_name_is_matched_outside_its_own_module():
     """Phases, model, params, scenario and metrics never test for a lever by name."""
-    pkg = ROOT / "inspire_sim"
+    pkg = ROOT / "inspire_sim" / "core"
     names = list(policies.LEVER_POLICIES)[:5]
     for module in ("model.py", "matching.py", "lifecycle.py", "params.py", "scenario.py", "metrics.py", "world.py"):
         text = (pkg / module).read_text()
@@ -111,7 +111,7 @@ def test_stochastic_rounding_is_unbiased():
 
 
 def test_user_lever_can_be_trialled(user_scenario):
-    from inspire_sim.trial import run_trial
+    from inspire_sim.analyses.trial import run_trial
 
     res = run_trial(user_scenario, "user_levers:ConfidenceCoaching", replications=2, seed=1, steps=14)
     assert (res.uptake["lever"] == "confidence_coaching").all() and (res.uptake["awarded"] > 0).all()

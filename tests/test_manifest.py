@@ -11,6 +11,7 @@ import pytest
 
 from inspire_sim import manifest as M
 from inspire_sim.cli import main
+from inspire_sim.core.streams import replicate_seed
 from inspire_sim.results import write_table
 
 COMMON = {"schema", "kind", "argv", "package", "version", "git_revision", "versions", "seed"}
@@ -36,9 +37,7 @@ def test_run_manifest_schema(run_dir):
     assert m["schema"] == M.SCHEMA and m["kind"] == "run"
     assert m["argv"] == ["inspire-sim", *argv, "--out", str(out)]
     assert set(m["versions"]) >= LIBS and all(m["versions"][k] for k in LIBS)
-    assert m["seed"] == 0 and [r["seed"] for r in m["replications"]] == [
-        __import__("inspire_sim").streams.replicate_seed(0, r) for r in range(2)
-    ]
+    assert m["seed"] == 0 and [r["seed"] for r in m["replications"]] == [replicate_seed(0, r) for r in range(2)]
     assert m["scenario"]["model"]["n_smes"] == 300
     (path, text), *_ = m["scenario_text"].items()
     assert Path(path).name == "baseline.toml" and 'name = "baseline"' in text

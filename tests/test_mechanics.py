@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import inspire_sim as I
-from inspire_sim import rules
+from inspire_sim.core import rules
 from inspire_sim.levers import SHIPPED
 
 W = 500  # real SMEs per simulated SME, roughly, at these sizes
@@ -32,7 +32,7 @@ def test_abandonment_depends_on_resilience_and_can_be_switched_off(small):
     assert quit_.sum() > 20
     assert on.sme.resilience[quit_].mean() < on.sme.resilience[on.sme.failures > 0].mean()
     # abandoned SMEs never search
-    from inspire_sim import matching
+    from inspire_sim.core import matching
 
     assert not np.isin(np.flatnonzero(quit_), matching.find_seekers(on.world, on.world.month)).any()
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim.agents import SME
+from inspire_sim.core.agents import SME
 
 
 def test_constructor_takes_dotted_overrides_and_rng():

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim import matching
-from inspire_sim.agents import SME, Intermediary, Partner, Stage
+from inspire_sim.core import matching
+from inspire_sim.core.agents import SME, Intermediary, Partner, Stage
+from inspire_sim.core.metrics import COUNTRY_INDICATORS, INDICATORS
 from inspire_sim.errors import InputError
-from inspire_sim.metrics import COUNTRY_INDICATORS, INDICATORS
 from inspire_sim.results import RunResult
 
 
@@ -150,7 +150,7 @@ def test_false_failures_are_rare_and_teach_a_lot(small_run):
 
 
 def test_real_units_convention(small_run):
-    from inspire_sim.metrics import INDICATORS, real_name
+    from inspire_sim.core.metrics import INDICATORS, real_name
 
     ts, smes = small_run.timeseries, small_run.smes
     mean_weight = smes["weight"].mean()

@@ -22,8 +22,8 @@ RENDERED = NOTEBOOKS.parent / "docs" / "notebooks"
 NAMES = ["01_first_run", "02_policy_levers", "03_sensitivity"]
 TIME_LIMIT_S = 120
 PRIVATE = re.compile(
-    r"\bfrom inspire_sim\.(model|matching|lifecycle|rules|policies|projects|streams|agents)\b"
-    r"|\binspire_sim\.\w+\._"
+    r"\bfrom inspire_sim\.(?:core\.)?(model|matching|lifecycle|rules|policies|projects|streams|agents)\b"
+    r"|\binspire_sim(?:\.\w+)+\._"
 )
 
 

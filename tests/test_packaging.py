@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from inspire_sim.core.scenario import EXPERIMENT_DIR, SCENARIO_DIR, load_scenario, resolve_path, shipped_names
 from inspire_sim.errors import InputError
 from inspire_sim.experiments.spec import load_spec
-from inspire_sim.scenario import EXPERIMENT_DIR, SCENARIO_DIR, load_scenario, resolve_path, shipped_names
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_ITEMS = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "inspire_sim", "scenarios", "experiments")
@@ -96,7 +96,7 @@ def test_installed_wheel_runs_shipped_scenario_and_experiment_from_outside(insta
         site,
         cwd,
         "-c",
-        "import inspire_sim, inspire_sim.scenario as s; from inspire_sim.experiments.spec import load_spec;"
+        "import inspire_sim, inspire_sim.core.scenario as s; from inspire_sim.experiments.spec import load_spec;"
         "spec = load_spec('policy_grid'); print(inspire_sim.__file__); print(s.SCENARIO_DIR);"
         "print(s.load_scenario(spec.scenario).name)",
     )

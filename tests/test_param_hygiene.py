@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from inspire_sim.core.params import Country, ModelParams, PolicyParams
 from inspire_sim.levers import LEVERS, SHIPPED
-from inspire_sim.params import Country, ModelParams, PolicyParams
 
 PKG = Path(__file__).resolve().parent.parent / "inspire_sim"
-SKIP_DIRS = {"experiments", "commands", "templates"}
+SKIP_DIRS = {"experiments", "cli", "templates"}
 
 
 def _sources() -> str:

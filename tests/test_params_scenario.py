@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import inspire_sim as I
+from inspire_sim.core.params import ModelParams
+from inspire_sim.core.scenario import SCENARIO_DIR, list_scenarios
 from inspire_sim.errors import InputError
 from inspire_sim.levers import LEVERS, parameter_specs, parameter_table, salib_problem, spec_by_name
-from inspire_sim.params import ModelParams
-from inspire_sim.scenario import list_scenarios
 
 
 def test_every_parameter_has_unit_role_source_and_doc():
@@ -131,7 +131,7 @@ BAD = [
 
 @pytest.mark.parametrize("text, field, fix", BAD)
 def test_bad_scenarios_raise_one_line_errors(tmp_path, text, field, fix):
-    base = Path(I.scenario.SCENARIO_DIR / "baseline.toml")
+    base = Path(SCENARIO_DIR / "baseline.toml")
     p = write(tmp_path, text.replace("BASE", str(base)))
     with pytest.raises(InputError) as e:
         I.load_scenario(p)

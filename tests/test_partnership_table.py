@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inspire_sim.projects import COLUMNS, INTERNAL, OUTPUT_DTYPES, ProjectBook
+from inspire_sim.core.projects import COLUMNS, INTERNAL, OUTPUT_DTYPES, ProjectBook
 
 
 def _book() -> ProjectBook:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import inspire_sim as I
-from inspire_sim.patterns import MEASURES, check_patterns, null_model_overrides
+from inspire_sim.analyses.patterns import MEASURES, check_patterns, null_model_overrides
 
 R = 5
 SIZE = {"n_smes": 2000}

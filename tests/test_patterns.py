@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import inspire_sim as I
-from inspire_sim.patterns import MEASURES, check_patterns
+from inspire_sim.analyses.patterns import MEASURES, check_patterns
 
 pytestmark = pytest.mark.slow  # 20 baseline replications (~30 s): make test, not the fast tier
 

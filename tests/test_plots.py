@@ -9,7 +9,7 @@ import pytest
 from matplotlib.figure import Figure
 
 import inspire_sim
-from inspire_sim import plots
+from inspire_sim.reports import plots
 from inspire_sim.results import RunResult
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import inspire_sim as I
-from inspire_sim.policies import pick_per_country
+from inspire_sim.core.policies import pick_per_country
 
 R = 6  # paired replications
 

@@ -6,9 +6,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspire_sim import rules
-from inspire_sim.params import ModelParams
-from inspire_sim.policies import pick_per_country
+from inspire_sim.core import rules
+from inspire_sim.core.params import ModelParams
+from inspire_sim.core.policies import pick_per_country
 
 P = ModelParams()
 KW = dict(

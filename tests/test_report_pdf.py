@@ -19,7 +19,7 @@ def test_compare_writes_an_a4_pdf_with_the_summary_on_page_one(tmp_path, capsys)
     pypdf = pytest.importorskip("pypdf")
     import pandas as pd
 
-    from inspire_sim.decision import sentences
+    from inspire_sim.analyses.decision import sentences
 
     out = tmp_path / "out"
     args = ["compare", "baseline", "national_funding", "cross_border_brokering", "-r", "3", "-t", "24"]

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from inspire_sim.compare import compare
-from inspire_sim.report import write_report
-from inspire_sim.report.render import md_escape
-from inspire_sim.scenario import SCENARIO_DIR, load_scenario
+from inspire_sim.core.scenario import SCENARIO_DIR, load_scenario
+from inspire_sim.reports.compare import compare
+from inspire_sim.reports.report import write_report
+from inspire_sim.reports.report.render import md_escape
 
 
 def test_templates_ship_in_the_package():
-    names = {p.name for p in files("inspire_sim.report").joinpath("templates").iterdir()}
+    names = {p.name for p in files("inspire_sim.reports.report").joinpath("templates").iterdir()}
     assert {"report.html.j2", "report.md.j2", "report.css"} <= names
 
 
@@ -48,7 +48,7 @@ def test_scenario_names_are_escaped_in_markdown_and_html(hostile_report: Path):
 
 
 def test_measure_months_read_like_the_plan_text():
-    from inspire_sim.report import plan_measures
+    from inspire_sim.reports.report import plan_measures
 
     scen = load_scenario("eu_deployment_plan")
     assert "from month 12" in scen.description and "from month 48" in scen.description
@@ -87,7 +87,7 @@ def test_report_opens_with_the_decision_in_plain_language(small_report):
 
     import pandas as pd
 
-    from inspire_sim.goals import GOALS
+    from inspire_sim.analyses.goals import GOALS
 
     comp, out = small_report
     html, md = (out / "report.html").read_text(), (out / "report.md").read_text()
@@ -102,7 +102,7 @@ def test_report_opens_with_the_decision_in_plain_language(small_report):
         for goal in GOALS.values():
             assert goal.label[1:] in text
     # every sentence of the summary is in both reports, before the tables
-    from inspire_sim.decision import sentences
+    from inspire_sim.analyses.decision import sentences
 
     for s in sentences(comp.decision):
         assert s in md and md.index(s) < md.index("## At a glance")
@@ -113,7 +113,7 @@ def test_report_opens_with_the_decision_in_plain_language(small_report):
     # real counts as whole numbers in the headline tables: no "+12.34 real projects"
     ind = comp.indicators
     assert (ind.loc[ind["indicator"] == "successes_real", "unit"] == "real projects/month").all()
-    from inspire_sim.report import report_context
+    from inspire_sim.reports.report import report_context
 
     rows = [r for t in report_context(comp, [])["tables"] for r in t["rows"] if r["indicator"].endswith("_real")]
     assert rows and not any("." in r[k] for r in rows for k in ("baseline", "scenario", "effect", "ci"))

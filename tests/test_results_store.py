@@ -14,8 +14,8 @@ import pytest
 from scipy import stats
 
 import inspire_sim
+from inspire_sim.core.metrics import INDICATORS
 from inspire_sim.manifest import git_revision
-from inspire_sim.metrics import INDICATORS
 from inspire_sim.results import (
     FINAL,
     MEAN_PER_MONTH,

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim.goals import GOALS, parse_thresholds
-from inspire_sim.robust import RobustResult, discover, latin_worlds, robust, write_outputs
+from inspire_sim.analyses.goals import GOALS, parse_thresholds
+from inspire_sim.analyses.robust import RobustResult, discover, latin_worlds, robust, write_outputs
 
 pytest.importorskip("ema_workbench")
 SMALL = {"n_smes": 250, "steps": 24}

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from inspire_sim import rules
-from inspire_sim.agents import PartnerType, Stage
-from inspire_sim.params import ModelParams
+from inspire_sim.core import rules
+from inspire_sim.core.agents import PartnerType, Stage
+from inspire_sim.core.params import ModelParams
 
 P = ModelParams()
 SUCCESS_KW = dict(

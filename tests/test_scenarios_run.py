@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import inspire_sim as I
-from inspire_sim.scenario import list_scenarios
+from inspire_sim.core.scenario import list_scenarios
 
 
 @pytest.mark.parametrize("path", list_scenarios(), ids=lambda p: p.stem)

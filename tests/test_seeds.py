@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim import streams
-from inspire_sim.compare import run_plans
+from inspire_sim.core import streams
 from inspire_sim.experiments import run_sweep, spec_from_dict
+from inspire_sim.reports.compare import run_plans
 
 ROOT_SEED = 42
 REPS = 2
@@ -94,7 +94,7 @@ def test_the_model_s_stream_names_do_not_collide(monkeypatch):
     from pathlib import Path
 
     monkeypatch.setattr(streams, "STREAMS", {})
-    src = "\n".join(p.read_text() for p in Path(I.__file__).parent.glob("*.py"))
+    src = "\n".join(p.read_text() for p in Path(I.__file__).parent.rglob("*.py"))
     names = set(re.findall(r"streams\.(?:get|uniform|key)\(\s*\"([a-z_]+)\"", src))
     assert {"init", "chemistry", "outcome"} <= names
     for name in names:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim.targets import Target, check_against, load_targets, shipped_targets, summarise, target_value
+from inspire_sim.analyses.targets import Target, check_against, load_targets, shipped_targets, summarise, target_value
 
 
 class FakeRun:

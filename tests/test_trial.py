@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
+from inspire_sim.analyses.trial import HORIZONS, OUTCOMES, run_trial, write_trial
 from inspire_sim.cli import main
 from inspire_sim.errors import InputError
 from inspire_sim.levers import SHIPPED
-from inspire_sim.trial import HORIZONS, OUTCOMES, run_trial, write_trial
 
 W = 500
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
+from inspire_sim.analyses.trial import run_trial, write_trial
 from inspire_sim.cli import main
-from inspire_sim.trial import run_trial, write_trial
 
 W = 500
 
@@ -26,7 +26,7 @@ def posterior(tmp_path):
 
 @pytest.mark.slow
 def test_trial_with_a_posterior_reports_noise_only_and_total_intervals(posterior, tmp_path):
-    from inspire_sim.robust import posterior_draws
+    from inspire_sim.analyses.robust import posterior_draws
 
     scen = I.load_scenario("no_support", n_smes=600, steps=14, burn_in=12)
     scen = scen.with_overrides({"support_funding.budget_per_step": 100_000.0 * W})

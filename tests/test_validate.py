@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import inspire_sim as I
-from inspire_sim import patterns, validate
-from inspire_sim.targets import load_targets
+from inspire_sim.analyses import patterns, validate
+from inspire_sim.analyses.targets import load_targets
 
 SMALL: dict[str, Any] = {"n_smes": 600, "steps": 60}
 

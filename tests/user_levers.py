@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from inspire_sim.core.world import World
 from inspire_sim.levers import Policy, PolicyParams, Role, lever, param
-from inspire_sim.world import World
 
 
 class ConfidenceCoachingParams(PolicyParams):

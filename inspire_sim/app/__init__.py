@@ -9,6 +9,9 @@ Start it with ``inspire-sim app`` (or ``solara run inspire_sim.app``). One conce
 * :mod:`.panels`, :mod:`.controls`, :mod:`.layout`: the Solara components and the page layout;
 * :mod:`.game` (pure logic) and :mod:`.game_page`: the policy game;
 * :mod:`.server`: serving it (front-end assets, port check, ``solara run`` arguments).
+
+May import: every layer below (reports, analyses, experiments, the runner, levers, core, base);
+never the CLI (which starts the app: ``inspire-sim app`` imports :mod:`.server`).
 """
 
 import importlib

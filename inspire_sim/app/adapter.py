@@ -2,7 +2,7 @@
 
 Everything the classroom app shows comes either from the public API (``load_scenario``,
 ``InspireModel(scenario, seed=...)``, ``model.step()``, ``model.recorder``,
-``model.inspire_scenario``, :mod:`inspire_sim.params`) or from the functions here, which
+``model.inspire_scenario``, :mod:`inspire_sim.core.params`) or from the functions here, which
 read the model's arrays (``model.sme``, ``model.actors``, ``model.projects``). When the
 model's internals are renamed, only this module changes.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..agents import PartnerType, Stage
+from ..core.agents import PartnerType, Stage
 
 PTYPE_TEXT = {
     PartnerType.SME_PEER: "an SME peer",

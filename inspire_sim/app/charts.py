@@ -10,7 +10,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from ..agents import Stage
+from ..core.agents import Stage
 from . import adapter
 from .figure import DOM_COLOR, LEVER_COLORS, STAGE_COLORS, XB_COLOR, LiveFigure
 from .labels import LEVER_KINDS

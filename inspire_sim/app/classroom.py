@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from ..agents import Stage
+from ..core.agents import Stage
+from ..core.model import InspireModel
+from ..core.scenario import Scenario, list_scenarios, load_scenario
 from ..errors import InputError, unknown_key_fix
-from ..model import InspireModel
-from ..scenario import Scenario, list_scenarios, load_scenario
 from . import adapter
 from .labels import INTENSITY, LEVER_KINDS, SLIDERS, as_number, scenario_value, spec
 

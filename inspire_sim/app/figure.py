@@ -14,7 +14,7 @@ import PIL.Image
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from ..agents import PartnerType, Stage
+from ..core.agents import PartnerType, Stage
 
 COUNTRY_COLORS = [
     "#1f77b4",

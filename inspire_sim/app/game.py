@@ -28,13 +28,13 @@ from typing import Any
 
 import numpy as np
 
+from ..core.metrics import real_name
+from ..core.params import PolicyParams
+from ..core.scenario import Scenario, load_scenario
+from ..core.streams import replicate_seed
 from ..errors import InputError
 from ..levers import LEVERS
-from ..metrics import real_name
-from ..params import PolicyParams
 from ..run import run
-from ..scenario import Scenario, load_scenario
-from ..streams import replicate_seed
 from .labels import LEVER_KINDS, euros
 
 CODE_VERSION = "P1"

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import solara
 
+from ..core.scenario import Scenario
 from ..errors import InputError
-from ..scenario import Scenario
 from . import game
 from .labels import LEVER_KINDS, LEVER_PLAIN, LEVER_WHAT, big_number, euros
 from .panels import e, gloss, html_block

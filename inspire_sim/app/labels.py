@@ -1,7 +1,7 @@
 """Words on the screen: plain-language labels, the glossary, values with units in words.
 
 Student mode (the default) speaks to a 16-year-old; researcher mode shows the parameter
-names and units of :mod:`inspire_sim.params`. Every bound, default and unit still comes
+names and units of :mod:`inspire_sim.core.params`. Every bound, default and unit still comes
 from the parameter's single definition (``spec_by_name()``); this module only chooses
 words.
 """
@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.params import ParamSpec
+from ..core.scenario import Scenario
 from ..errors import InputError, unknown_key_fix
 from ..levers import spec_by_name
-from ..params import ParamSpec
-from ..scenario import Scenario
 
 LEVER_SLIDERS = (
     "support_funding.budget_per_step",

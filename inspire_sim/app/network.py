@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 
-from ..agents import PartnerType, Stage
+from ..core.agents import PartnerType, Stage
 from . import adapter
 from .figure import (
     COUNTRY_COLORS,

@@ -14,8 +14,8 @@ import re
 
 import solara
 
-from ..agents import PartnerType, Stage
-from ..metrics import INDICATORS
+from ..core.agents import PartnerType, Stage
+from ..core.metrics import INDICATORS
 from . import adapter
 from .charts import ChartsView
 from .classroom import ClassroomModel

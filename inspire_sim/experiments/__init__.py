@@ -6,7 +6,13 @@ with a resumable Parquet store.
 >>> res = run_sensitivity("ishigami", "runs/ishigami", workers=2)   # doctest: +SKIP
 >>> res.indices.head()                                              # doctest: +SKIP
 
-See docs/experiments.md.
+See docs/experiments.md. The command-line side (``inspire-sim sweep`` and ``sensitivity``) is in
+:mod:`inspire_sim.cli.commands.sweep_cmd`.
+
+May import: the runner (:mod:`inspire_sim.run`, :mod:`inspire_sim.results`,
+:mod:`inspire_sim.runpool`), the levers, the core and the base modules (:mod:`inspire_sim.errors`,
+:mod:`inspire_sim.outdir`, :mod:`inspire_sim.manifest`). Not the analyses (a sibling layer: neither
+imports the other), reports, app or CLI. Its figures (:mod:`.plots`) receive the sweep's tables.
 """
 
 from .analysis import sensitivity_indices, summarize, wide_indices

@@ -175,8 +175,8 @@ def check_size(spec: ExperimentSpec, max_runs: int = DEFAULT_MAX_RUNS) -> int:
 
 
 def run_seed(root_seed: int, point_id: int, replicate: int, common: bool = True) -> int:
-    """The seed of one run: :func:`inspire_sim.streams.replicate_seed` (common: shared by all points)."""
-    from ..streams import replicate_seed
+    """The seed of one run: :func:`inspire_sim.core.streams.replicate_seed` (common: shared by all points)."""
+    from ..core.streams import replicate_seed
 
     return replicate_seed(root_seed, replicate, None if common else point_id)
 

@@ -7,10 +7,10 @@ from someone else as you would read their code. Two routes:
 
 * the INSPIRE model: ``scenario = "baseline"`` (a shipped scenario name or a path
   relative to the spec file), factors by dotted parameter name (bounds default to
-  the parameter's ``sa_range`` from :mod:`inspire_sim.params`), outputs as
+  the parameter's ``sa_range`` from :mod:`inspire_sim.core.params`), outputs as
   ``indicator`` + ``statistic`` over the monthly time series; optionally
   ``model_class = "mypkg.models:MyModel"``, a subclass of
-  :class:`~inspire_sim.model.InspireModel` to run instead of it;
+  :class:`~inspire_sim.core.model.InspireModel` to run instead of it;
 * any model: ``model = "package.module:function"`` (or ``"file.py:function"``
   relative to the spec) taking a dict of parameters and returning a dict of scalar
   outputs (EMA Workbench style); factors then need explicit ``range`` or ``levels``.
@@ -67,9 +67,9 @@ from pydantic import (
     model_validator,
 )
 
+from ..core.scenario import EXPERIMENT_DIR  # shipped specs: package data or checkout
 from ..errors import InputError, unknown_key_fix
 from ..levers import spec_by_name
-from ..scenario import EXPERIMENT_DIR  # shipped specs: package data or checkout
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 STATISTICS = ("final", "mean", "cumulative")
@@ -470,7 +470,7 @@ class ExperimentSpec(_Strict):
 
     def load_base_scenario(self) -> Any:
         """The base scenario with ``fixed`` applied (INSPIRE route)."""
-        from ..scenario import load_scenario
+        from ..core.scenario import load_scenario
 
         path = _resolve_scenario(self.scenario or "", self.base_dir)
         try:
@@ -585,7 +585,7 @@ def _plan_field(spec: ExperimentSpec, plan: str) -> str:
 
 def _load_plan(spec: ExperimentSpec, plan: str) -> Any:
     """An ``effect_of`` plan, resolved like ``scenario`` (next to the spec, else shipped), ``fixed`` applied."""
-    from ..scenario import load_scenario
+    from ..core.scenario import load_scenario
 
     field = _plan_field(spec, plan)
     try:
@@ -606,7 +606,7 @@ def _load_plan(spec: ExperimentSpec, plan: str) -> Any:
 def _check_plan(spec: ExperimentSpec, base: Any, plan_scen: Any, plan: str) -> None:
     """A plan's effect is the policies' alone: the same countries, months, population and
     initial conditions as the base scenario (the check ``compare`` makes)."""
-    from ..scenario import check_comparable
+    from ..core.scenario import check_comparable
 
     if spec.steps is not None:  # both run spec.steps months
         plan_scen = plan_scen.with_overrides({"steps": base.params.steps})
@@ -685,7 +685,7 @@ def _check_value(scen: Any, ps: Any, f: Factor, v: Any, where: str) -> None:
 
 
 def _check_inspire_outputs(spec: ExperimentSpec, steps: int) -> None:
-    from ..metrics import INDICATORS
+    from ..core.metrics import INDICATORS
 
     if not spec.outputs:
         raise SpecProblem(
@@ -859,8 +859,8 @@ def check_signature(func: Any, ref: str, source: str | None = None) -> None:
 
 
 def import_model_class(ref: str, base_dir: str | None = None, source: str | None = None) -> type:
-    """Import ``module:Class`` (or ``file.py:Class``), a subclass of :class:`~inspire_sim.model.InspireModel`."""
-    from ..model import InspireModel
+    """Import ``module:Class`` (or ``file.py:Class``), a subclass of :class:`~inspire_sim.core.model.InspireModel`."""
+    from ..core.model import InspireModel
 
     cls = import_model(ref, base_dir, source=source, field="model_class")
     if not (isinstance(cls, type) and issubclass(cls, InspireModel)):
@@ -883,8 +883,8 @@ def accepts_seed(func: Callable[..., Any]) -> bool:
 
 def _factors_of_role(role: str) -> list[dict[str, Any]]:
     """``factors = "uncertainty"`` (or "lever"): every parameter of that role with an sa_range."""
+    from ..core.params import Role
     from ..levers import salib_problem
-    from ..params import Role
 
     roles = [str(r) for r in Role]
     if role not in roles:
@@ -980,7 +980,7 @@ def validate_spec(raw: dict[str, Any], source: str, base_dir: str | None) -> Exp
 
 def resolve_spec_path(path: str | Path) -> Path:
     """A spec path, or a bare name looked up in the shipped ``experiments/`` folder."""
-    from ..scenario import resolve_path
+    from ..core.scenario import resolve_path
 
     return resolve_path(path, EXPERIMENT_DIR, kind="experiment")
 

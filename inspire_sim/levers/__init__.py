@@ -15,13 +15,14 @@ Importing this package (``import inspire_sim`` always does) loads and registers 
 
 named in a scenario as ``kind = "mymodule:Coaching"`` (see ``tests/user_levers.py`` and docs/architecture.md).
 
-Layer: above :mod:`inspire_sim.core`, which it may import (a lever works through the hooks of
-:class:`Policy` and the world's arrays); it imports nothing above (runs, experiments, analyses,
-reports, app, cli). The core never imports this package: it only reads the registry the levers fill.
+May import: :mod:`inspire_sim.core` (a lever works through the hooks of :class:`Policy` and the
+world's arrays) and the base modules (:mod:`inspire_sim.errors`); nothing above (the runner,
+experiments, analyses, reports, app, cli). The core never imports this package: it only reads the
+registry the levers fill. Adding a lever touches no other module: see docs/architecture.md.
 """
 
-from ..params import PolicyParams, Role, param
-from ..policies import Policy, lever, register_lever, unregister_lever
+from ..core.params import PolicyParams, Role, param
+from ..core.policies import Policy, lever, register_lever, unregister_lever
 from .registry import (
     LEVERS,
     SHIPPED,

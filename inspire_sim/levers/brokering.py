@@ -14,11 +14,11 @@ from typing import Literal
 
 import numpy as np
 
-from .. import matching
-from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
-from ..policies import Policy, lever
-from ..state import IntermediaryKind
-from ..world import CandidateSet, World
+from ..core import matching
+from ..core.params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
+from ..core.policies import Policy, lever
+from ..core.state import IntermediaryKind
+from ..core.world import CandidateSet, World
 
 L = Role.LEVER
 

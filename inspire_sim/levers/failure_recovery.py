@@ -12,10 +12,10 @@ from typing import Literal
 
 import numpy as np
 
-from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
-from ..policies import Policy, lever
-from ..state import NO_STEP, IntermediaryKind
-from ..world import World
+from ..core.params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
+from ..core.policies import Policy, lever
+from ..core.state import NO_STEP, IntermediaryKind
+from ..core.world import World
 
 L = Role.LEVER
 

@@ -15,11 +15,11 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .. import matching, rules
-from ..params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
-from ..policies import Policy, lever
-from ..state import IntermediaryKind
-from ..world import CandidateSet, World, person_ids, repeat_index
+from ..core import matching, rules
+from ..core.params import ASSUMPTION, INSPIRE, PolicyParams, Role, param
+from ..core.policies import Policy, lever
+from ..core.state import IntermediaryKind
+from ..core.world import CandidateSet, World, person_ids, repeat_index
 
 L = Role.LEVER
 

@@ -1,7 +1,7 @@
 """The lever registry, assembled: the shipped levers loaded in order, and the table of every parameter.
 
 The registry itself (``register_lever``, the ``@lever`` decorator, the dicts of params and policy
-classes by kind) lives with the :class:`~inspire_sim.policies.Policy` base class, in the core,
+classes by kind) lives with the :class:`~inspire_sim.core.policies.Policy` base class, in the core,
 so that the model builds a scenario's policies without importing any lever. It is *filled* here:
 importing this module (which ``import inspire_sim`` always does, in every process, worker processes
 included) imports the five shipped lever modules, whose decorators register them, in this order
@@ -20,8 +20,8 @@ from typing import Any
 
 from . import support_funding, brokering, matchmaking, toolbox, failure_recovery  # noqa: F401  (they register)
 
-from ..params import ParamSpec, by_name, tabulate
-from ..policies import LEVER_PARAMS, LEVER_POLICIES, declare_shipped
+from ..core.params import ParamSpec, by_name, tabulate
+from ..core.policies import LEVER_PARAMS, LEVER_POLICIES, declare_shipped
 
 SHIPPED: tuple[str, ...] = declare_shipped(tuple(LEVER_POLICIES))
 """Kinds of the shipped levers, in registration order (their ``spend_*`` columns always exist).

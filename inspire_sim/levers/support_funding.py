@@ -17,11 +17,11 @@ from typing import Any, Literal, cast
 import numpy as np
 from pydantic import Field
 
-from ..params import ASSUMPTION, STAGE_NAMES, PolicyParams, Role, param
-from ..policies import Policy, lever
-from ..rules import weak
-from ..state import IntermediaryKind
-from ..world import World
+from ..core.params import ASSUMPTION, STAGE_NAMES, PolicyParams, Role, param
+from ..core.policies import Policy, lever
+from ..core.rules import weak
+from ..core.state import IntermediaryKind
+from ..core.world import World
 
 L = Role.LEVER
 

@@ -1,0 +1,405 @@
+"""Pattern-oriented checks P1-P8 (DESIGN.md §1; thresholds documented in docs/ODD.md).
+
+:func:`check_patterns` takes the replications of one scenario and returns one row per
+measure: the pooled value, the threshold and whether it holds. Each measure is computed
+from the public tables of :class:`~inspire_sim.results.RunResult` only, names the mechanism
+that should produce it and a knockout that switches that mechanism off (the measure must
+then fail: ``tests/test_pattern_knockouts.py``). Measures that only read back one parameter
+(e.g. the false-failure share = ``false_failure_prob``) were replaced by patterns that emerge
+from several rules (repeat partners, few dominant move types, repeat partners after scaling-up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..results import RunResult
+
+LATE = 60  # months at the end of a run over which shares are averaged (the stationary part)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One falsifiable pattern measure.
+
+    ``mechanism`` names the model rule that should produce the pattern; ``knockout`` holds the
+    parameter overrides (dotted names, as ``load_scenario`` takes them) that switch that rule
+    off. The measure must pass in the baseline and fail under its knockout
+    (``tests/test_pattern_knockouts.py``); a value that cannot be computed (no such events)
+    counts as a failure.
+    """
+
+    pattern: str
+    name: str
+    meaning: str
+    compute: Callable[[list[RunResult]], float]
+    lo: float = -np.inf
+    hi: float = np.inf
+    mechanism: str = ""
+    knockout: Mapping[str, Any] = field(default_factory=dict)
+
+    def evaluate(self, results: list[RunResult]) -> dict[str, object]:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            try:
+                value = float(self.compute(results))
+            except ZeroDivisionError:
+                value = float("nan")
+        return {
+            "pattern": self.pattern,
+            "measure": self.name,
+            "value": value,
+            "lo": self.lo,
+            "hi": self.hi,
+            "passed": bool(self.lo <= value <= self.hi),
+            "meaning": self.meaning,
+            "mechanism": self.mechanism,
+        }
+
+
+def _late_mean(col: str) -> Callable[[list[RunResult]], float]:
+    return lambda rs: float(np.mean([r.timeseries[col].iloc[-LATE:].mean() for r in rs]))
+
+
+def _final(col: str) -> Callable[[list[RunResult]], float]:
+    return lambda rs: float(np.nanmean([r.timeseries[col].iloc[-1] for r in rs]))
+
+
+def _resolved(rs: list[RunResult]) -> pd.DataFrame:
+    return pd.concat([r.partnerships.loc[r.partnerships["resolved"]] for r in rs], ignore_index=True)
+
+
+def _all_projects(rs: list[RunResult]) -> pd.DataFrame:
+    return pd.concat([r.partnerships for r in rs], ignore_index=True)
+
+
+def _smes(rs: list[RunResult]) -> pd.DataFrame:
+    return pd.concat([r.smes for r in rs], ignore_index=True)
+
+
+def _tercile_gap(col: str) -> Callable[[list[RunResult]], float]:
+    """Success rate of the top tercile of ``col`` minus that of the bottom tercile."""
+
+    def f(rs: list[RunResult]) -> float:
+        df = _resolved(rs)
+        lo, hi = df[col].quantile([1 / 3, 2 / 3])
+        return float(df.loc[df[col] >= hi, "success"].mean() - df.loc[df[col] <= lo, "success"].mean())
+
+    return f
+
+
+def _type_share(ptype: str, stage: str) -> Callable[[list[RunResult]], float]:
+    """Share of partnerships started by SMEs in ``stage`` that have a ``ptype`` partner."""
+
+    def f(rs: list[RunResult]) -> float:
+        last = pd.concat([r.timeseries.iloc[[-1]] for r in rs])
+        cols = [c for c in last if c.startswith("pt_") and c.endswith(f"__{stage}")]
+        total = last[cols].to_numpy().sum()
+        return float(last[f"pt_{ptype}__{stage}"].sum() / total) if total else np.nan
+
+    return f
+
+
+def _diff(
+    a: Callable[[list[RunResult]], float], b: Callable[[list[RunResult]], float]
+) -> Callable[[list[RunResult]], float]:
+    return lambda rs: a(rs) - b(rs)
+
+
+def _crowd_lowest_in_commercialisation(rs: list[RunResult]) -> float:
+    """Crowd share in commercialisation minus the lowest crowd share of the other stages."""
+    shares = {
+        st: _type_share("crowd", st)(rs) for st in ("exploration", "development", "scaling_up", "commercialisation")
+    }
+    return shares["commercialisation"] - min(v for k, v in shares.items() if k != "commercialisation")
+
+
+def _trap_gap(rs: list[RunResult]) -> float:
+    """Cross-border share of projects led by results-focused minus resource-focused SMEs."""
+    df = _all_projects(rs)
+    g = df.groupby("lead_resource_focus", observed=True)["cross_border"].mean()
+    return float(g.get(False, np.nan) - g.get(True, np.nan))
+
+
+def _resource_focus_results_ratio(rs: list[RunResult]) -> float:
+    """Median business results of resource-focused / results-focused SMEs in market stages.
+
+    Medians, because a single unicorn would dominate a mean.
+    """
+    s = _smes(rs)
+    s = s[s["stage"].isin(["scaling_up", "commercialisation"])]
+    g = s.groupby("resource_focus")["business_results"].median()
+    return float(g.get(True, np.nan) / g.get(False, np.nan))
+
+
+def _top_share(rs: list[RunResult]) -> float:
+    return float(np.mean([r.timeseries["top1pct_business_share"].iloc[-1] for r in rs]))
+
+
+def _unicorn_results_share(rs: list[RunResult]) -> float:
+    """Share of all business results held by unicorn SMEs (pooled over replications)."""
+    s = _smes(rs)
+    return float(s.loc[s["unicorn"], "business_results"].sum() / s["business_results"].sum())
+
+
+def _unicorn_population_share(rs: list[RunResult]) -> float:
+    s = _smes(rs)
+    return float(s["unicorn"].mean())
+
+
+def _confidence_drop(rs: list[RunResult]) -> float:
+    """Mean change of confidence in the month of a failure (panel SMEs)."""
+    drops = []
+    for r in rs:
+        p = r.panel.sort_values(["sme_id", "step"])
+        prev = p.groupby("sme_id")["confidence"].shift(1)
+        d = (p["confidence"] - prev)[p["failed_this_step"]]
+        drops.append(d.dropna().to_numpy())
+    d = np.concatenate(drops)
+    return float(d.mean()) if len(d) else np.nan
+
+
+def _several_attempts(rs: list[RunResult]) -> float:
+    """Among SMEs with a success, the share that also failed at least once."""
+    s = _smes(rs)
+    won = s[s["successes"] > 0]
+    return float((won["failures"] > 0).mean())
+
+
+def _retry_by_resilience(rs: list[RunResult]) -> tuple[float, float, float, float]:
+    """Retry rate within 12 months and median months to retry, high vs low resilience tercile."""
+    frames = []
+    for r in rs:
+        pt = r.partnerships
+        starts = pt[["lead_id", "start"]].sort_values(["lead_id", "start"])
+        fails = pt.loc[pt["resolved"] & ~pt["success"], ["lead_id", "end"]].sort_values("end")
+        nxt = pd.merge_asof(
+            fails,
+            starts.rename(columns={"start": "next"}).sort_values("next"),
+            left_on="end",
+            right_on="next",
+            by="lead_id",
+            direction="forward",
+            allow_exact_matches=True,
+        )
+        horizon = int(r.timeseries["step"].iloc[-1]) - 1
+        nxt = nxt[nxt["end"] <= horizon - 12]  # failures with a full 12-month window
+        nxt = nxt.merge(r.smes[["sme_id", "resilience"]], left_on="lead_id", right_on="sme_id")
+        frames.append(nxt)
+    df = pd.concat(frames, ignore_index=True)
+    if df.empty:
+        return (np.nan,) * 4
+    wait = df["next"] - df["end"]
+    df["retry"] = wait.le(12)
+    df["wait"] = wait
+    lo, hi = df["resilience"].quantile([1 / 3, 2 / 3])
+    high, low = df[df["resilience"] >= hi], df[df["resilience"] <= lo]
+    return (
+        float(high["retry"].mean()),
+        float(low["retry"].mean()),
+        float(high.loc[high["retry"], "wait"].mean()),
+        float(low.loc[low["retry"], "wait"].mean()),
+    )
+
+
+def _false_failure_learning_ratio(rs: list[RunResult]) -> float:
+    """Mean learning stock of SMEs with a false failure / of SMEs with a plain failure."""
+    s = _smes(rs)
+    learning = s["learn_tech"] + s["learn_soft"]
+    ff = s["false_failures"] > 0
+    plain = (s["failures"] > 0) & ~ff
+    return float(learning[ff].mean() / learning[plain].mean())
+
+
+def _reported(rs: list[RunResult]) -> pd.DataFrame:
+    """Projects started in reporting months (after the burn-in), all replications."""
+    df = _all_projects(rs)
+    return df[df["start"] >= 1]
+
+
+def _repeat_share(rs: list[RunResult]) -> float:
+    """Share of projects (reporting months) whose partner the lead had worked with before."""
+    return float(_reported(rs)["repeat_partner"].mean())
+
+
+def _moves_per_cooperating_sme(rs: list[RunResult]) -> float:
+    """OI moves (projects) per SME that led at least one, over the reporting months."""
+    counts = [r.partnerships.loc[r.partnerships["start"] >= 1].groupby("lead_id").size() for r in rs]
+    c = pd.concat(counts)
+    return float(c.mean()) if len(c) else float("nan")
+
+
+def _never_retry_share(rs: list[RunResult], window: int = 24) -> float:
+    """Among SMEs whose first failure ended at least ``window`` months before the end: share that never led again."""
+    shares = []
+    for r in rs:
+        pt = r.partnerships
+        horizon = int(r.timeseries["step"].iloc[-1])
+        fails = pt[pt["resolved"] & ~pt["success"]].groupby("lead_id")["end"].min()
+        fails = fails[(fails >= 1) & (fails <= horizon - window)]
+        if fails.empty:
+            continue
+        last_start = pt.groupby("lead_id")["start"].max().reindex(fails.index)
+        shares.append((last_start <= fails).to_numpy())
+    return float(np.concatenate(shares).mean()) if shares else float("nan")
+
+
+def _scaleup_repeat_drop(rs: list[RunResult], window: int = 36) -> float:
+    """Repeat-partner share of projects in the ``window`` months before entering scaling-up minus after."""
+    before, after = [], []
+    for r in rs:
+        ent = r.smes.set_index("sme_id")["entered_scaling"]
+        pt = r.partnerships.join(ent, on="lead_id")
+        pt = pt[pt["entered_scaling"] >= 1]
+        dt = pt["start"] - pt["entered_scaling"]
+        before.append(pt.loc[(dt < 0) & (dt >= -window), "repeat_partner"].to_numpy())
+        after.append(pt.loc[(dt >= 0) & (dt < window), "repeat_partner"].to_numpy())
+    b, a = np.concatenate(before), np.concatenate(after)
+    return float(b.mean() - a.mean()) if len(b) and len(a) else float("nan")
+
+
+def _top3_move_types(rs: list[RunResult]) -> float:
+    """Share of OI moves in the three most frequent move types (partner type x stage of the lead)."""
+    df = _reported(rs)
+    counts = df.groupby(["partner_type", "lead_stage"], observed=True).size().sort_values(ascending=False)
+    return float(counts.iloc[:3].sum() / counts.sum()) if counts.sum() else float("nan")
+
+
+FIT_OFF = {"w_stage_fit": 0.0, "b_stage_fit": 0.0}  # partner choice and success ignore stage fit
+TRAP_OFF = {"home_bias": 0.0, "friction_scale": 0.0, "search_cost_foreign": 0.0}  # no national trap
+RESILIENCE_OFF = {  # failure costs no confidence, nobody abandons, recovery ignores the trait (almost)
+    "failure_confidence_hit": 0.0,
+    "abandon_prob": 0.0,
+    "recovery_resilience_floor": 5.0,
+}
+
+
+def _crowd_fade(rs: list[RunResult]) -> float:
+    """Crowd share of partnerships in commercialisation minus in exploration."""
+    return _type_share("crowd", "commercialisation")(rs) - _type_share("crowd", "exploration")(rs)
+
+
+MEASURES: list[Measure] = [
+    Measure("P1", "chemistry_formed_minus_chance",
+            "Partnerships have better chemistry than the candidates met by chance",
+            _diff(_final("chemistry_formed"), _final("chemistry_candidates")), lo=0.2,
+            mechanism="attractiveness weighs personal chemistry", knockout={"w_chemistry": 0.0}),
+    Measure("P1", "success_gap_shared_vision", "Success rate: top minus bottom tercile of shared vision",
+            _tercile_gap("vision"), lo=0.03,
+            mechanism="success probability rises with shared vision", knockout={"b_vision": 0.0}),
+    Measure("P1", "success_gap_partnership_model",
+            "Success rate: top minus bottom tercile of partnership-model quality", _tercile_gap("pm_quality"), lo=0.08,
+            mechanism="success probability rises with partnership-model quality",
+            knockout={"b_partnership_model": 0.0}),
+    Measure("P2", "peer_psr_share_development", "SME peers + PSRs' share of partnerships in development",
+            lambda rs: _type_share("sme_peer", "development")(rs) + _type_share("psr", "development")(rs), lo=0.65,
+            mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
+    Measure("P2", "large_firm_scaling_minus_development", "Large firms' share in scaling-up minus in development",
+            _diff(_type_share("large_firm", "scaling_up"), _type_share("large_firm", "development")), lo=0.1,
+            mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
+    Measure("P2", "large_firm_commercialisation_minus_development",
+            "Large firms' share in commercialisation minus in development",
+            _diff(_type_share("large_firm", "commercialisation"), _type_share("large_firm", "development")), lo=0.3,
+            mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
+    Measure("P2", "crowd_commercialisation_minus_exploration",
+            "Crowd share of partnerships in commercialisation minus in exploration (the crowd fades)",
+            _crowd_fade, hi=-0.15, mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
+    Measure("P2", "top3_move_types_share",
+            "Share of OI moves in the three most frequent move types (partner type x stage): few dominate",
+            _top3_move_types, lo=0.39, mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
+    Measure("P3", "cross_border_share", "Share of cooperating SMEs with a partner abroad (CIS: about one third)",
+            _late_mean("cross_border_share"), lo=0.2, hi=0.45,
+            mechanism="home-biased encounters, border friction and foreign search cost", knockout=TRAP_OFF),
+    Measure("P3", "cross_border_partnership_share", "Share of partnerships that cross a border (most are domestic)",
+            lambda rs: float(_all_projects(rs)["cross_border"].mean()), hi=0.5,
+            mechanism="home-biased encounters, border friction and foreign search cost", knockout=TRAP_OFF),
+    Measure("P3", "trap_gap_results_minus_resource_focus",
+            "Cross-border share: results-focused minus resource-focused leads", _trap_gap, lo=0.025,
+            mechanism="the trap is stronger for resource-focused SMEs", knockout={"resource_focus_trap": 0.0}),
+    Measure("P4", "resource_focus_results_ratio_market",
+            "Business results in market stages: resource-focused / results-focused", _resource_focus_results_ratio,
+            hi=0.5, mechanism="resource-focused SMEs turn little of their success into business results",
+            knockout={"resource_focus_results_share": 1.0}),
+    Measure("P4", "top1pct_business_share", "Share of business results held by the top 1% of SMEs (heavy tail)",
+            _top_share, lo=0.25, mechanism="heavy-tailed gains and rare unicorns",
+            knockout={"gain_sigma": 0.0, "unicorn_prob": 0.0}),
+    Measure("P4", "unicorn_population_share", "Share of SMEs that became unicorns (rare, but they exist)",
+            _unicorn_population_share, lo=0.0002, hi=0.01,
+            mechanism="disruptive SMEs reaching commercialisation may become unicorns",
+            knockout={"disruptive_share": 0.0}),
+    Measure("P4", "unicorn_results_share", "Share of business results held by unicorns (large)",
+            _unicorn_results_share, lo=0.05,
+            mechanism="disruptive SMEs reaching commercialisation may become unicorns",
+            knockout={"disruptive_share": 0.0}),
+    Measure("P5", "confidence_change_at_failure", "Mean change of confidence in the month of a failure",
+            _confidence_drop, hi=-0.05, mechanism="failure undermines confidence",
+            knockout={"failure_confidence_hit": 0.0}),
+    Measure("P5", "successful_smes_that_failed_first", "Share of successful SMEs that also failed (several attempts)",
+            _several_attempts, lo=0.2, mechanism="projects fail often (alliance failure 25-55%)",
+            knockout={"base_success_logit": 5.0}),
+    Measure("P5", "repeat_partner_share", "Share of projects with a partner the lead worked with before",
+            _repeat_share, lo=0.08, hi=0.4, mechanism="trusted past partners are searched first",
+            knockout={"trusted_first": 0.0}),
+    Measure("P5", "retry_gap_resilience", "12-month retry rate after failure: top minus bottom resilience tercile",
+            lambda rs: np.subtract(*_retry_by_resilience(rs)[0:2]), lo=0.035,
+            mechanism="resilient SMEs lose less confidence, abandon less and recover faster",
+            knockout=RESILIENCE_OFF),
+    Measure("P5", "retry_wait_gap_resilience", "Mean months to retry: top minus bottom resilience tercile (sooner)",
+            lambda rs: np.subtract(*_retry_by_resilience(rs)[2:4]), hi=0.0,
+            mechanism="resilient SMEs lose less confidence, abandon less and recover faster",
+            knockout=RESILIENCE_OFF),
+    Measure("P6", "false_failure_learning_ratio", "Learning stock: SMEs with a false failure / with plain failures",
+            _false_failure_learning_ratio, lo=1.5, mechanism="a false failure adds a large learning jump",
+            knockout={"false_failure_jump": 0.0}),
+    Measure("P7", "repeat_share_change_at_scaleup",
+            "Repeat-partner share of projects in the 36 months after entering scaling-up minus before",
+            lambda rs: -_scaleup_repeat_drop(rs), hi=0.05,
+            mechanism="entering scaling-up drops trusted partners whose skills no longer fit",
+            knockout={"scaleup_partner_drop": 0.0}),
+    Measure("P8", "cooperating_share", "Share of SMEs cooperating in a year (CIS: 10-18%)",
+            _late_mean("cooperating_share"), lo=0.10, hi=0.18,
+            mechanism="few SMEs search in a month (search rate, confidence, cash)", knockout={"search_rate": 0.5}),
+    Measure("P8", "cooperating_share_innovators", "Share of innovation-active SMEs cooperating (CIS: 26-34%)",
+            _late_mean("cooperating_share_innovators"), lo=0.2, hi=0.45,
+            mechanism="few SMEs search in a month (search rate, confidence, cash)", knockout={"search_rate": 0.5}),
+]  # fmt: skip
+"""Every pattern measure with its acceptance band [lo, hi]."""
+
+
+SECONDARY: dict[str, tuple[str, Callable[[list[RunResult]], float]]] = {
+    "oi_moves_per_cooperating_sme": (
+        "OI moves (projects led) per SME that led one, over the reporting months (INSPIRE cases: about 4.7)",
+        _moves_per_cooperating_sme,
+    ),
+    "failed_smes_never_retrying": (
+        "Share of SMEs whose first failure was 24+ months before the end that never led another project",
+        _never_retry_share,
+    ),
+}
+"""Secondary measures without an acceptance band: reported by ``validate`` as evidence to read."""
+
+
+def secondary_measures(results: list[RunResult]) -> pd.DataFrame:
+    """The SECONDARY measures over replications: measure, value, meaning."""
+    return pd.DataFrame(
+        [{"measure": k, "value": float(f(results)), "meaning": meaning} for k, (meaning, f) in SECONDARY.items()]
+    )
+
+
+def null_model_overrides() -> dict[str, Any]:
+    """Every measure's knockout at once: the null model (all mechanisms off)."""
+    out: dict[str, Any] = {}
+    for m in MEASURES:
+        out.update(m.knockout)
+    return out
+
+
+def check_patterns(results: list[RunResult]) -> pd.DataFrame:
+    """Evaluate P1-P8 over replications; one row per measure with value, band and verdict."""
+    if not results:
+        raise ValueError("check_patterns needs at least one RunResult")
+    return pd.DataFrame([m.evaluate(results) for m in MEASURES])
