@@ -1,10 +1,11 @@
-"""docs/ODD.md's generated tables match the code's single definitions."""
+"""docs/ODD.md's generated tables match the code's single definitions, and the modules it names exist."""
 
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from test_layers import _exists, named_modules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,3 +45,13 @@ def test_odd_has_all_seven_elements_and_points_at_modules():
         "levers/",
     ):
         assert module in text, module
+
+
+DOCS = ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_docs_name_only_modules_that_exist(doc):
+    """Every ``inspire_sim/...`` path and ``inspire_sim.x.y`` name in the README and docs/*.md exists."""
+    names = named_modules((ROOT / doc).read_text(encoding="utf-8"))
+    assert [n for n in names if not _exists(n)] == []

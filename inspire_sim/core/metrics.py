@@ -1,8 +1,8 @@
-"""Named indicators (unit, meaning) and the pattern checks P1-P8.
+"""Named indicators (unit, meaning), their registry (:data:`INDICATORS`) and the recorder that fills them.
 
 :data:`INDICATORS` is the contract for the columns of ``RunResult.timeseries``; the
-model's observation phase fills exactly these. :func:`check_patterns` evaluates the
-patterns of DESIGN.md over replications of a scenario (thresholds in docs/ODD.md).
+model's observation phase (:class:`Recorder`) fills exactly these. The pattern checks P1-P8 that
+read them are in :mod:`inspire_sim.analyses.patterns` (thresholds in docs/ODD.md).
 """
 
 from __future__ import annotations
