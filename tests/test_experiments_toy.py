@@ -26,11 +26,8 @@ TOY = textwrap.dedent(
             t0 = time.monotonic()
             while time.monotonic() - t0 < 600:
                 pass
-        if mode == "hardhang":  # which worker process ran what: pid files beside this module
-            here = os.path.dirname(os.path.abspath(__file__))
-            open(os.path.join(here, f"{'hung' if x > 0.75 else 'ran'}-{os.getpid()}"), "a").close()
-        if mode == "hardhang" and x > 0.75:
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        if mode == "hardhang" and x > 0.75:  # (one line: test_experiments_faults pins line numbers below)
+            _mark("hung"); signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             time.sleep(600)
         if mode == "crash" and x > 0.75:
             os._exit(3)
@@ -63,8 +60,15 @@ TOY = textwrap.dedent(
                 return [x, y]
         if mode == "wait" and x > 0.75:  # the rest finish, these wait (interrupt / kill tests)
             time.sleep(600)
+        if mode == "hardhang":
+            _mark("ran")
         rng = np.random.default_rng(seed)
         return {"z": x + 2 * y + 0.1 * rng.normal(), "w": x * y, "noise": rng.normal()}
+
+    def _mark(what):
+        """Which worker process ran what: an empty pid file beside this module."""
+        here = os.path.dirname(os.path.abspath(__file__))
+        open(os.path.join(here, f"{what}-{os.getpid()}"), "a").close()
     '''
 )
 
