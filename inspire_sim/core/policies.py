@@ -8,6 +8,12 @@ named in a scenario by its import path, ``kind = "mypkg.levers:MyLever"`` (the m
 imported where the scenario is validated or the model built, so worker processes resolve
 it themselves).
 
+The registry lives here, with the base class, so that the core validates a scenario's policies
+and builds them without importing any lever; it is filled where the levers load:
+:mod:`inspire_sim.levers.registry` imports the shipped lever modules (their decorators register
+them) and records them with :func:`declare_shipped`. Lever authors import this API from
+:mod:`inspire_sim.levers` (``Policy``, ``lever``, ``PolicyParams``, ``param``, ``Role``).
+
 Hooks receive ``month``, the reporting month (negative during the burn-in), in which a
 scenario's ``start``/``end`` are written and every time stamp is kept.
 
