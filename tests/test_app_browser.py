@@ -309,7 +309,11 @@ def test_play_pauses_at_the_first_milestone(page):
     page.locator(".inspire-speed button", has_text="8").click()
     page.get_by_role("button", name="Play").click()
     page.get_by_text(re.compile(r"Paused in month \d+: ")).wait_for(timeout=30_000)
-    assert page.get_by_role("button", name="Play").is_visible()
+    # The message and the button re-render in separate updates: wait for the
+    # button to come back (it raises if it never does), then check it is shown.
+    play = page.get_by_role("button", name="Play")
+    play.wait_for(state="visible", timeout=10_000)
+    assert play.is_visible()
     assert page.errors == [], page.errors
 
 
