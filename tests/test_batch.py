@@ -218,7 +218,7 @@ def test_design_points_with_different_behavioural_parameters_share_a_batch():
     points = [
         {},
         {"search_rate": 0.5, "gain_mean": 0.09, "gain_sigma": 1.1, "duration_mean": 1.5, "home_bias": 0.5},
-        {"trust_drift": 0.05, "unicorn_pareto_alpha": 1.3, "unicorn_prob": 0.2, "false_failure_jump": 0.3},
+        {"trust_drift": 0.05, "breakthrough_pareto_alpha": 1.3, "breakthrough_prob": 0.2, "false_failure_jump": 0.3},
         {"results_share_development": 0.5, "accept_threshold": -0.2, "margin_mean": 1000.0, "abandon_prob": 0.9},
     ]
     scens = [base.with_overrides(pt) for pt in points]

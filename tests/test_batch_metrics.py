@@ -158,7 +158,7 @@ def test_each_runs_tables_in_a_batch_equal_the_run_alone(n_smes, seeds, months):
             assert rec.latest == alone.latest  # undefined ratios are the np.nan object: equal rows compare equal
     # the runs differ (so a table that ignored its run would fail above)
     assert not rec.timeseries(0)["mean_confidence"].equals(rec.timeseries(1)["mean_confidence"])
-    assert not rec.countries(0)["business_results_total"].equals(rec.countries(1)["business_results_total"])
+    assert not rec.countries(0)["innovation_turnover"].equals(rec.countries(1)["innovation_turnover"])
     assert not rec.panel(0)["cash"].equals(rec.panel(1)["cash"])
 
 

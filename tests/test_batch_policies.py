@@ -46,6 +46,9 @@ class FakeWorld:
         self.region_names: list[str] = []
         self.run_scenarios: list[Any] = []  # one scenario for every run: the policy's own spec
         self.weight = np.asarray(weight, dtype=float)
+        self.simulated = np.full(len(COUNTRIES), 1.0)  # one layout for every run of a batch, as in a World
+        self.represented = self.simulated * self.weight
+        self.policies: list[Any] = []
         self.total_budget = total_budget
         self.plan_spent = np.zeros(self.runs)
         self.spend_month = np.zeros((1, self.runs, len(COUNTRIES)))
@@ -167,7 +170,7 @@ def test_random_and_capacity_draws_are_each_runs_own():
 def test_serve_in_a_batch_is_each_run_alone(total_budget):
     """Capacity, monthly budget with carry-over, run-wide caps, charge and take-up over several months."""
     w = random_world(total_budget=total_budget)
-    spec = dict(capacity=3, cost_per_service=7.0, budget_per_step=40.0)
+    spec = dict(capacity=12, cost_per_service=7.0, budget_per_step=40.0)  # ~3.4 per country (shared by SMEs)
     batch = policy(w, **spec)
     alone = [w.run_alone(r) for r in range(w.runs)]
     singles = [policy(a, **spec) for a in alone]
@@ -283,6 +286,7 @@ def _plan_scenario():
 
     scen = load_scenario("eu_deployment_plan", n_smes=300, steps=60, burn_in=6)
     on = {f"{p.kind}.start": 0 for p in scen.policies} | {"total_budget": 6e9}
+    on |= {"matchmaking.capacity": 60_000}  # enough introductions in 300 SMEs (each stands for ~5,900) to book
     return scen.with_overrides(on).with_overrides({"steps": MONTHS})
 
 

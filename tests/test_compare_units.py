@@ -30,6 +30,8 @@ def _run(successes: list[int], spend: list[float], seed: int) -> RunResult:
             "step": steps,
             "n_smes": 100,
             "cooperating_share": 0.2,
+            "new_partnerships": successes,
+            "new_partnerships_real": s * WEIGHT,
             "successes": successes,
             "successes_real": s * WEIGHT,
             "new_cross_border": 0,
@@ -51,7 +53,7 @@ def _run(successes: list[int], spend: list[float], seed: int) -> RunResult:
             "successes": successes,
             "failures": 0,
             "scaling_up_reached": 0,
-            "business_results_total": 1.0,
+            "innovation_turnover": 1.0,
             "spend_total": spend,
         }
     )

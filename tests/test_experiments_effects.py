@@ -16,7 +16,7 @@ from inspire_sim.experiments import load_spec, run_sweep, spec_from_dict
 from inspire_sim.experiments.execute import statistic
 from inspire_sim.run import run
 
-SMALL = {"n_smes": 100, "burn_in": 6}
+SMALL = {"n_smes": 1000, "burn_in": 6}  # each SME stands for ~1,800: a voucher costs ~EUR 9 M
 STEPS = 8
 
 
@@ -43,8 +43,8 @@ def effects(tmp_path_factory):
         _spec(
             [
                 COOP,
-                {**COOP, "effect_of": "national_funding"},
-                {"indicator": "spend_total", "statistic": "cumulative", "effect_of": "national_funding"},
+                {**COOP, "effect_of": "innovation_vouchers"},
+                {"indicator": "spend_total", "statistic": "cumulative", "effect_of": "innovation_vouchers"},
                 {**COOP, "effect_of": "baseline", "name": "self_effect"},
             ]
         )
@@ -57,8 +57,8 @@ def test_effect_is_plan_minus_baseline_with_the_same_values_and_seed(effects):
     assert res.n_runs == 4 and res.n_failed == 0
     assert res.spec.output_names == [
         "cooperating_share_mean",
-        "cooperating_share_mean_effect_national_funding",
-        "spend_total_cumulative_effect_national_funding",
+        "cooperating_share_mean_effect_innovation_vouchers",
+        "spend_total_cumulative_effect_innovation_vouchers",
         "self_effect",
     ]
     out = {o.column: o for o in res.spec.outputs}
@@ -66,9 +66,9 @@ def test_effect_is_plan_minus_baseline_with_the_same_values_and_seed(effects):
         values = {"model.search_rate": row["model.search_rate"]}
         base = run(load_scenario("baseline", **SMALL).with_overrides(values), seed=int(row["seed"]), steps=STEPS)
         plan = run(
-            load_scenario("national_funding", **SMALL).with_overrides(values), seed=int(row["seed"]), steps=STEPS
+            load_scenario("innovation_vouchers", **SMALL).with_overrides(values), seed=int(row["seed"]), steps=STEPS
         )
-        for col in ("cooperating_share_mean_effect_national_funding", "spend_total_cumulative_effect_national_funding"):
+        for col in ("cooperating_share_mean_effect_innovation_vouchers", "spend_total_cumulative_effect_innovation_vouchers"):
             o = out[col]
             assert row[col] == statistic(plan.timeseries, o) - statistic(base.timeseries, o)
         assert row["cooperating_share_mean"] == statistic(base.timeseries, out["cooperating_share_mean"])
@@ -76,8 +76,8 @@ def test_effect_is_plan_minus_baseline_with_the_same_values_and_seed(effects):
 
 def test_policy_effect_direction_and_pairing(effects):
     runs = effects.runs
-    # national_funding quadruples the voucher budget: it spends more in every run
-    assert (runs["spend_total_cumulative_effect_national_funding"] > 0).all()
+    # innovation_vouchers doubles the voucher budget: it spends more in every run
+    assert (runs["spend_total_cumulative_effect_innovation_vouchers"] > 0).all()
     # paired: the base scenario against itself differs by exactly nothing (same values, same seed)
     assert (runs["self_effect"] == 0.0).all()
     assert runs["cooperating_share_mean"].nunique() > 1  # ... though the runs themselves vary
@@ -85,19 +85,19 @@ def test_policy_effect_direction_and_pairing(effects):
 
 def test_effect_is_part_of_the_identity():
     plain = spec_from_dict(_spec([COOP]))
-    effect = spec_from_dict(_spec([{**COOP, "effect_of": "national_funding"}]))
+    effect = spec_from_dict(_spec([{**COOP, "effect_of": "innovation_vouchers"}]))
     assert effect.hash != plain.hash
-    assert effect.identity()["plan_hashes"] == {"national_funding": load_scenario("national_funding").file_hash}
+    assert effect.identity()["plan_hashes"] == {"innovation_vouchers": load_scenario("innovation_vouchers").file_hash}
     assert "effect_of" not in plain.identity()["outputs"][0]  # stores of earlier specs keep their hash
 
 
 def test_unknown_plan_is_refused_with_the_shipped_names():
     with pytest.raises(InputError) as err:
-        spec_from_dict(_spec([{**COOP, "effect_of": "national_fundng"}]))
+        spec_from_dict(_spec([{**COOP, "effect_of": "innovation_vouchrs"}]))
     text = str(err.value)
     assert "\n" not in text
-    assert "field 'outputs[0=cooperating_share_mean_effect_national_fundng].effect_of'" in text
-    assert "plan 'national_fundng'" in text and "did you mean 'national_funding'" in text
+    assert "field 'outputs[0=cooperating_share_mean_effect_innovation_vouchrs].effect_of'" in text
+    assert "plan 'innovation_vouchrs'" in text and "did you mean 'innovation_vouchers'" in text
     assert "shipped: baseline" in text
 
 
@@ -120,7 +120,7 @@ def test_effect_of_on_the_model_route_is_refused():
         "model": "inspire_sim.experiments.testfunctions:ishigami",
         "factors": [{"name": "x1", "levels": [0.0, 1.0]}, {"name": "x2", "levels": [0.0, 1.0]}],
         "fixed": {"x3": 0.0, "a": 7.0, "b": 0.1},
-        "outputs": [{"indicator": "y", "effect_of": "national_funding"}],
+        "outputs": [{"indicator": "y", "effect_of": "innovation_vouchers"}],
     }
     with pytest.raises(InputError, match=r"outputs\[0\].effect_of.*applies to the INSPIRE model"):
         spec_from_dict(raw)
@@ -131,7 +131,7 @@ def test_shipped_morris_policy_effect_runs_and_ranks_factors(tmp_path):
     from inspire_sim.cli import main
 
     out = tmp_path / "mpe"
-    sets = ["design.samples=2", "steps=12", "n_smes=100", "burn_in=12"]
+    sets = ["design.samples=2", "steps=12", "n_smes=1000", "burn_in=12"]
     args = ["sensitivity", "morris_policy_effect", "-o", str(out), "-w", "2", "-q", "--no-figures"]
     assert main([*args, *[a for s in sets for a in ("--set", s)]]) == 0
     spec = load_spec("morris_policy_effect")

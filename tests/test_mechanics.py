@@ -9,7 +9,7 @@ import inspire_sim as I
 from inspire_sim.core import rules
 from inspire_sim.levers import SHIPPED
 
-W = 500  # real SMEs per simulated SME, roughly, at these sizes
+W = 1200  # real SMEs per simulated SME, roughly, at these sizes (EU-27, 1,500 simulated)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +76,9 @@ def test_small_countries_look_abroad_more(small):
 
 
 def test_focus_switch_at_scaling_up(small):
-    r = I.run(small.with_overrides({"focus_switch_prob": 1.0}), seed=2)
-    none = I.run(small.with_overrides({"focus_switch_prob": 0.0}), seed=2)
+    bigger = small.with_overrides({"n_smes": 4000})  # enough SMEs enter scaling-up with partners to drop
+    r = I.run(bigger.with_overrides({"focus_switch_prob": 1.0}), seed=2)
+    none = I.run(bigger.with_overrides({"focus_switch_prob": 0.0}), seed=2)
     assert r.timeseries["focus_switches"].iloc[-1] > 0 and none.timeseries["focus_switches"].iloc[-1] == 0
     # without switches, resource-focused SMEs keep their partners on entering scaling-up
     assert (

@@ -106,7 +106,7 @@ BAD = [
     (
         "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\ncountries = ['Atlantis']\n",
         "policies[0].countries",
-        "use one of",
+        "unknown country 'Atlantis'",
     ),
     (
         "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\nstart = 10\nend = 5\n",

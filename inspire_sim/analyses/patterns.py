@@ -140,15 +140,15 @@ def _top_share(rs: list[RunResult]) -> float:
     return float(np.mean([r.timeseries["top1pct_business_share"].iloc[-1] for r in rs]))
 
 
-def _unicorn_results_share(rs: list[RunResult]) -> float:
-    """Share of all business results held by unicorn SMEs (pooled over replications)."""
+def _breakthrough_results_share(rs: list[RunResult]) -> float:
+    """Share of all business results held by SMEs that had a breakthrough (pooled over replications)."""
     s = _smes(rs)
-    return float(s.loc[s["unicorn"], "business_results"].sum() / s["business_results"].sum())
+    return float(s.loc[s["breakthrough"], "business_results"].sum() / s["business_results"].sum())
 
 
-def _unicorn_population_share(rs: list[RunResult]) -> float:
+def _breakthrough_population_share(rs: list[RunResult]) -> float:
     s = _smes(rs)
-    return float(s["unicorn"].mean())
+    return float(s["breakthrough"].mean())
 
 
 def _confidence_drop(rs: list[RunResult]) -> float:
@@ -325,15 +325,15 @@ MEASURES: list[Measure] = [
             hi=0.5, mechanism="resource-focused SMEs turn little of their success into business results",
             knockout={"resource_focus_results_share": 1.0}),
     Measure("P4", "top1pct_business_share", "Share of business results held by the top 1% of SMEs (heavy tail)",
-            _top_share, lo=0.25, mechanism="heavy-tailed gains and rare unicorns",
-            knockout={"gain_sigma": 0.0, "unicorn_prob": 0.0}),
-    Measure("P4", "unicorn_population_share", "Share of SMEs that became unicorns (rare, but they exist)",
-            _unicorn_population_share, lo=0.0002, hi=0.01,
-            mechanism="disruptive SMEs reaching commercialisation may become unicorns",
+            _top_share, lo=0.25, mechanism="heavy-tailed gains and rare breakthroughs",
+            knockout={"gain_sigma": 0.0, "breakthrough_prob": 0.0}),
+    Measure("P4", "breakthrough_population_share", "Share of SMEs that had a breakthrough (rare, but they exist)",
+            _breakthrough_population_share, lo=0.0002, hi=0.01,
+            mechanism="disruptive SMEs reaching commercialisation may break through (and some become unicorns)",
             knockout={"disruptive_share": 0.0}),
-    Measure("P4", "unicorn_results_share", "Share of business results held by unicorns (large)",
-            _unicorn_results_share, lo=0.05,
-            mechanism="disruptive SMEs reaching commercialisation may become unicorns",
+    Measure("P4", "breakthrough_results_share", "Share of business results held by SMEs that broke through (large)",
+            _breakthrough_results_share, lo=0.05,
+            mechanism="disruptive SMEs reaching commercialisation may break through (and some become unicorns)",
             knockout={"disruptive_share": 0.0}),
     Measure("P5", "confidence_change_at_failure", "Mean change of confidence in the month of a failure",
             _confidence_drop, hi=-0.05, mechanism="failure undermines confidence",

@@ -13,6 +13,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from . import rules
+from .population import plan_costs
 from .runparams import derived
 from .state import NO_STEP, Stage
 from .world import Matches, Resolutions, Transitions, Upkeep, World
@@ -116,20 +117,21 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     false_failure = ~success & (u_false < p.false_failure_prob)
     log_median = derived(p, lambda mean, sd: np.log(mean) - 0.5 * sd**2, "gain_mean", "gain_sigma")
     gain = np.exp(log_median + p.gain_sigma * ndtri(u_gain))  # lognormal, mean gain_mean
-    # success: resources or business results by stage and focus; rare unicorns
+    gain *= _size_factor(p, r["cost"][idx])  # larger projects yield more
+    # success: resources or business results by stage and focus; rare breakthroughs
     win = np.flatnonzero(success)
     add_gain(world, lead[win], gain[win])
-    # the unicorn path: disruptive SMEs in commercialisation, and disruptive resource-focused
+    # the breakthrough path: disruptive SMEs in commercialisation, and disruptive resource-focused
     # SMEs already in scaling-up (INSPIRE: a disruptive innovation can make one a unicorn)
     st, rf = s.stage[lead[win]], s.resource_focus[lead[win]]
     path = (st == Stage.COMMERCIALISATION) | ((st == Stage.SCALING_UP) & rf)
-    uni = win[s.disruptive[lead[win]] & path & (u_uni < p.unicorn_prob)[win]]
-    if len(uni):
-        pu: Any = world.param_view(run[uni])
-        pareto = (1.0 - u_pareto[uni]) ** derived(pu, lambda alpha: -1.0 / alpha, "unicorn_pareto_alpha")
-        np.add.at(s.results, lead[uni], pu.unicorn_scale * pareto)
-        s.unicorn[lead[uni]] = True
-        world.counters.count("unicorns", run[uni])
+    big = win[s.disruptive[lead[win]] & path & (u_uni < p.breakthrough_prob)[win]]
+    if len(big):
+        pu: Any = world.param_view(run[big])
+        pareto = (1.0 - u_pareto[big]) ** derived(pu, lambda alpha: -1.0 / alpha, "breakthrough_pareto_alpha")
+        np.add.at(s.results, lead[big], pu.breakthrough_scale * pareto)
+        s.breakthrough[lead[big]] = True
+        world.counters.count("breakthroughs", run[big])
     np.add.at(s.successes, lead[win], 1)
     pw: Any = world.param_view(run[win])
     s.confidence[lead[win]] = rules.confidence_after_success(s.confidence[lead[win]], pw.success_confidence_boost)
@@ -212,10 +214,12 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
         paid = pol.on_projects_started(world, new, month)
         if paid is not None:
             co_funded += paid
-    s.cash[lead] -= np.maximum(p.project_cost - co_funded, 0.0)
+    cost = s.next_cost[lead].copy()
+    s.cash[lead] -= np.maximum(cost - co_funded, 0.0)
     np.add.at(s.n_lead, lead, 1)
     np.add.at(a.load, partner, 1)
     np.add.at(s.attempts, lead, 1)
+    plan_costs(world, lead)  # the SME's next project
     # retries: a new project within the window after a failure
     retry = (s.last_fail[lead] != NO_STEP) & (month - s.last_fail[lead] <= p.retry_window)
     world.counters.count("retries", run[retry])
@@ -239,6 +243,8 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
         matchmade=new["matchmade"],
         introduced_by=new["introduced_by"],
         funded=co_funded > 0,
+        cost=cost,
+        grant=co_funded,
         chemistry=new["chemistry"],
         vision=new["vision"],
         pm_quality=pm,
@@ -308,6 +314,32 @@ def track_activity(world: World, month: int) -> None:
     else:
         known = (s.mem_partner >= 0).reshape(world.runs, -1)
         world.counters.add("memory_months", np.count_nonzero(known, axis=1))
+
+
+def mark_unicorns(world: World, month: int) -> np.ndarray:
+    """Phase 5 (end): SMEs whose valuation first passes ``unicorn_valuation`` become unicorns (counted once).
+
+    Valuation = business results x ``turnover_per_result`` (annual innovation turnover, EUR) x
+    ``valuation_multiple``. Returns the new unicorns' rows.
+    """
+    s = world.sme
+    p: Any = world.param_view(world.sme_run)
+    per_unit = derived(p, lambda t, m: t * m, "turnover_per_result", "valuation_multiple")
+    new = np.flatnonzero(~s.unicorn & (s.results * per_unit >= p.unicorn_valuation))
+    if len(new):
+        s.unicorn[new] = True
+        world.counters.count("unicorns", world.sme_run[new])
+    return new
+
+
+def _size_factor(p: Any, cost: np.ndarray) -> np.ndarray:
+    """(cost / project_cost) ** gain_cost_elasticity per project (1 for a project of mean cost)."""
+    mean, e = p.project_cost, p.gain_cost_elasticity
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(mean > 0, cost.astype(np.float64) / mean, 1.0)
+    # exp(e * log): the same bits whether e is one number or one per row (numpy's ``**`` takes a
+    # sqrt fast path for a scalar 0.5, which a batch's per-row exponents would not)
+    return np.exp(e * np.log(np.where(ratio > 0, ratio, 1.0)))
 
 
 def _q(duration_mean: float) -> float:

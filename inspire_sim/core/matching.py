@@ -31,17 +31,14 @@ def find_seekers(world: World, month: int) -> np.ndarray:
     """SME slots that search for a partner this month (after the levers' subsidies)."""
     s, n = world.sme, world.n
     p: Any = world.param_view(world.sme_run)
-    cost = p.project_cost
+    cost = s.next_cost  # each SME's planned next project
     subsidy = np.zeros(n)
     for pol in world.policies:
         extra = pol.subsidy(world, month)
         if extra is not None:
             subsidy += extra
-    if np.ndim(cost) == 0:
-        net_share = np.clip(1.0 - subsidy / cost, 0.0, 1.0) if cost > 0 else np.zeros(n)
-    else:  # the runs of a batch differ in project cost
-        with np.errstate(divide="ignore", invalid="ignore"):
-            net_share = np.where(cost > 0, np.clip(1.0 - subsidy / cost, 0.0, 1.0), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        net_share = np.where(cost > 0, np.clip(1.0 - subsidy / cost, 0.0, 1.0), 0.0)
     prob = rules.search_probability(
         s.confidence,
         world.strength[world.actors.country[:n]],

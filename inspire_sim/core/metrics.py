@@ -134,9 +134,31 @@ _BASE: dict[str, Indicator] = dict(
             True,
             True,
         ),
-        _ind("business_results_total", "result units", "Sum of business results of living SMEs", True, True, False),
-        _ind("top1pct_business_share", "share", "Share of business results held by the top 1% of SMEs"),
-        _ind("unicorns", "SMEs", "Heavy-tailed (unicorn) outcomes so far", True, True),
+        _ind(
+            "innovation_turnover",
+            "EUR/year",
+            "Annual innovation turnover (sales of new or improved products) of living SMEs: business results "
+            "x turnover_per_result",
+            True,
+            True,
+            False,
+        ),
+        _ind(
+            "innovation_turnover_share",
+            "share",
+            "Innovation turnover / turnover of the SMEs (sme_turnover each): CIS's share of turnover from new or "
+            "improved products",
+            True,
+        ),
+        _ind("top1pct_business_share", "share", "Share of innovation turnover (business results) held by the top 1% of SMEs"),
+        _ind(
+            "unicorns",
+            "SMEs",
+            "SMEs whose valuation (innovation turnover x valuation_multiple) passed EUR 1 bn, so far",
+            True,
+            True,
+        ),
+        _ind("breakthroughs", "SMEs", "Heavy-tailed breakthrough successes so far", True, True),
         _ind(
             "focus_switches",
             "SMEs",
@@ -222,7 +244,7 @@ COUNTRY_INDICATORS = (
     "successes",
     "failures",
     "scaling_up_reached",
-    "business_results_total",
+    "innovation_turnover",
     "spend_total",
 )
 """Columns of ``RunResult.countries`` (besides ``step`` and ``country``)."""
@@ -423,6 +445,10 @@ class Recorder:
         self._window = np.zeros((2, runs), dtype=np.int64)  # their sums
         self._chem_sum = np.zeros(runs)  # candidate chemistry over reporting months, per run
         self._chem_n = np.zeros(runs, dtype=np.int64)
+        rp = world.run_params
+        by_run = rp.by_run if rp is not None else [world.params]
+        self._turnover_per_result = np.array([p.turnover_per_result for p in by_run])  # (R,) EUR/year per unit
+        self._sme_turnover = np.array([p.sme_turnover for p in by_run])  # (R,) EUR/year per SME
         self._awarded = np.zeros((runs, len(self.kinds)))  # services awarded so far, by lever kind
         self._used = np.zeros((runs, len(self.kinds)))  # of which used
 
@@ -507,9 +533,11 @@ class Recorder:
         v[:, self._share_cols] = stage_counts / nr
         v[:, self._pt_cols] = w.pt_by_stage.reshape(runs, -1)
         v[:, col["scaling_up_reached"]] = c["scaling_up_reached"]
-        v[:, col["business_results_total"]] = total
+        v[:, col["innovation_turnover"]] = total * self._turnover_per_result
+        v[:, col["innovation_turnover_share"]] = v[:, col["innovation_turnover"]] / (nr * self._sme_turnover)
         v[:, col["top1pct_business_share"]] = np.divide(top, total, out=np.zeros(runs), where=total > 0)
         v[:, col["unicorns"]] = c["unicorns"]
+        v[:, col["breakthroughs"]] = c["breakthroughs"]
         v[:, col["focus_switches"]] = c["focus_switches"]
         v[:, col["mean_learning"]] = row_means(s.learn_tech + s.learn_soft, runs)
         v[:, col["exits"]] = run_counts(sme_run[events.upkeep.exits], runs)
@@ -566,7 +594,7 @@ class Recorder:
         crow[:, :, 4] = np.bincount(new_run * nc + a.country[new_lead], minlength=rc).reshape(runs, nc)
         crow[:, :, 5:7] = outcome.reshape(runs, nc, 2)  # successes, failures
         crow[:, :, 7] = w.scaling_by_country
-        crow[:, :, 8] = self._country_sums(results)
+        crow[:, :, 8] = self._country_sums(results) * self._turnover_per_result[:, None]
         if len(w.spend_month):  # policies added in order, as the single run's sum over its (policies, C) array
             crow[:, :, 9] = np.cumsum(w.spend_month, axis=0)[-1]
         else:

@@ -31,10 +31,8 @@ INSPIRE = "INSPIRE finding (H2020 grant 691440)"
 CIS = "Eurostat CIS"
 SKIN = "NEMO-SKIN / SKIN (Gilbert, Pyka & Ahrweiler 2001)"
 ASSUMPTION = "assumption"
-SBS = (
-    "approximation after Eurostat structural business statistics (enterprises with 10-249 persons "
-    "employed, around 2021, rounded; not checked against sbs_sc_ovw)"
-)
+SBS = "Eurostat structural business statistics (sbs_sc_ovw), enterprises with 10-249 persons employed"
+COUNTRY_TABLE = "inspire_sim/data/countries.csv (each figure's source in its row)"
 
 
 class Role(StrEnum):
@@ -194,15 +192,6 @@ class ModelParams(Strict):
         role=S,
         source=ASSUMPTION,
         doc="Projects a modelled SME may join as another SME's partner at once.",
-    )
-    innovation_active_share: float = param(
-        0.5,
-        lo=0.0,
-        hi=1.0,
-        unit="share",
-        role=S,
-        source=CIS + " 2016-18 (50.3% innovation-active)",
-        doc="Share of SMEs that are innovation-active and may seek OI partners.",
     )
     resource_focus_share: float = param(
         0.5,
@@ -403,7 +392,30 @@ class ModelParams(Strict):
         role=U,
         source=ASSUMPTION,
         sa=(10_000.0, 40_000.0),
-        doc="Cash an SME commits when it starts an OI project.",
+        doc="Mean cost of an OI project to the SME (lognormal over projects, log-spread project_cost_sigma): "
+        "each SME plans its next project's cost, pays it on starting (net of grants).",
+    )
+    project_cost_sigma: float = param(
+        1.2,
+        lo=0.0,
+        hi=3.0,
+        unit="log units",
+        role=U,
+        source="innovation vouchers fund EUR 3k-10k projects, ZIM cooperation projects about EUR 300k per partner "
+        "(inspire_sim/data/references.toml); spread " + ASSUMPTION,
+        sa=(0.8, 1.6),
+        doc="Log-spread of project costs: with 1.2 the median project costs 0.49 x project_cost and 2.6% cost "
+        "more than 5 x project_cost.",
+    )
+    gain_cost_elasticity: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="-",
+        role=U,
+        source=ASSUMPTION + " (larger projects yield more, with diminishing returns)",
+        sa=(0.2, 0.8),
+        doc="A successful project's gain scales with (its cost / project_cost) ** gain_cost_elasticity.",
     )
     base_success_logit: float = param(
         0.0,
@@ -515,7 +527,49 @@ class ModelParams(Strict):
         role=U,
         source=ASSUMPTION,
         sa=(1_000.0, 4_000.0),
-        doc="Monthly cash an SME earns per unit of business results.",
+        doc="Monthly cash per unit of business results that an SME can put into OI (its OI budget, not its turnover).",
+    )
+    turnover_per_result: float = param(
+        3_000_000.0,
+        lo=0.0,
+        hi=1e9,
+        unit="EUR/year per result unit",
+        role=U,
+        source="calibrated: SMEs' innovation turnover / turnover about 0.12 (CIS, estimate; "
+        "inspire_sim/data/references.toml eu_innovation_turnover_share)",
+        sa=(1_500_000.0, 5_000_000.0),
+        doc="Annual innovation turnover (sales of new or improved products) per unit of business results: "
+        "business results in EUR.",
+    )
+    sme_turnover: float = param(
+        8_250_000.0,
+        lo=1.0,
+        hi=1e9,
+        unit="EUR/year",
+        role=S,
+        source="derived from Eurostat SBS: small firms about EUR 5.3 M (estimate), medium firms EUR 26-28 M, "
+        "weighted by 1.53 M small and 0.24 M medium enterprises (2021)",
+        doc="Mean annual turnover of an SME with 10-249 persons employed (the denominator of the innovation "
+        "turnover share).",
+    )
+    valuation_multiple: float = param(
+        7.1,
+        lo=0.0,
+        hi=100.0,
+        unit="x annual innovation turnover",
+        role=U,
+        source="median EV / revenue of public software companies, 2023 (SaaS Capital index; 24x at the 2021 peak)",
+        sa=(4.0, 12.0),
+        doc="Valuation of an SME as a multiple of its annual innovation turnover.",
+    )
+    unicorn_valuation: float = param(
+        1e9,
+        lo=0.0,
+        hi=1e12,
+        unit="EUR",
+        role=S,
+        source="definition of a unicorn (valuation of USD/EUR 1 bn; Dealroom uses USD 1 bn)",
+        doc="An SME is a unicorn once its valuation (innovation turnover x valuation_multiple) passes this.",
     )
     learning_per_project: float = param(
         0.05,
@@ -697,7 +751,7 @@ class ModelParams(Strict):
         sa=(0.6, 0.95),
         doc="Probability of dropping each trusted partner whose type fits scaling-up poorly.",
     )
-    unicorn_prob: float = param(
+    breakthrough_prob: float = param(
         0.15,
         lo=0.0,
         hi=1.0,
@@ -705,9 +759,10 @@ class ModelParams(Strict):
         role=U,
         source=INSPIRE + " (a disruptive innovation can make a unicorn)",
         sa=(0.05, 0.3),
-        doc="Chance that a success of a disruptive SME in commercialisation is a heavy-tailed outlier.",
+        doc="Chance that a success of a disruptive SME in commercialisation (or a resource-focused disruptive SME "
+        "in scaling-up) is a breakthrough: a heavy-tailed (Pareto) jump in business results.",
     )
-    unicorn_pareto_alpha: float = param(
+    breakthrough_pareto_alpha: float = param(
         1.1,
         lo=0.3,
         hi=5.0,
@@ -715,17 +770,18 @@ class ModelParams(Strict):
         role=U,
         source=ASSUMPTION,
         sa=(0.8, 1.6),
-        doc="Tail index of unicorn results (Pareto, scaled by unicorn_scale).",
+        doc="Tail index of breakthrough results (Pareto, scaled by breakthrough_scale).",
     )
-    unicorn_scale: float = param(
-        40.0,
+    breakthrough_scale: float = param(
+        10.0,
         lo=0.0,
         hi=1e4,
         unit="result units",
         role=U,
-        source=ASSUMPTION,
-        sa=(20.0, 80.0),
-        doc="Minimum business results of a unicorn outcome.",
+        source=ASSUMPTION + "; with turnover_per_result, a breakthrough adds at least EUR 30 M of annual innovation "
+        "turnover (valuation about EUR 0.2 bn): only the tail makes unicorns",
+        sa=(5.0, 20.0),
+        doc="Minimum business results a breakthrough adds.",
     )
 
     # --- cash, entry, exit -------------------------------------------------------------
@@ -1015,36 +1071,54 @@ class ModelParams(Strict):
 
 
 class Country(Strict):
-    """A national innovation system: size, strength, cultural position, regions."""
+    """A national innovation system: size, strength, cultural position, innovation activity, regions.
+
+    A scenario usually takes countries from the shipped table (``countries = "EU27"``, a list
+    of codes, or ``[[countries]]`` with a ``code``; :mod:`inspire_sim.core.countries`); the
+    defaults below apply only to a country written out in full without a code.
+    """
 
     name: str = Field(min_length=1, description="Country name (unique).")
+    code: str | None = Field(None, description="Eurostat country code (EL = Greece); fills the other fields from the table.")
     smes: float = Field(
         100_000.0,
         gt=0,
         description="Real number of SMEs the country stands for (10-249 persons employed); simulated SMEs are "
-        "allocated in proportion and each carries the weight represented / simulated.",
-        json_schema_extra={"unit": "SMEs", "role": "structural", "source": SBS},
+        "allocated in proportion (at least one each) and each carries the weight represented / simulated.",
+        json_schema_extra={"unit": "SMEs", "role": "structural", "source": SBS + "; " + COUNTRY_TABLE},
     )
     strength: float = Field(
         0.5,
         ge=0.0,
         le=1.0,
-        description="Innovation-system strength (0 weak, 1 strong).",
+        description="Innovation-system strength (0 weak, 1 strong): (EIS summary innovation index - 25) / 125.",
         json_schema_extra={
             "unit": "index",
             "role": "structural",
-            "source": "European Innovation Scoreboard groups; " + CIS,
+            "source": "European Innovation Scoreboard 2024 summary innovation index; " + COUNTRY_TABLE,
         },
     )
     culture: list[float] = Field(
         [0.0, 0.0],
         min_length=2,
         max_length=2,
-        description="Position in a 2-D cultural space; distance = psychological distance.",
+        description="Position in a 2-D cultural space (Hofstede power distance and uncertainty avoidance / 100); "
+        "distance = psychological distance.",
         json_schema_extra={
             "unit": "-",
             "role": "structural",
-            "source": "Hofstede-style cultural distance; " + ASSUMPTION,
+            "source": "Hofstede et al. (2010) power distance and uncertainty avoidance; " + COUNTRY_TABLE,
+        },
+    )
+    innovation_active_share: float = Field(
+        0.503,
+        ge=0.0,
+        le=1.0,
+        description="Share of the country's SMEs that are innovation-active and may seek OI partners.",
+        json_schema_extra={
+            "unit": "share",
+            "role": "structural",
+            "source": CIS + " 2020 by country (EU 2016-18: 50.3%); " + COUNTRY_TABLE,
         },
     )
     regions: list[str] | None = Field(None, description="Region names (NUTS-like); default three regions.")

@@ -24,7 +24,8 @@ overrides only what it does:
 ==========================  ===========================================================
 hook                        called in
 ==========================  ===========================================================
-``open_month``              phase 1 (policies): reset the month's account, act
+``open_month``              phase 1 (policies): reset the month's account, ``settle``, act
+``settle``                  phase 1, every month: settle past awards (release expired grants)
 ``subsidy``                 phase 3 (search): EUR each SME holds toward its next project
 ``add_candidates``          phase 3 (candidates): introductions by intermediaries
 ``on_projects_started``     phase 3 (start): EUR co-funded per new project; marks take-up
@@ -330,8 +331,9 @@ class Policy:
             mask &= np.isin(world.sme.sector, [world.params.sectors.index(s) for s in spec.sectors])
         self.sme_mask = mask  # SME slots keep country, region and sector on entry
         # per-run accounts: (R,), per run and country (R, C); per SME slot (n,)
-        self.spent_total = np.zeros(runs)
-        self.spent_month = np.zeros(runs)
+        self.spent_total = np.zeros(runs)  # paid, real EUR
+        self.spent_month = np.zeros(runs)  # paid or committed this month (against the monthly budget)
+        self.outstanding = np.zeros(runs)  # committed, not yet paid
         self.budget_carry = np.zeros(runs)  # unspent remainder of a binding monthly budget (less than one service)
         self.budget_bound = np.zeros(runs, dtype=bool)  # whether this month's budget stopped service
         self.served_month = np.zeros((runs, n_c), dtype=np.int64)
@@ -424,16 +426,20 @@ class Policy:
         return np.bincount(self._sme_run[rows] * n_c + country, minlength=self.runs * n_c).reshape(self.runs, n_c)
 
     def budget_left(self, world: World) -> np.ndarray:
-        """(R,) real EUR that each run may still spend this month (this measure's caps and the plan's total cap)."""
+        """(R,) real EUR that each run may still spend or commit this month (this measure's caps and the plan's).
+
+        Total caps count what is spent and what is committed but not yet paid (:meth:`commit`).
+        """
         left = np.full(self.runs, math.inf)
         cap = world.total_budget
         if cap is not None:
-            left = np.minimum(left, np.maximum(cap - world.plan_spent, 0.0))
+            committed = sum((p.outstanding for p in world.policies), np.zeros(self.runs))
+            left = np.minimum(left, np.maximum(cap - world.plan_spent - committed, 0.0))
         budget, total = self.value("budget_per_step"), self.value("total_budget")
         if budget is not None:
             left = np.minimum(left, budget + self.budget_carry - self.spent_month)
         if total is not None:
-            left = np.minimum(left, total - self.spent_total)
+            left = np.minimum(left, total - self.spent_total - self.outstanding)
         return np.maximum(left, 0.0)
 
     def _budget_keep(self, world: World, ordered: np.ndarray, eur_each: np.ndarray) -> np.ndarray | slice:
@@ -475,46 +481,96 @@ class Policy:
             return ordered
         return ordered[self._budget_keep(world, ordered, eur_each)]
 
-    def charge(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
-        """Book real EUR spent on ``smes`` (by their run and country) this month.
+    def _totals(
+        self, world: World, smes: np.ndarray, eur_each: float | np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(run, country, eur) of the booked rows, sorted by run, and the (R,) totals; None if nothing to book.
 
-        In a batch, ``smes`` should be sorted by run (each run's SMEs in the order its single
-        run would book them); each run's total is summed as that run alone sums it.
+        In a batch each run's total is summed as that run alone sums it (its rows in their order).
         """
         eur = np.broadcast_to(np.asarray(eur_each, dtype=float), smes.shape)
         country = world.actors.country[smes]
         if self.runs == 1:
             total = float(eur.sum())
             if total <= 0:
-                return
-            totals = np.array([total])
+                return None
+            return np.zeros(len(smes), dtype=np.int64), country, eur, np.array([total])
+        run = self._sme_run[smes]
+        if np.any(run[1:] < run[:-1]):
+            by = np.argsort(run, kind="stable")
+            run, country, eur = run[by], country[by], eur[by]
+        totals = world.segment_sums(run, eur)
+        book = totals > 0
+        if not book.any():
+            return None
+        rows = book[run]
+        return run[rows], country[rows], eur[rows], np.where(book, totals, 0.0)
+
+    def _book_spend(self, world: World, booked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
+        """Record booked EUR as spending: the month's spend table, the measure's and the plan's totals."""
+        run, country, eur, totals = booked
+        if self.runs == 1:
             np.add.at(world.spend_month[self.index, 0], country, eur)
         else:
-            run = self._sme_run[smes]
-            if np.any(run[1:] < run[:-1]):
-                by = np.argsort(run, kind="stable")
-                run, country, eur = run[by], country[by], eur[by]
-            totals = world.segment_sums(run, eur)
-            book = totals > 0
-            if not book.any():
-                return
-            totals = np.where(book, totals, 0.0)
-            rows = book[run]
-            np.add.at(world.spend_month[self.index], (run[rows], country[rows]), eur[rows])
-        self.spent_month = self.spent_month + totals
+            np.add.at(world.spend_month[self.index], (run, country), eur)
         self.spent_total = self.spent_total + totals
         world.plan_spent = world.plan_spent + totals
+
+    def charge(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
+        """Book real EUR spent on ``smes`` (by their run and country) this month: a service paid when delivered.
+
+        In a batch, ``smes`` should be sorted by run (each run's SMEs in the order its single
+        run would book them); each run's total is summed as that run alone sums it.
+        """
+        booked = self._totals(world, smes, eur_each)
+        if booked is None:
+            return
+        self.spent_month = self.spent_month + booked[3]
+        self._book_spend(world, booked)
+
+    def commit(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
+        """Commit real EUR to ``smes`` this month (a grant awarded, paid when used: :meth:`pay`).
+
+        A commitment counts against this month's budget and, until paid or released, against
+        the measure's and the plan's total budgets; it is not spending yet.
+        """
+        booked = self._totals(world, smes, eur_each)
+        if booked is None:
+            return
+        self.spent_month = self.spent_month + booked[3]
+        self.outstanding = self.outstanding + booked[3]
+
+    def pay(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
+        """Pay out committed real EUR to ``smes`` now (a grant used): spending, no longer a commitment."""
+        booked = self._totals(world, smes, eur_each)
+        if booked is None:
+            return
+        self.outstanding = self.outstanding - booked[3]
+        self._book_spend(world, booked)
+
+    def release(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
+        """Release commitments of ``smes`` unused (grants expired): the money returns to this month's budget."""
+        booked = self._totals(world, smes, eur_each)
+        if booked is None:
+            return
+        self.outstanding = self.outstanding - booked[3]
+        if self.value("budget_per_step") is not None:
+            self.budget_carry = self.budget_carry + booked[3]
 
     def scaled_capacity(self, world: World, month: int) -> np.ndarray:
         """(R, C) simulated SMEs that may be served per run and country this month.
 
-        Real capacity / weight, rounded at random from each run's own stream.
+        ``capacity`` is real SMEs per month in all targeted countries together, shared by their
+        real SMEs; each country's share / its weight, rounded at random from each run's own stream.
         """
         real = self.value("capacity", default=0)
+        # the targeted countries share the capacity by their real SMEs: country c gets
+        # capacity x represented_c / represented_targeted real SMEs = that / weight_c simulated ones
+        per_real = np.where(self.country_mask, world.simulated / max(world.represented[self.country_mask].sum(), 1.0), 0.0)
         if np.ndim(real) == 0:
-            want = np.where(self.country_mask, float(real) / world.weight, 0.0)
+            want = float(real) * per_real
         else:  # the runs of a batch differ in capacity: (R, C)
-            want = np.where(self.country_mask, real.astype(float)[:, None] / world.weight, 0.0)
+            want = real.astype(float)[:, None] * per_real
         u = world.streams.random_runs(f"policy:{self.kind}:{self.index}:capacity", month, len(self.country_mask))
         return stochastic_round(want, u)
 
@@ -546,8 +602,12 @@ class Policy:
         self.capacity_month = self.scaled_capacity(world, month) if on else np.zeros_like(self.capacity_month)
         for im in self.intermediaries:
             im.open_for(int(self.capacity_month[0, im.country]))
+        self.settle(world, month)
         if on:
             self.apply(world, month)
+
+    def settle(self, world: World, month: int) -> None:
+        """Phase 1, every month whether active or not: settle past awards (e.g. release expired grants)."""
 
     def apply(self, world: World, month: int) -> None:
         """Lever-specific action in phase 1 (service levers act when SMEs search)."""

@@ -13,13 +13,18 @@ from typing import Any
 
 import numpy as np
 
+from scipy.special import ndtri
+
 from . import rules
 from .projects import ProjectBook
-from .runparams import RunParams
+from .runparams import RunParams, derived
 from .scenario import Scenario
 from .state import NO_STEP, ActorArrays, PartnerType, SMEArrays, Stage
 from .streams import BatchStreams
 from .world import CandidateIndex, RunCounters, World
+
+COST_KEYS = 1 << 16
+"""Project-cost draws are keyed by SME id x COST_KEYS + projects started (mod COST_KEYS)."""
 
 SME_DTYPES: dict[str, type] = {
     "region": np.int32,
@@ -29,6 +34,8 @@ SME_DTYPES: dict[str, type] = {
     "innovative": bool,
     "disruptive": bool,
     "unicorn": bool,
+    "breakthrough": bool,
+    "next_cost": np.float64,
     "abandoned": bool,
     "fail_streak": np.int8,
     "cash": np.float64,
@@ -62,6 +69,21 @@ def allocate(total: int, weights: np.ndarray) -> np.ndarray:
     counts = np.floor(exact).astype(np.int64)
     rest = total - counts.sum()
     counts[np.argsort(-(exact - counts), kind="stable")[:rest]] += 1
+    return counts
+
+
+def allocate_smes(total: int, weights: np.ndarray) -> np.ndarray:
+    """Simulated SMEs per country: proportional (:func:`allocate`), at least one in each country.
+
+    A country too small for its proportional share gets one SME, taken from the countries with
+    the most; its weight (real SMEs per simulated SME) is then smaller than the others'.
+    """
+    counts = allocate(total, weights)
+    short = np.flatnonzero(counts == 0)
+    if len(short) and total >= len(counts):
+        counts[short] = 1
+        for _ in range(len(short)):
+            counts[int(np.argmax(counts))] -= 1
     return counts
 
 
@@ -102,7 +124,7 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
     rng = streams.get("init")
     n, d, nc = p.n_smes, p.persona_dims, len(cs)
     represented = np.array([c.smes for c in cs], dtype=float)
-    simulated = allocate(n, represented)
+    simulated = allocate_smes(n, represented)
     if (simulated == 0).any():
         empty = [c.name for c, k in zip(cs, simulated, strict=True) if k == 0]
         from ..errors import InputError
@@ -110,7 +132,7 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
         raise InputError(
             f"n_smes = {n} leaves no simulated SME in {', '.join(empty)}",
             field="model.n_smes",
-            fix="simulate more SMEs",
+            fix=f"simulate at least one SME per country (n_smes >= {nc})",
         )
     sme_country = np.repeat(np.arange(nc), simulated)
     shares = {
@@ -183,6 +205,7 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
         chem_key=streams.key("chemistry"),
         country_names=[c.name for c in cs],
         strength=np.array([c.strength for c in cs]),
+        innovation_share=np.array([c.innovation_active_share for c in cs]),
         distance=np.linalg.norm(culture[:, None, :] - culture[None, :, :], axis=-1),
         region_names=region_names,
         region_country=region_country,
@@ -356,7 +379,7 @@ def set_smes(
     else:  # entrants start with nothing
         s.resources[rows] = 0.0
         s.results[rows] = 0.0
-    s.innovative[rows] = draws["u_innovative"] < p.innovation_active_share
+    s.innovative[rows] = draws["u_innovative"] < world.innovation_share[a.country[rows]]
     s.disruptive[rows] = draws["u_disruptive"] < p.disruptive_share
     s.resilience[rows] = draws["resilience"]
     s.confidence[rows] = draws["confidence"]
@@ -369,3 +392,21 @@ def set_smes(
         getattr(s, name)[rows] = NO_STEP
     s.born[rows] = month
     a.capability[rows] = rules.sme_capability(s.learn_tech[rows], p.sme_capability_base)
+    plan_costs(world, rows)
+
+
+def plan_costs(world: World, rows: np.ndarray) -> None:
+    """Draw the cost of the next project of SMEs ``rows`` (lognormal, mean ``project_cost``).
+
+    Keyed by (SME id, projects started so far): a plan and its baseline give an SME the same
+    cost for its k-th project (common random numbers), whatever happens to other SMEs.
+    """
+    if len(rows) == 0:
+        return
+    s, a = world.sme, world.actors
+    run = world.sme_run[rows]
+    p: Any = world.param_view(run)
+    u = world.streams.uniform("project_cost", 0, run, a.uid[rows] * COST_KEYS + (s.attempts[rows] % COST_KEYS), 1)
+    sigma = p.project_cost_sigma
+    log_median = derived(p, lambda mean, sd: np.log(max(mean, 1e-9)) - 0.5 * sd**2, "project_cost", "project_cost_sigma")
+    s.next_cost[rows] = np.where(p.project_cost > 0, np.exp(log_median + sigma * ndtri(u[:, 0])), 0.0)

@@ -34,6 +34,8 @@ COLUMNS: dict[str, str] = {
     "matchmade": "bool",
     "introduced_by": "int16",  # index of the policy whose intermediary introduced the partner (-1: none)
     "funded": "bool",
+    "cost": "float32",  # EUR: the project's cost to the lead SME
+    "grant": "float32",  # EUR paid toward it by the levers (co-funding, vouchers)
     "chemistry": "float32",
     "vision": "float32",
     "pm_quality": "float32",

@@ -33,6 +33,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, closest, unknown_key_fix
+from .countries import expand_countries
 from .params import Country, ModelParams, PolicyParams, by_name, tabulate
 from .policies import LEVER_PARAMS as LEVERS
 from .policies import resolve_kind
@@ -231,6 +232,8 @@ def _one_of(values, valid, source: str, field: str, what: str) -> None:
 
 def _validate_countries(raw: dict[str, Any], source: str) -> list[Country]:
     countries_raw = raw.get("countries") or []
+    if countries_raw:
+        countries_raw = expand_countries(countries_raw, source)
     if not countries_raw:
         raise InputError(
             "no countries",
@@ -284,7 +287,9 @@ def _validate_policy(p: Any, where: str, source: str, params: ModelParams, count
         raise _pydantic_error(exc, cls, p, f"{where}={kind}", source) from None
     names = [c.name for c in countries]
     if pol.countries != "all":
-        _one_of(pol.countries, [*names, "all"], source, f"{where}.countries", "country")
+        by_code = {c.code: c.name for c in countries if c.code}
+        pol.countries = [by_code.get(c, c) for c in pol.countries]  # codes name their countries too
+        _one_of(pol.countries, [*names, *by_code, "all"], source, f"{where}.countries", "country")
     _one_of(pol.regions, sorted({r for c in countries for r in c.region_names}), source, f"{where}.regions", "region")
     _one_of(pol.sectors, params.sectors, source, f"{where}.sectors", "sector")
     _one_of(getattr(pol, "target_stages", None), STAGE_NAMES, source, f"{where}.target_stages", "stage")

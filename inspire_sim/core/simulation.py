@@ -99,6 +99,7 @@ class Simulation:
         lifecycle.start_projects(w, month, matches)
         resolutions = lifecycle.resolve_projects(w, month)  # 4 projects resolve
         transitions = lifecycle.transition_stages(w, month)  # 5 stage transitions
+        lifecycle.mark_unicorns(w, month)  # 5 valuations past EUR 1 bn
         lifecycle.track_activity(w, month)
         self.events = MonthEvents(month, upkeep, matches, resolutions, transitions)
         w.clock += 1
@@ -166,12 +167,16 @@ class Simulation:
         Months are reporting months (0-based): ``born`` is negative for SMEs that entered
         before reporting started (``-burn_in - 1``: the initial population);
         ``entered_scaling`` is ``agents.NO_STEP`` (-10000) for SMEs that never entered scaling-up.
+        ``innovation_turnover`` (EUR/year) is ``business_results x turnover_per_result`` and
+        ``valuation`` (EUR) that times ``valuation_multiple``.
         """
         w = self.world
         rows = w.sme_rows(run)
         s, a = w.sme, w.actors
         country = a.country[rows]
-        return pd.DataFrame(
+        p = w.run_params.of(run) if w.run_params is not None else w.params
+        turnover = s.results[rows] * p.turnover_per_result
+        df = pd.DataFrame(
             {
                 "sme_id": a.uid[rows],
                 "country": pd.Categorical.from_codes(country, w.country_names),
@@ -198,12 +203,17 @@ class Simulation:
                         ("failures", "failures"),
                         ("false_failures", "false_failures"),
                         ("unicorn", "unicorn"),
+                        ("breakthrough", "breakthrough"),
+                        ("next_project_cost", "next_cost"),
                         ("born", "born"),
                         ("entered_scaling", "entered_scaling"),
                     )
                 },
             }
         )
+        df.insert(df.columns.get_loc("business_results") + 1, "innovation_turnover", turnover)
+        df.insert(df.columns.get_loc("innovation_turnover") + 1, "valuation", turnover * p.valuation_multiple)
+        return df
 
 
 __all__ = ["Host", "Simulation"]

@@ -102,7 +102,9 @@ class SMEArrays:
     last_fail: np.ndarray  # int32 month of last failure awaiting a retry (NO_STEP = none)
     entered_scaling: np.ndarray  # int32 month of entering scaling-up (NO_STEP = never)
     born: np.ndarray  # int32 month of entry
-    unicorn: np.ndarray  # bool
+    unicorn: np.ndarray  # bool: valuation has passed unicorn_valuation
+    breakthrough: np.ndarray  # bool: had a heavy-tailed breakthrough success
+    next_cost: np.ndarray  # float64 EUR: planned cost of the SME's next project
     abandoned: np.ndarray  # bool: gave up OI after failure (does not search until it returns)
     fail_streak: np.ndarray  # int8: failures in a row (reset by a success)
 

@@ -96,6 +96,7 @@ class World:
     chem_key: np.ndarray  # (R,) pair-chemistry key per run
     country_names: list[str]
     strength: np.ndarray  # innovation-system strength per country
+    innovation_share: np.ndarray  # share of innovation-active SMEs per country
     distance: np.ndarray  # (C, C) cultural distance
     region_names: list[str]
     region_country: np.ndarray

@@ -30,12 +30,12 @@ class CrossBorderBrokering(PolicyParams):
     capacity: int = param(
         10_000,
         lo=0,
-        hi=1_000_000,
-        unit="real SMEs/month/country",
+        hi=10_000_000,
+        unit="real SMEs/month (targeted countries together)",
         role=L,
-        source=ASSUMPTION,
+        source="Enterprise Europe Network: ~120,000 SMEs a year helped to find partners (references.toml eu_een_clients_per_year)",
         sa=(0, 40_000),
-        doc="SMEs served per month per country (Enterprise Europe Network-style brokers).",
+        doc="SMEs served per month in the targeted countries together, shared by their SMEs (EEN-style brokers).",
     )
     friction_reduction: float = param(
         0.6,
@@ -58,13 +58,14 @@ class CrossBorderBrokering(PolicyParams):
         doc="Foreign candidates a broker introduces to a served SME.",
     )
     cost_per_service: float = param(
-        2_000.0,
+        700.0,
         lo=0.0,
         hi=1e6,
         unit="EUR/real SME",
         role=L,
-        source=ASSUMPTION,
-        sa=(500.0, 5_000.0),
+        source="EEN: EU budget EUR 47-52 M a year plus the hosts' co-funding for ~120,000 partner searches a year "
+        "(references.toml eu_een_budget_2022_2025); an estimate",
+        sa=(300.0, 3_000.0),
         doc="Cost of serving one SME.",
     )
 

@@ -28,11 +28,11 @@ class FailureRecovery(PolicyParams):
         10_000,
         lo=0,
         hi=1_000_000,
-        unit="real SMEs/month/country",
+        unit="real SMEs/month (targeted countries together)",
         role=L,
-        source=ASSUMPTION,
+        source=ASSUMPTION + " (no evaluated EU programme found)",
         sa=(0, 40_000),
-        doc="Recently failed SMEs supported per month per country.",
+        doc="Recently failed SMEs supported per month in the targeted countries together, shared by their SMEs.",
     )
     recovery_boost: float = param(
         3.0,
@@ -48,12 +48,13 @@ class FailureRecovery(PolicyParams):
         6, lo=1, hi=60, unit="months", role=L, source=ASSUMPTION, sa=(3, 12), doc="How long one intake is supported."
     )
     cost_per_service: float = param(
-        1_500.0,
+        2_000.0,
         lo=0.0,
         hi=1e6,
         unit="EUR/real SME",
         role=L,
-        source=ASSUMPTION,
+        source="estimate: 2-4 adviser days of mentoring at EUR 450-1,000 a day (coach day rates, references.toml "
+        "eu_smei_coach_day_rate)",
         sa=(500.0, 4_000.0),
         doc="Cost of supporting one SME (one intake).",
     )

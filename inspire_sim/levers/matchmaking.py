@@ -29,14 +29,15 @@ class Matchmaking(PolicyParams):
 
     kind: Literal["matchmaking"] = "matchmaking"
     capacity: int = param(
-        15_000,
+        3_000,
         lo=0,
-        hi=1_000_000,
-        unit="real SMEs/month/country",
+        hi=10_000_000,
+        unit="real SMEs/month (targeted countries together)",
         role=L,
-        source=ASSUMPTION,
-        sa=(0, 50_000),
-        doc="SMEs served per month per country (national agencies, clusters).",
+        source="European Cluster Collaboration Platform: ~690 cluster organisations with ~100 SME members each "
+        "(references.toml eu_eccp_cluster_organisations); the number served a month is an estimate",
+        sa=(0, 20_000),
+        doc="SMEs served per month in the targeted countries together, shared by their SMEs (agencies, clusters).",
     )
     extra_candidates: int = param(
         3,
@@ -64,7 +65,7 @@ class Matchmaking(PolicyParams):
         hi=1e6,
         unit="EUR/real SME",
         role=L,
-        source=ASSUMPTION,
+        source="estimate: 1-2 adviser days at EUR 450-1,000 a day (references.toml eu_smei_coach_day_rate)",
         sa=(300.0, 3_000.0),
         doc="Cost of serving one SME.",
     )

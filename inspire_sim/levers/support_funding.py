@@ -1,18 +1,26 @@
-"""Support funding: innovation vouchers co-funding the next OI project of targeted SMEs.
+"""Support funding: grants (innovation vouchers, cooperation grants) co-funding an SME's next OI project.
 
-Innovation-active SMEs that may lead a project, hold no voucher and are confident enough
-to search apply with a probability rising with their confidence (intent) and their need
-(a project's cost relative to their cash), paying ``application_cost``; applicants are
-awarded vouchers in a random (common-random-number) order, as many as the month's budget
-pays. A voucher
-pays ``min(grant_size, co_funding_rate x project_cost)`` of the next project the SME
-starts within ``validity_months``; unused vouchers expire and pay nothing (no cash
-transfer). The budget is charged on award (the commitment).
+Innovation-active SMEs that may lead a project, hold no grant, are confident enough to
+search and whose planned project costs at least ``min_project_cost`` apply with a
+probability rising with their confidence (intent) and their need (the planned project's
+cost relative to their cash), paying ``application_cost``; applicants are awarded grants in
+a random (common-random-number) order, as many as the month's budget commits.
+
+A grant is ``min(grant_size, co_funding_rate x planned project cost)``: the co-funding rate
+binds for small projects, ``grant_size`` for projects costing more than ``grant_size /
+co_funding_rate``. It pays toward the next project the SME starts within
+``validity_months``. The award commits the grant against the budget (the monthly budget and
+the total caps); the budget is charged (spending) when the grant is used, and a grant that
+expires unused returns its commitment to the budget of the month it expires.
+
+Real programmes differ by these parameters only: a national innovation voucher is a small
+grant (EUR 2.5k-10k) at a high co-funding rate; a cooperation grant (Germany's ZIM, the
+Netherlands' MIT) is a large one (EUR 100k-350k) at 35-60% for projects above a minimum size.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
@@ -31,34 +39,46 @@ class SupportFunding(PolicyParams):
 
     kind: Literal["support_funding"] = "support_funding"
     budget_per_step: float | None = param(
-        200_000_000.0,
+        7_000_000.0,
         lo=0.0,
         hi=1e13,
         unit="real EUR/month",
         role=L,
-        source=ASSUMPTION,
-        sa=(0.0, 1_000_000_000.0),
-        doc="Monthly budget for grants (shared over the targeted countries by SME count).",
+        source="national voucher schemes: EUR 2 M-22.5 M a year per country (AT, SI, NL; references.toml); "
+        "EU-wide level an estimate",
+        sa=(0.0, 50_000_000.0),
+        doc="Grants committed per month in the targeted countries together (awards compete in one queue); unused "
+        "commitments return at expiry.",
     )
     grant_size: float = param(
-        15_000.0,
+        5_000.0,
         lo=0.0,
         hi=1e7,
         unit="EUR",
         role=L,
-        source="innovation voucher schemes; " + ASSUMPTION,
-        sa=(5_000.0, 40_000.0),
-        doc="Maximum grant per project.",
+        source="innovation vouchers of EUR 2.5k-10k (NL, IE, AT, EE, LT, PL; references.toml)",
+        sa=(2_500.0, 15_000.0),
+        doc="Maximum grant per project: the grant is min(grant_size, co_funding_rate x planned project cost).",
     )
     co_funding_rate: float = param(
-        0.5,
+        0.8,
         lo=0.0,
         hi=1.0,
         unit="share",
         role=L,
-        source=ASSUMPTION,
-        sa=(0.2, 0.8),
+        source="voucher schemes: the SME pays 0-50%, most often 20-33% (AT, UK, PT, NL; references.toml)",
+        sa=(0.5, 1.0),
         doc="Share of the project cost the grant covers (up to grant_size).",
+    )
+    min_project_cost: float = param(
+        0.0,
+        lo=0.0,
+        hi=1e8,
+        unit="EUR",
+        role=L,
+        source="cooperation grant programmes fund R&D projects above a minimum size (ZIM, MIT); " + ASSUMPTION,
+        sa=(0.0, 200_000.0),
+        doc="Only SMEs whose planned project costs at least this may apply.",
     )
     target_stages: list[str] = Field(
         list(STAGE_NAMES),
@@ -123,47 +143,46 @@ class SupportFundingPolicy(Policy):
         self.voucher_until = np.zeros(world.n, dtype=np.int64)  # last clock month it can be used
         self.stage_ok = np.isin(np.arange(len(STAGE_NAMES)), [STAGE_NAMES.index(x) for x in spec.target_stages])
 
-    def grant(self, world: World) -> float:
-        """EUR per voucher (a single run): the grant size, at most the co-funding rate of the project cost."""
-        return float(self.grants(world)[0])
+    def grants(self, world: World, rows: np.ndarray) -> np.ndarray:
+        """EUR of a grant to each of SMEs ``rows``: min(grant_size, co_funding_rate x its planned project cost)."""
+        run = world.sme_run[rows]
+        size, rate = self.value("grant_size", run), self.value("co_funding_rate", run)
+        return np.minimum(size, rate * world.sme.next_cost[rows])
 
-    def grants(self, world: World) -> np.ndarray:
-        """(R,) EUR per voucher in each run (the runs of a batch may differ in project cost)."""
-        rp = world.run_params  # None for a single run; a batch has every run's parameters
-        costs = [p.project_cost for p in rp.by_run] if rp is not None else [world.params.project_cost]
-        specs = [cast(SupportFunding, self.spec_of(r)) for r in range(self.runs)]
-        return np.array([min(sp.grant_size, sp.co_funding_rate * c) for sp, c in zip(specs, costs, strict=True)])
-
-    def open_month(self, world: World, month: int) -> None:
-        expired = (self.voucher > 0) & (self.voucher_until < month)
-        world.counters.add(f"vouchers_expired:{self.index}", self.count_by_run(np.flatnonzero(expired)))
+    def settle(self, world: World, month: int) -> None:
+        """Grants past their validity expire unused: their commitments return to this month's budget."""
+        expired = np.flatnonzero((self.voucher > 0) & (self.voucher_until < month))
+        world.counters.add(f"vouchers_expired:{self.index}", self.count_by_run(expired))
+        self.release(world, expired, self.voucher[expired] * self._weight(world, expired))
         self.voucher[expired] = 0.0
-        super().open_month(world, month)
+
+    @staticmethod
+    def _weight(world: World, rows: np.ndarray) -> np.ndarray:
+        return world.weight[world.actors.country[rows].astype(np.int64)]
 
     def applicants(self, world: World, month: int) -> np.ndarray:
         """SMEs that apply this month: eligible ones, with probability rising with intent and need.
 
         ``p = application_rate x confidence x (1 + need_weight x need)``, with need
-        ``project_cost / (project_cost + cash)`` (1 with no cash, 1/2 when cash equals the
-        cost); only SMEs confident enough to search apply. Each applicant pays ``application_cost``.
+        ``cost / (cost + cash)`` of the planned project (1 with no cash, 1/2 when cash equals the
+        cost); only SMEs confident enough to search, planning a project of at least
+        ``min_project_cost``, apply. Each applicant pays ``application_cost``.
         """
         s = world.sme
         p: Any = world.param_view(world.sme_run)  # per SME row's run (design points may differ)
         eligible = (
             self.sme_mask
             & s.innovative
+            & (s.next_cost >= self.value("min_project_cost", world.sme_run))
             & (self.voucher <= 0)
             & (s.n_lead < p.max_concurrent_projects)
             & self.stage_ok[s.stage]
             & (s.confidence >= weak(p.min_confidence_to_search, s.confidence))
             & ~s.abandoned
         )
-        cost = p.project_cost
-        if np.ndim(cost) == 0:
-            need = cost / (cost + np.maximum(s.cash, 0.0)) if cost > 0 else 0.0
-        else:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                need = np.where(cost > 0, cost / (cost + np.maximum(s.cash, 0.0)), 0.0)
+        cost = s.next_cost
+        with np.errstate(divide="ignore", invalid="ignore"):
+            need = np.where(cost > 0, cost / (cost + np.maximum(s.cash, 0.0)), 0.0)
         rate, need_weight = self.value("application_rate", world.sme_run), self.value("need_weight", world.sme_run)
         prob = weak(rate, s.confidence) * s.confidence * (1.0 + need_weight * need)
         u = self.random(world, "apply", month)
@@ -172,19 +191,19 @@ class SupportFundingPolicy(Policy):
         return rows
 
     def apply(self, world: World, month: int) -> None:
-        grants = self.grants(world)
         applicants = self.draw_lottery(world, self.applicants(world, month), month)
-        applicants = applicants[grants[world.sme_run[applicants]] > 0]  # a run with no grant awards nothing
+        grant = self.grants(world, applicants)
+        applicants = applicants[grant > 0]  # nothing to co-fund: no award
         if len(applicants) == 0:
             return
         priority = self.random(world, "", month)[applicants]
         ordered = self.order(world, applicants, priority)  # by (run, priority)
-        eur = grants[world.sme_run[ordered]] * world.weight[world.actors.country[ordered].astype(np.int64)]
+        eur = self.grants(world, ordered) * self._weight(world, ordered)
         chosen = np.sort(self.within_budget(world, ordered, eur, month))
-        grant = grants[world.sme_run[chosen]]
+        grant = self.grants(world, chosen)
         self.voucher[chosen] = grant
         self.voucher_until[chosen] = month + self.value("validity_months", world.sme_run[chosen])
-        self.charge(world, chosen, grant * world.weight[world.actors.country[chosen].astype(np.int64)])
+        self.commit(world, chosen, grant * self._weight(world, chosen))
         self.award(world, chosen, month)
         counts = self.count_by_run_country(world, chosen)
         self.served_month += counts
@@ -197,10 +216,15 @@ class SupportFundingPolicy(Policy):
     def on_projects_started(self, world: World, new: dict[str, np.ndarray], month: int) -> np.ndarray | None:
         lead = new["lead"]
         paid = self.voucher[lead].copy()
-        self.mark_used(lead[paid > 0])
+        used = lead[paid > 0]
+        self.mark_used(used)
+        order = np.argsort(world.sme_run[used], kind="stable") if self.runs > 1 else slice(None)
+        self.pay(world, used[order], paid[paid > 0][order] * self._weight(world, used[order]))  # charged when used
         self.voucher[lead] = 0.0
         return paid
 
     def on_entry(self, world: World, rows: np.ndarray) -> None:
         super().on_entry(world, rows)
+        held = rows[self.voucher[rows] > 0]  # an SME that exits with a grant leaves it unused
+        self.release(world, held, self.voucher[held] * self._weight(world, held))
         self.voucher[rows] = 0.0

@@ -28,14 +28,15 @@ class OIToolbox(PolicyParams):
 
     kind: Literal["oi_toolbox"] = "oi_toolbox"
     capacity: int = param(
-        10_000,
+        1_000,
         lo=0,
-        hi=1_000_000,
-        unit="real SMEs/month/country",
+        hi=10_000_000,
+        unit="real SMEs/month (targeted countries together)",
         role=L,
-        source=INSPIRE + " (Integrated Toolbox)",
-        sa=(0, 40_000),
-        doc="SMEs coached per month per country.",
+        source=INSPIRE + " (Integrated Toolbox); IMP3rove reached 3,500 SMEs in about five years (references.toml "
+        "eu_imp3rove_smes_assessed); the number coached a month is an estimate",
+        sa=(0, 10_000),
+        doc="SMEs coached per month in the targeted countries together, shared by their SMEs.",
     )
     partnership_model_gain: float = param(
         0.3,
@@ -58,13 +59,13 @@ class OIToolbox(PolicyParams):
         doc="Improvement of a coached SME's vision-setting (adds to shared vision with every partner).",
     )
     cost_per_service: float = param(
-        3_000.0,
+        5_000.0,
         lo=0.0,
         hi=1e6,
         unit="EUR/real SME",
         role=L,
-        source=ASSUMPTION,
-        sa=(1_000.0, 6_000.0),
+        source="coaching at EUR 450-1,000 an adviser day for 3-12 days (references.toml eu_coaching_cost_per_sme)",
+        sa=(1_500.0, 12_000.0),
         doc="Cost of coaching one SME.",
     )
 

@@ -186,9 +186,11 @@ def _thin(n: int, body: int = 2000, tail: int = 500) -> np.ndarray:
 
 
 def business_results_distribution(results: Results) -> Figure:
-    """Distribution of SMEs' business results at the end (log scales): the heavy tail (P4)."""
+    """Distribution of SMEs' innovation turnover (business results in EUR a year) at the end, log scales (P4)."""
     results = _as_list(results)
-    values = pd.concat([r.smes["business_results"] for r in results]).to_numpy(dtype="float64")
+    col = "innovation_turnover" if "innovation_turnover" in results[0].smes else "business_results"
+    values = pd.concat([r.smes[col] for r in results]).to_numpy(dtype="float64")
+    unit = "EUR a year" if col == "innovation_turnover" else "result units"
     positive = np.sort(values[values > 0])
     fig, (ax, ax2) = _new_figure(ncols=2, width=11.0)
     zero = 1 - positive.size / max(values.size, 1)
@@ -199,21 +201,21 @@ def business_results_distribution(results: Results) -> Figure:
         keep = _thin(positive.size)
         ax2.loglog(positive[keep], ccdf[keep], ".", markersize=3)
     else:
-        _no_data(ax, "no SME has business results")
-        _no_data(ax2, "no SME has business results")
+        _no_data(ax, "no SME has innovation turnover")
+        _no_data(ax2, "no SME has innovation turnover")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set(
-        xlabel="business results (result units)",
+        xlabel=f"innovation turnover ({unit})",
         ylabel="SMEs",
-        title=f"Business results > 0 ({zero:.0%} of SMEs have none)",
+        title=f"Innovation turnover > 0 ({zero:.0%} of SMEs have none)",
     )
     ax2.set(
-        xlabel="business results (result units)",
-        ylabel="share of SMEs (with results > 0) at or above x",
+        xlabel=f"innovation turnover ({unit})",
+        ylabel="share of SMEs (with turnover > 0) at or above x",
         title="Tail: complementary cumulative distribution",
     )
-    fig.suptitle(f"Distribution of business results at the end ({len(results)} run(s) pooled)")
+    fig.suptitle(f"Distribution of innovation turnover at the end ({len(results)} run(s) pooled)")
     return fig
 
 

@@ -95,6 +95,13 @@ OUTCOMES: dict[str, Outcome] = {
     o.name: o
     for o in (
         Outcome(
+            "oi_projects_started",
+            "OI project started",
+            "OI projects started",
+            lambda r: float(real_series(r, "new_partnerships").sum()),
+            _country_sum("new_partnerships"),
+        ),
+        Outcome(
             "successful_projects",
             "successful OI project",
             "successful OI projects",

@@ -53,10 +53,11 @@ GUIDE: dict[str, tuple[str, str]] = {
         "Share of failed projects followed by a new project of the same SME within 12 months: the "
         "resilience of the ecosystem (success often takes several attempts).",
     ),
-    "business_results_total": (
-        "Business results",
-        "Sum of the business results of the SMEs at the end (model units). Heavy-tailed: one 'unicorn' can "
-        "dominate a run, so this indicator is noisy; trust a change only when its interval excludes zero.",
+    "innovation_turnover": (
+        "Innovation turnover",
+        "Annual sales of new or improved products of all SMEs at the end, in EUR a year (business results x "
+        "turnover_per_result). Heavy-tailed: one breakthrough can dominate a run, so this indicator is noisy; "
+        "trust a change only when its interval excludes zero.",
     ),
     "exits": (
         "SME exits per month",
