@@ -99,7 +99,7 @@ def test_batch_size_for_defaults_and_refuses_nonsense():
 
 # ---------------------------------------------------------------------------- the engine
 def test_each_run_of_a_batch_is_the_run_alone_without_policies():
-    scen = _small(n_smes=400)
+    scen = _small(n_smes=600)
     scen.policies = []
     seeds = [11, 5, 7]
     batch = _advanced(scen, seeds, 18)

@@ -275,8 +275,8 @@ def _lever_scenario(kind: str):
     spec = base.policies[0]
     unit = float(getattr(spec, "cost_per_service", getattr(spec, "grant_size", 0.0))) * weight
     over: dict[str, object] = {f"{kind}.budget_per_step": 1.2 * unit}
-    if hasattr(spec, "capacity"):
-        over[f"{kind}.capacity"] = int(2 * weight)
+    if hasattr(spec, "capacity"):  # about two simulated SMEs per country (capacities are shared by all)
+        over[f"{kind}.capacity"] = int(2 * weight * len(base.countries))
     return base.with_overrides(over)
 
 

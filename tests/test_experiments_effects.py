@@ -68,7 +68,10 @@ def test_effect_is_plan_minus_baseline_with_the_same_values_and_seed(effects):
         plan = run(
             load_scenario("innovation_vouchers", **SMALL).with_overrides(values), seed=int(row["seed"]), steps=STEPS
         )
-        for col in ("cooperating_share_mean_effect_innovation_vouchers", "spend_total_cumulative_effect_innovation_vouchers"):
+        for col in (
+            "cooperating_share_mean_effect_innovation_vouchers",
+            "spend_total_cumulative_effect_innovation_vouchers",
+        ):
             o = out[col]
             assert row[col] == statistic(plan.timeseries, o) - statistic(base.timeseries, o)
         assert row["cooperating_share_mean"] == statistic(base.timeseries, out["cooperating_share_mean"])

@@ -48,7 +48,8 @@ def test_defaults_come_from_params(tmp_path):
     assert d.n_runs == 8
     caps = d.points["cross_border_brokering.capacity"]
     assert caps.dtype == np.int64 and caps.between(*sa).all() and caps.max() > 80  # real SMEs/month
-    assert d.points["support_funding.co_funding_rate"].between(*table["support_funding.co_funding_rate"].sa_range).all()
+    rate = table["support_funding.co_funding_rate"].sa_range
+    assert rate is not None and d.points["support_funding.co_funding_rate"].between(*rate).all()
     assert spec.output_names == ["cooperating_share_mean"]
 
 

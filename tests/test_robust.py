@@ -20,7 +20,7 @@ SMALL = {"n_smes": 250, "steps": 24}
 def small_result() -> RobustResult:
     base = I.load_scenario("baseline", **SMALL)
     twin = dataclasses.replace(base, name="baseline_twin")  # the baseline under another name
-    funding = I.load_scenario("national_funding", **SMALL)
+    funding = I.load_scenario("innovation_vouchers", **SMALL)
     return robust(base, [twin, funding], worlds=6, seed=3, workers=1)
 
 
@@ -36,7 +36,7 @@ def test_a_copy_of_the_baseline_has_zero_effect_in_every_world(small_result: Rob
 
 @pytest.mark.slow  # shares small_result: 3 plans x 6 worlds (~6 s)
 def test_funding_spends_more_and_tables_are_consistent(small_result: RobustResult, tmp_path) -> None:
-    fund = small_result.effects[small_result.effects["plan"] == "national_funding"]
+    fund = small_result.effects[small_result.effects["plan"] == "innovation_vouchers"]
     assert (fund["spend_eur"] > 0).all()
     reg = small_result.regret
     assert ((reg["mean_regret"] >= 0) & (reg["max_regret"] >= reg["mean_regret"])).all()

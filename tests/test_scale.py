@@ -1,7 +1,8 @@
 """Answers do not depend on the number of simulated SMEs (population scale, issue 8 §1).
 
-Paired replications at 1,000 and 4,000 simulated SMEs: the baseline's shares and the
-paired effect of the national-funding plan agree within 0.015. Budgets and capacities are
+Paired replications at 1,000 and 4,000 simulated SMEs: the baseline's shares agree within
+0.015 and the paired effect of the innovation-vouchers plan (twice today's vouchers, about
++0.7 percentage points of cooperating SMEs) within 0.004. Budgets and capacities are
 real units scaled to the simulated population; with absolute budgets (the old model) the
 plan's effect was about ten times larger at the smaller size, so this test fails then.
 The 2,000 vs 20,000 measurement is in benchmarks/results/scale_check.json.
@@ -29,7 +30,7 @@ def measured():
     for n in (1000, 4000):
         kw = dict(n_smes=n, steps=72)
         base = I.run_replications(I.load_scenario("baseline", **kw), R, seed=4, record_partnerships=False)
-        plan = I.run_replications(I.load_scenario("national_funding", **kw), R, seed=4, record_partnerships=False)
+        plan = I.run_replications(I.load_scenario("innovation_vouchers", **kw), R, seed=4, record_partnerships=False)
         out[n] = {
             "cooperating_share": late(base, "cooperating_share").mean(),
             "cross_border_share": late(base, "cross_border_share").mean(),
@@ -39,10 +40,10 @@ def measured():
     return out
 
 
-@pytest.mark.parametrize("key", ["cooperating_share", "effect_cooperating"])
-def test_shares_and_paired_effects_agree_across_sizes(measured, key):
+@pytest.mark.parametrize(("key", "tolerance"), [("cooperating_share", 0.015), ("effect_cooperating", 0.004)])
+def test_shares_and_paired_effects_agree_across_sizes(measured, key, tolerance):
     a, b = measured[1000][key], measured[4000][key]
-    assert abs(a - b) < 0.015, f"{key}: {a:.4f} at 1,000 SMEs vs {b:.4f} at 4,000"
+    assert abs(a - b) < tolerance, f"{key}: {a:.4f} at 1,000 SMEs vs {b:.4f} at 4,000"
 
 
 def test_cross_border_share_finite_size_deviation_is_bounded(measured):
@@ -55,7 +56,7 @@ def test_cross_border_share_finite_size_deviation_is_bounded(measured):
 
 
 def test_plan_effect_is_not_trivially_zero(measured):
-    assert measured[1000]["effect_cooperating"] > 0.02 and measured[4000]["effect_cooperating"] > 0.02
+    assert measured[1000]["effect_cooperating"] > 0.003 and measured[4000]["effect_cooperating"] > 0.003
 
 
 def test_real_unit_counts_agree_across_sizes(measured):

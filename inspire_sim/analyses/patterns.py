@@ -310,7 +310,7 @@ MEASURES: list[Measure] = [
             _crowd_fade, hi=-0.15, mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
     Measure("P2", "top3_move_types_share",
             "Share of OI moves in the three most frequent move types (partner type x stage): few dominate",
-            _top3_move_types, lo=0.39, mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
+            _top3_move_types, lo=0.43, mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
     Measure("P3", "cross_border_share", "Share of cooperating SMEs with a partner abroad (CIS: about one third)",
             _late_mean("cross_border_share"), lo=0.2, hi=0.45,
             mechanism="home-biased encounters, border friction and foreign search cost", knockout=TRAP_OFF),

@@ -37,8 +37,36 @@ from typing import Any
 
 from ..errors import InputError, unknown_key_fix
 
-EU27 = (
-    "AT BE BG CY CZ DE DK EE EL ES FI FR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
+EU27 = tuple(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "EL",
+        "ES",
+        "FI",
+        "FR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
 )
 """Eurostat codes of the 27 member states (EL = Greece)."""
 
@@ -90,7 +118,10 @@ class CountryRecord:
             "code": self.code,
             "smes": float(self.values["smes_10_249"] or 0.0),
             "strength": round(strength, 4),
-            "culture": [float(self.values["culture_pdi"] or 0.0) / 100.0, float(self.values["culture_uai"] or 0.0) / 100.0],
+            "culture": [
+                float(self.values["culture_pdi"] or 0.0) / 100.0,
+                float(self.values["culture_uai"] or 0.0) / 100.0,
+            ],
             "innovation_active_share": float(self.values["innovation_active_share"] or 0.0),
         }
 
@@ -145,8 +176,9 @@ def load_table(path: str | Path) -> dict[str, CountryRecord]:
     name = path.name
     try:
         with path.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-            header = rows and list(rows[0]) or []
+            reader = csv.DictReader(fh)
+            header: list[str] = list(reader.fieldnames or [])
+            rows: list[dict[str, str]] = list(reader)
     except FileNotFoundError:
         raise InputError("file not found", source=str(path), fix="give the path of a country table CSV") from None
     for col in REQUIRED:
@@ -165,7 +197,7 @@ def load_table(path: str | Path) -> dict[str, CountryRecord]:
         for col in numeric:
             values[col] = _number(row.get(col) or "", where, col, name)
             _check(values[col], where, col, name)
-        sources = {}
+        sources: dict[str, str] = {}
         for col in figures:
             src = (row.get(f"{col}_source") or "").strip()
             if (row.get(col) or "").strip() and not src:
@@ -176,7 +208,9 @@ def load_table(path: str | Path) -> dict[str, CountryRecord]:
                 )
             sources[col] = src
         if code in out:
-            raise InputError(f"{where}, column code: duplicate code {code}", source=name, fix="give each country one row")
+            raise InputError(
+                f"{where}, column code: duplicate code {code}", source=name, fix="give each country one row"
+            )
         text = {c: (row.get(c) or "").strip() for c in figures if c not in numeric}
         out[code] = CountryRecord(code, row["name"].strip(), values, text, sources)
     missing = [c for c in EU27 if c not in out]
@@ -235,7 +269,8 @@ def expand_countries(raw: Any, source: str) -> list[dict[str, Any]]:
         if isinstance(item, str):
             out.append(lookup(item, f"countries[{i}]", source).country_fields())
         elif isinstance(item, dict) and item.get("code"):
-            out.append({**lookup(str(item["code"]), f"countries[{i}].code", source).country_fields(), **item})
+            rec = lookup(str(item["code"]), f"countries[{i}].code", source)
+            out.append({**rec.country_fields(), **item, "code": rec.code})
         else:
             out.append(item)
     return out

@@ -48,6 +48,10 @@ def find_seekers(world: World, month: int) -> np.ndarray:
         min_confidence=p.min_confidence_to_search,
         cost_offset=p.search_cost_offset,
     )
+    for pol in world.policies:
+        intent = pol.search_intent(world, month)
+        if intent is not None:  # e.g. grant holders look for a partner to use it on
+            prob = np.where(prob > 0, np.maximum(prob, intent), 0.0)  # prob 0: not confident enough
     free = s.innovative & ~s.abandoned & (s.n_lead < p.max_concurrent_projects) & (s.cash >= cost * net_share)
     u = world.streams.random("search", month)
     return np.flatnonzero(free & (u < prob))

@@ -150,7 +150,11 @@ _BASE: dict[str, Indicator] = dict(
             "improved products",
             True,
         ),
-        _ind("top1pct_business_share", "share", "Share of innovation turnover (business results) held by the top 1% of SMEs"),
+        _ind(
+            "top1pct_business_share",
+            "share",
+            "Share of innovation turnover (business results) held by the top 1% of SMEs",
+        ),
         _ind(
             "unicorns",
             "SMEs",

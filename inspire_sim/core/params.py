@@ -31,6 +31,9 @@ INSPIRE = "INSPIRE finding (H2020 grant 691440)"
 CIS = "Eurostat CIS"
 SKIN = "NEMO-SKIN / SKIN (Gilbert, Pyka & Ahrweiler 2001)"
 ASSUMPTION = "assumption"
+CALIBRATED_2026_12 = (
+    "posterior median of inspire-sim calibrate eu_cis (2026-12-07: 5 x 60 particles, 1,000 SMEs; docs/calibration.md)"
+)
 SBS = "Eurostat structural business statistics (sbs_sc_ovw), enterprises with 10-249 persons employed"
 COUNTRY_TABLE = "inspire_sim/data/countries.csv (each figure's source in its row)"
 
@@ -232,32 +235,32 @@ class ModelParams(Strict):
 
     # --- search and matching ---------------------------------------------------------
     search_rate: float = param(
-        0.035,
+        0.0234,
         lo=0.0,
         hi=1.0,
         unit="1/month",
         role=U,
-        source=CIS + " (calibrated to 10-18% cooperating SMEs a year)",
+        source=CIS + " (10-18% cooperating SMEs a year); " + CALIBRATED_2026_12,
         sa=(0.02, 0.06),
         doc="Monthly probability that a free, confident, innovation-active SME searches for a partner.",
     )
     strength_search_effect: float = param(
-        1.2,
+        0.95,
         lo=0.0,
         hi=5.0,
         unit="-",
         role=U,
-        source=CIS + " ~2008 (DK 22.7% vs ES 5.3% collaborating SMEs)",
+        source=CIS + " ~2008 (DK 22.7% vs ES 5.3% collaborating SMEs); " + CALIBRATED_2026_12,
         sa=(0.5, 2.0),
         doc="How strongly the national innovation-system strength scales search (multiplier 1 + e*(strength-0.5)*2).",
     )
     home_bias: float = param(
-        0.55,
+        0.60,
         lo=0.0,
         hi=1.0,
         unit="probability",
         role=U,
-        source=INSPIRE + " (national trap); " + CIS + " 2006-08",
+        source=INSPIRE + " (national trap); " + CIS + " 2006-08; " + CALIBRATED_2026_12,
         sa=(0.4, 0.7),
         doc="Probability that a chance encounter is domestic, in the largest country (smaller: see "
         "home_bias_size_elasticity).",
@@ -530,7 +533,7 @@ class ModelParams(Strict):
         doc="Monthly cash per unit of business results that an SME can put into OI (its OI budget, not its turnover).",
     )
     turnover_per_result: float = param(
-        3_000_000.0,
+        3_500_000.0,
         lo=0.0,
         hi=1e9,
         unit="EUR/year per result unit",
@@ -752,13 +755,14 @@ class ModelParams(Strict):
         doc="Probability of dropping each trusted partner whose type fits scaling-up poorly.",
     )
     breakthrough_prob: float = param(
-        0.15,
+        0.07,
         lo=0.0,
         hi=1.0,
         unit="probability",
         role=U,
-        source=INSPIRE + " (a disruptive innovation can make a unicorn)",
-        sa=(0.05, 0.3),
+        source=INSPIRE + " (a disruptive innovation can make a unicorn); set so that unicorns per SME over ten "
+        "years are about 1e-4 (EU-27: 120-220 unicorns a decade, references.toml eu27_unicorns_per_decade)",
+        sa=(0.03, 0.15),
         doc="Chance that a success of a disruptive SME in commercialisation (or a resource-focused disruptive SME "
         "in scaling-up) is a breakthrough: a heavy-tailed (Pareto) jump in business results.",
     )
@@ -778,8 +782,8 @@ class ModelParams(Strict):
         hi=1e4,
         unit="result units",
         role=U,
-        source=ASSUMPTION + "; with turnover_per_result, a breakthrough adds at least EUR 30 M of annual innovation "
-        "turnover (valuation about EUR 0.2 bn): only the tail makes unicorns",
+        source=ASSUMPTION + "; with turnover_per_result, a breakthrough adds at least EUR 35 M of annual innovation "
+        "turnover (valuation about EUR 0.25 bn): only the tail makes unicorns",
         sa=(5.0, 20.0),
         doc="Minimum business results a breakthrough adds.",
     )
@@ -1079,7 +1083,9 @@ class Country(Strict):
     """
 
     name: str = Field(min_length=1, description="Country name (unique).")
-    code: str | None = Field(None, description="Eurostat country code (EL = Greece); fills the other fields from the table.")
+    code: str | None = Field(
+        None, description="Eurostat country code (EL = Greece); fills the other fields from the table."
+    )
     smes: float = Field(
         100_000.0,
         gt=0,

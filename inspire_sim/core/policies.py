@@ -27,6 +27,7 @@ hook                        called in
 ``open_month``              phase 1 (policies): reset the month's account, ``settle``, act
 ``settle``                  phase 1, every month: settle past awards (release expired grants)
 ``subsidy``                 phase 3 (search): EUR each SME holds toward its next project
+``search_intent``           phase 3 (search): least monthly search probability per SME (a grant holder's)
 ``add_candidates``          phase 3 (candidates): introductions by intermediaries
 ``on_projects_started``     phase 3 (start): EUR co-funded per new project; marks take-up
 ``confidence_recovery``     phase 2 (upkeep): multiplier on confidence recovery
@@ -566,11 +567,10 @@ class Policy:
         real = self.value("capacity", default=0)
         # the targeted countries share the capacity by their real SMEs: country c gets
         # capacity x represented_c / represented_targeted real SMEs = that / weight_c simulated ones
-        per_real = np.where(self.country_mask, world.simulated / max(world.represented[self.country_mask].sum(), 1.0), 0.0)
-        if np.ndim(real) == 0:
-            want = float(real) * per_real
-        else:  # the runs of a batch differ in capacity: (R, C)
-            want = real.astype(float)[:, None] * per_real
+        targeted = max(float(world.represented[self.country_mask].sum()), 1.0)
+        per_real = np.where(self.country_mask, world.simulated / targeted, 0.0)
+        # one capacity, or (R, C) when the runs of a batch differ in it
+        want = float(real) * per_real if np.ndim(real) == 0 else real.astype(float)[:, None] * per_real
         u = world.streams.random_runs(f"policy:{self.kind}:{self.index}:capacity", month, len(self.country_mask))
         return stochastic_round(want, u)
 
@@ -614,6 +614,14 @@ class Policy:
 
     def subsidy(self, world: World, month: int) -> np.ndarray | None:
         """EUR per SME slot that this lever pays toward the SME's next project (None: nothing)."""
+        return None
+
+    def search_intent(self, world: World, month: int) -> np.ndarray | None:
+        """Phase 3: least probability per SME slot that it searches this month (None: no effect).
+
+        E.g. an SME holding a grant looks for a partner to use it on. The SME must still be free,
+        confident enough to search and able to pay its share.
+        """
         return None
 
     def add_candidates(self, world: World, cands: CandidateSet, month: int) -> None:

@@ -12,7 +12,6 @@ from dataclasses import fields, replace
 from typing import Any
 
 import numpy as np
-
 from scipy.special import ndtri
 
 from . import rules
@@ -408,5 +407,7 @@ def plan_costs(world: World, rows: np.ndarray) -> None:
     p: Any = world.param_view(run)
     u = world.streams.uniform("project_cost", 0, run, a.uid[rows] * COST_KEYS + (s.attempts[rows] % COST_KEYS), 1)
     sigma = p.project_cost_sigma
-    log_median = derived(p, lambda mean, sd: np.log(max(mean, 1e-9)) - 0.5 * sd**2, "project_cost", "project_cost_sigma")
+    log_median = derived(
+        p, lambda mean, sd: np.log(max(mean, 1e-9)) - 0.5 * sd**2, "project_cost", "project_cost_sigma"
+    )
     s.next_cost[rows] = np.where(p.project_cost > 0, np.exp(log_median + sigma * ndtri(u[:, 0])), 0.0)

@@ -33,7 +33,8 @@ class CrossBorderBrokering(PolicyParams):
         hi=10_000_000,
         unit="real SMEs/month (targeted countries together)",
         role=L,
-        source="Enterprise Europe Network: ~120,000 SMEs a year helped to find partners (references.toml eu_een_clients_per_year)",
+        source="Enterprise Europe Network: ~120,000 SMEs a year helped to find partners "
+        "(references.toml eu_een_clients_per_year)",
         sa=(0, 40_000),
         doc="SMEs served per month in the targeted countries together, shared by their SMEs (EEN-style brokers).",
     )

@@ -116,6 +116,17 @@ class SupportFunding(PolicyParams):
         sa=(0.0, 3.0),
         doc="How much need raises applications: x (1 + need_weight x cost / (cost + cash)).",
     )
+    holder_search_rate: float = param(
+        0.15,
+        lo=0.0,
+        hi=1.0,
+        unit="1/month",
+        role=L,
+        source="set so that 70-90% of awarded vouchers are used (NL 2004: 0.9, 2005: 0.85; AT: 0.69; "
+        "references.toml); " + ASSUMPTION,
+        sa=(0.05, 0.4),
+        doc="Least monthly probability that an SME holding a grant searches for a partner to use it on.",
+    )
     application_cost: float = param(
         1_000.0,
         lo=0.0,
@@ -209,6 +220,11 @@ class SupportFundingPolicy(Policy):
         self.served_month += counts
         for im in self.intermediaries:
             im.serve(int(counts[0, im.country]))
+
+    def search_intent(self, world: World, month: int) -> np.ndarray | None:
+        if not (self.voucher > 0).any():
+            return None
+        return np.where(self.voucher > 0, self.value("holder_search_rate", world.sme_run), 0.0)
 
     def subsidy(self, world: World, month: int) -> np.ndarray | None:
         return self.voucher

@@ -102,16 +102,33 @@ def _label(name: str) -> str:
     return " ".join(fixed.get(w.lower(), w) for w in words.split(" "))
 
 
-def format_summary(summary: pd.DataFrame, partner_types: bool = False) -> str:
+def _lever_of(indicator: str, kinds: list[str]) -> str | None:
+    """The lever kind a lever indicator (``take_up_<kind>``, ``awarded_<kind>``, ``spend_<kind>``) belongs to."""
+    name = indicator.removesuffix("_real")
+    for prefix in ("take_up_", "awarded_", "spend_"):
+        if name.startswith(prefix) and name[len(prefix) :] in kinds:
+            return name[len(prefix) :]
+    return None
+
+
+def format_summary(
+    summary: pd.DataFrame,
+    partner_types: bool = False,
+    levers_on: set[str] | None = None,
+    kinds: list[str] | None = None,
+) -> str:
     """The summary table as plain text: indicator (in words), statistic, unit, mean, 95% CI, name.
 
     Counts of the simulated population are shown in real-population units (their ``_real`` twin),
     shares as percentages (intervals clipped to 0-100%), counts as whole numbers, no scientific
     notation. The 16 counts of partnerships by partner type x stage (``pt_*``) are shown only with
     ``partner_types`` (they are in summary.csv and the heatmap figure). summary.csv keeps every row.
+    With ``levers_on`` (the lever kinds the scenario runs) and ``kinds`` (every lever kind with
+    columns), an indicator of a lever that is off reads "lever off"; an indicator undefined in
+    every run reads "undefined", one defined in a single run "n/a (1 run)".
     """
     from ...core.metrics import REAL_SUFFIX
-    from ...reports.report.format import fmt_value
+    from ...reports.report.format import fmt_value, is_money
 
     names = set(summary["indicator"])
     keep = ~summary["indicator"].isin([n.removesuffix(REAL_SUFFIX) for n in names if n.endswith(REAL_SUFFIX)])
@@ -124,18 +141,32 @@ def format_summary(summary: pd.DataFrame, partner_types: bool = False) -> str:
             v = min(max(float(v), 0.0), 1.0)
         if unit.startswith("real ") or unit == "EUR":
             v = max(float(v), 0.0)  # counts and spending are never negative (a t-interval can be)
-        return fmt_value(v, "real SMEs" if unit.startswith("real ") else unit)
+        return fmt_value(v, "real SMEs" if unit.startswith("real ") and not is_money(unit) else unit)
+
+    off = [
+        levers_on is not None and (lever := _lever_of(name, kinds or [])) is not None and lever not in levers_on
+        for name in rows["indicator"]
+    ]
+
+    def interval(lo: float, hi: float, n: int, u: str, is_off: bool) -> str:
+        if is_off:
+            return "lever off"
+        if n == 0:
+            return "undefined"
+        return "n/a (1 run)" if n < 2 else f"[{value(lo, u)}, {value(hi, u)}]"
 
     ci = [
-        "n/a (1 run)" if n < 2 else f"[{value(lo, u)}, {value(hi, u)}]"
-        for lo, hi, n, u in zip(rows["ci_low"], rows["ci_high"], rows["n"], rows["unit"], strict=True)
+        interval(lo, hi, n, u, o)
+        for lo, hi, n, u, o in zip(rows["ci_low"], rows["ci_high"], rows["n"], rows["unit"], off, strict=True)
     ]
     table = pd.DataFrame(
         {
             "indicator": [_label(n) for n in rows["indicator"]],
             "statistic": rows["statistic"],
             "unit": ["%" if u == "share" else u for u in rows["unit"]],
-            "mean": [value(v, u) for v, u in zip(rows["mean"], rows["unit"], strict=True)],
+            "mean": [
+                "lever off" if o else value(v, u) for v, u, o in zip(rows["mean"], rows["unit"], off, strict=True)
+            ],
             "95% CI": ci,
             "name": rows["indicator"],
         }
@@ -237,7 +268,10 @@ def run_command(
     typer.echo(
         f"{scen.name}: {replications} replication(s), {len(results[0].timeseries)} months, {scen.params.n_smes} SMEs"
     )
-    typer.echo(format_summary(summary, partner_types))
+    from ...core.policies import lever_kinds, resolve_kind
+
+    levers_on = {resolve_kind(p.kind) for p in scen.policies}
+    typer.echo(format_summary(summary, partner_types, levers_on=levers_on, kinds=lever_kinds()))
     base = base_manifest("run", seed=seed, scenarios=[scen])
     written = _write_outputs(results, summary, out_dir, command, figures, base)
     typer.echo(

@@ -47,6 +47,11 @@ def fmt_num(v: float, sign: bool = False) -> str:
     return f"{v:{sp}.4f}"  # never scientific notation
 
 
+def is_money(unit: str) -> bool:
+    """EUR, possibly per period or of the real population (``EUR``, ``EUR/month``, ``real EUR/year``)."""
+    return unit.removeprefix("real ").split("/")[0] == "EUR"
+
+
 def is_count(unit: str) -> bool:
     """Real-population counts (``real SMEs``, ``real projects/month``...) are shown as whole numbers."""
     return unit.startswith("real ")
@@ -64,7 +69,7 @@ def fmt_value(v: float, unit: str) -> str:
     """A level: shares in %, EUR, real counts as whole numbers, otherwise a number."""
     if unit == "share":
         return f"{100 * v:.1f}%" if _ok(v) else "n/a"
-    if unit == "EUR":
+    if is_money(unit):
         return fmt_eur(v)
     if is_count(unit):
         return fmt_count(v)
@@ -77,7 +82,7 @@ def fmt_effect(v: float, unit: str) -> str:
         v = 0.0
     if unit == "share":
         return f"{100 * v:+.1f} pp" if _ok(v) else "n/a"
-    if unit == "EUR":
+    if is_money(unit):
         return fmt_eur(v, sign=True)
     if is_count(unit):
         return fmt_count(v, sign=True)
