@@ -50,8 +50,9 @@ class RunResult:
         smes: final state, one row per SME alive at the end.
         partnerships: one row per OI project (an "OI move": lead SME x one partner).
         panel: monthly trajectory of a sample of SMEs (``params.panel_size``).
-        spend: long table ``step, lever, country, eur`` of policy spending.
+        spend: long table ``step, lever, measure, country, region, sector, eur`` of policy spending.
         countries: long table ``step, country`` + per-country indicators.
+        regions: long table ``step, region, country, group`` + per-region (NUTS-2) indicators.
         manifest: version, git revision, seed, full resolved scenario, file hash, timings.
     """
 
@@ -62,8 +63,9 @@ class RunResult:
     spend: pd.DataFrame
     countries: pd.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
+    regions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
-    TABLES = ("timeseries", "smes", "partnerships", "panel", "spend", "countries")
+    TABLES = ("timeseries", "smes", "partnerships", "panel", "spend", "countries", "regions")
 
     def final(self) -> pd.Series:
         """The last row of the time series (indicator values at the end of the run)."""
@@ -203,7 +205,7 @@ def load_runs(directory: str | Path) -> list[RunResult]:
     """Read every replication stored in ``directory``, in order."""
     directory = Path(directory)
     manifest = read_manifest(directory)
-    tables = {name: pd.read_parquet(directory / f"{name}.parquet") for name in RunResult.TABLES}
+    tables = {name: _read(directory, name) for name in RunResult.TABLES}
     return [_one(tables, replication_manifest(manifest, r), r) for r in range(manifest["n_replications"])]
 
 
@@ -214,8 +216,16 @@ def load_run(directory: str | Path, replication: int = 0) -> RunResult:
     if not 0 <= replication < manifest["n_replications"]:
         raise IndexError(f"{directory} holds replications 0..{manifest['n_replications'] - 1}, not {replication}")
     flt = [(REPLICATION, "==", replication)]
-    tables = {name: pd.read_parquet(directory / f"{name}.parquet", filters=flt) for name in RunResult.TABLES}
+    tables = {name: _read(directory, name, flt) for name in RunResult.TABLES}
     return _one(tables, replication_manifest(manifest, replication), replication)
+
+
+def _read(directory: Path, name: str, filters: list[Any] | None = None) -> pd.DataFrame:
+    """Table ``name`` of a results folder (empty when a folder of an earlier version lacks it)."""
+    path = directory / f"{name}.parquet"
+    if not path.exists() and name == "regions":
+        return pd.DataFrame({REPLICATION: pd.Series([], dtype="int64")})
+    return pd.read_parquet(path, filters=filters)
 
 
 def _one(tables: dict[str, pd.DataFrame], manifest: dict[str, Any], replication: int) -> RunResult:

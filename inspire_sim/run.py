@@ -89,11 +89,12 @@ def result_of(sim: Any, r: int, scen: Scenario, seed: int, steps: int, timings: 
     return RunResult(
         timeseries=rec.timeseries(r),
         smes=sim.smes_table(r),
-        partnerships=w.projects.table(w.country_names, r),
+        partnerships=w.projects.table(w.country_names, r, w.region_names, list(w.params.sectors)),
         panel=rec.panel(r),
         spend=rec.spend(r),
         countries=rec.countries(r),
         manifest=manifest,
+        regions=rec.regions(r),
     )
 
 

@@ -52,6 +52,7 @@ class FakeWorld:
         self.total_budget = total_budget
         self.plan_spent = np.zeros(self.runs)
         self.spend_month = np.zeros((1, self.runs, len(COUNTRIES)))
+        self.spend_events: list[Any] = []
         self.seeds = [int(s) for s in seeds]
         self.streams = BatchStreams(self.seeds, self.n_run)
 

@@ -27,15 +27,13 @@ May import: :mod:`inspire_sim.errors` and the core's params.
 
 from __future__ import annotations
 
-import csv
-import importlib.resources
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, unknown_key_fix
+from .tables import Record, Schema, read_table, shipped
 
 EU27 = tuple(
     [
@@ -78,91 +76,62 @@ STRENGTH_SII = (25.0, 125.0)
 average, EU = 100) mapped linearly so that the weakest member (~35) is near 0.1 and the leaders
 (~130-136) near 0.85-0.9 (an assumption: the index orders countries, the scale is ours)."""
 
-_COUNTS = ("smes_10_249", "smes_0_249")
-_SHARES = (
-    "innovation_active_share",
-    "cooperation_share",
-    "foreign_eu_cooperation_share",
-    "sme_collaborating_share",
-    "death_rate_10plus",
+SCHEMA = Schema(
+    key="code",
+    required=("code", "name", "smes_10_249", "innovation_active_share", "eis_sii", "culture_pdi", "culture_uai"),
+    counts=("smes_10_249", "smes_0_249"),
+    shares=(
+        "innovation_active_share",
+        "cooperation_share",
+        "foreign_eu_cooperation_share",
+        "sme_collaborating_share",
+        "death_rate_10plus",
+    ),
+    indices=("eis_sii", "culture_pdi", "culture_uai", "english_proficiency"),
 )
-_INDICES = ("eis_sii", "culture_pdi", "culture_uai")
-REQUIRED = ("code", "name", "smes_10_249", "innovation_active_share", "eis_sii", "culture_pdi", "culture_uai")
-"""Columns every row must fill (the model's inputs)."""
+"""The country table's columns: the model's inputs are required."""
+
+
+def strength_of(index: float) -> float:
+    """An innovation scoreboard index (% of the EU average) as a strength in [0, 1] (:data:`STRENGTH_SII`)."""
+    lo, width = STRENGTH_SII
+    return round(min(max((float(index) - lo) / width, 0.0), 1.0), 4)
 
 
 @dataclass(frozen=True)
-class CountryRecord:
-    """One row of the country table: the figures (floats, or None where blank) and their sources."""
+class CountryRecord(Record):
+    """One row of the country table (a :class:`~inspire_sim.core.tables.Record` keyed by code)."""
 
-    code: str
-    name: str
-    values: dict[str, float | None]
-    text: dict[str, str]
-    sources: dict[str, str]
+    @property
+    def code(self) -> str:
+        return self.key
 
-    def __getitem__(self, column: str) -> float | None:
-        return self.values[column]
-
-    def is_estimate(self, column: str) -> bool:
-        """Whether the figure in ``column`` is an estimate (its source says so)."""
-        return self.sources.get(column, "").strip().lower().startswith("estimate")
+    @property
+    def name(self) -> str:
+        return self.text["name"]
 
     def country_fields(self) -> dict[str, Any]:
         """The :class:`~inspire_sim.core.params.Country` fields this row gives."""
-        sii = self.values["eis_sii"]
-        lo, width = STRENGTH_SII
-        strength = min(max((float(sii or 0.0) - lo) / width, 0.0), 1.0)
         return {
             "name": self.name,
             "code": self.code,
-            "smes": float(self.values["smes_10_249"] or 0.0),
-            "strength": round(strength, 4),
-            "culture": [
-                float(self.values["culture_pdi"] or 0.0) / 100.0,
-                float(self.values["culture_uai"] or 0.0) / 100.0,
-            ],
-            "innovation_active_share": float(self.values["innovation_active_share"] or 0.0),
+            "smes": self.number("smes_10_249"),
+            "strength": strength_of(self.number("eis_sii")),
+            "culture": [self.number("culture_pdi") / 100.0, self.number("culture_uai") / 100.0],
+            "innovation_active_share": self.number("innovation_active_share"),
+            "regions": _regions_of(self.code),
         }
+
+
+def _regions_of(code: str) -> list[str]:
+    from .regions import regions_of  # the region table reads the country codes of this module
+
+    return regions_of(code)
 
 
 def table_path() -> Path:
     """The shipped ``countries.csv`` (inside the package: a wheel and a checkout alike)."""
-    return Path(str(importlib.resources.files("inspire_sim").joinpath("data", "countries.csv")))
-
-
-def _number(raw: str, where: str, column: str, path: str) -> float | None:
-    text = raw.strip().replace("_", "")
-    if text == "":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(
-            f"{where}, column {column}: {raw!r} is not a number", source=path, fix="write a plain number"
-        ) from None
-    if not math.isfinite(value):
-        raise InputError(f"{where}, column {column}: {raw!r} is not finite", source=path, fix="write a finite number")
-    return value
-
-
-def _check(value: float | None, where: str, column: str, path: str) -> None:
-    if value is None:
-        return
-    if column in _COUNTS and value <= 0:
-        raise InputError(
-            f"{where}, column {column}: {value:g} is not a positive count",
-            source=path,
-            fix="give the number of enterprises (> 0), or leave the cell empty if the column is optional",
-        )
-    if column in _SHARES and not 0.0 <= value <= 1.0:
-        raise InputError(
-            f"{where}, column {column}: {value:g} is outside [0, 1]",
-            source=path,
-            fix="give a share between 0 and 1 (e.g. 0.53, not 53)",
-        )
-    if column in _INDICES and value < 0:
-        raise InputError(f"{where}, column {column}: {value:g} is negative", source=path, fix="give a score >= 0")
+    return shipped("countries.csv")
 
 
 def load_table(path: str | Path) -> dict[str, CountryRecord]:
@@ -172,52 +141,13 @@ def load_table(path: str | Path) -> dict[str, CountryRecord]:
     cell, a figure without a source, a negative count, a share outside [0, 1], a duplicate
     code, and a table that lacks one of the EU-27.
     """
-    path = Path(path)
-    name = path.name
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            header: list[str] = list(reader.fieldnames or [])
-            rows: list[dict[str, str]] = list(reader)
-    except FileNotFoundError:
-        raise InputError("file not found", source=str(path), fix="give the path of a country table CSV") from None
-    for col in REQUIRED:
-        if col not in header:
-            raise InputError(f"column {col} is missing", source=name, fix=f"add a column {col} (see countries.csv)")
-    figures = [c for c in header if c not in ("code", "name") and not c.endswith("_source")]
-    numeric = [c for c in figures if c in (*_COUNTS, *_SHARES, *_INDICES)]
-    out: dict[str, CountryRecord] = {}
-    for k, row in enumerate(rows, start=2):  # row 1 is the header
-        code = (row.get("code") or "").strip()
-        where = f"row {k} ({code or '?'})"
-        for col in REQUIRED:
-            if not (row.get(col) or "").strip():
-                raise InputError(f"{where}, column {col}: empty", source=name, fix=f"fill {col} (it is required)")
-        values: dict[str, float | None] = {}
-        for col in numeric:
-            values[col] = _number(row.get(col) or "", where, col, name)
-            _check(values[col], where, col, name)
-        sources: dict[str, str] = {}
-        for col in figures:
-            src = (row.get(f"{col}_source") or "").strip()
-            if (row.get(col) or "").strip() and not src:
-                raise InputError(
-                    f"{where}, column {col}_source: a figure without a source",
-                    source=name,
-                    fix=f"cite where {col} comes from, or write 'estimate: <reasoning>'",
-                )
-            sources[col] = src
-        if code in out:
-            raise InputError(
-                f"{where}, column code: duplicate code {code}", source=name, fix="give each country one row"
-            )
-        text = {c: (row.get(c) or "").strip() for c in figures if c not in numeric}
-        out[code] = CountryRecord(code, row["name"].strip(), values, text, sources)
+    rows = read_table(path, SCHEMA)
+    out = {k: CountryRecord(r.key, r.values, r.text, r.sources) for k, r in rows.items()}
     missing = [c for c in EU27 if c not in out]
     if missing:
         raise InputError(
             f"country {missing[0]} is missing ({len(out)} rows)",
-            source=name,
+            source=Path(path).name,
             fix=f"add a row for {', '.join(missing)}: the table covers the EU-27",
         )
     return out

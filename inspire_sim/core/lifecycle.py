@@ -194,7 +194,7 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
         new["trust"],
         comp,
         new["friction"],
-        world.strength[a.country[lead]],
+        world.geo.region_strength[s.region[lead]],  # the lead's regional innovation system
         1.0 / (1.0 + s.attempts[lead]),
         base_success_logit=p.base_success_logit,
         b_vision=p.b_vision,
@@ -236,6 +236,9 @@ def start_projects(world: World, month: int, matches: Matches) -> Matches:
         lead_stage=s.stage[lead],
         lead_country=a.country[lead],
         partner_country=a.country[partner],
+        lead_region=s.region[lead],
+        partner_region=a.region[partner],
+        lead_sector=s.sector[lead],
         cross_border=new["cross_border"],
         repeat_partner=new["repeat_partner"],
         lead_resource_focus=s.resource_focus[lead],

@@ -41,13 +41,16 @@ def find_seekers(world: World, month: int) -> np.ndarray:
         net_share = np.where(cost > 0, np.clip(1.0 - subsidy / cost, 0.0, 1.0), 0.0)
     prob = rules.search_probability(
         s.confidence,
-        world.strength[world.actors.country[:n]],
+        world.geo.region_strength[s.region],
         net_share,
         search_rate=p.search_rate,
         strength_effect=p.strength_search_effect,
         min_confidence=p.min_confidence_to_search,
         cost_offset=p.search_cost_offset,
     )
+    # sectors cooperate more or less (CIS): (cooperation share / mean) ** sector_search_effect
+    ratio = np.log(world.geo.sector_coop_ratio)[s.sector]
+    prob = np.clip(prob * np.exp(p.sector_search_effect * ratio), 0.0, 1.0)
     for pol in world.policies:
         intent = pol.search_intent(world, month)
         if intent is not None:  # e.g. grant holders look for a partner to use it on
@@ -65,13 +68,21 @@ def chance(
     ptype: np.ndarray,
     domestic_prob: float | np.ndarray,
     run: np.ndarray | int = 0,
+    region: np.ndarray | None = None,
+    u_local: np.ndarray | None = None,
+    local_bias: float | np.ndarray = 0.0,
+    border_bias: float | np.ndarray = 0.0,
 ) -> np.ndarray:
     """Actors met by chance: of type ``ptype``, domestic with ``domestic_prob``, else foreign.
 
     ``run`` is the run of each seeker (batches: candidates come from the seeker's own run).
 
-    Foreign actors are drawn uniformly among actors of that type abroad, so larger
-    countries are met more often. Returns -1 where no such actor exists.
+    A domestic encounter is drawn from the seeker's own ``region`` with probability
+    ``local_bias`` (if the region has actors of that type), else anywhere in the country. A
+    foreign encounter of a seeker in a border region is drawn from a region touching it across
+    the border with probability ``border_bias`` (one of them at random, if it has actors of that
+    type), else uniformly among actors of that type abroad, so larger countries are met more
+    often. ``u_local`` decides both (only one applies). Returns -1 where no such actor exists.
     """
     ix = world.index
     off, cnt = ix.tc_off[ptype, home], ix.tc_cnt[ptype, home]
@@ -83,6 +94,27 @@ def chance(
     r = r + np.where(r >= off - t_off, cnt, 0)
     pos = np.where(domestic, pos_dom, t_off + r)
     ok = np.where(domestic, cnt > 0, n_for > 0)
+    if region is not None and u_local is not None:
+        geo = world.geo
+        # own region: a (type, region) block inside the (type, country) one
+        r_off, r_cnt = ix.tr_off[ptype, region], ix.tr_cnt[ptype, region]
+        local = domestic & (u_local < local_bias) & (r_cnt > 0)
+        pos = np.where(local, r_off + np.minimum((u_pick * r_cnt).astype(np.int64), np.maximum(r_cnt - 1, 0)), pos)
+        # a neighbouring region abroad: pick one with u_pick's integer part, the actor with its fraction
+        deg = geo.nb_ptr[region + 1] - geo.nb_ptr[region]
+        near = ~domestic & (u_local < border_bias) & (deg > 0)
+        if near.any():
+            v = u_pick[near] * deg[near]
+            k = np.minimum(v.astype(np.int64), deg[near] - 1)
+            nb = geo.nb_idx[geo.nb_ptr[region[near]] + k]
+            t = ptype[near]
+            n_off, n_cnt = ix.tr_off[t, nb], ix.tr_cnt[t, nb]
+            frac = v - k
+            has = n_cnt > 0
+            got = n_off + np.minimum((frac * n_cnt).astype(np.int64), np.maximum(n_cnt - 1, 0))
+            sub = pos[near]
+            sub[has] = got[has]
+            pos[near] = sub
     stride = ix.run_stride if world.runs > 1 else 0
     pos = np.clip(pos, 0, len(ix.by_tc) // world.runs - 1)
     return np.where(ok, ix.by_tc[pos + np.asarray(run) * stride if stride else pos], -1)
@@ -102,11 +134,26 @@ def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateS
     home = a.country[seekers].astype(np.int64)
     run = world.sme_run[seekers]
     p: Any = world.param_view(run)
-    u = world.streams.uniform("candidates", month, run, a.uid[seekers], 3 * k + 1)
-    ptype = np.searchsorted(world.index.encounter_cum, u[:, k : 2 * k], side="right").clip(0, 3)
+    u = world.streams.uniform("candidates", month, run, a.uid[seekers], 4 * k + 1)
+    cum = world.index.encounter_cum[s.sector[seekers]]  # (S, types): the seeker's sector's partner mix
+    ptype = (u[:, k : 2 * k, None] >= cum[:, None, :]).sum(axis=-1).clip(0, 3)
     dom = world.domestic_prob[run, home][:, None]
     home_k = np.repeat(home[:, None], k, axis=1)
-    actor = chance(world, home_k, u[:, :k], u[:, 2 * k : 3 * k], ptype, dom, run[:, None])
+    region_k = np.repeat(s.region[seekers].astype(np.int64)[:, None], k, axis=1)
+    pk: Any = world.param_view(run[:, None])
+    actor = chance(
+        world,
+        home_k,
+        u[:, :k],
+        u[:, 2 * k : 3 * k],
+        ptype,
+        dom,
+        run[:, None],
+        region=region_k,
+        u_local=u[:, 3 * k + 1 :],
+        local_bias=pk.local_bias,
+        border_bias=pk.border_bias,
+    )
     # (a) the most trusted past partner goes first, if there is one not burnt
     mem, trust = s.mem_partner[seekers], s.mem_trust[seekers]
     masked = np.where((mem >= 0) & (trust >= 0), trust, -np.inf)
@@ -145,11 +192,15 @@ def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
     trust = (same * s.mem_trust[i][:, None, :]).sum(axis=-1)
     repeat = same.any(axis=-1)
     foreign = ci != cj
-    friction = rules.border_friction(
+    ri, rj = s.region[i].astype(np.int64)[:, None], a.region[j].astype(np.int64)
+    near = world.geo.adjacent[ri, rj]  # regions that touch across a border: less friction
+    closer = np.where(near, p.neighbour_friction, 1.0)  # float64, like the friction it scales
+    friction = closer * rules.border_friction(
         world.distance[ci, cj], s.experience[i[:, None], cj], p.friction_scale, p.experience_effect, red
     )
     trap = 1.0 + p.resource_focus_trap * s.resource_focus[i][:, None]
-    search_cost = foreign * p.search_cost_foreign * trap * (1.0 - red)
+    search_cost = closer * foreign * p.search_cost_foreign * trap * (1.0 - red)
+    search_cost = search_cost + (~foreign & (ri != rj)) * p.search_cost_region  # a domestic partner further away
     weights = dict(w_chemistry=p.w_chemistry, w_vision=p.w_vision, w_stage_fit=p.w_stage_fit, w_trust=p.w_trust)
     attract = rules.attractiveness(chem, vision, fit, trust, friction, search_cost, **weights)
     # the partner's view: the same chemistry, vision, trust and friction, and what the SME brings

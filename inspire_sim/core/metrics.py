@@ -8,11 +8,13 @@ read them are in :mod:`inspire_sim.analyses.patterns` (thresholds in docs/ODD.md
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .policies import resolve_kind, shipped_kinds
+from .regions import GROUPS
 from .state import PartnerType, Stage
 from .world import MonthEvents, World
 
@@ -253,6 +255,18 @@ COUNTRY_INDICATORS = (
 )
 """Columns of ``RunResult.countries`` (besides ``step`` and ``country``)."""
 
+REGION_INDICATORS = (
+    "cooperating_share",
+    "cross_border_share",
+    "new_partnerships",
+    "successes",
+    "failures",
+    "innovation_turnover",
+    "spend_total",
+)
+"""Columns of ``RunResult.regions`` (besides ``step`` and ``region``): the indicators by NUTS-2 region."""
+_REGION_INT = ("new_partnerships", "successes", "failures")
+
 
 def row_sums(x: np.ndarray, runs: int) -> np.ndarray:
     """(R,) sums of each run's contiguous block of ``x`` (length R * n), each as ``np.sum`` of the block alone.
@@ -429,7 +443,15 @@ class Recorder:
         self._rows: list[np.ndarray] = []  # (1, R, len(names)) indicators
         self._latest: dict[str, float] | None = None
         self._country_rows: list[np.ndarray] = []  # (1, R, C, 2 + len(COUNTRY_INDICATORS))
-        self._spend_rows: list[np.ndarray] = []  # (1, policies, R, C) real EUR
+        self._spend_keys: list[np.ndarray] = []  # per month: nonzero (run, policy, region, sector) bins
+        self._spend_eur: list[np.ndarray] = []  # and their real EUR
+        self._spend_step: list[np.ndarray] = []
+        self._region_rows: list[np.ndarray] = []  # (1, R, G, len(REGION_INDICATORS))
+        g = len(world.region_names)
+        self._n_regions, self._n_sectors = g, len(world.geo.sector_names)
+        region = world.sme.region[: world.n].astype(np.int64)
+        self._region_key = (world.sme_run * g + region) if runs > 1 else region
+        self._region_n = np.bincount(self._region_key, minlength=runs * g).reshape(runs, g)
         self._panel_rows: dict[str, list[np.ndarray]] = {k: [] for k in _PANEL}  # the panel SMEs of all runs
         self._panel_run = world.sme_run[world.panel_rows]
         # an SME slot keeps its country for the whole run (entrants take the leaver's country)
@@ -604,7 +626,8 @@ class Recorder:
         else:
             crow[:, :, 9] = 0.0
         self._country_rows.append(crow[None])
-        self._spend_rows.append(w.spend_month[None].copy())
+        self._record_spend(month)
+        self._record_regions(events, coop, foreign, results, res_run)
         pr = w.panel_rows
         if len(pr):
             failed_now = np.zeros(n, dtype=bool)
@@ -627,6 +650,56 @@ class Recorder:
                 strict=True,
             ):
                 self._panel_rows[name].append(values)
+
+    def _record_spend(self, month: int) -> np.ndarray:
+        """Tally this month's bookings by (run, policy, region, sector); returns the (R, G) spend by region."""
+        w, g, ns, runs = self.world, self._n_regions, self._n_sectors, self.runs
+        n_pol = max(len(w.policies), 1)
+        by_region = np.zeros((runs, g))
+        if w.spend_events:
+            pol = np.concatenate([np.full(len(r), k, dtype=np.int64) for k, r, _ in w.spend_events])
+            rows = np.concatenate([r for _, r, _ in w.spend_events]).astype(np.int64)
+            eur = np.concatenate([e for _, _, e in w.spend_events])
+            run = w.sme_run[rows] if runs > 1 else np.zeros(len(rows), dtype=np.int64)
+            region = w.sme.region[rows].astype(np.int64)
+            key = ((run * n_pol + pol) * g + region) * ns + w.sme.sector[rows].astype(np.int64)
+            keys, inv = np.unique(key, return_inverse=True)
+            tally = np.bincount(inv, weights=eur, minlength=len(keys))  # each bin in booking order
+            nz = tally != 0
+            self._spend_keys.append(keys[nz])
+            self._spend_eur.append(tally[nz])
+            self._spend_step.append(np.full(int(nz.sum()), month + 1, dtype=np.int64))
+            by_region = np.bincount(run * g + region, weights=eur, minlength=runs * g).reshape(runs, g)
+        self._month_spend_region = by_region
+        return by_region
+
+    def _record_regions(
+        self, events: MonthEvents, coop: np.ndarray, foreign: np.ndarray, results: np.ndarray, res_run: np.ndarray
+    ) -> None:
+        """This month's indicators by region of every run (counts added in row order: bit-identical per run)."""
+        w, g, runs = self.world, self._n_regions, self.runs
+        key = self._region_key
+        size = runs * g
+        coop_n = np.bincount(key[coop], minlength=size).reshape(runs, g)
+        foreign_n = np.bincount(key[foreign], minlength=size).reshape(runs, g)
+        turnover = np.bincount(key, weights=results, minlength=size).reshape(runs, g)
+        new_lead = np.asarray(events.matches.new["lead"], dtype=np.int64)
+        res = events.resolutions
+
+        def count(rows: np.ndarray) -> np.ndarray:
+            k = w.sme_run[rows] * g + w.sme.region[rows] if runs > 1 else w.sme.region[rows].astype(np.int64)
+            return np.bincount(np.asarray(k, dtype=np.int64), minlength=size).reshape(runs, g)
+
+        row = np.empty((runs, g, len(REGION_INDICATORS)))
+        n = self._region_n
+        row[:, :, 0] = np.divide(coop_n, n, out=np.zeros((runs, g)), where=n > 0)
+        row[:, :, 1] = np.divide(foreign_n, coop_n, out=np.zeros((runs, g)), where=coop_n > 0)
+        row[:, :, 2] = count(new_lead)
+        row[:, :, 3] = count(res.lead[res.success])
+        row[:, :, 4] = count(res.lead[~res.success])
+        row[:, :, 5] = turnover * self._turnover_per_result[:, None]
+        row[:, :, 6] = self._month_spend_region
+        self._region_rows.append(row[None])
 
     # ------------------------------------------------------------------ rows
     @property
@@ -679,24 +752,53 @@ class Recorder:
         return df
 
     def spend(self, run: int = 0) -> pd.DataFrame:
-        """Run ``run``'s real EUR spent per month, lever, measure and country (non-zero entries only)."""
+        """Run ``run``'s real EUR spent per month, lever, measure, country, region and sector (non-zero entries)."""
         run = self._run(run)
         w = self.world
-        if not self._spend_rows:
-            return pd.DataFrame({"step": [], "lever": [], "measure": [], "country": [], "eur": []})
-        arr = _joined(self._spend_rows)[:, :, run]  # (T, measures, C)
-        t, k, c = np.nonzero(arr)
+        empty: dict[str, list[Any]] = {
+            k: [] for k in ("step", "lever", "measure", "country", "region", "sector", "eur")
+        }
+        if not self._spend_keys:
+            return pd.DataFrame(empty)
+        keys, eur, step = (np.concatenate(x) for x in (self._spend_keys, self._spend_eur, self._spend_step))
+        g, ns, n_pol = self._n_regions, self._n_sectors, max(len(w.policies), 1)
+        sector, rest = keys % ns, keys // ns
+        region, rest = rest % g, rest // g
+        k, r = rest % n_pol, rest // n_pol
+        mine = r == run
         names = [p.name for p in w.policies]
         labels = [f"{i}:{n}" for i, n in enumerate(names)] if len(set(names)) < len(names) else names
+        k, region, sector = k[mine], region[mine], sector[mine]
         return pd.DataFrame(
             {
-                "step": (t + 1).astype(np.int64),
+                "step": step[mine],
                 "lever": pd.Categorical.from_codes(self.policy_lever[k], self.kinds),
                 "measure": pd.Categorical.from_codes(k, labels),
-                "country": pd.Categorical.from_codes(c, w.country_names),
-                "eur": arr[t, k, c],
+                "country": pd.Categorical.from_codes(w.region_country[region], w.country_names),
+                "region": pd.Categorical.from_codes(region, w.region_names),
+                "sector": pd.Categorical.from_codes(sector, list(w.geo.sector_names)),
+                "eur": eur[mine],
             }
         )
+
+    def regions(self, run: int = 0) -> pd.DataFrame:
+        """Run ``run``'s indicators by region: ``step, region, country, group`` + :data:`REGION_INDICATORS`."""
+        run = self._run(run)
+        w = self.world
+        g, width = self._n_regions, len(REGION_INDICATORS)
+        data = _joined(self._region_rows)[:, run] if self._region_rows else np.zeros((0, g, width))
+        months = data.shape[0]
+        df = pd.DataFrame(data.reshape(-1, width), columns=list(REGION_INDICATORS))
+        region = np.tile(np.arange(g), months)
+        df.insert(0, "step", np.repeat(np.arange(1, months + 1), g) if months else np.zeros(0, dtype=np.int64))
+        if self._rows:
+            df["step"] = np.repeat(_joined(self._rows)[:, 0, 0].astype(np.int64), g)
+        df.insert(1, "region", pd.Categorical.from_codes(region, w.region_names))
+        df.insert(2, "country", pd.Categorical.from_codes(w.region_country[region], w.country_names))
+        df.insert(3, "group", pd.Categorical.from_codes(np.asarray(w.geo.region_group)[region], list(GROUPS)))
+        for name in _REGION_INT:
+            df[name] = df[name].astype(np.int64)
+        return df
 
     def panel(self, run: int = 0) -> pd.DataFrame:
         """Monthly states of run ``run``'s panel SMEs (``step``, ``sme_id``, ``stage``, ...), month by month."""

@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .regions import default_sectors
+
 # Source strings, cited by parameters (see shared/SOURCES.md and docs/ODD.md).
 INSPIRE = "INSPIRE finding (H2020 grant 691440)"
 CIS = "Eurostat CIS"
@@ -65,8 +67,6 @@ def param(
 
 
 U, S, L = Role.UNCERTAINTY, Role.STRUCTURAL, Role.LEVER
-
-DEFAULT_SECTORS = ("manufacturing", "ict", "life_sciences", "agrifood", "services")
 
 
 class Strict(BaseModel):
@@ -146,10 +146,11 @@ class ModelParams(Strict):
         doc="Concurrent projects a research organisation or large firm partners in (crowd and non-modelled peers: 1).",
     )
     sectors: list[str] = Field(
-        default=list(DEFAULT_SECTORS),
+        default_factory=default_sectors,
         min_length=1,
-        description="Sector names (sectoral innovation systems).",
-        json_schema_extra={"unit": "-", "role": "structural", "source": ASSUMPTION},
+        description="Sector ids (sectoral innovation systems): those of inspire_sim/data/sectors.csv take its "
+        "figures (share of SMEs, cooperation, partner mix); other names get equal shares and average figures.",
+        json_schema_extra={"unit": "-", "role": "structural", "source": "Eurostat SBS and CIS by NACE; sectors.csv"},
     )
     persona_dims: int = param(
         4,
@@ -883,6 +884,71 @@ class ModelParams(Strict):
         doc="Domestic share of chance encounters = home_bias x (country SMEs / largest country's SMEs)^elasticity.",
     )
 
+    # --- regional and sectoral innovation systems ------------------------------------------
+    local_bias: float = param(
+        0.35,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=ASSUMPTION + " (proximity: SMEs' innovation partners are often in their own region)",
+        sa=(0.15, 0.6),
+        doc="Probability that a domestic chance encounter is drawn from the SME's own region (else anywhere in "
+        "the country).",
+    )
+    border_bias: float = param(
+        0.3,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source=ASSUMPTION + " (cross-border regions: Interreg cooperation)",
+        sa=(0.1, 0.5),
+        doc="Probability that a foreign chance encounter of an SME in a border region is with a region touching "
+        "it across the border (else anywhere abroad).",
+    )
+    neighbour_friction: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="x",
+        role=U,
+        source=ASSUMPTION + " (neighbouring regions share markets and often a language)",
+        sa=(0.3, 0.8),
+        doc="Border friction and foreign search cost between regions that touch across a border, as a multiple "
+        "of the countries'.",
+    )
+    search_cost_region: float = param(
+        0.03,
+        lo=0.0,
+        hi=5.0,
+        unit="attractiveness",
+        role=U,
+        source=ASSUMPTION + " (a partner in the SME's own region is nearer)",
+        sa=(0.0, 0.1),
+        doc="Extra search cost of a domestic candidate outside the SME's own region.",
+    )
+    regional_partner_concentration: float = param(
+        2.0,
+        lo=0.0,
+        hi=10.0,
+        unit="-",
+        role=S,
+        source="public research and large firms concentrate in strong regions (RIS); value " + ASSUMPTION,
+        doc="Research organisations and large firms are located in a country's regions in proportion to SMEs x "
+        "exp(this x (region strength - the country's mean region strength)).",
+    )
+    sector_search_effect: float = param(
+        1.0,
+        lo=0.0,
+        hi=3.0,
+        unit="-",
+        role=U,
+        source=CIS + " cooperation by sector (sectors.csv)",
+        sa=(0.5, 1.5),
+        doc="Search scales with (the sector's CIS cooperation share / the SME-weighted mean) ** this.",
+    )
+
     # --- warm-up and structural constants of initialisation and rules ----------------------
     burn_in: int = param(
         36,
@@ -1127,7 +1193,11 @@ class Country(Strict):
             "source": CIS + " 2020 by country (EU 2016-18: 50.3%); " + COUNTRY_TABLE,
         },
     )
-    regions: list[str] | None = Field(None, description="Region names (NUTS-like); default three regions.")
+    regions: list[str] | None = Field(
+        None,
+        description="Region codes: a country from the table has its NUTS-2 regions (regions.csv); a country "
+        "written out in full gets three regions '<name>-1/2/3' unless it lists its own.",
+    )
 
     @property
     def region_names(self) -> list[str]:
@@ -1147,7 +1217,14 @@ class PolicyParams(Strict):
     kind: str
     label: str | None = Field(None, description="Optional name shown in reports.")
     countries: Literal["all"] | list[str] = Field("all", description='Country names, or "all".')
-    regions: list[str] | None = Field(None, description="Restrict to these regions (regional innovation systems).")
+    regions: list[str] | None = Field(
+        None, description="Restrict to these NUTS-2 regions, by code (regional innovation systems)."
+    )
+    region_groups: list[Literal["leader", "strong", "moderate", "emerging"]] | None = Field(
+        None,
+        description="Restrict to regions of these Regional Innovation Scoreboard groups, e.g. "
+        '["moderate", "emerging"] for "modest and moderate innovators".',
+    )
     sectors: list[str] | None = Field(None, description="Restrict to these sectors (sectoral innovation systems).")
     start: int = Field(0, ge=0, description="First reporting month the measure is active (inclusive, 0-based).")
     end: int | None = Field(None, ge=0, description="Reporting month the measure stops (exclusive); none = to the end.")

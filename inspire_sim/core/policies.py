@@ -88,6 +88,7 @@ import numpy as np
 
 from ..errors import InputError, unknown_key_fix
 from .params import PolicyParams
+from .regions import GROUPS
 from .state import NO_STEP, IntermediaryKind
 
 if TYPE_CHECKING:
@@ -328,6 +329,9 @@ class Policy:
         mask = self.country_mask[world.actors.country[: world.n]]
         if spec.regions:
             mask &= np.isin(world.sme.region, [world.region_names.index(r) for r in spec.regions])
+        if spec.region_groups:
+            groups = [GROUPS.index(g) for g in spec.region_groups]
+            mask &= np.isin(np.asarray(world.geo.region_group)[world.sme.region], groups)
         if spec.sectors:
             mask &= np.isin(world.sme.sector, [world.params.sectors.index(s) for s in spec.sectors])
         self.sme_mask = mask  # SME slots keep country, region and sector on entry
@@ -484,8 +488,8 @@ class Policy:
 
     def _totals(
         self, world: World, smes: np.ndarray, eur_each: float | np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """(run, country, eur) of the booked rows, sorted by run, and the (R,) totals; None if nothing to book.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(run, country, eur, SME rows) of the booked rows, sorted by run, and the (R,) totals; None if nothing.
 
         In a batch each run's total is summed as that run alone sums it (its rows in their order).
         """
@@ -495,25 +499,29 @@ class Policy:
             total = float(eur.sum())
             if total <= 0:
                 return None
-            return np.zeros(len(smes), dtype=np.int64), country, eur, np.array([total])
+            return np.zeros(len(smes), dtype=np.int64), country, eur, smes, np.array([total])
         run = self._sme_run[smes]
         if np.any(run[1:] < run[:-1]):
             by = np.argsort(run, kind="stable")
-            run, country, eur = run[by], country[by], eur[by]
+            run, country, eur, smes = run[by], country[by], eur[by], smes[by]
         totals = world.segment_sums(run, eur)
         book = totals > 0
         if not book.any():
             return None
         rows = book[run]
-        return run[rows], country[rows], eur[rows], np.where(book, totals, 0.0)
+        return run[rows], country[rows], eur[rows], smes[rows], np.where(book, totals, 0.0)
 
-    def _book_spend(self, world: World, booked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
-        """Record booked EUR as spending: the month's spend table, the measure's and the plan's totals."""
-        run, country, eur, totals = booked
+    def _book_spend(
+        self, world: World, booked: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    ) -> None:
+        """Record booked EUR as spending: the month's spend by country and its bookings (for regions and
+        sectors), the measure's and the plan's totals."""
+        run, country, eur, smes, totals = booked
         if self.runs == 1:
             np.add.at(world.spend_month[self.index, 0], country, eur)
         else:
             np.add.at(world.spend_month[self.index], (run, country), eur)
+        world.spend_events.append((self.index, np.asarray(smes), np.array(eur, dtype=float)))
         self.spent_total = self.spent_total + totals
         world.plan_spent = world.plan_spent + totals
 
@@ -526,7 +534,7 @@ class Policy:
         booked = self._totals(world, smes, eur_each)
         if booked is None:
             return
-        self.spent_month = self.spent_month + booked[3]
+        self.spent_month = self.spent_month + booked[4]
         self._book_spend(world, booked)
 
     def commit(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
@@ -538,15 +546,15 @@ class Policy:
         booked = self._totals(world, smes, eur_each)
         if booked is None:
             return
-        self.spent_month = self.spent_month + booked[3]
-        self.outstanding = self.outstanding + booked[3]
+        self.spent_month = self.spent_month + booked[4]
+        self.outstanding = self.outstanding + booked[4]
 
     def pay(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
         """Pay out committed real EUR to ``smes`` now (a grant used): spending, no longer a commitment."""
         booked = self._totals(world, smes, eur_each)
         if booked is None:
             return
-        self.outstanding = self.outstanding - booked[3]
+        self.outstanding = self.outstanding - booked[4]
         self._book_spend(world, booked)
 
     def release(self, world: World, smes: np.ndarray, eur_each: float | np.ndarray) -> None:
@@ -554,9 +562,9 @@ class Policy:
         booked = self._totals(world, smes, eur_each)
         if booked is None:
             return
-        self.outstanding = self.outstanding - booked[3]
+        self.outstanding = self.outstanding - booked[4]
         if self.value("budget_per_step") is not None:
-            self.budget_carry = self.budget_carry + booked[3]
+            self.budget_carry = self.budget_carry + booked[4]
 
     def scaled_capacity(self, world: World, month: int) -> np.ndarray:
         """(R, C) simulated SMEs that may be served per run and country this month.

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from . import rules
+from .geography import Geography, geography
 from .projects import ProjectBook
 from .runparams import RunParams, derived
 from .scenario import Scenario
@@ -86,6 +87,27 @@ def allocate_smes(total: int, weights: np.ndarray) -> np.ndarray:
     return counts
 
 
+def _regions_of(geo: Geography, country: int, k: int) -> np.ndarray:
+    """Regions of a country's ``k`` simulated SMEs, by the regions' shares of its SMEs (largest remainder)."""
+    regs = np.flatnonzero(geo.region_country == country)
+    return np.repeat(regs, allocate(k, geo.region_share[regs]))
+
+
+def _partner_regions(geo: Geography, ptype: PartnerType, k: int, represented: np.ndarray, p: Any) -> np.ndarray:
+    """Regions of ``k`` partners of one type: to countries by their SMEs, then to each country's regions by
+    their SMEs (research organisations and large firms more in strong regions: ``regional_partner_concentration``)."""
+    per_country = allocate(k, represented) if k else np.zeros(len(represented), dtype=np.int64)
+    out = []
+    for c, kc in enumerate(per_country.tolist()):
+        regs = np.flatnonzero(geo.region_country == c)
+        w = geo.region_share[regs]
+        if ptype in (PartnerType.PSR, PartnerType.LARGE_FIRM):
+            st = geo.region_strength[regs]
+            w = w * np.exp(p.regional_partner_concentration * (st - np.average(st, weights=w)))
+        out.append(np.repeat(regs, allocate(kc, w)) if kc else np.zeros(0, dtype=np.int64))
+    return np.concatenate(out).astype(np.int64)
+
+
 def capability_beta(p) -> dict[PartnerType, tuple[float, float]]:
     """What a partner type brings: Beta(a, b) by type, from the model parameters."""
     return {
@@ -133,7 +155,11 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
             field="model.n_smes",
             fix=f"simulate at least one SME per country (n_smes >= {nc})",
         )
-    sme_country = np.repeat(np.arange(nc), simulated)
+    geo = geography(cs, p)
+    n_g = len(geo.region_names)
+    # SMEs: each country's to its regions by their shares of its SMEs (largest remainder)
+    sme_region = np.concatenate([_regions_of(geo, k, int(simulated[k])) for k in range(nc)])
+    sme_country = geo.region_country[sme_region]
     shares = {
         PartnerType.SME_PEER: p.share_peer,
         PartnerType.PSR: p.share_psr,
@@ -146,11 +172,15 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
         else np.zeros(4, dtype=np.int64)
     )
     p_type = np.repeat(np.array(list(shares), dtype=np.int8), n_partners)
-    p_country = np.concatenate([np.repeat(np.arange(nc), allocate(int(k), represented)) for k in n_partners])
+    p_region = np.concatenate(
+        [_partner_regions(geo, t, int(k), represented, p) for t, k in zip(shares, n_partners, strict=True)]
+    )
+    p_country = geo.region_country[p_region]
     m = n + len(p_type)
     culture_persona = rules.unit_rows(rng.normal(size=(nc, d)))
     sector_vision = rules.unit_rows(rng.normal(size=(len(p.sectors), d)))
     country = np.concatenate([sme_country, p_country]).astype(np.int16)
+    region = np.concatenate([sme_region, p_region]).astype(np.int16)
     ptype = np.concatenate([np.zeros(n, dtype=np.int8), p_type])
     cap_p = np.where(np.isin(p_type, [PartnerType.PSR, PartnerType.LARGE_FIRM]), p.partner_capacity, 1)
     capability = np.zeros(m, dtype=np.float32)
@@ -166,6 +196,7 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
         capacity=np.concatenate([np.full(n, p.peer_capacity), cap_p]).astype(np.int16),
         load=np.zeros(m, dtype=np.int16),
         uid=np.zeros(m, dtype=np.int64),
+        region=region,
     )
     prow = np.arange(n, m)
     z = rng.normal(size=(len(prow), d))
@@ -173,29 +204,30 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
         np.float32
     )
     actors.vision[prow] = rules.unit_rows(rng.normal(size=(len(prow), d))).astype(np.float32)
-    by_tc = np.lexsort((np.arange(m), country, ptype))
-    cnt = np.bincount(ptype.astype(np.int64) * nc + country, minlength=len(PartnerType) * nc).reshape(
-        len(PartnerType), nc
-    )
+    # actors sorted by (type, region): regions are numbered country by country, so each (type,
+    # country) block is contiguous too, and holds its (type, region) blocks
+    by_tc = np.lexsort((np.arange(m), region, ptype))
+    n_t = len(PartnerType)
+    cnt = np.bincount(ptype.astype(np.int64) * nc + country, minlength=n_t * nc).reshape(n_t, nc)
     tc_off = (np.cumsum(cnt.ravel()) - cnt.ravel()).reshape(cnt.shape)
+    tr_cnt = np.bincount(ptype.astype(np.int64) * n_g + region, minlength=n_t * n_g).reshape(n_t, n_g)
+    tr_off = (np.cumsum(tr_cnt.ravel()) - tr_cnt.ravel()).reshape(tr_cnt.shape)
     index = CandidateIndex(
         by_tc=by_tc,
         tc_cnt=cnt,
         tc_off=tc_off,
         type_cnt=cnt.sum(axis=1),
         type_off=tc_off[:, 0],
-        encounter_cum=np.cumsum([p.share_peer, p.share_psr, p.share_large_firm, p.share_crowd]),
+        encounter_cum=geo.sector_type_cum,
+        tr_cnt=tr_cnt,
+        tr_off=tr_off,
     )
     shapes = {"experience": (n, nc), "mem_partner": (n, p.memory_slots), "mem_trust": (n, p.memory_slots)}
     sme = SMEArrays(
         **{f.name: np.zeros(shapes.get(f.name, n), dtype=SME_DTYPES.get(f.name, np.float32)) for f in fields(SMEArrays)}
     )
-    region_names = [r for c in cs for r in c.region_names]
-    region_country = np.array([k for k, c in enumerate(cs) for _ in c.region_names])
-    region_first = np.searchsorted(region_country, np.arange(nc))
-    region_count = np.bincount(region_country, minlength=nc)
-    sme.region[:] = region_first[sme_country] + (rng.random(n) * region_count[sme_country]).astype(np.int64)
-    sme.sector[:] = rng.integers(0, len(p.sectors), size=n)
+    sme.region[:] = sme_region
+    sme.sector[:] = rng.choice(len(geo.sector_names), size=n, p=geo.sector_share)
     culture = np.array([c.culture for c in cs])
     world = World(
         scenario=scenario,
@@ -206,8 +238,9 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
         strength=np.array([c.strength for c in cs]),
         innovation_share=np.array([c.innovation_active_share for c in cs]),
         distance=np.linalg.norm(culture[:, None, :] - culture[None, :, :], axis=-1),
-        region_names=region_names,
-        region_country=region_country,
+        region_names=geo.region_names,
+        region_country=geo.region_country,
+        geo=geo,
         represented=represented,
         simulated=simulated,
         weight=represented / simulated,
@@ -378,7 +411,8 @@ def set_smes(
     else:  # entrants start with nothing
         s.resources[rows] = 0.0
         s.results[rows] = 0.0
-    s.innovative[rows] = draws["u_innovative"] < world.innovation_share[a.country[rows]]
+    innovation = world.innovation_share[a.country[rows]] * world.geo.sector_innovation_factor[s.sector[rows]]
+    s.innovative[rows] = draws["u_innovative"] < innovation
     s.disruptive[rows] = draws["u_disruptive"] < p.disruptive_share
     s.resilience[rows] = draws["resilience"]
     s.confidence[rows] = draws["confidence"]

@@ -27,6 +27,9 @@ COLUMNS: dict[str, str] = {
     "lead_stage": "int8",
     "lead_country": "int16",
     "partner_country": "int16",
+    "lead_region": "int16",  # NUTS-2 region (global index)
+    "partner_region": "int16",
+    "lead_sector": "int16",
     "cross_border": "bool",
     "repeat_partner": "bool",
     "lead_resource_focus": "bool",
@@ -119,8 +122,16 @@ class ProjectBook:
         """Drop the log of resolved projects (at the end of the burn-in); running ones stay."""
         self._log = []
 
-    def table(self, country_names: list[str], run: int = 0) -> pd.DataFrame:
+    def table(
+        self,
+        country_names: list[str],
+        run: int = 0,
+        region_names: list[str] | None = None,
+        sector_names: list[str] | None = None,
+    ) -> pd.DataFrame:
         """All projects of run ``run`` (resolved ones and those still running) as a DataFrame (reporting months).
+
+        Regions and sectors are categorical with ``region_names`` / ``sector_names`` (else their codes).
 
         One row per project in ``project_id`` order. Built one column at a time straight from
         the log (no intermediate frame, the categorical columns from their codes), so building it
@@ -139,6 +150,10 @@ class ProjectBook:
             "lead_country": list(country_names),
             "partner_country": list(country_names),
         }
+        if region_names is not None:
+            categories |= {"lead_region": list(region_names), "partner_region": list(region_names)}
+        if sector_names is not None:
+            categories["lead_sector"] = list(sector_names)
         data: dict[str, object] = {}
         for k, dtype in COLUMNS.items():
             if k in INTERNAL:

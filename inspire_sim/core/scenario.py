@@ -23,6 +23,7 @@ file, the field and the fix.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import importlib.resources
 import tomllib
@@ -266,6 +267,31 @@ def _validate_countries(raw: dict[str, Any], source: str) -> list[Country]:
     return countries
 
 
+def _check_regions(regions: list[str] | None, countries: list[Country], source: str, field: str) -> None:
+    """Refuse a region the scenario does not have: another country's (name it) or an unknown code (closest ones)."""
+    from .regions import region_table
+
+    mine = {r for c in countries for r in c.region_names}
+    for r in regions or ():
+        if r in mine:
+            continue
+        rec = region_table().get(r)
+        if rec is not None:
+            raise InputError(
+                f"region {r} ({rec.name}) is in {rec.country}, not one of this scenario's countries",
+                source=source,
+                field=field,
+                fix=f"add {rec.country} to the countries, or target regions of the scenario's countries",
+            )
+        close = difflib.get_close_matches(r, sorted(mine), n=3, cutoff=0.4)
+        raise InputError(
+            f"unknown region {r!r}",
+            source=source,
+            field=field,
+            fix="use NUTS-2 codes of the scenario's countries, e.g. " + ", ".join(close or sorted(mine)[:3]),
+        )
+
+
 def _validate_policy(p: Any, where: str, source: str, params: ModelParams, countries: list[Country]) -> PolicyParams:
     from .params import STAGE_NAMES
 
@@ -290,7 +316,7 @@ def _validate_policy(p: Any, where: str, source: str, params: ModelParams, count
         by_code = {c.code: c.name for c in countries if c.code}
         pol.countries = [by_code.get(c, c) for c in pol.countries]  # codes name their countries too
         _one_of(pol.countries, [*names, *by_code, "all"], source, f"{where}.countries", "country")
-    _one_of(pol.regions, sorted({r for c in countries for r in c.region_names}), source, f"{where}.regions", "region")
+    _check_regions(pol.regions, countries, source, f"{where}.regions")
     _one_of(pol.sectors, params.sectors, source, f"{where}.sectors", "sector")
     _one_of(getattr(pol, "target_stages", None), STAGE_NAMES, source, f"{where}.target_stages", "stage")
     if pol.start >= params.steps:

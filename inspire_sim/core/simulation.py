@@ -128,6 +128,7 @@ class Simulation:
         """Phase 1: budgets, intermediary capacities and phased measures for this month."""
         w = self.world
         w.spend_month[:] = 0.0
+        w.spend_events.clear()
         if month < 0:  # burn-in spending counts against no run-wide cap
             w.plan_spent[:] = 0.0
             for pol in w.policies:

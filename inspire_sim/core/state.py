@@ -66,6 +66,7 @@ class ActorArrays:
     capacity: np.ndarray  # int16: concurrent projects as a partner
     load: np.ndarray  # int16: current projects as a partner
     uid: np.ndarray  # int64: Mesa unique_id (stable pair identity for chemistry)
+    region: np.ndarray  # int16: global region index (an SME's equals SMEArrays.region)
 
 
 @dataclass

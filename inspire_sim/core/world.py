@@ -26,6 +26,7 @@ from .state import ActorArrays, SMEArrays
 from .streams import BatchStreams
 
 if TYPE_CHECKING:
+    from .geography import Geography
     from .params import ModelParams
     from .policies import Policy
     from .scenario import Scenario
@@ -40,7 +41,9 @@ class CandidateIndex:
     tc_off: np.ndarray  # (types, countries) offsets into by_tc
     type_cnt: np.ndarray  # actors per type
     type_off: np.ndarray  # offset of each type
-    encounter_cum: np.ndarray  # cumulative encounter shares of the partner types
+    encounter_cum: np.ndarray  # (sectors, types) cumulative encounter shares of the partner types by sector
+    tr_cnt: np.ndarray = field(default_factory=lambda: np.zeros((4, 0), dtype=np.int64))  # (types, regions)
+    tr_off: np.ndarray = field(default_factory=lambda: np.zeros((4, 0), dtype=np.int64))  # offsets into by_tc
     run_stride: int = 0  # entries of by_tc per run: run r's index is by_tc[r * run_stride : (r + 1) * run_stride]
 
 
@@ -100,6 +103,7 @@ class World:
     distance: np.ndarray  # (C, C) cultural distance
     region_names: list[str]
     region_country: np.ndarray
+    geo: Geography  # regions (strength, group, neighbours) and sectors (cooperation, partner mix)
     represented: np.ndarray  # real SMEs each country stands for
     simulated: np.ndarray  # simulated SMEs per country
     weight: np.ndarray  # real SMEs per simulated SME, per country
@@ -128,6 +132,8 @@ class World:
     counters: RunCounters = field(default_factory=lambda: RunCounters(1))  # event tallies per run
     plan_spent: np.ndarray = field(default_factory=lambda: np.zeros(1))  # (R,) real EUR spent in reporting months
     spend_month: np.ndarray = field(default_factory=lambda: np.zeros((0, 1, 0)))  # (policies, R, countries) EUR
+    spend_events: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)  # this month's bookings:
+    # (policy index, SME rows sorted by run, real EUR each); the recorder tallies them by region and sector
     pt_by_stage: np.ndarray = field(default_factory=lambda: np.zeros((1, 0, 0), dtype=np.int64))  # (R, types, stages)
     scaling_by_country: np.ndarray = field(default_factory=lambda: np.zeros((1, 0), dtype=np.int64))  # (R, countries)
 
