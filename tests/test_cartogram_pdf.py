@@ -59,3 +59,26 @@ def test_maps_drawn_with_one_span_share_their_colour_scale() -> None:
         return next(p.get_facecolor() for p in fig.axes[0].patches if p.get_x() == 3 and p.get_y() == -2)
 
     assert germany(a) == germany(b) != germany(own)  # without a span, 1.0 is the darkest blue
+
+
+def test_region_map_draws_every_nuts2_region_and_marks_clear_effects() -> None:
+    from matplotlib.colors import to_rgba
+
+    from inspire_sim.core.regions import region_table
+    from inspire_sim.reports.cartogram import region_map
+
+    codes = sorted(region_table())
+    assert len(codes) >= 240
+    values = {"DE11": 5.0, "ITC4": -5.0}
+    fig = region_map(values, title="t", unit="u", low={"DE11": 1.0, "ITC4": -9.0}, high={"DE11": 9.0, "ITC4": 1.0})
+    ax = fig.axes[0]
+    # one marker per region, in the table's order
+    assert len(ax.collections) == len(codes)
+    by_code = dict(zip(codes, ax.collections, strict=True))
+    grey = to_rgba((0.9, 0.9, 0.9))
+    assert tuple(by_code["FI1B"].get_facecolor()[0]) == pytest.approx(grey)
+    de, it = by_code["DE11"], by_code["ITC4"]
+    assert de.get_facecolor()[0][2] > de.get_facecolor()[0][0]  # a gain is blue
+    assert it.get_facecolor()[0][0] > it.get_facecolor()[0][2]  # a loss is red
+    assert tuple(de.get_edgecolor()[0]) == pytest.approx(to_rgba("black"))  # its CI excludes 0
+    assert len(it.get_edgecolor()) == 0 or it.get_edgecolor()[0][3] == 0  # its CI includes 0: no edge

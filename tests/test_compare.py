@@ -34,6 +34,7 @@ PLANS = (
     "toolbox_and_recovery",
     "eu_deployment_plan",
     "regional_smart_specialisation",
+    "same_budget_national",
 )
 SMALL = {"n_smes": 3000, "steps": 60}  # the shipped plans are sized to the real EU: their effects are small
 R = 6
@@ -164,7 +165,7 @@ def test_plan_ceilings_known_answer():
 
 def test_shipped_plans_target_countries_regions_sectors_with_phases_and_caps():
     policies = [p for name in PLANS for p in load_scenario(name).policies]
-    assert any(p.regions for p in policies) and any(p.sectors for p in policies)
+    assert any(p.region_groups for p in policies) and any(p.sectors for p in policies)
     assert any(p.countries != "all" for p in policies)
     assert any(p.start > 0 for p in policies) and any(p.end is not None for p in policies)
     assert any(p.total_budget is not None for p in policies)
@@ -242,15 +243,17 @@ def test_paired_intervals_are_narrower_than_unpaired(comparison):
 
 
 EXPECTED = {
-    "national_funding": ["cooperating_share", "new_partnerships"],
+    "national_funding": ["new_partnerships", "successes"],
     "innovation_vouchers": ["cooperating_share", "new_partnerships", "successes"],
     "cross_border_brokering": ["cross_border_share", "new_cross_border"],
     "toolbox_and_recovery": ["mean_confidence"],
     "eu_deployment_plan": ["cross_border_share", "new_cross_border"],
     "regional_smart_specialisation": ["new_cross_border"],
+    "same_budget_national": ["cooperating_share", "new_partnerships", "successes"],
 }
 """What each plan clearly moves at 3,000 SMEs x 6 replications. Real-sized programmes move EU-wide
-indicators little: national cooperation grants add projects but not clearly more successes; coaching
+indicators little: national cooperation grants (about 3,000 large grants a year EU-wide) add projects
+and successes but not clearly a higher share of cooperating SMEs; coaching
 and recovery support (1,000 SMEs a month each, of 1.77 million) raise confidence but not clearly the
 EU-wide success rate."""
 
@@ -261,6 +264,7 @@ CE_OUTCOME: dict[str, str | None] = {
     "toolbox_and_recovery": None,  # buys no clear count at this size (its cost per unit is "uncertain gain")
     "eu_deployment_plan": "cross_border_partnerships",
     "regional_smart_specialisation": "cross_border_partnerships",
+    "same_budget_national": "oi_projects_started",
 }
 """An outcome each plan buys clearly, whose cost per additional unit must be a finite positive interval."""
 
@@ -327,6 +331,42 @@ def test_regional_plan_helps_its_target_countries(comparison):
     spend = comparison.costs[comparison.costs["level"] == "country"].set_index(["scenario", "country"])["eur"]
     extra = (spend["regional_smart_specialisation"] - spend["baseline"]) / pd.Series(smes)
     assert extra[TARGETS].min() > extra[ELSEWHERE].max()  # EUR per real SME
+
+
+@pytest.mark.slow
+def test_regional_plan_hits_its_cells_and_the_same_budget_national_plan_does_not(comparison):
+    """Issue 21: the smart-specialisation plan concentrates its gain in its cells (moderate and
+    emerging regions x manufacturing, and the ICT/KIBS platforms); the untargeted plan of the same
+    budget spreads it, so its gain inside those cells is not clearly above its gain outside."""
+    t = comparison.targeting.set_index("scenario")
+    assert set(comparison.targeting["cells_of"]) == {"regional_smart_specialisation"}
+    regional, national = t.loc["regional_smart_specialisation"], t.loc["same_budget_national"]
+    assert "moderate, emerging x mfg_high_tech, mfg_low_tech" in regional["cells"]
+    assert regional["targeting_ci_low"] > 0, regional.to_dict()
+    assert national["targeting_ci_low"] <= 0 <= national["targeting_ci_high"], national.to_dict()
+    assert regional["targeting_effect"] > national["targeting_ci_high"]
+    # the same budget: their spending totals are within 15% of each other
+    plan = comparison.costs[comparison.costs["level"] == "plan"].set_index("scenario")["eur"]
+    assert plan["same_budget_national"] == pytest.approx(plan["regional_smart_specialisation"], rel=0.15)
+
+
+@pytest.mark.slow
+def test_segments_partition_the_same_projects(comparison):
+    seg = comparison.segments
+    assert set(seg["dimension"]) == {"region_group", "sector"}
+    for (plan, outcome), sub in seg.groupby(["scenario", "outcome"]):
+        groups = sub[sub["dimension"] == "region_group"]
+        sectors = sub[sub["dimension"] == "sector"]
+        assert set(groups["segment"]) <= {"leader", "strong", "moderate", "emerging"}
+        assert len(sectors) >= 8
+        # two partitions of the same projects: the totals agree; so do the real SMEs
+        assert groups["additional"].sum() == pytest.approx(sectors["additional"].sum(), rel=1e-9, abs=1e-6)
+        assert groups["real_smes"].sum() == pytest.approx(sectors["real_smes"].sum(), rel=1e-9)
+        reg = comparison.region_effects
+        if outcome == "successful_projects":
+            mine = reg[reg["scenario"] == plan]
+            assert mine["additional"].sum() == pytest.approx(groups["additional"].sum(), rel=1e-9, abs=1e-6)
+            assert mine["region"].nunique() >= 200
 
 
 @pytest.mark.slow

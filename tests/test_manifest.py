@@ -47,9 +47,9 @@ def test_rerun_reproduces_a_run_bit_for_bit(run_dir, tmp_path, capsys):
     out, _ = run_dir
     again = tmp_path / "again"
     assert main(["rerun", str(out), "--out", str(again)]) == 0
-    for table in ("timeseries", "smes", "partnerships", "panel", "spend", "countries"):
+    for table in ("timeseries", "smes", "partnerships", "panel", "spend", "countries", "regions"):
         assert (out / f"{table}.parquet").read_bytes() == (again / f"{table}.parquet").read_bytes()
-    assert "7/7 tables match" in capsys.readouterr().out
+    assert "8/8 tables match" in capsys.readouterr().out
 
 
 def test_rerun_notices_a_different_table(run_dir, tmp_path, capsys):

@@ -119,9 +119,19 @@ BAD = [
         "did you mean 'capacity'",
     ),
     (
+        "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\nsectors = ['itc']\n",
+        "sectors",
+        "did you mean 'ict'",
+    ),
+    (
         "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\nsectors = ['mining']\n",
         "sectors",
-        "did you mean",
+        "use one of: finance, ict, kibs_technical",
+    ),
+    (
+        "name = 'x'\nextends = 'BASE'\n[[policies]]\nkind = 'matchmaking'\nregions = ['ITC5']\n",
+        "regions",
+        "closest: ITH5, ITF5, ITC4",
     ),
     ("name = 'x'\nextends = 'BASE'\n[model]\nshare_psr = 0.9\n", "model", "add up to 1"),
     ("name = 'x'\n[model]\nn_smes = 10\n", "countries", "extends"),

@@ -145,12 +145,12 @@ def test_country_targeting_and_time_window(base):
 
 def test_region_and_sector_targeting(base):
     scen = base.with_overrides(
-        {"oi_toolbox.regions": ["Italy-2"], "oi_toolbox.sectors": ["ict"], "oi_toolbox.capacity": 50 * W}
+        {"oi_toolbox.regions": ["ITC4"], "oi_toolbox.sectors": ["ict"], "oi_toolbox.capacity": 50 * W}
     )
     r = I.run(scen, seed=1)
     coached = r.smes[r.smes["toolbox"] > 0]
     assert len(coached) > 0
-    assert set(coached["region"].astype(str)) == {"Italy-2"} and set(coached["sector"].astype(str)) == {"ict"}
+    assert set(coached["region"].astype(str)) == {"ITC4"} and set(coached["sector"].astype(str)) == {"ict"}
 
 
 def test_no_support_spends_nothing(base):

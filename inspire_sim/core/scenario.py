@@ -288,7 +288,11 @@ def _check_regions(regions: list[str] | None, countries: list[Country], source: 
             f"unknown region {r!r}",
             source=source,
             field=field,
-            fix="use NUTS-2 codes of the scenario's countries, e.g. " + ", ".join(close or sorted(mine)[:3]),
+            fix=(
+                "use a NUTS-2 code of the scenario's countries; closest: " + ", ".join(close)
+                if close
+                else "use a NUTS-2 code of the scenario's countries, e.g. " + ", ".join(sorted(mine)[:3])
+            ),
         )
 
 

@@ -1,8 +1,9 @@
-"""A tile-grid cartogram of Europe: one square per EU country, coloured by a value (works offline).
+"""Offline maps of Europe: a tile-grid cartogram of the EU countries and a dot map of NUTS-2 regions.
 
-No shapes and no tiles are downloaded: each EU-27 country has a fixed cell in a grid that keeps
-its neighbours roughly where a reader expects them. Countries the model does not simulate are
-drawn in light grey.
+No shapes and no tiles are downloaded. :func:`cartogram`: each EU-27 country has a fixed cell in a
+grid that keeps its neighbours roughly where a reader expects them. :func:`region_map`: each NUTS-2
+region is a square at its label point from the shipped region table. Countries or regions the
+model does not simulate are drawn in light grey.
 """
 
 from __future__ import annotations
@@ -92,5 +93,71 @@ def cartogram(
     sm = ScalarMappable(norm=norm, cmap=cmap)
     cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02)
     cb.set_label(f"effect ({unit})" if unit else "effect", fontsize=9)
+    cb.ax.tick_params(labelsize=8)
+    return fig
+
+
+MAINLAND = (-11.0, 35.0, 35.0, 71.5)
+"""lon/lat box of the map; regions outside it (the outermost regions: Canarias, Madeira, Azores,
+the French overseas regions) are drawn in a row in the map's lower-left corner."""
+
+
+def region_map(
+    values: Mapping[str, float],
+    *,
+    title: str,
+    unit: str = "",
+    low: Mapping[str, float] | None = None,
+    high: Mapping[str, float] | None = None,
+    span: float | None = None,
+) -> Figure:
+    """Dot map of ``values`` by NUTS-2 code: one square per region at its label point (works offline).
+
+    Positions are the GISCO label points shipped in ``inspire_sim/data/regions.csv`` (no shapes, no
+    tiles, nothing downloaded). Diverging colours centred on zero; a region whose interval
+    ``low``..``high`` excludes zero has a black edge; regions without a value are grey.
+    """
+    from ..core.regions import region_table
+
+    table = region_table()
+    fig = Figure(figsize=(6.4, 7.4), layout="constrained")
+    ax = fig.subplots()
+    vals = np.array([float(v) for k, v in values.items() if k in table and np.isfinite(v)])
+    if span is None:
+        span = float(np.max(np.abs(vals))) if len(vals) else 1.0
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-span or -1.0, vmax=span or 1.0)
+    cmap = colormaps["RdBu"]
+    x0, y0, x1, y1 = MAINLAND
+    k = np.cos(np.radians(52.0))  # equirectangular, true to scale at 52 N
+    far = 0
+    for code, rec in sorted(table.items()):
+        lon, lat = rec.number("lon"), rec.number("lat")
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            x, y = (x0 + 1.0 + 1.6 * far) * k, y0 + 0.6
+            far += 1
+        else:
+            x, y = lon * k, lat
+        v = float(values.get(code, np.nan))
+        if not np.isfinite(v):
+            ax.scatter([x], [y], s=60, marker="s", color=(0.9, 0.9, 0.9), edgecolors="none")
+            continue
+        clear = low is not None and high is not None and not (low.get(code, -1.0) <= 0.0 <= high.get(code, 1.0))
+        ax.scatter(
+            [x], [y], s=60, marker="s", color=cmap(norm(v)),
+            edgecolors="black" if clear else "none", linewidths=0.9,
+        )  # fmt: skip
+    if far:
+        ax.text((x0 + 0.2) * k, y0 + 1.7, "outermost regions", fontsize=6, color="#555555")
+    ax.set_xlim((x0 - 1) * k, (x1 + 1) * k)
+    ax.set_ylim(y0 - 1.5, y1 + 0.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=10)
+    note = "One square per NUTS-2 region at its label point. Grey: not simulated."
+    if low is not None:
+        note += "\nBlack edge: the 95% interval excludes zero."
+    sm = ScalarMappable(norm=norm, cmap=cmap)
+    cb = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02)
+    cb.set_label((f"effect ({unit})" if unit else "effect") + "\n" + note, fontsize=8.5)
     cb.ax.tick_params(labelsize=8)
     return fig

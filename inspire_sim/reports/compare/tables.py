@@ -15,6 +15,7 @@ from ...analyses.decision import decide
 from ...errors import InputError
 from ...results import RunResult, indicator_statistic, mean_ci, reduce_series, run_statistics
 from .budget import SPEND_PREFIX, _spend_table, levers_of, plan_ceilings
+from .segments import region_effects, segment_table, targeting_table
 from .stats import BOOT_SALT, CONFIDENCE, N_BOOT, bootstrap_ratio, paired_ci, reading, relevance_threshold, welch_ci
 
 HEADLINE = (
@@ -151,6 +152,10 @@ class Comparison:
             additional cost (mean, CI), eur_per_unit (ratio of means) with bootstrap CI,
             share of bootstrap resamples with no gain, status.
         country_cost_effectiveness: the same per country.
+        segments: effects by region group and by sector (:func:`.segments.segment_table`).
+        region_effects: effect on successful projects per NUTS-2 region (:func:`.segments.region_effects`).
+        targeting: for each targeted plan, every plan's effect inside and outside its cells
+            (:func:`.segments.targeting_table`).
         decision: for each policy goal of :data:`inspire_sim.analyses.goals.GOALS`, the plans ranked
             (:func:`inspire_sim.analyses.decision.decide`: effect in real units with CI, cost per additional
             outcome, probability of beating the baseline and the next-best plan).
@@ -170,6 +175,9 @@ class Comparison:
     ceilings: pd.DataFrame = field(default_factory=pd.DataFrame)
     cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
     country_cost_effectiveness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    region_effects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    targeting: pd.DataFrame = field(default_factory=pd.DataFrame)
     decision: pd.DataFrame = field(default_factory=pd.DataFrame)
     parameter_uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -197,11 +205,14 @@ class Comparison:
             "ceilings",
             "cost_effectiveness",
             "country_cost_effectiveness",
+            "segments",
+            "region_effects",
+            "targeting",
             "decision",
             "parameter_uncertainty",
         ):
             table = getattr(self, name)
-            if name == "parameter_uncertainty" and table.empty:
+            if name in ("parameter_uncertainty", "targeting") and table.empty:
                 continue
             path = out / f"{name}.csv"
             table.to_csv(path, index=False)
@@ -500,6 +511,9 @@ def compare_results(
     comp.cost_effectiveness, comp.country_cost_effectiveness = _cost_effectiveness_tables(
         comp, cube, countries, seed, n_boot, confidence
     )
+    comp.segments = segment_table(comp.results, baseline_label, comp.labels, confidence)
+    comp.region_effects = region_effects(comp.results, baseline_label, comp.labels, confidence=confidence)
+    comp.targeting = targeting_table(comp.results, comp.scenarios, baseline_label, comp.labels, confidence=confidence)
     comp.decision = decide(comp.results, baseline_label, comp.labels, seed=seed)
     first = baseline[0].manifest
     comp.meta = {

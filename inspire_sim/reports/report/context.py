@@ -171,6 +171,72 @@ def decision_context(comp: Comparison) -> list[dict[str, Any]]:
     return out
 
 
+SEGMENT_TITLES = {"region_group": "region group (Regional Innovation Scoreboard)", "sector": "sector"}
+
+
+def _group_rank(name: str, groups: tuple[str, ...]) -> int:
+    return groups.index(name) if name in groups else len(groups)
+
+
+def _per_1000(v: float) -> str:
+    return f"{v:+.1f}" if math.isfinite(v) else "n/a"
+
+
+def _segment_context(comp: Comparison) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """Tables by region group and by sector (successful OI projects), and the targeting rows."""
+    from ...core.regions import GROUPS
+
+    seg = comp.segments
+    tables: list[dict[str, Any]] = []
+    if seg is not None and len(seg):
+        mine = seg[seg["outcome"] == "successful_projects"]
+        for label in comp.labels:
+            for dim, title in SEGMENT_TITLES.items():
+                sub = mine[(mine["scenario"] == label) & (mine["dimension"] == dim)]
+                names = [str(v) for v in sub["segment"]]
+                rank = sorted(range(len(names)), key=lambda i: (_group_rank(names[i], GROUPS), names[i]))
+                sub = sub.iloc[rank]
+                rows = []
+                for _, r in sub.iterrows():
+                    ratio = fmt_eur(r["eur_per_unit"]) if _ok(r["eur_per_unit"]) else r["status"]
+                    if r["status"] == "uncertain gain" and _ok(r["eur_per_unit"]):
+                        ratio += " (uncertain gain)"
+                    rows.append(
+                        {
+                            "segment": str(r["segment"]).replace("_", " "),
+                            "smes": fmt_count(r["real_smes"]),
+                            "additional": fmt_count(r["additional"], sign=True),
+                            "additional_ci": fmt_ci(r["additional_ci_low"], r["additional_ci_high"], "real count"),
+                            "per_1000": _per_1000(r["per_1000_smes"]),
+                            "per_1000_ci": f"{_per_1000(r['per_1000_ci_low'])} to {_per_1000(r['per_1000_ci_high'])}",
+                            "cost": fmt_eur(r["additional_cost_eur"], sign=True),
+                            "ratio": ratio,
+                            "cls": "clear" if r["clear"] else "",
+                        }
+                    )
+                tables.append({"label": label, "dimension": title, "rows": rows})
+    targeting = []
+    tg = comp.targeting
+    if tg is not None and len(tg):
+        for _, r in tg.iterrows():
+            targeting.append(
+                {
+                    "cells_of": r["cells_of"],
+                    "cells": r["cells"],
+                    "scenario": r["scenario"],
+                    "inside": f"{_per_1000(r['inside_per_1000'])} "
+                    f"({_per_1000(r['inside_ci_low'])} to {_per_1000(r['inside_ci_high'])})",
+                    "outside": f"{_per_1000(r['outside_per_1000'])} "
+                    f"({_per_1000(r['outside_ci_low'])} to {_per_1000(r['outside_ci_high'])})",
+                    "effect": f"{_per_1000(r['targeting_effect'])} "
+                    f"({_per_1000(r['targeting_ci_low'])} to {_per_1000(r['targeting_ci_high'])})",
+                    "is_clear": "yes" if r["clear"] else "no",
+                    "cls": "clear" if r["clear"] else "",
+                }
+            )
+    return tables, targeting
+
+
 def report_context(comp: Comparison, figures: list[FigureInfo], command: str | None = None) -> dict[str, Any]:
     """Everything the templates show, as plain strings and lists."""
     from ...core.metrics import INDICATORS
@@ -288,6 +354,8 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
             )
         country_tables.append({"label": label, "rows": rows})
 
+    segment_tables, targeting_rows = _segment_context(comp)
+
     # costs: levers against ceilings, countries
     cost_tables = []
     for label in comp.all_labels:
@@ -382,6 +450,9 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         "figures": {f.stem: f for f in figures},
         "heatmaps": [f for f in figures if f.stem == "partner_type_by_stage"],
         "maps": [f for f in figures if f.stem.startswith("effects_map_")],
+        "region_maps": [f for f in figures if f.stem.startswith("region_map_")],
+        "segment_tables": segment_tables,
+        "targeting": targeting_rows,
         "months": steps,
         "R": R,
         "headline_names": list(HEADLINE),
