@@ -136,3 +136,39 @@ def test_every_shipped_lever_reports_take_up(small):
     r = I.run(small, seed=1)
     for kind in SHIPPED:
         assert f"take_up_{kind}" in r.timeseries and f"awarded_{kind}_real" in r.timeseries
+
+
+def test_a_domestic_encounter_is_never_the_seeker_itself():
+    """Issue 20 (scale): a small simulated pool must not waste encounters on the seeker; without
+    the exclusion, Malta's few simulated SMEs would meet themselves often."""
+    from inspire_sim.core import matching
+    from inspire_sim.core.state import PartnerType
+
+    m = I.InspireModel(I.load_scenario("baseline", n_smes=600, burn_in=0), seed=3)
+    w = m.world
+    smes = np.arange(m.n)
+    k = 40
+    home = np.repeat(w.actors.country[smes].astype(np.int64)[:, None], k, axis=1)
+    u = np.random.default_rng(0).random((m.n, k))
+    ptype = np.full((m.n, k), int(PartnerType.SME_PEER))
+    cnt = w.index.tc_cnt[ptype, home]
+    without = matching.chance(w, home, np.zeros((m.n, k)), u, ptype, 1.0)
+    got = matching.chance(w, home, np.zeros((m.n, k)), u, ptype, 1.0, seeker=smes[:, None])
+    assert (without == smes[:, None]).any()  # the draw does hit the seeker without the exclusion
+    assert not ((got == smes[:, None]) & (cnt > 1)).any()
+    changed = got != without
+    assert (without[changed] == np.broadcast_to(smes[:, None], got.shape)[changed]).all()  # only those draws move
+    assert (w.actors.country[got[changed]] == home[changed]).all()  # to another actor of the same country
+
+
+def test_capacity_tokens_carry_a_small_countrys_fraction_of_a_service():
+    """A country entitled to a fifth of a service a month serves one SME when one asks (token bucket)."""
+    scen = I.load_scenario("baseline", n_smes=2000, burn_in=0)
+    m = I.InspireModel(scen, seed=1)
+    pol = next(p for p in m.policies if p.kind == "matchmaking")
+    want = np.broadcast_to(pol.expected_capacity(m.world), pol.capacity_credit.shape)[0]
+    small = int(np.argmin(np.where(want > 0, want, np.inf)))
+    assert 0 < want[small] < 1
+    pol.capacity_credit[:] = 0.0
+    caps = [int(pol.scaled_capacity(m.world, t)[0, small]) for t in range(int(np.ceil(1 / want[small])) + 1)]
+    assert caps[0] == 0 and caps[-1] == 1  # a whole service once enough months have accrued

@@ -171,9 +171,10 @@ def test_grants_are_committed_at_award_charged_when_used_and_released_at_expiry(
     awarded = pol.voucher > 0
     committed = float((pol.voucher * weight)[awarded].sum())
     assert awarded.any() and pol.outstanding[0] == pytest.approx(committed)
-    assert pol.spent_month[0] == pytest.approx(committed)  # the monthly budget counts commitments
     first = m.recorder.timeseries()["spend_support_funding"].iloc[0]
-    assert first < committed  # only the grants used this month were charged
+    # the monthly budget counts commitments: those still outstanding and those already used (charged)
+    assert pol.spent_month[0] == pytest.approx(committed + first)
+    assert 0 < first < committed  # only the grants used this month were charged
     for _ in range(4):
         before = pol.outstanding[0] + pol.spent_total[0]
         m.step()
@@ -189,9 +190,25 @@ def test_capacity_is_shared_by_the_targeted_countries_real_smes():
     m = I.InspireModel(scen, seed=2)
     pol = next(p for p in m.policies if p.kind == "matchmaking")
     want = 30_000 * m.world.simulated / m.world.represented.sum()
-    draws = np.array([pol.scaled_capacity(m.world, month)[0] for month in range(400)])
-    np.testing.assert_allclose(draws.mean(axis=0), want, atol=0.15)
+    np.testing.assert_allclose(pol.expected_capacity(m.world), want)
+
+    def months(n: int, used: float) -> np.ndarray:
+        """Capacity of ``n`` months when a share ``used`` of it is served (the tokens it takes)."""
+        pol.capacity_credit[:] = 0.0
+        out = []
+        for month in range(n):
+            cap = pol.scaled_capacity(m.world, month)
+            out.append(cap[0])
+            pol.capacity_credit -= np.floor(used * cap)
+        return np.array(out)
+
+    # all of it served: on average exactly the expected capacity, in every country
+    draws = months(400, 1.0)
+    assert (np.abs(draws.mean(axis=0) - want) <= 0.01 + want / 400).all()
     assert draws.sum(axis=1).mean() == pytest.approx(30_000 * 2000 / m.world.represented.sum(), rel=0.02)
+    # none of it served: unused capacity does not pile up (at most a month's worth and one service)
+    idle = months(50, 0.0)
+    assert (idle[-1] <= np.floor(want + 1.0 + 1e-9)).all() and (idle[-1] >= np.floor(want)).all()
 
 
 # ---------------------------------------------------------------- outcomes in EUR

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import rules
-from .world import CandidateSet, Matches, World, person_ids
+from .world import CandidateSet, Matches, World, person_ids, repeat_index
 
 
 def find_seekers(world: World, month: int) -> np.ndarray:
@@ -72,6 +72,7 @@ def chance(
     u_local: np.ndarray | None = None,
     local_bias: float | np.ndarray = 0.0,
     border_bias: float | np.ndarray = 0.0,
+    seeker: np.ndarray | None = None,
 ) -> np.ndarray:
     """Actors met by chance: of type ``ptype``, domestic with ``domestic_prob``, else foreign.
 
@@ -83,6 +84,11 @@ def chance(
     the border with probability ``border_bias`` (one of them at random, if it has actors of that
     type), else uniformly among actors of that type abroad, so larger countries are met more
     often. ``u_local`` decides both (only one applies). Returns -1 where no such actor exists.
+
+    ``seeker`` (the seekers' actor ids, broadcastable to ``ptype``): a domestic encounter is one
+    of the *other* actors of the pool. Drawing oneself would waste the encounter, and far more
+    often in a small simulated pool than in the real one (a region with 4 simulated SME peers
+    against thousands of real ones), which made answers depend on the simulated population.
     """
     ix = world.index
     off, cnt = ix.tc_off[ptype, home], ix.tc_cnt[ptype, home]
@@ -116,8 +122,24 @@ def chance(
             sub[has] = got[has]
             pos[near] = sub
     stride = ix.run_stride if world.runs > 1 else 0
-    pos = np.clip(pos, 0, len(ix.by_tc) // world.runs - 1)
-    return np.where(ok, ix.by_tc[pos + np.asarray(run) * stride if stride else pos], -1)
+    top = len(ix.by_tc) // world.runs - 1
+    pos = np.clip(pos, 0, top)
+    shift = np.asarray(run) * stride if stride else 0
+    actor = ix.by_tc[pos + shift]
+    if seeker is not None:
+        # met oneself at home: one of the pool's other actors instead, uniformly (the draw's
+        # fraction picks which), so the encounter is never wasted on a small pool
+        b_off, b_cnt = np.broadcast_to(off, pos.shape), np.broadcast_to(cnt, pos.shape)
+        if region is not None and u_local is not None:
+            b_off, b_cnt = np.where(local, r_off, b_off), np.where(local, r_cnt, b_cnt)
+        me = domestic & (actor == seeker) & (b_cnt > 1)
+        if me.any():
+            v = u_pick[me] * b_cnt[me]
+            step = 1 + np.minimum(((v - np.floor(v)) * (b_cnt[me] - 1)).astype(np.int64), b_cnt[me] - 2)
+            new = b_off[me] + (pos[me] - b_off[me] + step) % b_cnt[me]
+            pos[me] = np.clip(new, 0, top)
+            actor = ix.by_tc[pos + shift]
+    return np.where(ok, actor, -1)
 
 
 def types_by_fit(stage: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -153,6 +175,7 @@ def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateS
         u_local=u[:, 3 * k + 1 :],
         local_bias=pk.local_bias,
         border_bias=pk.border_bias,
+        seeker=seekers[:, None],
     )
     # (a) the most trusted past partner goes first, if there is one not burnt
     mem, trust = s.mem_partner[seekers], s.mem_trust[seekers]
@@ -162,7 +185,9 @@ def draw_candidates(world: World, seekers: np.ndarray, month: int) -> CandidateS
     actor[has, 0] = mem[has, best[has]]
     prio = world.streams.uniform("intermediaries", month, run, a.uid[seekers], 1)[:, 0]
     cands = CandidateSet(seekers=seekers, run=run, home=home, stage=s.stage[seekers], priority=prio)
-    cands.add(actor)
+    # an actor met twice stands for two of the real organisations or managers it represents
+    # (its own chemistry each): a small simulated pool repeats actors that a real one would not
+    cands.add(actor, persons=repeat_index(actor))
     for pol in world.policies:
         pol.add_candidates(world, cands, month)
     return cands

@@ -8,7 +8,6 @@ read them are in :mod:`inspire_sim.analyses.patterns` (thresholds in docs/ODD.md
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -755,12 +754,10 @@ class Recorder:
         """Run ``run``'s real EUR spent per month, lever, measure, country, region and sector (non-zero entries)."""
         run = self._run(run)
         w = self.world
-        empty: dict[str, list[Any]] = {
-            k: [] for k in ("step", "lever", "measure", "country", "region", "sector", "eur")
-        }
-        if not self._spend_keys:
-            return pd.DataFrame(empty)
-        keys, eur, step = (np.concatenate(x) for x in (self._spend_keys, self._spend_eur, self._spend_step))
+        if self._spend_keys:
+            keys, eur, step = (np.concatenate(x) for x in (self._spend_keys, self._spend_eur, self._spend_step))
+        else:  # nothing spent: an empty table of the same columns and types, whether batched or not
+            keys, eur, step = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64)
         g, ns, n_pol = self._n_regions, self._n_sectors, max(len(w.policies), 1)
         sector, rest = keys % ns, keys // ns
         region, rest = rest % g, rest // g

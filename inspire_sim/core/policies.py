@@ -348,6 +348,7 @@ class Policy:
         self.used_month = np.zeros(runs, dtype=np.int64)  # awards first used this month
         self.lottery: Lottery | None = None
         self.capacity_month = np.zeros((runs, n_c), dtype=np.int64)
+        self.capacity_credit = np.zeros((runs, n_c))  # token bucket of services (scaled_capacity)
         self.intermediaries: list[Intermediary] = []  # Mesa agents: single runs only (empty in a batch)
 
     # ------------------------------------------------------------------ basics
@@ -566,11 +567,11 @@ class Policy:
         if self.value("budget_per_step") is not None:
             self.budget_carry = self.budget_carry + booked[4]
 
-    def scaled_capacity(self, world: World, month: int) -> np.ndarray:
-        """(R, C) simulated SMEs that may be served per run and country this month.
+    def expected_capacity(self, world: World) -> np.ndarray:
+        """(C,) or (R, C) simulated SMEs that may be served per country in a month, on average.
 
         ``capacity`` is real SMEs per month in all targeted countries together, shared by their
-        real SMEs; each country's share / its weight, rounded at random from each run's own stream.
+        real SMEs: each country's share / its weight (a fraction for a small simulated country).
         """
         real = self.value("capacity", default=0)
         # the targeted countries share the capacity by their real SMEs: country c gets
@@ -578,9 +579,22 @@ class Policy:
         targeted = max(float(world.represented[self.country_mask].sum()), 1.0)
         per_real = np.where(self.country_mask, world.simulated / targeted, 0.0)
         # one capacity, or (R, C) when the runs of a batch differ in it
-        want = float(real) * per_real if np.ndim(real) == 0 else real.astype(float)[:, None] * per_real
-        u = world.streams.random_runs(f"policy:{self.kind}:{self.index}:capacity", month, len(self.country_mask))
-        return stochastic_round(want, u)
+        return float(real) * per_real if np.ndim(real) == 0 else real.astype(float)[:, None] * per_real
+
+    def scaled_capacity(self, world: World, month: int) -> np.ndarray:
+        """(R, C) simulated SMEs that may be served per run and country this month.
+
+        A token bucket per run and country: each month adds the expected capacity
+        (:meth:`expected_capacity`), the bucket holds at most one month's capacity plus one
+        service, and each service served takes one token. A small simulated country whose share
+        is 0.2 of a service a month thus serves one SME when one asks, about every five months,
+        as its real counterpart serves a few each month; rounding each month at random instead
+        loses capacity whenever demand is low (the mean of min(demand, capacity) falls below
+        min(demand, mean capacity)), so answers depended on the simulated population.
+        """
+        want = np.broadcast_to(self.expected_capacity(world), self.capacity_credit.shape)
+        self.capacity_credit = np.minimum(self.capacity_credit + want, want + 1.0)
+        return np.floor(self.capacity_credit + 1e-9).astype(np.int64)
 
     def reset_accounts(self, world: World, month_only: bool = False) -> None:
         """Zero the run-wide spending of every run: in each burn-in month (``month_only``), and after
@@ -603,11 +617,17 @@ class Policy:
             )
         self.budget_bound = np.zeros(runs, dtype=bool)
         self.spent_month = np.zeros(runs)
+        # last month's services took their tokens; a measure that is off holds none
+        self.capacity_credit = np.maximum(self.capacity_credit - self.served_month, 0.0)
         self.served_month[:] = 0
         self.awarded_month = np.zeros(runs, dtype=np.int64)
         self.used_month = np.zeros(runs, dtype=np.int64)
         on = self.active(month)
-        self.capacity_month = self.scaled_capacity(world, month) if on else np.zeros_like(self.capacity_month)
+        if on:
+            self.capacity_month = self.scaled_capacity(world, month)
+        else:
+            self.capacity_month = np.zeros_like(self.capacity_month)
+            self.capacity_credit = np.zeros_like(self.capacity_credit)
         for im in self.intermediaries:
             im.open_for(int(self.capacity_month[0, im.country]))
         self.settle(world, month)

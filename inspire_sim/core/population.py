@@ -95,8 +95,12 @@ def _regions_of(geo: Geography, country: int, k: int) -> np.ndarray:
 
 def _partner_regions(geo: Geography, ptype: PartnerType, k: int, represented: np.ndarray, p: Any) -> np.ndarray:
     """Regions of ``k`` partners of one type: to countries by their SMEs, then to each country's regions by
-    their SMEs (research organisations and large firms more in strong regions: ``regional_partner_concentration``)."""
-    per_country = allocate(k, represented) if k else np.zeros(len(represented), dtype=np.int64)
+    their SMEs (research organisations and large firms more in strong regions: ``regional_partner_concentration``);
+    at least one in each country when ``k`` allows (:func:`allocate_smes`)."""
+    # at least one of each type in every country (when there are enough): a real country always
+    # has research organisations and large firms, and a small simulated one would otherwise
+    # lose its domestic encounters of that type and look abroad more than the real one does
+    per_country = allocate_smes(k, represented) if k else np.zeros(len(represented), dtype=np.int64)
     out = []
     for c, kc in enumerate(per_country.tolist()):
         regs = np.flatnonzero(geo.region_country == c)

@@ -95,7 +95,9 @@ class MatchmakingPolicy(Policy):
         stage = cands.stage[served]
         types = matching.types_by_fit(stage, uu[:, :pool])
         home = np.repeat(cands.home[served, None], pool, axis=1)
-        screened = matching.chance(world, home, np.zeros((len(sub), pool)), uu[:, pool:], types, 1.0, run[:, None])
+        screened = matching.chance(
+            world, home, np.zeros((len(sub), pool)), uu[:, pool:], types, 1.0, run[:, None], seeker=sub[:, None]
+        )
         # the intermediary keeps the best `e` by chemistry + shared vision (+ stage fit); an actor
         # drawn twice stands for two real organisations or managers of its kind (distinct chemistry)
         j = np.where(screened >= 0, screened, 0)
