@@ -34,7 +34,8 @@ CIS = "Eurostat CIS"
 SKIN = "NEMO-SKIN / SKIN (Gilbert, Pyka & Ahrweiler 2001)"
 ASSUMPTION = "assumption"
 CALIBRATED_2026_12 = (
-    "posterior median of inspire-sim calibrate eu_cis (2026-12-07: 5 x 60 particles, 1,000 SMEs; docs/calibration.md)"
+    "posterior median of inspire-sim calibrate eu_cis (2026-12-07, with NUTS-2 regions and sectors: "
+    "6 x 60 particles, 2,000 SMEs, 120 months; docs/calibration.md)"
 )
 SBS = "Eurostat structural business statistics (sbs_sc_ovw), enterprises with 10-249 persons employed"
 COUNTRY_TABLE = "inspire_sim/data/countries.csv (each figure's source in its row)"
@@ -236,7 +237,7 @@ class ModelParams(Strict):
 
     # --- search and matching ---------------------------------------------------------
     search_rate: float = param(
-        0.0234,
+        0.0217,
         lo=0.0,
         hi=1.0,
         unit="1/month",
@@ -246,7 +247,7 @@ class ModelParams(Strict):
         doc="Monthly probability that a free, confident, innovation-active SME searches for a partner.",
     )
     strength_search_effect: float = param(
-        0.95,
+        0.74,
         lo=0.0,
         hi=5.0,
         unit="-",
@@ -256,7 +257,7 @@ class ModelParams(Strict):
         doc="How strongly the national innovation-system strength scales search (multiplier 1 + e*(strength-0.5)*2).",
     )
     home_bias: float = param(
-        0.60,
+        0.54,
         lo=0.0,
         hi=1.0,
         unit="probability",
