@@ -52,12 +52,17 @@ def test_compare_writes_report_tables_figures_and_runs(report_dir):
         "ceilings.csv",
         "cost_effectiveness.csv",
         "country_cost_effectiveness.csv",
+        "segments.csv",
+        "region_effects.csv",
+        "targeting.csv",
         "comparison.json",
     ):
         assert (report_dir / name).is_file(), name
     pngs = sorted((report_dir / "figures").glob("*.png"))
-    # six figures + one faceted partner-type figure (a panel per scenario) + one country map per plan
-    assert len(pngs) == 7 + len(SCENARIOS) - 1
+    # six figures + one faceted partner-type figure (a panel per scenario) + a country map and a
+    # NUTS-2 region map per plan
+    assert len(pngs) == 7 + 2 * (len(SCENARIOS) - 1)
+    assert len([p for p in pngs if p.name.startswith("region_map_")]) == len(SCENARIOS) - 1
     assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 5000 for p in pngs)
     ce = pd.read_csv(report_dir / "cost_effectiveness.csv")
     assert set(ce["scenario"]) == set(SCENARIOS[1:])
@@ -111,6 +116,11 @@ def test_report_renders_in_headless_chromium(report_dir):
             assert all(i["complete"] and i["w"] > 0 and i["h"] > 0 and i["shown"] > 0 for i in images), images
             assert page.locator("table").count() > 5
             assert "EUR per additional" in page.inner_text("table.glance")
+            # issue 21: the regional section, its targeting table and region-group tables are shown
+            assert page.locator("h2#regions").is_visible()
+            targeting = page.inner_text("table.targeting")
+            assert "regional_smart_specialisation" in targeting and "moderate, emerging" in targeting
+            assert page.get_by_text("by region group (Regional Innovation Scoreboard)").count() == len(SCENARIOS) - 1
         finally:
             browser.close()
     assert console_errors == [] and page_errors == []
