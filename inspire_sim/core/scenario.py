@@ -328,7 +328,8 @@ def _validate_policy(p: Any, where: str, source: str, params: ModelParams, count
             f"start {pol.start} is not before the end of the run ({params.steps} months)",
             source=source,
             field=f"{where}.start",
-            fix=f"use a start below {params.steps}",
+            fix=f"run at least {pol.start + 1} months (--steps {pol.start + 1}), or give this measure a start "
+            f"below {params.steps}",
         )
     return pol
 
