@@ -354,7 +354,7 @@ CHECKS: tuple[Check, ...] = (
             "de_zim_approvals_per_year",
         ),
         "National voucher schemes award 150-6,000 a year (AT 165, IE 1,000+, SI 1,946, NL 6,000); "
-        "Germany's ZIM grants about 3,230 a year",
+        "ZIM (DE) about 3,230 grants a year",
         band=(150.0, 6000.0),
         lever="support_funding",
         reference_text="150-6,000 a year per country",
@@ -503,7 +503,9 @@ def plausibility_table(
         vals = vals[np.isfinite(vals)]
         value = float(vals.mean()) if len(vals) else math.nan
         notes = (
-            [f"mean of {len(vals)} runs, {float(vals.min()):.3g} to {float(vals.max()):.3g}"] if len(vals) > 1 else []
+            [f"mean of {len(vals)} runs, {fmt(float(vals.min()), c.unit)} to {fmt(float(vals.max()), c.unit)}"]
+            if len(vals) > 1
+            else []
         )
         if c.note_of is not None and runs and not off:
             notes.append(c.note_of(runs[0]))
