@@ -514,18 +514,35 @@ def plausibility_table(
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
-def is_voucher_plan(scenario: Any) -> bool:
-    """A plan runs vouchers: a support-funding measure with a grant of at most :data:`VOUCHER_MAX_GRANT`.
+def _policies(scenario: Any) -> list[Any]:
+    if isinstance(scenario, Mapping):
+        return list(scenario.get("policies", []))
+    return list(getattr(scenario, "policies", []))
 
-    ``scenario`` is a :class:`~inspire_sim.core.scenario.Scenario` or a manifest's scenario dict.
+
+def _get(p: Any, key: str) -> Any:
+    return p.get(key) if isinstance(p, Mapping) else getattr(p, key, None)
+
+
+def _voucher_measures(scenario: Any) -> list[str]:
+    """The scenario's voucher measures (support funding, grant of at most :data:`VOUCHER_MAX_GRANT`), as text."""
+    out = []
+    for p in _policies(scenario):
+        grant = _get(p, "grant_size")
+        if str(_get(p, "kind")) == "support_funding" and grant is not None and float(grant) <= VOUCHER_MAX_GRANT:
+            out.append(repr(sorted(p.items())) if isinstance(p, Mapping) else repr(p))
+    return out
+
+
+def is_voucher_plan(scenario: Any, baseline: Any = None) -> bool:
+    """A plan runs vouchers: a support-funding measure with a grant of at most :data:`VOUCHER_MAX_GRANT`
+    that the ``baseline`` (if given) does not run as it is (a plan that keeps today's vouchers unchanged
+    and adds something else is not a voucher plan).
+
+    ``scenario`` and ``baseline``: :class:`~inspire_sim.core.scenario.Scenario` objects or manifests' scenario dicts.
     """
-    policies = scenario.get("policies", []) if isinstance(scenario, Mapping) else getattr(scenario, "policies", [])
-    for p in policies:
-        get = p.get if isinstance(p, Mapping) else lambda k, p=p: getattr(p, k, None)
-        kind, grant = str(get("kind")), get("grant_size")
-        if kind == "support_funding" and grant is not None and float(grant) <= VOUCHER_MAX_GRANT:
-            return True
-    return False
+    base = set(_voucher_measures(baseline)) if baseline is not None else set()
+    return any(m not in base for m in _voucher_measures(scenario))
 
 
 def voucher_cost_row(
@@ -544,7 +561,7 @@ def voucher_cost_row(
         row["note"] = f"{status}: no finite cost per additional project"
     if not voucher_plan:
         row["verdict"] = NOT_APPLICABLE
-        row["note"] = "not a voucher plan (no support-funding grant of EUR 15k or less)"
+        row["note"] = "not a voucher plan (no new or changed support-funding measure with grants of EUR 15k or less)"
     return row
 
 

@@ -47,7 +47,10 @@ def comparison_plausibility(comp: Comparison) -> pd.DataFrame:
             if len(row):
                 r = row.iloc[0]
                 extra = voucher_cost_row(
-                    float(r["eur_per_unit"]), str(r["status"]), is_voucher_plan(_scenario_of(comp, label)), refs
+                    float(r["eur_per_unit"]),
+                    str(r["status"]),
+                    is_voucher_plan(_scenario_of(comp, label), _scenario_of(comp, comp.baseline)),
+                    refs,
                 )
                 table = pd.concat([table, pd.DataFrame([extra], columns=list(COLUMNS))], ignore_index=True)
         frames.append(table.assign(scenario=label)[["scenario", *COLUMNS]])
