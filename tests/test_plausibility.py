@@ -54,8 +54,8 @@ def _by_figure(table: pd.DataFrame) -> pd.DataFrame:
 def test_known_answers_inside_the_band_pass_outside_fail_lever_off():
     t = _by_figure(P.plausibility_table([_fake(unicorns=100.0, turnover_share=0.2)]))
     assert list(t.index) == [c.label for c in P.CHECKS]
-    uni = t.loc["Unicorns per represented SME, per decade"]
-    assert uni["model"] == pytest.approx(1e-4) and uni["verdict"] == P.PASS and bool(uni["estimate"])
+    uni = t.loc["Unicorns per million represented SMEs, per decade"]
+    assert uni["model"] == pytest.approx(100.0) and uni["verdict"] == P.PASS and bool(uni["estimate"])
     grants = t.loc["Grants (vouchers) awarded a year, per country"]
     assert grants["model"] == pytest.approx(600.0) and grants["verdict"] == P.PASS
     assert t.loc["Grants awarded / new OI projects (a month)", "model"] == pytest.approx(0.1)
@@ -69,9 +69,9 @@ def test_known_answers_inside_the_band_pass_outside_fail_lever_off():
     assert t.loc["Voucher take-up (awarded vouchers used)", "verdict"] == P.PASS
     broker = t.loc["Cross-border brokering services a year (EU)"]
     assert broker["verdict"] == P.LEVER_OFF and math.isnan(broker["model"])
-    # ten times the unicorns: 1e-3 per SME, outside [1e-5, 2e-4]
+    # ten times the unicorns: 1,000 per million SMEs, outside [10, 200]
     many = _by_figure(P.plausibility_table([_fake(unicorns=1000.0)]))
-    assert many.loc["Unicorns per represented SME, per decade", "verdict"] == P.FAIL
+    assert many.loc["Unicorns per million represented SMEs, per decade", "verdict"] == P.FAIL
     # no programme at all: its rows read "lever off", the others are still judged
     off = _by_figure(P.plausibility_table([_fake(policies=[])]))
     for label in ("Grants (vouchers) awarded a year, per country", "Voucher take-up (awarded vouchers used)"):

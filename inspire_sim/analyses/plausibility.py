@@ -1,7 +1,7 @@
 """Plausibility in real units: the model's headline figures next to published real-world references.
 
 Each row of :func:`plausibility_table` is one :class:`Check`: a figure of a run in real units
-(unicorns, grants awarded a year, spending a year per 1,000 SMEs, exits, innovation turnover share,
+(unicorns per million SMEs, grants awarded a year, spending a year per 1,000 SMEs, exits, innovation turnover share,
 voucher take-up, brokering services a year), the reference figures it is read against (ids of
 ``inspire_sim/data/references.toml``, each with its source), a pass band and a verdict:
 
@@ -238,9 +238,14 @@ def levers_on(r: RunResult) -> set[str]:
     return {str(x) for x in pd.unique(sp["lever"].astype(str))} if len(sp) else set()
 
 
-def unicorns_per_sme_decade(r: RunResult) -> float:
-    """Unicorns so far per represented SME, scaled to ten years (x 120 / months)."""
-    return _ratio(_final(r, "unicorns_real"), represented(r)) * 120.0 / max(months(r), 1)
+def unicorns_per_million_decade(r: RunResult) -> float:
+    """Unicorns so far per million represented SMEs, scaled to ten years (x 120 / months)."""
+    return 1e6 * _ratio(_final(r, "unicorns_real"), represented(r)) * 120.0 / max(months(r), 1)
+
+
+def _unicorn_step(r: RunResult) -> float:
+    """The figure one simulated unicorn makes (per million SMEs a decade): the table's resolution."""
+    return 1e6 * 120.0 / max(_final(r, "n_smes"), 1.0) / max(months(r), 1)
 
 
 def awarded_per_year_per_country(r: RunResult, kind: str = "support_funding") -> float:
@@ -328,19 +333,16 @@ def _range(refs: Mapping[str, Reference], *ids: str) -> Band:
 
 CHECKS: tuple[Check, ...] = (
     Check(
-        "Unicorns per represented SME, per decade",
-        "per SME",
-        unicorns_per_sme_decade,
+        "Unicorns per million represented SMEs, per decade",
+        "per million SMEs",
+        unicorns_per_million_decade,
         ("eu27_unicorns_per_decade", "eu27_unicorns_2021", "unicorn_definition_dealroom"),
         "Atomico counts and EU27 shares: 120-220 new EU27 unicorns a decade among about 1.77 M SMEs of 10-249 "
-        "(about 1e-4); band widened to 1e-5 - 2e-4",
-        band=(1e-5, 2e-4),
+        "(about 100 per million); band widened to 10-200 per million",
+        band=(10.0, 200.0),
         estimate=True,
-        reference_text="about 170 a decade (120-220) / 1.77 M SMEs = 9.6e-5",
-        note_of=lambda r: (
-            f"resolution: one simulated unicorn = {120.0 / max(_final(r, 'n_smes'), 1) / max(months(r), 1):.2g} "
-            "per SME a decade"
-        ),
+        reference_text="about 170 a decade (120-220) / 1.77 M SMEs = 96 per million",
+        note_of=lambda r: f"resolution: one simulated unicorn = {fmt(_unicorn_step(r), '')} per million SMEs a decade",
     ),
     Check(
         "Grants (vouchers) awarded a year, per country",
@@ -579,7 +581,7 @@ def fmt(value: float, unit: str) -> str:
     if unit.startswith("EUR"):
         return f"EUR {value:,.0f}"
     if value != 0 and abs(value) < 0.01:
-        return f"{value:.2g}"
+        return f"{value:.6f}".rstrip("0")  # never scientific notation
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"
