@@ -59,6 +59,7 @@ def test_validate_writes_report(tmp_path, false_failure_only) -> None:
     assert "Validation of baseline" in html and "knockout fails" in html and "<script" not in html
     assert (tmp_path / "figures" / "targets.png").stat().st_size > 5000
     assert "null model" in paths["report_md"].read_text().lower()
+    assert "Plausibility in real units" in paths["report_md"].read_text() and paths["plausibility"].is_file()
 
 
 def test_validate_cli_errors(tmp_path) -> None:

@@ -5,7 +5,8 @@
 (patterns, knockouts, targets, scale, convergence) and its figures :mod:`.validate_plots`,
 :mod:`.trial` (virtual lottery trials of a lever), :mod:`.robust` (plans over plausible worlds,
 PRIM; posterior worlds and draws), :mod:`.goals` and :mod:`.decision` (policy goals, ranking plans),
-:mod:`.problem` (SALib ``ProblemSpec``), :mod:`.ema` (the model as an EMA Workbench model).
+:mod:`.problem` (SALib ``ProblemSpec``), :mod:`.ema` (the model as an EMA Workbench model),
+:mod:`.plausibility` (headline figures in real units against sourced real-world references).
 The HTML/Markdown templates of the validation and trial reports are in ``templates/``.
 
 May import: the layers below (:mod:`inspire_sim.core`, :mod:`inspire_sim.levers`, the runner

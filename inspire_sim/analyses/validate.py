@@ -11,7 +11,9 @@
   ones (out of sample) apart;
 - **scale invariance**: shares at two numbers of simulated SMEs (they must agree within
   ``SCALE_TOLERANCE``);
-- **replication convergence**: how the mean and its 95% interval settle as replications grow.
+- **replication convergence**: how the mean and its 95% interval settle as replications grow;
+- **plausibility in real units** (:mod:`inspire_sim.analyses.plausibility`): the headline figures in
+  real units next to their published references and sources, each with a pass band.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from ..core.scenario import Scenario, load_scenario
 from ..core.streams import replicate_seed
 from ..runpool import run_batched
 from .patterns import MEASURES, check_patterns, null_model_overrides, secondary_measures
+from .plausibility import display_rows, plausibility_table
+from .plausibility import summary_sentence as plausibility_sentence
 from .targets import TargetSet, check_against, load_targets, target_value
 
 SCALE_TOLERANCE = 0.015  # shares at two population sizes must agree within this (issue: population scale)
@@ -49,6 +53,7 @@ class ValidationResult:
     scale: pd.DataFrame
     convergence: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
+    plausibility: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def null_passes(self) -> int:
@@ -209,6 +214,7 @@ def validate(
         targets=target_table(tset, runs),
         scale=scale_df,
         convergence=convergence_table(runs),
+        plausibility=plausibility_table(runs),
         info={
             "targets": tset.name,
             "targets_hash": tset.file_hash,
@@ -239,16 +245,22 @@ def summary_sentences(v: ValidationResult) -> list[str]:
     if len(v.scale):
         ok = int(v.scale["agrees"].sum())
         out.append(f"{ok} of {len(v.scale)} shares agree within {SCALE_TOLERANCE} between the two population sizes.")
+    if len(v.plausibility):
+        out.append(plausibility_sentence(v.plausibility))
     return out
 
 
 def write_outputs(v: ValidationResult, out: str | Path, *, figures: bool = True) -> dict[str, Path]:
-    """patterns.csv, targets.csv, scale.csv, convergence.csv, null_model.csv, report.md / report.html, figures."""
+    """patterns.csv, targets.csv, scale.csv, convergence.csv, null_model.csv, secondary.csv, plausibility.csv,
+    report.md / report.html, figures."""
     from jinja2 import Environment, PackageLoader
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {k: out / f"{k}.csv" for k in ("patterns", "targets", "scale", "convergence", "null_model", "secondary")}
+    paths = {
+        k: out / f"{k}.csv"
+        for k in ("patterns", "targets", "scale", "convergence", "null_model", "secondary", "plausibility")
+    }
     for k, path in paths.items():
         getattr(v, k).to_csv(path, index=False)
     figs: list[str] = []
@@ -259,7 +271,13 @@ def write_outputs(v: ValidationResult, out: str | Path, *, figures: bool = True)
             p.relative_to(out).as_posix()
             for p in validate_plots.write_figures(v.targets, v.convergence, out / "figures")
         ]
-    ctx = {"v": v, "sentences": summary_sentences(v), "figures": figs, "tolerance": SCALE_TOLERANCE}
+    ctx = {
+        "v": v,
+        "sentences": summary_sentences(v),
+        "figures": figs,
+        "tolerance": SCALE_TOLERANCE,
+        "plausibility": display_rows(v.plausibility) if len(v.plausibility) else [],
+    }
     # escape everything, Markdown too: names come from user files (a raw "<script>" must never pass through)
     env = Environment(loader=PackageLoader("inspire_sim.analyses", "templates"), autoescape=True)
     env.filters["num"] = _num

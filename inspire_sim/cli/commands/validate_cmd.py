@@ -40,7 +40,7 @@ def validate_command(
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Write the PNG figures.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Write patterns.csv, targets.csv, scale.csv, convergence.csv and report.html / report.md to --out."""
+    """Write patterns.csv, targets.csv, scale.csv, convergence.csv, plausibility.csv, report.md/html to --out."""
     from tqdm import tqdm
 
     from ...analyses.validate import summary_sentences, validate, write_outputs

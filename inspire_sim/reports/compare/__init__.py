@@ -48,7 +48,8 @@ not a model feature.
 
 **Modules.** :mod:`.stats` (intervals, bootstrap, readings of effects), :mod:`.budget` (ceilings and
 spending), :mod:`.tables` (the :class:`Comparison` and its tables), :mod:`.store` (the runner and
-its resumable store), :mod:`.plans` (loading and checking plans; :func:`compare`).
+its resumable store), :mod:`.plans` (loading and checking plans; :func:`compare`), :mod:`.plausibility`
+(every scenario's headline figures in real units against real-world references).
 
 **Decision.** ``Comparison.decision`` ranks the plans for each policy goal
 (:func:`inspire_sim.analyses.decision.decide`); every indicator row also carries a *reading*: clear (CI

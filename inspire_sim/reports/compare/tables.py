@@ -163,6 +163,9 @@ class Comparison:
             the effect at the posterior median with its noise-only CI, the effect over posterior
             draws with its total CI, and the probability of beating the baseline; else empty.
         meta: seeds, replications, months, SMEs, bootstrap settings, timings.
+        plausibility: per scenario, the headline figures in real units against real-world references
+            with a pass band and verdict; for voucher plans the cost per additional OI project against
+            the CPB voucher evaluations (:func:`.plausibility.comparison_plausibility`).
     """
 
     baseline: str
@@ -181,6 +184,7 @@ class Comparison:
     decision: pd.DataFrame = field(default_factory=pd.DataFrame)
     parameter_uncertainty: pd.DataFrame = field(default_factory=pd.DataFrame)
     meta: dict[str, Any] = field(default_factory=dict)
+    plausibility: pd.DataFrame = field(default_factory=pd.DataFrame)  # see .plausibility
 
     @property
     def all_labels(self) -> list[str]:
@@ -217,6 +221,9 @@ class Comparison:
             path = out / f"{name}.csv"
             table.to_csv(path, index=False)
             paths.append(path)
+        if not self.plausibility.empty:  # headline figures in real units against references (.plausibility)
+            self.plausibility.to_csv(out / "plausibility.csv", index=False)
+            paths.append(out / "plausibility.csv")
         path = out / "comparison.json"
         path.write_text(json.dumps(self.meta, indent=2, default=str) + "\n", encoding="utf-8")
         return [*paths, path]
@@ -536,6 +543,9 @@ def compare_results(
         "version": first.get("version"),
         "git_revision": first.get("git_revision"),
     } | (meta or {})
+    from .plausibility import comparison_plausibility
+
+    comp.plausibility = comparison_plausibility(comp)
     return comp
 
 

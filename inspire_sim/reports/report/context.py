@@ -456,4 +456,16 @@ def report_context(comp: Comparison, figures: list[FigureInfo], command: str | N
         "months": steps,
         "R": R,
         "headline_names": list(HEADLINE),
+        **plausibility_context(comp),
     }
+
+
+def plausibility_context(comp: Comparison) -> dict[str, Any]:
+    """The "Plausibility in real units" section: its rows as text and one summary line per scenario."""
+    from ...analyses.plausibility import display_rows, summary_sentence
+
+    table = comp.plausibility
+    if table is None or table.empty:
+        return {"plausibility": [], "plausibility_summary": []}
+    summary = [f"{label}: {summary_sentence(g)}" for label, g in table.groupby("scenario", sort=False)]
+    return {"plausibility": display_rows(table), "plausibility_summary": summary}
