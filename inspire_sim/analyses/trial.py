@@ -431,6 +431,79 @@ def _figures(res: TrialResult, out: Path) -> list[str]:
     return names
 
 
+PUBLISHED: dict[str, dict[str, tuple[str, ...]]] = {
+    "support_funding": {
+        "take_up": (
+            "nl_vouchers_cpb_2006_redemption",
+            "nl_vouchers_cpb_2007_redemption_2005",
+            "at_innoscheck_redemption",
+        ),
+        "additionality": ("nl_vouchers_cpb_2006", "nl_vouchers_cpb_2007_additionality_2005"),
+        "deadweight": ("nl_vouchers_cpb_2006_deadweight",),
+    }
+}
+"""Published evaluations each uptake measure of a lever is compared with (ids of references.toml).
+
+Besides these, two figures are derived from them: deadweight of the Dutch 2005 round = its redemption
+(0.85) minus its additionality (0.65), and *unused* = 1 - redemption of each evaluation."""
+
+DERIVED_DEADWEIGHT = ("nl_vouchers_cpb_2007_redemption_2005", "nl_vouchers_cpb_2007_additionality_2005")
+
+
+def published_comparison(res: TrialResult, confidence: float = 0.95) -> pd.DataFrame:
+    """Each uptake measure with its 95% CI over replications next to the published evaluations' range.
+
+    One row per measure (``take_up, additionality, deadweight, unused``) for levers that have
+    published evaluations (:data:`PUBLISHED`; vouchers): model mean, t-interval over replications,
+    the published low and high, the figures and their sources, and ``reading``: *within* (the mean
+    lies in the published range), *overlaps* (only the CI reaches it), *above* or *below*.
+    Empty for a lever without published evaluations.
+    """
+    from scipy import stats
+
+    from .plausibility import load_references
+
+    ids = PUBLISHED.get(res.lever)
+    if not ids or res.uptake.empty:
+        return pd.DataFrame()
+    refs = load_references()
+    figures: dict[str, list[tuple[float, str]]] = {
+        k: [(refs[i].value, refs[i].cite()) for i in v] for k, v in ids.items()
+    }
+    red, add = (refs[i] for i in DERIVED_DEADWEIGHT)
+    figures["deadweight"].append((red.value - add.value, f"derived: {red.id} {red.value:g} - {add.id} {add.value:g}"))
+    figures["unused"] = [(1.0 - v, f"derived: 1 - {src.split(':')[0]}") for v, src in figures["take_up"]]
+    rows = []
+    for measure in ("take_up", "additionality", "deadweight", "unused"):
+        x = res.uptake[measure].dropna().to_numpy(dtype="float64")
+        n = len(x)
+        mean = float(x.mean()) if n else np.nan
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
+        lo, hi = mean - half, mean + half
+        vals = [v for v, _ in figures[measure]]
+        p_lo, p_hi = min(vals), max(vals)
+        if p_lo <= mean <= p_hi:
+            reading = "within"
+        elif np.isfinite(half) and lo <= p_hi and hi >= p_lo:
+            reading = "overlaps"
+        else:
+            reading = "above" if mean > p_hi else "below"
+        rows.append(
+            {
+                "measure": measure,
+                "model": mean,
+                "ci_low": lo,
+                "ci_high": hi,
+                "published_low": p_lo,
+                "published_high": p_hi,
+                "published": "; ".join(f"{v:.2f}" for v in vals),
+                "sources": " | ".join(src for _, src in figures[measure]),
+                "reading": reading,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def write_trial(res: TrialResult, out: Path, figures: bool = True) -> list[Path]:
     """Write ``uptake.csv``, ``effects.csv``, figures and the HTML and Markdown reports into ``out``."""
     import json
@@ -440,6 +513,9 @@ def write_trial(res: TrialResult, out: Path, figures: bool = True) -> list[Path]
     out.mkdir(parents=True, exist_ok=True)
     res.uptake.to_csv(out / "uptake.csv", index=False)
     res.effects.to_csv(out / "effects.csv", index=False)
+    published = published_comparison(res)
+    if len(published):
+        published.to_csv(out / "published.csv", index=False)
     (out / "manifest.json").write_text(json.dumps(res.manifest, indent=2, default=str) + "\n")
     figs = _figures(res, out) if figures else []
     env = Environment(
@@ -456,13 +532,26 @@ def write_trial(res: TrialResult, out: Path, figures: bool = True) -> list[Path]
         "awarded_mean": float(res.uptake["awarded"].mean()),
         "effects": res.effects.to_dict("records"),
         "uptake_rows": res.uptake.to_dict("records"),
+        "published": published.to_dict("records"),
         "figures": figs,
     }
     written = [out / "uptake.csv", out / "effects.csv", out / "manifest.json", *(out / f for f in figs)]
+    if len(published):
+        written.append(out / "published.csv")
     for name, template in (("report.html", "trial.html.j2"), ("report.md", "trial.md.j2")):
         (out / name).write_text(env.get_template(template).render(**ctx))
         written.append(out / name)
     return written
 
 
-__all__ = ["HORIZONS", "OUTCOMES", "TrialResult", "check_lever", "run_trial", "scenario_levers", "write_trial"]
+__all__ = [
+    "HORIZONS",
+    "OUTCOMES",
+    "PUBLISHED",
+    "TrialResult",
+    "check_lever",
+    "published_comparison",
+    "run_trial",
+    "scenario_levers",
+    "write_trial",
+]

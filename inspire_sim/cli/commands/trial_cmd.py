@@ -80,10 +80,11 @@ def trial_command(
             posterior=posterior,
             batch=batch_setting,
         )
-    write_trial(res, out_dir, figures=figures)
+    written = write_trial(res, out_dir, figures=figures)
     u = res.uptake[["take_up", "additionality", "deadweight", "unused"]].mean()
     typer.echo(
         f"{kind} in {scen.name}: take-up {u['take_up']:.2f}, additionality {u['additionality']:.2f}, "
         f"deadweight {u['deadweight']:.2f}, unused {u['unused']:.2f} (shares of awarded services)"
     )
-    typer.echo(f"wrote {out_dir}/report.html, report.md, uptake.csv, effects.csv")
+    extra = ", published.csv (against published evaluations)" if out_dir / "published.csv" in written else ""
+    typer.echo(f"wrote {out_dir}/report.html, report.md, uptake.csv, effects.csv{extra}")
