@@ -52,22 +52,23 @@ def test_sliders_start_exactly_at_the_scenario_values(scenario):
 
 def test_the_grant_budget_slider_shows_what_the_run_uses():
     # issue 13: the slider showed 160,000 while the run used 150,000 (a 20,000 step from 0);
-    # budgets are real euros a month for the whole represented economy (baseline: 75 million)
+    # budgets are real euros a month for the whole represented economy (baseline: 7 million of vouchers)
     base = load_scenario("baseline")
     value = labels.scenario_value(base, "support_funding.budget_per_step")
-    assert value == 75_000_000.0
+    assert value == 7_000_000.0
     sl = labels.slider_spec("support_funding.budget_per_step", value)
-    assert sl.value == 75_000_000.0 and (75_000_000.0 - sl.lo) % sl.step == 0
-    assert labels.value_in_words("support_funding.budget_per_step", value) == "75 million euros a month"
+    assert sl.value == 7_000_000.0 and (7_000_000.0 - sl.lo) % sl.step == 0
+    assert labels.value_in_words("support_funding.budget_per_step", value) == "7 million euros a month"
     assert (
         labels.value_in_words("support_funding.budget_per_step", value, countries=len(base.countries))
-        == "75 million euros a month across the eight countries"
+        == "7 million euros a month across the 27 countries"
     )
-    assert labels.value_in_words("support_funding.budget_per_step", value, student=False) == "75,000,000 real EUR/month"
+    assert labels.value_in_words("support_funding.budget_per_step", value, student=False) == "7,000,000 real EUR/month"
     assert labels.value_in_words("support_funding.budget_per_step", 2.5e9) == "2.5 billion euros a month"
     assert labels.value_in_words("support_funding.co_funding_rate", 0.5) == "50%"
-    assert labels.value_in_words("matchmaking.capacity", 1) == "1 firm a month in each country"
-    assert labels.value_in_words("matchmaking.capacity", 12_500) == "12,500 firms a month in each country"
+    # capacities are real firms a month in the measure's countries together (issue 19)
+    assert labels.value_in_words("matchmaking.capacity", 1) == "1 firm a month in all its countries together"
+    assert labels.value_in_words("matchmaking.capacity", 12_500) == "12,500 firms a month in all its countries together"
     assert labels.value_in_words("matchmaking.capacity", 0) == "0 (off)"
     assert labels.value_in_words("matchmaking.cost_per_service", 1_000) == "1,000 euros per firm"
 
@@ -223,6 +224,41 @@ def test_model_internals_are_read_only_in_the_adapter():
     assert offenders == []
 
 
+@pytest.mark.parametrize("by", ["country", "region group", "sector"])
+def test_the_network_colours_firms_by_country_region_group_or_sector(by):
+    """Issue 21: each SME's colour is its class's (country, its region's scoreboard group, or its sector)."""
+    from matplotlib.colors import to_rgba
+
+    from inspire_sim.app.network import colour_classes
+    from inspire_sim.app.panels import network_legend
+
+    model = ClassroomModel(n_smes=500, seed=0)
+    classes, names, colours = colour_classes(model, by)
+    n = adapter.n_smes(model)
+    assert classes.shape == (n,) and len(names) == len(colours) and classes.max() < len(names)
+    if by == "region group":
+        assert names == ["leader", "strong", "moderate", "emerging"]
+        region = model.sme.region[:n]
+        assert (classes == np.asarray(model.world.geo.region_group)[region]).all()
+    if by == "sector":
+        assert "mfg_high_tech" in names and (classes == model.sme.sector[:n]).all()
+    assert len(set(classes.tolist())) >= (4 if by != "country" else 20)
+    view = NetworkView(model, colour_by=by)
+    model.step()
+    view.frame()
+    for sc in view.smes.values():  # every drawn firm has its class's colour
+        shown = sc.get_offsets()
+        if len(shown) == 0:
+            continue
+        rgba = sc.get_facecolor()
+        allowed = {tuple(np.round(to_rgba(c), 6)) for c in colours}
+        assert {tuple(np.round(c, 6)) for c in rgba} <= allowed
+    legend = network_legend(model, by)
+    assert all(name.replace("_", " ") in legend for name in names)
+    with pytest.raises(ValueError, match="colour_by"):
+        colour_classes(model, "language")
+
+
 def test_figures_render_and_change():
     model = ClassroomModel(n_smes=500, seed=0)
     net, charts = NetworkView(model), ChartsView(model)
@@ -287,12 +323,12 @@ def test_student_mode_is_the_default_and_speaks_plainly():
     _, rc = _render_page()
     assert _month(rc) == 0
     text = _all_text(rc)
-    assert "Scenario <b>baseline</b>" in text and "500 SMEs in 8 countries" in text
+    assert "Scenario <b>baseline</b>" in text and "500 SMEs in 27 countries" in text
     for hidden in ("Render Interval", "Use Threads", "b partnership model", "[logit/unit]", "friction scale"):
         assert hidden not in text
     for name in labels.LEVER_SLIDERS:
         assert labels.PLAIN[name] in _plain(text)
-    assert "75 million euros a month across the eight countries" in text  # slider values and units in words
+    assert "7 million euros a month across the 27 countries" in text  # slider values and units in words
     assert "What am I looking at?" in text
     assert "class='inspire-term' title='A small or medium-sized firm" in text  # glossary on hover
     assert "2 months per second" in text
@@ -304,7 +340,7 @@ def test_researcher_mode_shows_parameter_names_and_uncertain_parameters():
     rc.find(v.Switch, label="Researcher mode").widget.v_model = True
     text = _plain(_all_text(rc))
     assert "b partnership model [logit/unit]" in text
-    assert "75,000,000 real EUR/month" in text
+    assert "7,000,000 real EUR/month" in text
     assert "Parameters of this run" in text
     rc.close()
 
@@ -323,13 +359,13 @@ def test_step_redraws_and_reset_applies_the_sliders():
     broker = sliders[order.index("cross_border_brokering.capacity")]
     broker.v_model = 10_000
     assert _month(rc) == 5  # a slider alone does not restart the run
-    assert "10,000 firms a month in each country" in _html_text(rc)
+    assert "10,000 firms a month in all its countries together" in _html_text(rc)
     _button(rc, "Reset").click()
     assert _month(rc) == 0
     rc.find(v.Switch, label="Researcher mode").widget.v_model = True
     assert re.search(
-        r"cross border brokering: capacity</td><td><b>10,000 real SMEs/month/country</b> "
-        r"<i>\(scenario: 0 real SMEs/month/country",
+        r"cross border brokering: capacity</td><td><b>10,000 real SMEs/month \(targeted countries together\)</b> "
+        r"<i>\(scenario: 0 real SMEs/month \(targeted countries together\)",
         _html_text(rc),
     ), _html_text(rc)
     rc.close()

@@ -236,7 +236,7 @@ def test_layout_fits_the_screen(server, size):
 
 def test_student_mode_text(page):
     text = page.locator("body").inner_text()
-    grants = "75 million euros a month across the eight countries"
+    grants = "7 million euros a month across the 27 countries"
     for shown in ("What am I looking at?", "Money for innovation grants", grants, "Follow one firm"):
         assert shown in text
     for hidden in ("Render Interval", "Use Threads", "[logit/unit]", "b partnership model", "runs on Solara"):
@@ -264,7 +264,7 @@ def test_step_slider_reset(page):
     # move the brokers slider (keyboard on its thumb): its value shows in words at once
     sliders = page.locator(".inspire-sliders")
     _move(page, sliders.locator(".v-slider").nth(3), sliders.locator(".inspire-slider-value").nth(3), 10_000)
-    page.get_by_text("10,000 firms a month in each country").wait_for(timeout=10_000)
+    page.get_by_text("10,000 firms a month in all its countries together").wait_for(timeout=10_000)
     assert _month(page) == 12  # moving a slider alone does not restart the run
     page.get_by_role("button", name="Reset").click()
     page.get_by_text("Month 0 of 120").wait_for(timeout=15_000)
@@ -317,31 +317,50 @@ def test_play_pauses_at_the_first_milestone(page):
     assert page.errors == [], page.errors
 
 
+def test_network_colours_firms_by_region_group_or_sector(page):
+    """Issue 21: the network can colour firms by their region's scoreboard group or by sector."""
+    legend = page.locator(".inspire-network .inspire-legend")
+    assert "Colour = country" in legend.inner_text()
+    net = page.locator(".inspire-network-image img, img.inspire-network-image").first
+    before = net.get_attribute("src")
+    page.locator(".inspire-colour-by").get_by_role("button", name="sector").click()
+    page.get_by_text("Colour = sector").wait_for(timeout=10_000)
+    text = legend.inner_text()
+    assert "mfg high tech" in text and "ict" in text and "wholesale" in text
+    page.locator(".inspire-colour-by").get_by_role("button", name="region group").click()
+    page.get_by_text("Colour = region's innovation group").wait_for(timeout=10_000)
+    assert all(g in legend.inner_text() for g in ("leader", "strong", "moderate", "emerging"))
+    assert net.get_attribute("src") != before  # the image was redrawn in the new colours
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "app_colour_by_group.png"), full_page=True)
+    assert page.errors == [], page.errors
+
+
 def test_policy_game_end_to_end(page):
     page.get_by_role("tab", name="Policy game").click()
     page.get_by_text("Your policy plan").wait_for(timeout=10_000)
     page.locator(".v-select", has_text="Challenge").click()
     page.get_by_role("option", name="borders").click()
     page.get_by_text("Open the borders").wait_for(timeout=5_000)
-    # grants 75% -> 50%, brokers 0% -> 25%: keyboard on the thumbs (5% a press)
-    _set_share(page, 0, 50)
+    # vouchers 70% -> 45%, brokers 0% -> 25% (matchmaking keeps 30%): keyboard on the thumbs (5% a press)
+    _set_share(page, 0, 45)
     _set_share(page, 1, 25)
     page.get_by_text("Planned: 100%").wait_for(timeout=10_000)
     code = page.locator(".inspire-plan-code").inner_text()
-    assert code == "P1-100000000-SF50-CBB25-M25-OT0-FR0"
+    assert code == "P1-10000000-SF45-CBB25-M30-OT0-FR0"
     page.get_by_role("button", name="Run my plan").click()
     page.locator(".inspire-scorecard").wait_for(timeout=60_000)
     result = page.locator(".inspire-game-result").inner_text()
     assert "Partnerships with a partner abroad" in result and "What the plan bought" in result
     assert re.search(r"Challenge met!|Not yet", result)
     # a classmate's code loads into the sliders
-    page.get_by_label(re.compile("Paste a plan code")).fill("P1-100000000-SF20-CBB40-M0-OT40-FR0")
+    page.get_by_label(re.compile("Paste a plan code")).fill("P1-10000000-SF20-CBB40-M0-OT40-FR0")
     page.get_by_role("button", name="Load code").click()
-    page.get_by_text("40% = 40 million euros a month").first.wait_for(timeout=5_000)
+    page.get_by_text("40% = 4 million euros a month").first.wait_for(timeout=5_000)
     # the class board: several codes, run on the same seeds, ranked
     page.get_by_text("Compare the class's plans").click()
     page.get_by_label(re.compile("Plan codes, one a line")).fill(
-        f"team A: {code}\nteam B: P1-100000000-SF100-CBB0-M0-OT0-FR0"
+        f"team A: {code}\nteam B: P1-10000000-SF100-CBB0-M0-OT0-FR0"
     )
     page.get_by_role("button", name="Compare these plans").click()
     board = page.locator(".inspire-board")

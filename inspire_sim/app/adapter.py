@@ -56,6 +56,20 @@ def actor_country(model: Any) -> np.ndarray:
     return np.asarray(model.actors.country, dtype=np.int64)
 
 
+def region_group_of_smes(model: Any) -> tuple[np.ndarray, list[str]]:
+    """Regional Innovation Scoreboard group (index) of every SME slot's NUTS-2 region, and the group names."""
+    from ..core.regions import GROUPS
+
+    geo = model.world.geo
+    region = np.asarray(model.sme.region[: n_smes(model)], dtype=np.int64)
+    return np.asarray(geo.region_group, dtype=np.int64)[region], list(GROUPS)
+
+
+def sector_of_smes(model: Any) -> tuple[np.ndarray, list[str]]:
+    """Sector (index) of every SME slot, and the sector names."""
+    return np.asarray(model.sme.sector[: n_smes(model)], dtype=np.int64), list(model.world.geo.sector_names)
+
+
 def partner_type(model: Any) -> np.ndarray:
     """Partner type of every actor (SME slots included; only rows >= n_smes are partners)."""
     return np.asarray(model.actors.ptype)

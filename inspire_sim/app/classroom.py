@@ -16,7 +16,7 @@ from .labels import INTENSITY, LEVER_KINDS, SLIDERS, as_number, scenario_value, 
 
 SCENARIO_NAMES = [p.stem for p in list_scenarios()]
 DEFAULT_SCENARIO = "baseline" if "baseline" in SCENARIO_NAMES else (SCENARIO_NAMES[0] if SCENARIO_NAMES else "baseline")
-N_SMES_CHOICES = [100, 250, 500, 1000, 2000]
+N_SMES_CHOICES = [250, 500, 1000, 2000]  # the EU-27 needs at least one firm in each of its 27 countries
 DEFAULT_N_SMES = 500  # a classroom-sized economy (the model's own default is larger)
 
 MILESTONES = {

@@ -84,6 +84,7 @@ UNIT_WORDS = {
     "EUR": "euros",
     "EUR/real SME": "euros per firm",
     "real SMEs/month/country": "firms a month in each country",
+    "real SMEs/month (targeted countries together)": "firms a month in all its countries together",
     "projects": "projects",
     "candidates": "candidates",
     "months": "months",
@@ -186,8 +187,8 @@ def value_in_words(
     """``75000000`` for the grant budget -> ``"75 million euros a month"`` (``"off"`` when the lever is off).
 
     With ``countries`` (the scenario's number of countries), a lever's monthly budget reads
-    ``"75 million euros a month across the eight countries"``: budgets are real euros for
-    the whole represented population, capacities real firms in each country.
+    ``"7 million euros a month across the 27 countries"``: budgets are real euros for
+    the whole represented population, capacities real firms a month in all targeted countries together.
     """
     sp = spec(name)
     if off:
@@ -253,14 +254,28 @@ def nice_step(lo: float, hi: float, value: float, integer: bool) -> float | int:
     return 1 if integer else float((hi - lo) / 1000 or 1.0)
 
 
+MAX_POSITIONS = 250
+"""A slider with more positions than this is hard to set: its bottom moves down instead (below)."""
+
+
 def slider_spec(name: str, value: float | int) -> SliderSpec:
-    """Bounds (the plausible ``sa_range``, else validation bounds, widened to ``value``) and a step."""
+    """Bounds (the plausible ``sa_range``, else validation bounds, widened to ``value``) and a step.
+
+    When no nice step of at most :data:`MAX_POSITIONS` positions puts ``value`` on the grid from
+    the bottom (a calibrated 0.0217 on a 0.02-0.06 range), the bottom moves down, within the
+    parameter's validation bounds, to the grid of a nice step through ``value``.
+    """
     sp = spec(name)
     lo, hi = sp.sa_range if sp.sa_range is not None else (sp.lo, sp.hi)
     if lo is None or hi is None:
         raise ValueError(f"parameter {name} has no sa_range or bounds for a slider")
     lo, hi = min(lo, value), max(hi, value)
     step = nice_step(float(lo), float(hi), float(value), sp.integer)
+    if hi > lo and (hi - lo) / step > MAX_POSITIONS:
+        coarse = nice_step(float(lo), float(hi), float(lo), sp.integer)  # about 1/100 of the range
+        below = value - math.ceil(round((value - lo) / coarse, 6)) * coarse
+        if sp.lo is None or below >= sp.lo:
+            lo, step = below, coarse
     hi = lo + math.ceil(round((hi - lo) / step, 6)) * step  # the top is on the grid too
     if sp.integer:
         return SliderSpec(name, int(value), int(lo), int(hi), int(step), True)

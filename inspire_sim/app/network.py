@@ -25,6 +25,31 @@ from .figure import (
 )
 
 NETWORK_MAX_SMES = 600  # above this, the network shows a fixed sample (plus SMEs in projects)
+COLOUR_BY = ("country", "region group", "sector")
+"""What the firms' colour shows: their country, their region's scoreboard group, or their sector."""
+GROUP_COLORS = {"leader": "#1a9850", "strong": "#91cf60", "moderate": "#fc8d59", "emerging": "#d73027"}
+"""Regional Innovation Scoreboard groups, strongest green to weakest red (the scoreboard's own order)."""
+SECTOR_COLORS = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+
+
+def colour_classes(model: Any, by: str = "country") -> tuple[np.ndarray, list[str], list[str]]:
+    """Class of every SME slot for the colouring ``by`` (:data:`COLOUR_BY`), the class names and their colours."""
+    if by == "country":
+        names = adapter.country_names(model)
+        return (
+            adapter.actor_country(model)[: adapter.n_smes(model)],
+            names,
+            [COUNTRY_COLORS[c % len(COUNTRY_COLORS)] for c in range(len(names))],
+        )
+    if by == "region group":
+        codes, names = adapter.region_group_of_smes(model)
+        return codes, names, [GROUP_COLORS[g] for g in names]
+    if by == "sector":
+        codes, names = adapter.sector_of_smes(model)
+        return codes, names, [SECTOR_COLORS[k % len(SECTOR_COLORS)] for k in range(len(names))]
+    raise ValueError(f"colour_by must be one of {', '.join(COLOUR_BY)}, not {by!r}")
+
+
 NETWORK_MAX_TIES = 800  # trusted-partner ties drawn at most
 
 
@@ -63,9 +88,11 @@ def network_layout(model: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 class NetworkView(LiveFigure):
     """The partnership network of one model (a square image)."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, colour_by: str = "country") -> None:
         super().__init__((6.4, 6.4))
         self.model = model
+        self.colour_by = colour_by
+        classes, _, colours = colour_classes(model, colour_by)
         n = adapter.n_smes(model)
         names = adapter.country_names(model)
         ptype = adapter.partner_type(model)
@@ -83,17 +110,18 @@ class NetworkView(LiveFigure):
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
         ax.set_aspect("equal")
+        many = len(names) > 10  # the EU-27: smaller labels, so that neighbours on the circle do not overlap
         for c, name in enumerate(names):
-            x, y = centre[c] * (1.0 + radius[c] + 0.42) if len(names) > 1 else (0.0, radius[c] + 0.3)
+            x, y = centre[c] * (1.0 + radius[c] + (0.3 if many else 0.42)) if len(names) > 1 else (0.0, radius[c] + 0.3)
             ax.text(
                 float(x),
                 float(y),
                 name,
                 ha="center",
                 va="center",
-                fontsize=14,
+                fontsize=7 if many else 14,
                 weight="bold",
-                color=COUNTRY_COLORS[c % 10],
+                color=COUNTRY_COLORS[c % len(COUNTRY_COLORS)] if colour_by == "country" else "#444444",
             )
         self.partner_rows = {t: n + np.flatnonzero(ptype[n:] == t) for t in PartnerType}
         for t, rows in self.partner_rows.items():  # idle partners: faded, static
@@ -142,7 +170,7 @@ class NetworkView(LiveFigure):
             [0], [0], s=320, facecolors="none", edgecolors="black", linewidths=2.0, zorder=6, animated=True
         )
         self.caption = ""  # shown above the image (text drawn in the figure costs ~10 ms a frame)
-        self._country_rgba = np.array([to_rgba(COUNTRY_COLORS[c % 10]) for c in range(len(names))])
+        self._sme_rgba = np.array([to_rgba(c) for c in colours])[classes]  # a slot keeps its class on entry
 
     def animated(self) -> list[Any]:
         return [self.ties, self.dom, self.xb, *self.busy.values(), *self.smes.values(), self.ring]
@@ -166,7 +194,7 @@ class NetworkView(LiveFigure):
         for st, sc in self.smes.items():
             rows = shown[stage[shown] == st]
             sc.set_offsets(pos[rows])
-            sc.set_facecolor(self._country_rgba[self.country[rows]])
+            sc.set_facecolor(self._sme_rgba[rows])
         self.ring.set_offsets(pos[[m.followed]])
         self.caption = (
             f"Month {m.month_number}: {len(r.lead)} projects running, {int(xb.sum())} of them cross-border"

@@ -19,9 +19,9 @@ from ..core.metrics import INDICATORS
 from . import adapter
 from .charts import ChartsView
 from .classroom import ClassroomModel
-from .figure import COUNTRY_COLORS, DOM_COLOR, LEVER_COLORS, PTYPE_COLOR, STAGE_COLORS, TIE_COLOR, XB_COLOR
+from .figure import DOM_COLOR, LEVER_COLORS, PTYPE_COLOR, STAGE_COLORS, TIE_COLOR, XB_COLOR
 from .labels import GLOSSARY, LEVER_KINDS, LEVER_PLAIN, big_number
-from .network import NetworkView
+from .network import COLOUR_BY, NetworkView, colour_classes
 
 e = html.escape
 
@@ -58,7 +58,8 @@ def pct(x: float | None) -> str:
 
 
 WHAT_AM_I_LOOKING_AT = (
-    "This is a pretend economy of small firms (SMEs) in eight European countries. Every month each firm "
+    "This is a pretend economy of small firms (SMEs) in the 27 EU countries, each in one of their regions and "
+    "in one sector (manufacturing, ICT, services...). Every month each firm "
     "decides whether to look for a partner to innovate with: another firm, a research organisation, a large "
     "firm or the crowd. Together they run a project for some months; it ends in success or failure. A "
     "failure knocks the firm's confidence, but it often learns and tries again. Firms move through four "
@@ -136,10 +137,18 @@ def _symbol(shape: str, color: str) -> str:
     return f"<span class='inspire-sym' style='color:{color}'>{shape}</span>"
 
 
-def network_legend(model: ClassroomModel) -> str:
+COLOUR_TITLES = {
+    "country": "country",
+    "region group": "region's innovation group (Regional Innovation Scoreboard)",
+    "sector": "sector",
+}
+
+
+def network_legend(model: ClassroomModel, colour_by: str = "country") -> str:
     """The network's legend as HTML (readable at any screen size, unlike text in the image)."""
+    _, names, colours = colour_classes(model, colour_by)
     countries = " ".join(
-        f"{_symbol('●', COUNTRY_COLORS[c % 10])}{e(name)}" for c, name in enumerate(adapter.country_names(model))
+        f"{_symbol('●', colour)}{e(name.replace('_', ' '))}" for name, colour in zip(names, colours, strict=True)
     )
     stages = " ".join(
         f"{_symbol(sym, '#555')}{e(adapter.STAGE_TEXT[st])}"
@@ -154,7 +163,8 @@ def network_legend(model: ClassroomModel) -> str:
         f"{_symbol('━', TIE_COLOR)}trusted past partner {_symbol('◯', '#000')}the firm you follow"
     )
     return (
-        f"<div><b>Colour</b> = country: {countries}</div><div><b>Firms (shape = stage)</b>: {stages}</div>"
+        f"<div><b>Colour</b> = {e(COLOUR_TITLES[colour_by])}: {countries}</div>"
+        f"<div><b>Firms (shape = stage)</b>: {stages}</div>"
         f"<div><b>Partners</b> (outer arcs): {partners}</div><div>{links}</div>"
     )
 
@@ -163,12 +173,16 @@ def network_legend(model: ClassroomModel) -> str:
 def NetworkPanel(model: ClassroomModel):
     """The partnership network with its caption and legend."""
     TICK.get()
-    view = solara.use_memo(lambda: NetworkView(model), [model])
-    image = solara.use_memo(view.frame, [model, model.month_number, model.followed])
+    colour_by = solara.use_reactive(COLOUR_BY[0])
+    view = solara.use_memo(lambda: NetworkView(model, colour_by.value), [model, colour_by.value])
+    image = solara.use_memo(view.frame, [model, model.month_number, model.followed, colour_by.value])
     with solara.Div(classes=["inspire-network"]):
         solara.Text(view.caption, classes=["inspire-network-caption"])
         solara.Image(image, format="jpeg", classes=["inspire-network-image"])
-        html_block(network_legend(model), classes=["inspire-legend"])
+        with solara.Row(classes=["inspire-colour-by"]):
+            solara.Text("Colour firms by:")
+            solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_BY))
+        html_block(network_legend(model, colour_by.value), classes=["inspire-legend"])
 
 
 @solara.component
