@@ -149,9 +149,9 @@ def test_uncertain_gain_has_no_upper_bound():
 def test_plan_ceilings_known_answer():
     eu = load_scenario("eu_deployment_plan")
     c = plan_ceilings(eu, 120)
-    # real EUR: pilot 2.25 M x 36 months + EU-wide min(5 M x 72, 300 M)
-    assert c["oi_toolbox"] == pytest.approx(2.25e6 * 36 + 300e6)
-    assert c["failure_recovery"] == pytest.approx(0.9e6 * 36 + min(2e6 * 72, 120e6))
+    # real EUR: pilot 2.5 M x 36 months + EU-wide min(5 M x 72, 300 M)
+    assert c["oi_toolbox"] == pytest.approx(2.5e6 * 36 + 300e6)
+    assert c["failure_recovery"] == pytest.approx(1.0e6 * 36 + min(2e6 * 72, 120e6))
     assert c["cross_border_brokering"] == pytest.approx(3.15e6 * 36 + min(7e6 * 72, 450e6))
     assert c["support_funding"] == pytest.approx(7e6 * 120)  # today's national vouchers, inherited
     assert c["matchmaking"] == pytest.approx(3e6 * 120)
