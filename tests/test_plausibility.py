@@ -238,3 +238,20 @@ def test_compare_report_has_the_section(real_runs, tmp_path):
         assert "Plausibility in real units" in text and "CPB voucher lotteries" in text
     comp.save_tables(tmp_path)
     assert len(pd.read_csv(tmp_path / "plausibility.csv")) == len(t)
+
+
+def test_every_reference_cited_by_a_parameter_or_scenario_is_shipped():
+    """A source that says "references.toml <id>" must name an entry a user of the wheel can read."""
+    import re
+    from pathlib import Path
+
+    from inspire_sim.analyses.plausibility import load_references
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("inspire_sim/**/*.py"), *root.glob("scenarios/*.toml")]
+    cited = set()
+    for f in files:
+        for m in re.finditer(r"references\.toml[,:]?\s+((?:[a-z0-9_]+(?:,\s*|\s+and\s+|/)?)+)", f.read_text()):
+            cited |= {i for i in re.findall(r"[a-z][a-z0-9_]+", m.group(1)) if "_" in i}
+    assert len(cited) >= 5  # the scan finds the citations
+    assert cited <= set(load_references()), sorted(cited - set(load_references()))
