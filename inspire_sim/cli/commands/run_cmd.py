@@ -291,9 +291,9 @@ def run_command(
     if n_smes is not None:
         overrides["n_smes"] = _n_smes(n_smes, scenario, overrides)
     scen = load_scenario(scenario, **overrides)
-    out_dir = _output_dir(out, scen.name)
     size = min(resolve_batch(batch, scen.params.n_smes), replications)
     _check_cost(scen, replications, steps, size)
+    out_dir = _output_dir(out, scen.name)
     t0 = time.perf_counter()
     results = _simulate(scen, replications, seed, steps, not progress, size)
     command = {
