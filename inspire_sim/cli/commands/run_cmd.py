@@ -212,7 +212,7 @@ def _n_smes(value: str, scenario: str, overrides: dict) -> int:
         number = float(text)
     except ValueError:
         number = float("nan")
-    if not (number >= 1 and number == int(number)):
+    if not (math.isfinite(number) and number == int(number)):  # a whole number: the scenario checks its bounds
         raise InputError(
             f"must be a whole number of SMEs or 'full', got {value!r}",
             source=CLI,
