@@ -234,10 +234,13 @@ class RunContext:
             for base in bases:
                 scens.append(base.with_overrides(params))
                 seeds.append(seed)
-        series = _timeseries_batch(scens, seeds, self.steps, run_batch)
+        results = run_batch(scens, seeds, steps=self.steps, record_partnerships=False)
         keys: list[str | None] = [None, *plans]
         k = len(bases)
-        return [self._statistics(dict(zip(keys, series[i * k : (i + 1) * k], strict=True))) for i in range(len(tasks))]
+        return [
+            self._statistics({key: r.timeseries for key, r in zip(keys, results[i * k : (i + 1) * k], strict=True)})
+            for i in range(len(tasks))
+        ]
 
     def evaluate(self, task: Task, contain: bool = True) -> dict[str, Any]:
         """Run one task; never raises. ``contain``: a model's SystemExit/KeyboardInterrupt
@@ -312,37 +315,6 @@ class RunContext:
     def evaluate_many(self, tasks: list[Task], contain: bool = True) -> list[dict[str, Any]]:
         """Evaluate ``tasks`` in batches of :attr:`batch` runs (see :meth:`evaluate_batch`)."""
         return [rec for b in self.batches(tasks) for rec in self.evaluate_batch(b, contain)]
-
-
-def _timeseries_batch(scens: list[Any], seeds: list[int], steps: int | None, run_batch: Any) -> list[Any]:
-    """The ``timeseries`` of each run, as :func:`~inspire_sim.run.run_batch` gives them (the same
-    groups, one :class:`~inspire_sim.core.simulation.Simulation` per group), without building the
-    runs' other tables (SMEs, partnerships, panel, spend, countries, regions): a sweep's outputs are
-    statistics of the time series (issue 23: ~15% of a 24-run batch of 1,000 SMEs)."""
-    from ..core.runparams import batch_key
-    from ..core.simulation import Simulation
-    from ..run import batchable
-
-    groups: dict[str, list[int]] = {}
-    for i, scen in enumerate(scens):
-        groups.setdefault(batch_key(scen), []).append(i)
-    out: list[Any] = [None] * len(scens)
-    for members in groups.values():
-        scen = scens[members[0]]
-        if len(members) > 1 and not batchable(scen):
-            results = run_batch(
-                [scens[i] for i in members], [seeds[i] for i in members], steps=steps, record_partnerships=False
-            )
-            for i, res in zip(members, results, strict=True):
-                out[i] = res.timeseries
-            continue
-        sim = Simulation([scens[i] for i in members], [int(seeds[i]) for i in members], False)
-        sim.burn_in()
-        for _ in range(steps if steps is not None else scen.params.steps):
-            sim.step()
-        for r, i in enumerate(members):
-            out[i] = sim.recorder.timeseries(r)
-    return out
 
 
 def _floats(raw: dict[str, Any]) -> dict[str, float]:
