@@ -68,6 +68,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--batch", default=None, help="--batch of the sweep (default: the sweep's default)")
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (taskset)")
+    ap.add_argument("--tag", default=None, help="also write benchmarks/results/<tag>.{json,md}")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     spec = tmp / "bench.toml"
@@ -85,7 +86,21 @@ def main() -> None:
         r["msme_steps_per_s"] = sme_steps / r["wall_s"] / 1e6
         r["overhead_s"] = r["wall_s"] - r["model_s"]
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
-    print(json.dumps({"args": vars(args), "load": os.getloadavg(), "reps": rows, "median": med}, indent=1))
+    record = {"args": vars(args), "load": os.getloadavg(), "reps": rows, "median": med}
+    print(json.dumps(record, indent=1))
+    if args.tag:
+        out = Path(__file__).resolve().parent / "results"
+        out.mkdir(exist_ok=True)
+        (out / f"{args.tag}.json").write_text(json.dumps(record, indent=1) + "\n")
+        md = (
+            "| runs x SMEs x months | reps | wall s (median) | model s | overhead s | CPU s "
+            "| SME-steps/s end to end |\n"
+            "|---|---:|---:|---:|---:|---:|---:|\n"
+            f"| {args.runs} x {args.n_smes:,} x {args.steps} | {args.reps} | {med['wall_s']:.2f} "
+            f"| {med['model_s']:.2f} | "
+            f"{med['overhead_s']:.2f} | {med['cpu_s']:.2f} | {med['msme_steps_per_s']:.2f} M |\n"
+        )
+        (out / f"{args.tag}.md").write_text(md)
 
 
 if __name__ == "__main__":

@@ -679,8 +679,13 @@ class Recorder:
         w, g, runs = self.world, self._n_regions, self.runs
         key = self._region_key
         size = runs * g
-        coop_n = np.bincount(key[coop], minlength=size).reshape(runs, g)
-        foreign_n = np.bincount(key[foreign], minlength=size).reshape(runs, g)
+        # foreign implies coop: one bincount of key * 3 + coop + foreign (0, 1 or 2) counts both
+        code = key * 3
+        code += coop
+        code += foreign
+        both = np.bincount(code, minlength=3 * size).reshape(size, 3)
+        foreign_n = both[:, 2].reshape(runs, g)
+        coop_n = (both[:, 1] + both[:, 2]).reshape(runs, g)
         turnover = np.bincount(key, weights=results, minlength=size).reshape(runs, g)
         new_lead = np.asarray(events.matches.new["lead"], dtype=np.int64)
         res = events.resolutions

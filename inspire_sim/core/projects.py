@@ -66,6 +66,7 @@ class ProjectBook:
         self.running: dict[str, np.ndarray] = {k: np.empty(0, dtype=v) for k, v in COLUMNS.items()}
         self._log: list[dict[str, np.ndarray]] = []
         self.next_id = np.zeros(runs, dtype=np.int64)  # per run
+        self._by_run: tuple[tuple[int, int, int], dict[str, np.ndarray], np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.running["project_id"])
@@ -122,6 +123,21 @@ class ProjectBook:
         """Drop the log of resolved projects (at the end of the burn-in); running ones stay."""
         self._log = []
 
+    def _run_slices(self, parts: list[dict[str, np.ndarray]], run: int) -> dict[str, np.ndarray]:
+        """Run ``run``'s rows of ``parts`` concatenated in part order: every part joined and grouped by
+        run once (a stable sort, so each run keeps its part order) for all the runs' tables of a batch."""
+        key = (len(self._log), id(self.running), len(parts))
+        cache = self._by_run
+        if cache is None or cache[0] != key:
+            runs = np.concatenate([p["run"] for p in parts])
+            order = np.argsort(runs, kind="stable")
+            bounds = np.searchsorted(runs[order], np.arange(len(self.next_id) + 1))
+            joined = {k: np.concatenate([p[k] for p in parts])[order] for k in COLUMNS}
+            cache = self._by_run = (key, joined, bounds)
+        _, joined, bounds = cache
+        lo, hi = int(bounds[run]), int(bounds[run + 1])
+        return {k: v[lo:hi] for k, v in joined.items()}
+
     def table(
         self,
         country_names: list[str],
@@ -138,9 +154,8 @@ class ProjectBook:
         needs little more memory than the table itself.
         """
         parts = [*self._log, self.running]
-        if len(self.next_id) > 1:  # a batch: this run's projects only
-            parts = [{k: v[mine] for k, v in p.items()} for p in parts if (mine := p["run"] == run).any()]
-            parts = parts or [{k: np.empty(0, dtype=v) for k, v in COLUMNS.items()}]
+        if len(self.next_id) > 1:  # a batch: this run's projects only (the same rows, in the same order)
+            parts = [self._run_slices(parts, run)]
         ids = np.concatenate([p["project_id"] for p in parts])
         order = None if bool(np.all(ids[1:] > ids[:-1])) else np.argsort(ids, kind="stable")
         del ids

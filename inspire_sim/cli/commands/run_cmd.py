@@ -201,6 +201,42 @@ def _write_outputs(
     return written
 
 
+def _n_smes(value: str, scenario: str, overrides: dict) -> int:
+    """``--n-smes``: a positive whole number, or ``full`` (the real SMEs of the scenario's countries)."""
+    text = value.strip().lower().replace("_", "").replace(",", "")
+    if text == "full":
+        from ...costs import full_scale_smes
+
+        return full_scale_smes(load_scenario(scenario, **overrides))
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if not (math.isfinite(number) and number == int(number)):  # a whole number: the scenario checks its bounds
+        raise InputError(
+            f"must be a whole number of SMEs or 'full', got {value!r}",
+            source=CLI,
+            field="--n-smes",
+            fix="e.g. --n-smes 20000, or --n-smes full for every real SME at 1:1",
+        )
+    return int(number)
+
+
+def _check_cost(scen: object, replications: int, steps: int | None, batch: int) -> None:
+    """Print the estimate of a run that would take over a minute; refuse one that would not fit in memory."""
+    from ...costs import ANNOUNCE_SECONDS, estimate, memory_problem
+
+    p = scen.params  # type: ignore[attr-defined]
+    months = int(p.burn_in) + int(steps if steps is not None else p.steps)
+    est = estimate(int(p.n_smes), months, replications, batch)
+    problem = memory_problem(est)
+    if problem is not None:
+        message, fix = problem
+        raise InputError(message, source=CLI, field="--n-smes", fix=fix)
+    if est.seconds > ANNOUNCE_SECONDS:
+        print(f"inspire-sim: {est.line()}", file=sys.stderr, flush=True)
+
+
 def run_command(
     scenario: Annotated[
         str, typer.Argument(help="Scenario file, or the name of a shipped scenario.")
@@ -218,7 +254,14 @@ def run_command(
         Path | None, typer.Option("--out", "-o", help="Output directory (default: runs/<scenario name>).")
     ] = None,
     n_smes: Annotated[
-        int | None, typer.Option("--n-smes", "-n", help="Number of SMEs (default: the scenario's n_smes).")
+        str | None,
+        typer.Option(
+            "--n-smes",
+            "-n",
+            help="Number of SMEs (default: the scenario's n_smes), or 'full': every real SME of 10-249 persons "
+            "employed in the scenario's countries, each simulated (the EU-27 at 1:1: 1.77 M).",
+            metavar="N|full",
+        ),
     ] = None,
     sets: SetOption = None,
     batch: BatchOption = None,
@@ -246,10 +289,11 @@ def run_command(
         raise exc.with_source(CLI) from None
     overrides = parse_sets(sets)
     if n_smes is not None:
-        overrides["n_smes"] = n_smes
+        overrides["n_smes"] = _n_smes(n_smes, scenario, overrides)
     scen = load_scenario(scenario, **overrides)
-    out_dir = _output_dir(out, scen.name)
     size = min(resolve_batch(batch, scen.params.n_smes), replications)
+    _check_cost(scen, replications, steps, size)
+    out_dir = _output_dir(out, scen.name)
     t0 = time.perf_counter()
     results = _simulate(scen, replications, seed, steps, not progress, size)
     command = {

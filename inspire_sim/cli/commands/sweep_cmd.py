@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -19,6 +19,16 @@ from ...experiments.design import DEFAULT_MAX_RUNS
 from ...experiments.execute import DEFAULT_TIMEOUT
 from ...experiments.names import safe_name
 from .options import BatchOption, FiguresOption, ProgressOption, SetOption, parse_sets
+
+SweepFiguresOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--figures/--no-figures",
+        help="Write the PNG figures (default: when there is something to plot, i.e. sensitivity indices "
+        "or a design of two or more points; a one-point sweep has no response curve).",
+        show_default=False,
+    ),
+]
 
 CLI = "command line"
 
@@ -87,6 +97,12 @@ def _check(workers: int | None, timeout: float | None, max_runs: int) -> None:
         raise InputError(f"must be 1 or more, got {max_runs}", source=CLI, field="--max-runs", fix="e.g. 100000")
 
 
+def _points(spec: Any) -> int:
+    from ...experiments.design import build_design
+
+    return int(build_design(spec).n_points)
+
+
 def _execute(
     kind: str,
     spec_path: str,
@@ -98,7 +114,7 @@ def _execute(
     cluster: str | None,
     retry_failed: bool,
     progress: bool,
-    figures: bool,
+    figures: bool | None,
     timeout: float | None,
     max_memory: str | None,
     max_runs: int,
@@ -117,6 +133,8 @@ def _execute(
             raise exc.with_source(CLI) from None
     spec = load_spec(spec_path, sets=parse_sets(sets))
     out = out or Path("runs") / safe_name(spec.name)
+    if figures is None:  # not asked: draw only when there is something to draw (matplotlib costs ~0.4 s)
+        figures = kind == "sensitivity" or spec.design.kind in ("sobol", "morris") or _points(spec) > 1
     fn = run_sensitivity if kind == "sensitivity" else run_sweep
     try:
         result = fn(
@@ -166,7 +184,7 @@ def sweep_command(
     max_runs: MaxRunsOpt = DEFAULT_MAX_RUNS,
     batch: BatchOption = None,
     progress: ProgressOption = True,
-    figures: FiguresOption = True,
+    figures: SweepFiguresOption = None,
     no_progress: NoProgressOpt = False,
 ) -> None:
     """Run an experiment spec: every design point x replication (resumable).
