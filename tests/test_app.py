@@ -247,10 +247,10 @@ def test_the_network_colours_firms_by_country_region_group_or_sector(by):
     model.step()
     view.frame()
     for sc in view.smes.values():  # every drawn firm has its class's colour
-        shown = sc.get_offsets()
+        shown = np.asarray(sc.get_offsets())
         if len(shown) == 0:
             continue
-        rgba = sc.get_facecolor()
+        rgba = np.asarray(sc.get_facecolor(), dtype=float)
         allowed = {tuple(np.round(to_rgba(c), 6)) for c in colours}
         assert {tuple(np.round(c, 6)) for c in rgba} <= allowed
     legend = network_legend(model, by)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import inspire_sim as I
@@ -76,9 +77,15 @@ def test_region_map_draws_every_nuts2_region_and_marks_clear_effects() -> None:
     assert len(ax.collections) == len(codes)
     by_code = dict(zip(codes, ax.collections, strict=True))
     grey = to_rgba((0.9, 0.9, 0.9))
-    assert tuple(by_code["FI1B"].get_facecolor()[0]) == pytest.approx(grey)
-    de, it = by_code["DE11"], by_code["ITC4"]
-    assert de.get_facecolor()[0][2] > de.get_facecolor()[0][0]  # a gain is blue
-    assert it.get_facecolor()[0][0] > it.get_facecolor()[0][2]  # a loss is red
-    assert tuple(de.get_edgecolor()[0]) == pytest.approx(to_rgba("black"))  # its CI excludes 0
-    assert len(it.get_edgecolor()) == 0 or it.get_edgecolor()[0][3] == 0  # its CI includes 0: no edge
+
+    def face(code: str) -> np.ndarray:
+        return np.asarray(by_code[code].get_facecolor(), dtype=float)[0]
+
+    def edges(code: str) -> np.ndarray:
+        return np.asarray(by_code[code].get_edgecolor(), dtype=float).reshape(-1, 4)
+
+    assert tuple(face("FI1B")) == pytest.approx(grey)
+    assert face("DE11")[2] > face("DE11")[0]  # a gain is blue
+    assert face("ITC4")[0] > face("ITC4")[2]  # a loss is red
+    assert tuple(edges("DE11")[0]) == pytest.approx(to_rgba("black"))  # its CI excludes 0
+    assert len(edges("ITC4")) == 0 or edges("ITC4")[0][3] == 0  # its CI includes 0: no edge

@@ -45,10 +45,14 @@ def test_estimate_grows_linearly_and_refuses_what_does_not_fit():
     assert big.seconds == pytest.approx(2 * small.seconds)
     assert big.peak_mb - small.peak_mb == pytest.approx(costs.MB_PER_MILLION_SMES)
     assert costs.memory_problem(small, available=64_000) is None
-    message, fix = costs.memory_problem(costs.estimate(25_000_000, 156), available=8_000)
+    problem = costs.memory_problem(costs.estimate(25_000_000, 156), available=8_000)
+    assert problem is not None
+    message, fix = problem
     assert "25,000,000 SMEs" in message and "GB" in message and "7.8 GB is available" in message
     assert "--n-smes" in fix
-    _, fix = costs.memory_problem(costs.estimate(1_000_000, 156, runs=20, batch=20), available=4_000)
+    problem = costs.memory_problem(costs.estimate(1_000_000, 156, runs=20, batch=20), available=4_000)
+    assert problem is not None
+    _, fix = problem
     assert "--batch 1" in fix
 
 

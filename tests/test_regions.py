@@ -221,6 +221,6 @@ def test_a_sectors_partner_mix_shapes_its_encounters():
     share = np.diff(np.concatenate([np.zeros((len(names), 1)), cum], axis=1), axis=1)
     mix = {n: sector_table()[n].partner_mix() for n in names}
     research = {n: m[1] / m.sum() for n, m in mix.items()}
-    hi, lo = max(research, key=research.get), min(research, key=research.get)
+    hi, lo = max(research, key=lambda k: research[k]), min(research, key=lambda k: research[k])
     assert share[names.index(hi), PartnerType.PSR] > share[names.index(lo), PartnerType.PSR]
     np.testing.assert_allclose(share.sum(axis=1), 1.0)
