@@ -66,6 +66,17 @@ def test_border_friction():
     assert rules.border_friction(0.4, 0.0, 1.0, 0.5, reduction=0.75) == pytest.approx(0.1)
 
 
+def test_border_friction_of_integer_counts_equals_float32_counts():
+    # the SMEs store experience as uint16 counts (memory); friction must be what float32 counts gave
+    counts = np.array([[0, 1, 7], [300, 2, 65_000]], dtype=np.uint16)
+    distance = np.array([[0.0, 0.3, 0.9], [0.5, 0.1, 0.2]])
+    as_int = rules.border_friction(distance, counts, 1.3, 0.21, 0.25)
+    as_f32 = rules.border_friction(distance, counts.astype(np.float32), 1.3, 0.21, 0.25)
+    assert as_int.dtype == as_f32.dtype
+    np.testing.assert_array_equal(as_int, as_f32)
+    assert not np.array_equal(as_int, rules.border_friction(distance, counts.astype(np.float64), 1.3, 0.21, 0.25))
+
+
 def test_attractiveness_formula():
     a = rules.attractiveness(0.5, 0.7, 0.9, 0.1, 0.2, 0.05, w_chemistry=1, w_vision=2, w_stage_fit=3, w_trust=4)
     assert a == pytest.approx(0.5 + 2 * 0.2 + 3 * 0.4 + 4 * 0.1 - 0.2 - 0.05)

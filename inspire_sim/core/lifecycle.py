@@ -168,7 +168,7 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     np.add.at(s.latent, lead[ff], jump if np.ndim(jump) == 0 else jump[ff])
     _remember(world, lead, partner, np.where(success, p.trust_gain, -p.trust_loss).astype(np.float32))
     foreign = r["cross_border"][idx]
-    np.add.at(s.experience, (lead[foreign], a.country[partner[foreign]].astype(np.int64)), 1.0)
+    np.add.at(s.experience, (lead[foreign], a.country[partner[foreign]].astype(np.int64)), 1)
     np.add.at(s.n_lead, lead, -1)
     np.add.at(a.load, partner, -1)
     book.close(idx, success, false_failure)

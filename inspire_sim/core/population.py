@@ -43,6 +43,7 @@ SME_DTYPES: dict[str, type] = {
     "resources": np.float64,
     "results": np.float64,
     "mem_partner": np.int32,
+    "experience": np.uint16,  # counts of projects per partner country (uint16: 2 bytes, not 4)
     "n_lead": np.int8,
     **dict.fromkeys(
         (

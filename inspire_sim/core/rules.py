@@ -125,9 +125,12 @@ def border_friction(distance, experience, scale: float, experience_effect: float
 
     ``distance`` is the cultural distance of the two countries (0 for a domestic pair),
     ``experience`` the SME's past projects with that country and ``reduction`` the share a
-    cross-border broker removes.
+    cross-border broker removes. Integer counts are computed in float32, as the SMEs' arrays store
+    them as uint16.
     """
     experience = np.asarray(experience)
+    if experience.dtype.kind in "iu":
+        experience = experience.astype(np.float32)
     return (
         scale
         * np.asarray(distance)

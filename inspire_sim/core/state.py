@@ -90,7 +90,7 @@ class SMEArrays:
     toolbox: np.ndarray  # float32 partnership-model quality from coaching
     vision_align: np.ndarray  # float32 vision-setting skill from coaching
     latent: np.ndarray  # float32 latent value of false failures, may surface later
-    experience: np.ndarray  # float32 (N, C): projects done with partners of each country
+    experience: np.ndarray  # uint16 (N, C): projects done with partners of each country
     mem_partner: np.ndarray  # int32 (N, m): remembered partners (actor index, -1 empty)
     mem_trust: np.ndarray  # float32 (N, m): relationship value, neutral 0
     n_lead: np.ndarray  # int8: projects led now

@@ -1,0 +1,27 @@
+"""Memory guards that need no timing: the bytes each simulated SME holds in the model's state.
+
+Issue 21/23 keep the peak at <= 0.6 GB per million SMEs (measured in benchmarks/bench_scale.py);
+the SME state is its largest per-SME part, so a wider dtype sneaking back in fails here first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+
+from inspire_sim.core.scenario import load_scenario
+from inspire_sim.core.simulation import Simulation
+
+SME_STATE_BYTES = 210
+"""Budget of the SME arrays per SME with the EU-27 (205 bytes: 54 of them the uint16 experience
+counts with 27 countries; float32 counts made 259 and a peak of 0.63 GB per million SMEs)."""
+
+
+def test_sme_state_fits_its_byte_budget_per_sme():
+    sim = Simulation(load_scenario("baseline", n_smes=2_000), [0], False)
+    s = sim.world.sme
+    per_sme = sum(getattr(s, f.name).nbytes for f in fields(s)) / sim.world.n
+    assert len(sim.world.country_names) == 27
+    assert per_sme <= SME_STATE_BYTES, f"SME state is {per_sme:.0f} bytes per SME"
+    assert s.experience.dtype == np.uint16
