@@ -125,25 +125,51 @@ def _trap_gap(rs: list[RunResult]) -> float:
     return float(g.get(False, np.nan) - g.get(True, np.nan))
 
 
-def _resource_focus_results_ratio(rs: list[RunResult]) -> float:
-    """Median business results of resource-focused / results-focused SMEs in market stages.
+def _resource_focus_stall(rs: list[RunResult]) -> float:
+    """Among SMEs in the market stages, share in commercialisation: resource- minus results-focused.
 
-    Medians, because a single unicorn would dominate a mean.
+    Resource-focused SMEs reach scaling-up (on resources) but their successes turn into few
+    business results, so fewer pass the results threshold into commercialisation: they stall. The
+    gap emerges from the stage thresholds and the months spent there, not from one parameter.
     """
     s = _smes(rs)
     s = s[s["stage"].isin(["scaling_up", "commercialisation"])]
-    g = s.groupby("resource_focus")["business_results"].median()
-    return float(g.get(True, np.nan) / g.get(False, np.nan))
+    g = s.groupby("resource_focus")["stage"].apply(lambda st: float((st == "commercialisation").mean()))
+    return float(g.get(True, np.nan) - g.get(False, np.nan))
 
 
 def _top_share(rs: list[RunResult]) -> float:
     return float(np.mean([r.timeseries["top1pct_business_share"].iloc[-1] for r in rs]))
 
 
-def _breakthrough_results_share(rs: list[RunResult]) -> float:
-    """Share of all business results held by SMEs that had a breakthrough (pooled over replications)."""
-    s = _smes(rs)
-    return float(s.loc[s["breakthrough"], "business_results"].sum() / s["business_results"].sum())
+def _top_permille_share(rs: list[RunResult]) -> float:
+    """Share of all business results held by the top 0.1% of SMEs (pooled over replications)."""
+    v = np.sort(_smes(rs)["business_results"].to_numpy())[::-1]
+    k = max(1, round(len(v) / 1000))
+    return float(v[:k].sum() / v.sum())
+
+
+def _relead_gap(rs: list[RunResult], window: int = 12) -> float:
+    """Share of leads starting another project within ``window`` months: after a failure minus after a success.
+
+    Failure deters: the confidence it costs (and abandonment) keeps SMEs from searching again. The
+    gap emerges from confidence, the search threshold, abandonment, recovery and cash together.
+    """
+    gaps = []
+    for r in rs:
+        pt = r.partnerships
+        starts = pt[["lead_id", "start"]].rename(columns={"start": "next"}).sort_values("next")
+        done = pt.loc[pt["resolved"], ["lead_id", "end", "success"]].sort_values("end")
+        nxt = pd.merge_asof(
+            done, starts, left_on="end", right_on="next", by="lead_id", direction="forward", allow_exact_matches=True
+        )
+        horizon = int(r.timeseries["step"].iloc[-1]) - 1
+        nxt = nxt[(nxt["end"] >= 1) & (nxt["end"] <= horizon - window)]  # a full window after the end
+        again = (nxt["next"] - nxt["end"]).le(window).to_numpy()
+        won = nxt["success"].to_numpy(dtype=bool)
+        gaps.append((again[~won], again[won]))
+    failed, succeeded = (np.concatenate([g[i] for g in gaps]) for i in (0, 1))
+    return float(failed.mean() - succeeded.mean()) if len(failed) and len(succeeded) else float("nan")
 
 
 def _breakthrough_population_share(rs: list[RunResult]) -> float:
@@ -320,10 +346,6 @@ MEASURES: list[Measure] = [
     Measure("P3", "trap_gap_results_minus_resource_focus",
             "Cross-border share: results-focused minus resource-focused leads", _trap_gap, lo=0.025,
             mechanism="the trap is stronger for resource-focused SMEs", knockout={"resource_focus_trap": 0.0}),
-    Measure("P4", "resource_focus_results_ratio_market",
-            "Business results in market stages: resource-focused / results-focused", _resource_focus_results_ratio,
-            hi=0.5, mechanism="resource-focused SMEs turn little of their success into business results",
-            knockout={"resource_focus_results_share": 1.0}),
     # band: an assumption. Returns to innovation are highly skewed (Marsili & Salter 2005, Dutch CIS;
     # Ebersberger et al. 2008, FI/NL/UK) but no top-1% figure was found. 0.25 was set for the result-unit
     # model; with outcomes in EUR the baseline sits at 0.21-0.25 across seeds and sizes and the knockout
@@ -331,17 +353,18 @@ MEASURES: list[Measure] = [
     Measure("P4", "top1pct_business_share", "Share of business results held by the top 1% of SMEs (heavy tail)",
             _top_share, lo=0.20, mechanism="heavy-tailed gains and rare breakthroughs",
             knockout={"gain_sigma": 0.0, "breakthrough_prob": 0.0}),
-    Measure("P4", "breakthrough_population_share", "Share of SMEs that had a breakthrough (rare, but they exist)",
-            _breakthrough_population_share, lo=0.0002, hi=0.01,
+    # band: an assumption. Without disruptive SMEs (no breakthroughs) the top 0.1% hold about 0.024 of
+    # business results, with them 0.08-0.09 (5,000 and 20,000 SMEs); the band asks for the very top to
+    # hold clearly more than lognormal gains alone give.
+    Measure("P4", "top_permille_business_share",
+            "Share of business results held by the top 0.1% of SMEs (rare breakthroughs, some unicorns)",
+            _top_permille_share, lo=0.04,
             mechanism="disruptive SMEs reaching commercialisation may break through (and some become unicorns)",
             knockout={"disruptive_share": 0.0}),
-    Measure("P4", "breakthrough_results_share", "Share of business results held by SMEs that broke through (large)",
-            _breakthrough_results_share, lo=0.05,
-            mechanism="disruptive SMEs reaching commercialisation may break through (and some become unicorns)",
-            knockout={"disruptive_share": 0.0}),
-    Measure("P5", "confidence_change_at_failure", "Mean change of confidence in the month of a failure",
-            _confidence_drop, hi=-0.05, mechanism="failure undermines confidence",
-            knockout={"failure_confidence_hit": 0.0}),
+    Measure("P5", "relead_gap_failure_minus_success",
+            "12-month rate of leading again: after a failure minus after a success (failure deters)",
+            _relead_gap, hi=-0.035, mechanism="failure undermines confidence (and some SMEs abandon OI)",
+            knockout={"failure_confidence_hit": 0.0, "abandon_prob": 0.0}),
     Measure("P5", "successful_smes_that_failed_first", "Share of successful SMEs that also failed (several attempts)",
             _several_attempts, lo=0.2, mechanism="projects fail often (alliance failure 25-55%)",
             knockout={"base_success_logit": 5.0}),
@@ -352,29 +375,43 @@ MEASURES: list[Measure] = [
             lambda rs: np.subtract(*_retry_by_resilience(rs)[0:2]), lo=0.035,
             mechanism="resilient SMEs lose less confidence, abandon less and recover faster",
             knockout=RESILIENCE_OFF),
-    Measure("P5", "retry_wait_gap_resilience", "Mean months to retry: top minus bottom resilience tercile (sooner)",
-            lambda rs: np.subtract(*_retry_by_resilience(rs)[2:4]), hi=0.0,
-            mechanism="resilient SMEs lose less confidence, abandon less and recover faster",
-            knockout=RESILIENCE_OFF),
     Measure("P6", "false_failure_learning_ratio", "Learning stock: SMEs with a false failure / with plain failures",
             _false_failure_learning_ratio, lo=1.5, mechanism="a false failure adds a large learning jump",
             knockout={"false_failure_jump": 0.0}),
     Measure("P7", "repeat_share_change_at_scaleup",
             "Repeat-partner share of projects in the 36 months after entering scaling-up minus before",
-            lambda rs: -_scaleup_repeat_drop(rs), hi=0.05,
+            lambda rs: -_scaleup_repeat_drop(rs), hi=0.02,
             mechanism="entering scaling-up drops trusted partners whose skills no longer fit",
             knockout={"scaleup_partner_drop": 0.0}),
     Measure("P8", "cooperating_share", "Share of SMEs cooperating in a year (CIS: 10-18%)",
             _late_mean("cooperating_share"), lo=0.10, hi=0.18,
-            mechanism="few SMEs search in a month (search rate, confidence, cash)", knockout={"search_rate": 0.5}),
+            mechanism="few SMEs search in a month (search rate, confidence, cash)", knockout={"search_rate": 1.0}),
     Measure("P8", "cooperating_share_innovators", "Share of innovation-active SMEs cooperating (CIS: 26-34%)",
             _late_mean("cooperating_share_innovators"), lo=0.2, hi=0.45,
-            mechanism="few SMEs search in a month (search rate, confidence, cash)", knockout={"search_rate": 0.5}),
+            mechanism="few SMEs search in a month (search rate, confidence, cash)", knockout={"search_rate": 1.0}),
 ]  # fmt: skip
 """Every pattern measure with its acceptance band [lo, hi]."""
 
 
 SECONDARY: dict[str, tuple[str, Callable[[list[RunResult]], float]]] = {
+    "breakthrough_population_share": (
+        "Share of SMEs that had a breakthrough (rare, but they exist)",
+        _breakthrough_population_share,
+    ),
+    "confidence_change_at_failure": ("Mean change of confidence in the month of a failure", _confidence_drop),
+    # no band: it replaced the business-results ratio by focus, which read back
+    # resource_focus_results_share; at 20,000 SMEs x 4 replications it is -0.027 in the baseline and
+    # +0.029 under that knockout, but with se 0.013 (few SMEs reach commercialisation): 2.3 se, not 3
+    "resource_focus_commercialisation_gap": (
+        "Share in commercialisation among SMEs in market stages: resource- minus results-focused (they stall)",
+        _resource_focus_stall,
+    ),
+    # no band: its knockout moved it by less than 1 standard error at 20,000 SMEs (-0.40 vs +0.08 months,
+    # se 0.15), so it is evidence to read, not a pattern test
+    "retry_wait_gap_resilience": (
+        "Mean months to retry: top minus bottom resilience tercile (negative: resilient SMEs retry sooner)",
+        lambda rs: float(np.subtract(*_retry_by_resilience(rs)[2:4])),
+    ),
     "oi_moves_per_cooperating_sme": (
         "OI moves (projects led) per SME that led one, over the reporting months (INSPIRE cases: about 4.7)",
         _moves_per_cooperating_sme,

@@ -71,6 +71,32 @@ def knockouts() -> dict[str, dict[str, Any]]:
     return {m.name: dict(m.knockout) for m in MEASURES if m.knockout}
 
 
+KNOCKOUT_MARGIN_SE = 3.0
+"""A knockout *fails* its measure when the value lies outside the band by more than this many standard
+errors (over the knockout's replications): a failure by noise is no evidence (issue 20)."""
+
+
+def replication_se(measure: Any, runs: list[Any]) -> float:
+    """Standard error of ``measure`` over replications: the sd of its value in each run / sqrt(runs)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vals = np.array([measure.compute([r]) for r in runs], dtype=float)
+    vals = vals[np.isfinite(vals)]
+    return float(vals.std(ddof=1) / np.sqrt(len(vals))) if len(vals) > 1 else float("nan")
+
+
+def outside_by(value: float, lo: float, hi: float, se: float) -> float:
+    """How far ``value`` lies outside [lo, hi], in standard errors (negative: inside; inf: outside, se 0).
+
+    A value that cannot be computed (nan: no such events under the knockout) counts as outside.
+    """
+    if not np.isfinite(value):
+        return float("inf")
+    gap = max(lo - value, value - hi)
+    if se > 0:
+        return float(gap / se)
+    return float("inf") if gap > 0 else float("-inf")
+
+
 def pattern_table(
     scen: Scenario, runs: list[Any], replications: int, seed: int, workers: int | None, progress: Any = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -82,15 +108,22 @@ def pattern_table(
     for name, ko in kos.items():
         groups.setdefault(tuple(sorted(ko.items())), []).append(name)
     ko_value: dict[str, float] = {}
+    ko_se: dict[str, float] = {}
     for key, names in groups.items():
         ko_runs = _replicate(scen.with_overrides(dict(key)), replications, seed, workers, progress)
         for name in names:
             ko_value[name] = float(by_name[name].compute(ko_runs))
+            ko_se[name] = replication_se(by_name[name], ko_runs)
     base["mechanism"] = [by_name[n].mechanism for n in base["measure"]]
     base["knockout"] = ["; ".join(f"{k}={v}" for k, v in kos.get(n, {}).items()) for n in base["measure"]]
     base["knockout_value"] = [ko_value.get(n, np.nan) for n in base["measure"]]
+    base["knockout_se"] = [ko_se.get(n, np.nan) for n in base["measure"]]
+    base["knockout_margin_se"] = [
+        outside_by(ko_value[r.measure], r.lo, r.hi, ko_se[r.measure]) if r.measure in ko_value else np.nan
+        for r in base.itertuples()
+    ]
     base["knockout_fails"] = [
-        (not (r.lo <= ko_value[r.measure] <= r.hi)) if r.measure in ko_value else None for r in base.itertuples()
+        bool(r.knockout_margin_se > KNOCKOUT_MARGIN_SE) if r.measure in ko_value else None for r in base.itertuples()
     ]
     null = pd.DataFrame()
     if kos:
@@ -98,7 +131,7 @@ def pattern_table(
         null = check_patterns(null_runs).rename(columns={"passed": "passes"})
     base = base.rename(columns={"lo": "low", "hi": "high"})
     cols = ["measure", "pattern", "value", "low", "high", "passes", "mechanism", "knockout", "knockout_value",
-            "knockout_fails", "meaning"]  # fmt: skip
+            "knockout_fails", "knockout_se", "knockout_margin_se", "meaning"]  # fmt: skip
     return base[cols], null
 
 
@@ -200,7 +233,7 @@ def validate(
     tset = targets if isinstance(targets, TargetSet) else load_targets(targets)
     runs = _replicate(scen, replications, seed, workers, progress)
     check_against(tset, runs[0])
-    patterns, null = pattern_table(scen, runs, knockout_replications or max(2, replications // 2), seed, workers,
+    patterns, null = pattern_table(scen, runs, knockout_replications or replications, seed, workers,
                                    progress)  # fmt: skip
     scale_df = (
         scale_table(scen, scale, scale_replications, seed, workers, progress) if scale is not None else pd.DataFrame()
@@ -235,7 +268,10 @@ def summary_sentences(v: ValidationResult) -> list[str]:
     ko = p[p["knockout_fails"].notna()]
     if len(ko):
         fails = int(ko["knockout_fails"].astype(bool).sum())
-        out.append(f"{fails} of {len(ko)} knockouts make their measure fail, as they should.")
+        out.append(
+            f"{fails} of {len(ko)} knockouts make their measure fail by more than {KNOCKOUT_MARGIN_SE:g} standard "
+            "errors, as they should."
+        )
     if len(v.null_model):
         out.append(f"The null model (all mechanisms off) passes {v.null_passes} of {len(v.null_model)} measures.")
     for held, label in ((False, "calibration targets"), (True, "held-out targets")):
