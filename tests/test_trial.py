@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -58,8 +60,8 @@ def test_trial_command_writes_the_report(tmp_path, capsys):
             "2",
             "--steps",
             "14",
-            "--set",
-            "n_smes=600",
+            "--n-smes",
+            "600",
             "--set",
             "burn_in=6",
             "--out",
@@ -73,6 +75,7 @@ def test_trial_command_writes_the_report(tmp_path, capsys):
         assert (out / name).exists(), name
     assert "take-up" in (out / "report.md").read_text()
     assert len(pd.read_csv(out / "uptake.csv")) == 2
+    assert json.loads((out / "manifest.json").read_text())["scenario"]["model"]["n_smes"] == 600  # --n-smes
     # vouchers have published lottery evaluations: the comparison is written and reported
     pub = pd.read_csv(out / "published.csv")
     assert list(pub["measure"]) == ["take_up", "additionality", "deadweight", "unused"]
@@ -81,6 +84,9 @@ def test_trial_command_writes_the_report(tmp_path, capsys):
     rc = main(["trial", "baseline", "--lever", "no_such_lever", "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2 and err.count("\n") == 1 and "support_funding, matchmaking" in err
+    rc = main(["trial", "baseline", "--lever", "support_funding", "--n-smes", "0", "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and "--n-smes" in err and "fix" in err
 
 
 def test_report_with_figures(small, tmp_path):

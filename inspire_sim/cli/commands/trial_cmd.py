@@ -25,6 +25,9 @@ def trial_command(
     share: Annotated[float, typer.Option("--share", help="Probability that an applicant wins the lottery.")] = 0.5,
     replications: Annotated[int, typer.Option("--replications", "-r", help="Number of replications.")] = 10,
     seed: Annotated[int, typer.Option("--seed", "-s", help="Root seed; replication seeds are spawned from it.")] = 0,
+    n_smes: Annotated[
+        int | None, typer.Option("--n-smes", "-n", help="Simulated SMEs (default: the scenario's n_smes).")
+    ] = None,
     steps: Annotated[
         int | None, typer.Option("--steps", "-t", help="Reporting months (default: the scenario's steps).")
     ] = None,
@@ -60,10 +63,15 @@ def trial_command(
         raise InputError(f"must not be negative, got {seed}", source=CLI, field="--seed", fix="give --seed 0 or more")
     if steps is not None and steps < 1:
         raise InputError(f"must be at least 1, got {steps}", source=CLI, field="--steps", fix="give --steps 1 or more")
+    if n_smes is not None and n_smes < 1:
+        raise InputError(
+            f"must be 1 or more, got {n_smes}", source=CLI, field="--n-smes", fix="give --n-smes 1 or more"
+        )
     from ...run import check_batch
 
     batch_setting = check_batch(batch, "--batch")
-    scen = load_scenario(scenario, **parse_sets(sets))
+    overrides = parse_sets(sets) | ({"n_smes": n_smes} if n_smes is not None else {})
+    scen = load_scenario(scenario, **overrides)
     kind = check_lever(scen, lever)
     out_dir = out if out is not None else Path("trials") / f"{scen.name}-{kind}"
     if out_dir.exists() and not out_dir.is_dir():
