@@ -83,7 +83,7 @@ def child(size: str, steps: int, seed: int) -> dict:
     for _ in range(steps):
         sim.step()
     t3 = time.perf_counter()
-    res = result_of(sim, 0, scen, seed, steps, {})
+    res = result_of(sim, 0, scen, seed, steps, {}, final=True)  # as `run` does
     t4 = time.perf_counter()
     cpu = time.process_time() - c0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

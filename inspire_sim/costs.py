@@ -19,10 +19,10 @@ SETUP_SECONDS_PER_SME = 2.0e-6
 """Building the world and the result tables, per SME (seconds): 1.66 + 0.31 us measured at 1.77 M."""
 BASE_MB = 160.0
 """Interpreter, numpy/pandas/scipy and the model's tables before any SME (MB of RSS)."""
-MB_PER_MILLION_SMES = 600.0
+MB_PER_MILLION_SMES = 520.0
 """Peak RSS per million SMEs simulated at once, 36 + 120 months, partnership log on: the slope
-100k -> 1.77 M of bench_scale (215 -> 1,173 MB: 575 MB per million, uint16 experience counts),
-rounded up."""
+100k -> 1.77 M of bench_scale (206 -> 1,030 MB: 494 MB per million; uint16 experience counts, the
+final tables built from the state without copies), rounded up."""
 ANNOUNCE_SECONDS = 60.0
 """Runs estimated to take longer than this print their estimate before they start."""
 HEADROOM = 0.9

@@ -73,11 +73,20 @@ def run(
         t_init = time.perf_counter() - t0
         t_run = model.run_months(n_steps, progress)
         sim = model.sim
-    return result_of(sim, 0, scen, seed, n_steps, {"init_s": round(t_init, 4), "run_s": round(t_run, 4)})
+    return result_of(
+        sim, 0, scen, seed, n_steps, {"init_s": round(t_init, 4), "run_s": round(t_run, 4)}, final=model_cls is None
+    )
 
 
-def result_of(sim: Any, r: int, scen: Scenario, seed: int, steps: int, timings: dict[str, Any]) -> RunResult:
-    """The :class:`RunResult` of run ``r`` of a :class:`~inspire_sim.core.simulation.Simulation`."""
+def result_of(
+    sim: Any, r: int, scen: Scenario, seed: int, steps: int, timings: dict[str, Any], *, final: bool = False
+) -> RunResult:
+    """The :class:`RunResult` of run ``r`` of a :class:`~inspire_sim.core.simulation.Simulation`.
+
+    ``final``: the simulation ends here (a single run): its project log is freed while the
+    partnership table is built and the SME table takes the state's arrays without copying them
+    (the peak memory of large runs).
+    """
     w, rec = sim.world, sim.recorder
     manifest = run_manifest(scen, seed=seed, steps=steps, timings=timings) | {
         "burn_in": int(w.burn_in),
@@ -86,10 +95,11 @@ def result_of(sim: Any, r: int, scen: Scenario, seed: int, steps: int, timings: 
             "weight": dict(zip(w.country_names, w.weight.tolist(), strict=True)),
         },
     }
+    partnerships = w.projects.table(w.country_names, r, w.region_names, list(w.params.sectors), consume=final)
     return RunResult(
         timeseries=rec.timeseries(r),
-        smes=sim.smes_table(r),
-        partnerships=w.projects.table(w.country_names, r, w.region_names, list(w.params.sectors)),
+        smes=sim.smes_table(r, final=final),
+        partnerships=partnerships,
         panel=rec.panel(r),
         spend=rec.spend(r),
         countries=rec.countries(r),

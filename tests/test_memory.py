@@ -25,3 +25,24 @@ def test_sme_state_fits_its_byte_budget_per_sme():
     assert len(sim.world.country_names) == 27
     assert per_sme <= SME_STATE_BYTES, f"SME state is {per_sme:.0f} bytes per SME"
     assert s.experience.dtype == np.uint16
+
+
+def test_final_tables_free_the_log_and_share_the_state_yet_equal_the_copied_ones():
+    from pandas.testing import assert_frame_equal
+
+    from inspire_sim.run import result_of, run
+
+    scen = load_scenario("baseline", n_smes=1_500, steps=24)
+    sim = Simulation(scen, [5], True)
+    sim.burn_in()
+    for _ in range(24):
+        sim.step()
+    copied = result_of(sim, 0, scen, 5, 24, {})
+    assert len(sim.world.projects._log) > 0  # a copy leaves the simulation as it was
+    final = run(scen, seed=5)
+    assert_frame_equal(final.smes, copied.smes)
+    assert_frame_equal(final.partnerships, copied.partnerships)
+    shared = result_of(sim, 0, scen, 5, 24, {}, final=True)
+    assert sim.world.projects._log == []  # freed while the partnership table was built
+    assert np.shares_memory(shared.smes["cash"].to_numpy(), sim.world.sme.cash)
+    assert_frame_equal(shared.partnerships, copied.partnerships)

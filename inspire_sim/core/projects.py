@@ -144,8 +144,12 @@ class ProjectBook:
         run: int = 0,
         region_names: list[str] | None = None,
         sector_names: list[str] | None = None,
+        consume: bool = False,
     ) -> pd.DataFrame:
         """All projects of run ``run`` (resolved ones and those still running) as a DataFrame (reporting months).
+
+        ``consume``: free the log of resolved projects column by column while the table is built (a
+        single run at its end; the log is empty afterwards), so the table costs little memory on top.
 
         Regions and sectors are categorical with ``region_names`` / ``sector_names`` (else their codes).
 
@@ -154,8 +158,10 @@ class ProjectBook:
         needs little more memory than the table itself.
         """
         parts = [*self._log, self.running]
+        consume = consume and len(self.next_id) == 1
         if len(self.next_id) > 1:  # a batch: this run's projects only (the same rows, in the same order)
             parts = [self._run_slices(parts, run)]
+        logged = parts[:-1] if consume else []
         ids = np.concatenate([p["project_id"] for p in parts])
         order = None if bool(np.all(ids[1:] > ids[:-1])) else np.argsort(ids, kind="stable")
         del ids
@@ -172,10 +178,18 @@ class ProjectBook:
         data: dict[str, object] = {}
         for k, dtype in COLUMNS.items():
             if k in INTERNAL:
+                for p in logged:
+                    del p[k]
                 continue
             col = np.concatenate([p[k] for p in parts])
+            for p in logged:  # this column of the log is now in ``col``
+                del p[k]
             if order is not None:
                 col = col[order]
             col = col.astype(OUTPUT_DTYPES.get(k, dtype), copy=False)
             data[k] = pd.Categorical.from_codes(col, categories[k]) if k in categories else col
+        if consume:
+            del logged, parts
+            self._log = []
+            self._by_run = None
         return pd.DataFrame(data, copy=False)

@@ -162,8 +162,11 @@ class Simulation:
             pol.on_entry(w, rows)
 
     # ------------------------------------------------------------------ views
-    def smes_table(self, run: int = 0) -> pd.DataFrame:
+    def smes_table(self, run: int = 0, *, final: bool = False) -> pd.DataFrame:
         """Final state of every SME of run ``run``, one row each.
+
+        ``final``: the simulation ends here, so the table's columns are the state's arrays themselves
+        (views, no copy: the peak memory of large runs); never step the simulation after that.
 
         Months are reporting months (0-based): ``born`` is negative for SMEs that entered
         before reporting started (``-burn_in - 1``: the initial population);
@@ -210,7 +213,8 @@ class Simulation:
                         ("entered_scaling", "entered_scaling"),
                     )
                 },
-            }
+            },
+            copy=not final,
         )
         df.insert(df.columns.get_loc("business_results") + 1, "innovation_turnover", turnover)
         df.insert(df.columns.get_loc("innovation_turnover") + 1, "valuation", turnover * p.valuation_multiple)
