@@ -204,6 +204,29 @@ def test_unbatchable_lever_runs_one_by_one(tmp_path, monkeypatch):
         sys.modules.pop("user_levers", None)
 
 
+def test_run_batch_builds_only_the_tables_asked_for():
+    """``tables=("timeseries",)`` (what sweeps use): that table as with every table and as the run
+    alone, the others empty; the same from ``run`` and from a batch that falls back to runs alone."""
+    scen = _small(n_smes=250)
+    seeds = [3, 17, 5]
+    full = run_batch([scen] * 3, seeds, record_partnerships=False)
+    lean = run_batch([scen] * 3, seeds, record_partnerships=False, tables=("timeseries",))
+    for f, lr, seed in zip(full, lean, seeds, strict=True):
+        alone = run(scen, seed=seed, record_partnerships=False, tables=["timeseries"])
+        assert_frame_equal(lr.timeseries, f.timeseries, check_exact=True)
+        assert_frame_equal(alone.timeseries, f.timeseries, check_exact=True)
+        for table in ("smes", "partnerships", "panel", "spend", "countries", "regions"):
+            assert getattr(lr, table).empty and getattr(alone, table).empty, table
+        assert lr.manifest["seed"] == seed and lr.manifest["batch"] == f.manifest["batch"]
+    two = run_batch([scen] * 2, seeds[:2], tables=("timeseries", "countries"))
+    assert_frame_equal(two[1].countries, full[1].countries, check_exact=True)
+    assert two[1].smes.empty
+    with pytest.raises(InputError, match="unknown result table"):
+        run_batch([scen], [1], tables=("timeseries", "nope"))
+    with pytest.raises(InputError, match="unknown result table"):
+        run(scen, seed=1, tables="nope")
+
+
 def test_run_batch_refuses_mismatched_inputs():
     with pytest.raises(InputError, match="one scenario per seed"):
         run_batch([_small()], [1, 2])

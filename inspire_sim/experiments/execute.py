@@ -202,6 +202,7 @@ class RunContext:
                 steps=self.steps,
                 record_partnerships=False,
                 model_cls=self._func or None,
+                tables=("timeseries",),
             )
             return res.timeseries
 
@@ -234,7 +235,7 @@ class RunContext:
             for base in bases:
                 scens.append(base.with_overrides(params))
                 seeds.append(seed)
-        results = run_batch(scens, seeds, steps=self.steps, record_partnerships=False)
+        results = run_batch(scens, seeds, steps=self.steps, record_partnerships=False, tables=("timeseries",))
         keys: list[str | None] = [None, *plans]
         k = len(bases)
         return [
