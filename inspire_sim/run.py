@@ -58,12 +58,14 @@ def run(
     """
     scen = _as_scenario(scenario)
     _check_positive(steps, "steps")
+    wanted = check_tables(tables)
     n_steps = steps if steps is not None else scen.params.steps
     t0 = time.perf_counter()
     if model_cls is None:
         from .core.simulation import Simulation
 
         sim = Simulation(scen, [seed], record_partnerships)
+        _record_only(sim, wanted)
         sim.burn_in()
         t_init = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -78,7 +80,13 @@ def run(
         t_run = model.run_months(n_steps, progress)
         sim = model.sim
     timings = {"init_s": round(t_init, 4), "run_s": round(t_run, 4)}
-    return result_of(sim, 0, scen, seed, n_steps, timings, check_tables(tables))
+    return result_of(sim, 0, scen, seed, n_steps, timings, wanted)
+
+
+def _record_only(sim: Any, tables: frozenset[str]) -> None:
+    """Let ``sim``'s recorder keep only the monthly detail that ``tables`` are built from (the time series
+    is always recorded and is the same either way)."""
+    sim.recorder.detail = sim.recorder.detail & tables
 
 
 def check_tables(tables: Collection[str] | None) -> frozenset[str]:
@@ -228,6 +236,7 @@ def run_batch(
             continue
         t0 = time.perf_counter()
         sim = Simulation([scens[i] for i in members], [seeds[i] for i in members], record_partnerships)
+        _record_only(sim, wanted)
         sim.burn_in()
         t_init = time.perf_counter() - t0
         t0 = time.perf_counter()

@@ -218,9 +218,18 @@ def test_run_batch_builds_only_the_tables_asked_for():
         for table in ("smes", "partnerships", "panel", "spend", "countries", "regions"):
             assert getattr(lr, table).empty and getattr(alone, table).empty, table
         assert lr.manifest["seed"] == seed and lr.manifest["batch"] == f.manifest["batch"]
-    two = run_batch([scen] * 2, seeds[:2], tables=("timeseries", "countries"))
-    assert_frame_equal(two[1].countries, full[1].countries, check_exact=True)
-    assert two[1].smes.empty
+    two = run_batch([scen] * 2, seeds[:2], tables=("timeseries", "countries", "regions"))
+    for table in ("timeseries", "countries", "regions"):  # regions without spend: the spend by region still counts
+        assert_frame_equal(getattr(two[1], table), getattr(full[1], table), check_exact=True)
+    assert two[1].smes.empty and two[1].spend.empty
+    sim = _advanced(scen, seeds, 0)
+    sim.recorder.detail = frozenset()  # the recorder keeps the time series only
+    for _ in range(scen.params.steps):
+        sim.step()
+    for r in range(3):
+        assert_frame_equal(sim.recorder.timeseries(r), full[r].timeseries, check_exact=True)
+    with pytest.raises(RuntimeError, match="panel table was not recorded"):
+        sim.recorder.panel(0)
     with pytest.raises(InputError, match="unknown result table"):
         run_batch([scen], [1], tables=("timeseries", "nope"))
     with pytest.raises(InputError, match="unknown result table"):
