@@ -76,6 +76,20 @@ def test_salted_uniform_per_id_equals_one_salt_each():
         np.testing.assert_array_equal(got[which == k], hash_uniform(keys[k], 17, ids[which == k], 4))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int16, bool])
+def test_segment_sums_are_each_runs_np_sum(dtype):
+    """World.segment_sums: per run exactly ``np.sum`` of its segment (type and bits), empty runs too."""
+    rng = np.random.default_rng(5)
+    world = _advanced(_small(n_smes=200), [1, 2, 3, 4, 5, 6], 0)
+    for _ in range(50):
+        run = np.sort(rng.choice(np.array([0, 2, 3, 5]), size=int(rng.integers(0, 400))))
+        values = (rng.standard_normal(len(run)) * 10.0 ** rng.integers(-3, 7)).astype(dtype)
+        for vals in (values, np.broadcast_to(values[:1], values.shape) if len(values) else values):
+            got = world.world.segment_sums(run, vals)
+            want = np.array([np.sum(vals[run == r]) for r in range(6)])
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
 def test_run_counters_count_and_add_per_run():
     c = RunCounters(3)
     c.count("x", np.array([0, 2, 2, 2]))
