@@ -1,6 +1,7 @@
 """End-to-end speed of ``inspire-sim sweep --workers 1`` (issue 14 target: >= 2 M SME-steps/s).
 
-Runs ``python -m inspire_sim sweep`` on a spec of ``--runs`` replications of the baseline at
+Runs ``inspire-sim sweep`` (this venv's, else ``python -m inspire_sim``) on a spec of ``--runs``
+replications of the baseline at
 ``--n-smes`` SMEs x ``--steps`` months (default 24 x 1,000 x 120), ``--reps`` times, each in a
 fresh process (optionally pinned to one CPU with ``--cpu K``), and reports per repetition and as
 medians: wall time, CPU time of the sweep's process and of its worker process(es), the sum of the
@@ -8,6 +9,11 @@ runs' ``duration_s`` (the model) and SME-steps per second end to end. Run it fro
 whose code you want to time::
 
     .venv/bin/python benchmarks/bench_sweep.py --reps 3 [--batch auto|N] [--cpu 1]
+
+``--against /other/checkout/.venv/bin/inspire-sim`` times that command too, interleaved with this
+checkout's (A B A B ...), and reports both and the ratio of their medians (other / this). Every
+command runs in the benchmark's temporary folder, so no checkout's source on the working folder
+shadows another's.
 """
 
 from __future__ import annotations
@@ -40,14 +46,16 @@ statistic = "mean"
 """
 
 
-def one(spec: Path, out: Path, batch: str | None, cpu: int | None) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "inspire_sim", "sweep", str(spec), "--workers", "1", "-q", "-o", str(out)]
+def one(spec: Path, out: Path, batch: str | None, cpu: int | None, exe: list[str] | None = None) -> dict[str, float]:
+    script = Path(sys.executable).with_name("inspire-sim")  # this checkout's command, as a user runs it
+    base = exe or ([str(script)] if script.exists() else [sys.executable, "-m", "inspire_sim"])
+    cmd = [*base, "sweep", str(spec), "--workers", "1", "-q", "-o", str(out)]
     cmd += ["--batch", batch] if batch else []
     if cpu is not None:
         cmd = ["taskset", "-c", str(cpu), *cmd]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=Path.cwd())
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=spec.parent)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     import pandas as pd
@@ -69,24 +77,36 @@ def main() -> None:
     ap.add_argument("--batch", default=None, help="--batch of the sweep (default: the sweep's default)")
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (taskset)")
     ap.add_argument("--tag", default=None, help="also write benchmarks/results/<tag>.{json,md}")
+    ap.add_argument("--against", default=None, help="another inspire-sim executable, timed interleaved")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     spec = tmp / "bench.toml"
     spec.write_text(SPEC.format(runs=args.runs, steps=args.steps, n_smes=args.n_smes))
-    rows = []
+    rows: list[dict[str, float]] = []
+    other: list[dict[str, float]] = []
+    load = [os.getloadavg()[0]]
     try:
         for rep in range(args.reps):
             out = tmp / f"out{rep}"
             rows.append(one(spec, out, args.batch, args.cpu))
             shutil.rmtree(out)
+            if args.against:
+                other.append(one(spec, out, args.batch, args.cpu, [args.against]))
+                shutil.rmtree(out)
+            load.append(os.getloadavg()[0])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sme_steps = args.runs * args.n_smes * args.steps
-    for r in rows:
+    for r in rows + other:
         r["msme_steps_per_s"] = sme_steps / r["wall_s"] / 1e6
         r["overhead_s"] = r["wall_s"] - r["model_s"]
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
-    record = {"args": vars(args), "load": os.getloadavg(), "reps": rows, "median": med}
+    record: dict = {"args": vars(args), "load": os.getloadavg(), "load_1min": load, "reps": rows, "median": med}
+    if other:
+        med_o = {k: statistics.median(r[k] for r in other) for k in other[0]}
+        record |= {"against_reps": other, "against_median": med_o}
+        record["ratio_wall"] = med["wall_s"] / med_o["wall_s"]
+        record["ratio_cpu"] = med["cpu_s"] / med_o["cpu_s"]
     print(json.dumps(record, indent=1))
     if args.tag:
         out = Path(__file__).resolve().parent / "results"
@@ -100,6 +120,14 @@ def main() -> None:
             f"| {med['model_s']:.2f} | "
             f"{med['overhead_s']:.2f} | {med['cpu_s']:.2f} | {med['msme_steps_per_s']:.2f} M |\n"
         )
+        if other:
+            mo = record["against_median"]
+            md += (
+                f"| against `{args.against}` | {args.reps} | {mo['wall_s']:.2f} | {mo['model_s']:.2f} "
+                f"| {mo['overhead_s']:.2f} | {mo['cpu_s']:.2f} | {mo['msme_steps_per_s']:.2f} M |\n"
+                f"\nRatio this / against (medians, interleaved): wall {record['ratio_wall']:.3f}, "
+                f"CPU {record['ratio_cpu']:.3f}.\n"
+            )
         (out / f"{args.tag}.md").write_text(md)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .core.scenario import Scenario, load_scenario
 from .errors import InputError
@@ -36,6 +37,7 @@ def run(
     record_partnerships: bool = True,
     progress: Callable[[int], Any] | None = None,
     model_cls: type | None = None,
+    tables: Collection[str] | None = None,
 ) -> RunResult:
     """Run one simulation and return its :class:`RunResult`.
 
@@ -47,6 +49,8 @@ def run(
         record_partnerships: keep the per-project log.
         progress: optional callback called with 1 after each month.
         model_cls: a subclass of :class:`~inspire_sim.core.model.InspireModel` to run instead of it.
+        tables: the result tables to build (names in :attr:`RunResult.TABLES`); None: all of them.
+            The others are left empty (``pd.DataFrame()``); those built are the same as with all.
 
     Without ``model_cls`` the run goes through the engine the Mesa model wraps
     (:class:`~inspire_sim.core.simulation.Simulation`, no Mesa agents): the same results as
@@ -54,12 +58,14 @@ def run(
     """
     scen = _as_scenario(scenario)
     _check_positive(steps, "steps")
+    wanted = check_tables(tables)
     n_steps = steps if steps is not None else scen.params.steps
     t0 = time.perf_counter()
     if model_cls is None:
         from .core.simulation import Simulation
 
         sim = Simulation(scen, [seed], record_partnerships)
+        _record_only(sim, wanted)
         sim.burn_in()
         t_init = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -73,19 +79,48 @@ def run(
         t_init = time.perf_counter() - t0
         t_run = model.run_months(n_steps, progress)
         sim = model.sim
-    return result_of(
-        sim, 0, scen, seed, n_steps, {"init_s": round(t_init, 4), "run_s": round(t_run, 4)}, final=model_cls is None
-    )
+    timings = {"init_s": round(t_init, 4), "run_s": round(t_run, 4)}
+    return result_of(sim, 0, scen, seed, n_steps, timings, wanted, final=model_cls is None)
+
+
+def _record_only(sim: Any, tables: frozenset[str]) -> None:
+    """Let ``sim``'s recorder keep only the monthly detail that ``tables`` are built from (the time series
+    is always recorded and is the same either way)."""
+    sim.recorder.detail = sim.recorder.detail & tables
+
+
+def check_tables(tables: Collection[str] | None) -> frozenset[str]:
+    """The result tables asked for (see :func:`run`), validated; None means all of :attr:`RunResult.TABLES`."""
+    if tables is None:
+        return frozenset(RunResult.TABLES)
+    names = [tables] if isinstance(tables, str) else list(tables)
+    unknown = [t for t in names if t not in RunResult.TABLES]
+    if unknown:
+        raise InputError(
+            f"unknown result table(s) {', '.join(map(repr, unknown))}",
+            field="tables",
+            fix=f"give some of {', '.join(RunResult.TABLES)} (or None for all)",
+        )
+    return frozenset(names)
 
 
 def result_of(
-    sim: Any, r: int, scen: Scenario, seed: int, steps: int, timings: dict[str, Any], *, final: bool = False
+    sim: Any,
+    r: int,
+    scen: Scenario,
+    seed: int,
+    steps: int,
+    timings: dict[str, Any],
+    tables: frozenset[str] = frozenset(RunResult.TABLES),
+    *,
+    final: bool = False,
 ) -> RunResult:
     """The :class:`RunResult` of run ``r`` of a :class:`~inspire_sim.core.simulation.Simulation`.
 
+    Only the result tables named in ``tables`` are built; the others are empty DataFrames.
     ``final``: the simulation ends here (a single run): its project log is freed while the
     partnership table is built and the SME table takes the state's arrays without copying them
-    (the peak memory of large runs).
+    (the peak memory of large runs), so the partnership table is built first.
     """
     w, rec = sim.world, sim.recorder
     manifest = run_manifest(scen, seed=seed, steps=steps, timings=timings) | {
@@ -95,17 +130,20 @@ def result_of(
             "weight": dict(zip(w.country_names, w.weight.tolist(), strict=True)),
         },
     }
-    partnerships = w.projects.table(w.country_names, r, w.region_names, list(w.params.sectors), consume=final)
-    return RunResult(
-        timeseries=rec.timeseries(r),
-        smes=sim.smes_table(r, final=final),
-        partnerships=partnerships,
-        panel=rec.panel(r),
-        spend=rec.spend(r),
-        countries=rec.countries(r),
-        manifest=manifest,
-        regions=rec.regions(r),
-    )
+    builders: dict[str, Callable[[], pd.DataFrame]] = {
+        "timeseries": lambda: rec.timeseries(r),
+        "smes": lambda: sim.smes_table(r, final=final),
+        "partnerships": lambda: w.projects.table(
+            w.country_names, r, w.region_names, list(w.params.sectors), consume=final
+        ),
+        "panel": lambda: rec.panel(r),
+        "spend": lambda: rec.spend(r),
+        "countries": lambda: rec.countries(r),
+        "regions": lambda: rec.regions(r),
+    }
+    order = sorted(RunResult.TABLES, key=lambda name: name != "partnerships")  # the log is freed before the SME table
+    built = {name: builders[name]() if name in tables else pd.DataFrame() for name in order}
+    return RunResult(**built, manifest=manifest)
 
 
 DEFAULT_BATCH_SMES = 50_000
@@ -167,6 +205,7 @@ def run_batch(
     steps: int | None = None,
     record_partnerships: bool = True,
     progress: Callable[[int], Any] | None = None,
+    tables: Collection[str] | None = None,
 ) -> list[RunResult]:
     """Run one simulation per seed, batched: results in the order of ``seeds``.
 
@@ -177,6 +216,7 @@ def run_batch(
     ``timings`` are the batch's, shared out per run, and ``batch`` says which batch it ran in).
     A scenario with a lever that cannot be batched (``Policy.batchable`` False, e.g. a user
     lever) runs its seeds one by one. ``progress`` is called with the number of runs finished.
+    ``tables``: the result tables to build (see :func:`run`; a sweep needs only ``("timeseries",)``).
     """
     from .core.runparams import batch_key
     from .core.simulation import Simulation
@@ -188,6 +228,7 @@ def run_batch(
         )
     _check_positive(steps, "steps")
     seeds = [int(s) for s in seeds]
+    wanted = check_tables(tables)
     groups: dict[str, list[int]] = {}
     for i, scen in enumerate(scens):
         groups.setdefault(batch_key(scen), []).append(i)
@@ -197,12 +238,13 @@ def run_batch(
         n_steps = steps if steps is not None else scen.params.steps
         if len(members) > 1 and not batchable(scen):
             for i in members:
-                out[i] = run(scen, seed=seeds[i], steps=steps, record_partnerships=record_partnerships)
+                out[i] = run(scen, seed=seeds[i], steps=steps, record_partnerships=record_partnerships, tables=wanted)
                 if progress is not None:
                     progress(1)
             continue
         t0 = time.perf_counter()
         sim = Simulation([scens[i] for i in members], [seeds[i] for i in members], record_partnerships)
+        _record_only(sim, wanted)
         sim.burn_in()
         t_init = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -212,7 +254,7 @@ def run_batch(
         share = len(members)
         timings = {"init_s": round(t_init / share, 4), "run_s": round(t_run / share, 4)}
         for r, i in enumerate(members):
-            res = result_of(sim, r, scens[i], seeds[i], n_steps, timings)
+            res = result_of(sim, r, scens[i], seeds[i], n_steps, timings, wanted)
             res.manifest["batch"] = {"size": share, "index": r}
             out[i] = res
         if progress is not None:

@@ -76,6 +76,20 @@ def test_salted_uniform_per_id_equals_one_salt_each():
         np.testing.assert_array_equal(got[which == k], hash_uniform(keys[k], 17, ids[which == k], 4))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64, np.int16, bool])
+def test_segment_sums_are_each_runs_np_sum(dtype):
+    """World.segment_sums: per run exactly ``np.sum`` of its segment (type and bits), empty runs too."""
+    rng = np.random.default_rng(5)
+    world = _advanced(_small(n_smes=200), [1, 2, 3, 4, 5, 6], 0)
+    for _ in range(50):
+        run = np.sort(rng.choice(np.array([0, 2, 3, 5]), size=int(rng.integers(0, 400))))
+        values = (rng.standard_normal(len(run)) * 10.0 ** rng.integers(-3, 7)).astype(dtype)
+        for vals in (values, np.broadcast_to(values[:1], values.shape) if len(values) else values):
+            got = world.world.segment_sums(run, vals)
+            want = np.array([np.sum(vals[run == r]) for r in range(6)])
+            assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+
+
 def test_run_counters_count_and_add_per_run():
     c = RunCounters(3)
     c.count("x", np.array([0, 2, 2, 2]))
@@ -202,6 +216,38 @@ def test_unbatchable_lever_runs_one_by_one(tmp_path, monkeypatch):
         if "confidence_coaching" in policies.LEVER_POLICIES:
             policies.unregister_lever("confidence_coaching")
         sys.modules.pop("user_levers", None)
+
+
+def test_run_batch_builds_only_the_tables_asked_for():
+    """``tables=("timeseries",)`` (what sweeps use): that table as with every table and as the run
+    alone, the others empty; the same from ``run`` and from a batch that falls back to runs alone."""
+    scen = _small(n_smes=250)
+    seeds = [3, 17, 5]
+    full = run_batch([scen] * 3, seeds, record_partnerships=False)
+    lean = run_batch([scen] * 3, seeds, record_partnerships=False, tables=("timeseries",))
+    for f, lr, seed in zip(full, lean, seeds, strict=True):
+        alone = run(scen, seed=seed, record_partnerships=False, tables=["timeseries"])
+        assert_frame_equal(lr.timeseries, f.timeseries, check_exact=True)
+        assert_frame_equal(alone.timeseries, f.timeseries, check_exact=True)
+        for table in ("smes", "partnerships", "panel", "spend", "countries", "regions"):
+            assert getattr(lr, table).empty and getattr(alone, table).empty, table
+        assert lr.manifest["seed"] == seed and lr.manifest["batch"] == f.manifest["batch"]
+    two = run_batch([scen] * 2, seeds[:2], tables=("timeseries", "countries", "regions"))
+    for table in ("timeseries", "countries", "regions"):  # regions without spend: the spend by region still counts
+        assert_frame_equal(getattr(two[1], table), getattr(full[1], table), check_exact=True)
+    assert two[1].smes.empty and two[1].spend.empty
+    sim = _advanced(scen, seeds, 0)
+    sim.recorder.detail = frozenset()  # the recorder keeps the time series only
+    for _ in range(scen.params.steps):
+        sim.step()
+    for r in range(3):
+        assert_frame_equal(sim.recorder.timeseries(r), full[r].timeseries, check_exact=True)
+    with pytest.raises(RuntimeError, match="panel table was not recorded"):
+        sim.recorder.panel(0)
+    with pytest.raises(InputError, match="unknown result table"):
+        run_batch([scen], [1], tables=("timeseries", "nope"))
+    with pytest.raises(InputError, match="unknown result table"):
+        run(scen, seed=1, tables="nope")
 
 
 def test_run_batch_refuses_mismatched_inputs():

@@ -103,3 +103,23 @@ def test_in_process_batched_equals_worker_process_one_by_one(tmp_path: Path):
     )
     assert here.n_failed == 0 and len(here.runs) == 8
     pd.testing.assert_frame_equal(_table(here), _table(worker), check_exact=True)
+
+
+def test_sweep_values_are_those_of_plain_run(tmp_path: Path):
+    """The sweep builds only each run's time series: its outputs are the statistics of plain ``run``
+    (every table built, not batched) for the same scenario, factor values and seed, exactly."""
+    from inspire_sim.experiments.execute import statistic
+    from inspire_sim.run import run
+
+    path = tmp_path / "guards.toml"
+    path.write_text(SPEC)
+    spec = load_spec(path)
+    res = run_sweep(spec, tmp_path / "a", backend=Sequential(), progress=False, figures=False)
+    base = spec.load_base_scenario()  # fixed applied
+    out, factor = spec.outputs[0], "support_funding.budget_per_step"
+    assert res.runs[factor].nunique() == 2
+    for _, row in res.runs.iterrows():
+        scen = base.with_overrides({factor: row[factor]})
+        alone = run(scen, seed=int(row["seed"]), steps=spec.steps, record_partnerships=False)
+        assert not alone.smes.empty
+        assert row[out.column] == statistic(alone.timeseries, out)

@@ -390,6 +390,8 @@ _PANEL = (
     "failed_this_step",
 )  # columns of the panel table
 _COUNTRY_INT = ("new_partnerships", "successes", "failures", "scaling_up_reached")
+DETAIL_TABLES = ("countries", "spend", "regions", "panel")
+"""The recorder's tables beside the time series (:attr:`Recorder.detail`)."""
 _RATIOS = (
     "cross_border_share",
     "project_success_rate",
@@ -476,6 +478,9 @@ class Recorder:
         self._sme_turnover = np.array([p.sme_turnover for p in by_run])  # (R,) EUR/year per SME
         self._awarded = np.zeros((runs, len(self.kinds)))  # services awarded so far, by lever kind
         self._used = np.zeros((runs, len(self.kinds)))  # of which used
+        self.detail: frozenset[str] = frozenset(DETAIL_TABLES)
+        """The tables beside the time series recorded each month (:data:`DETAIL_TABLES`); set it before the
+        first reporting month to record fewer (a sweep reads the time series only). The time series never changes."""
 
     # ------------------------------------------------------------------ per month
     def _resolutions(self, events: MonthEvents) -> tuple[np.ndarray, np.ndarray]:
@@ -533,7 +538,6 @@ class Recorder:
         new = events.matches.new
         new_lead = np.asarray(new["lead"], dtype=np.int64)
         new_run = sme_run[new_lead]
-        res = events.resolutions
         res_run, (succ, fail) = self._resolutions(events)
         results = s.results
         total = row_sums(results, runs)
@@ -609,7 +613,31 @@ class Recorder:
         v[:, self._real_dst] = v[:, self._real_src] * w.mean_weight
         self._rows.append(v[None])
         self._latest = None
-        # per country
+        detail = self.detail
+        if "countries" in detail:
+            self._record_countries(events, month, coop_c, foreign_c, cnt, res_run, new_run, new_lead, results)
+        if "spend" in detail or "regions" in detail:
+            self._record_spend(month)
+        if "regions" in detail:
+            self._record_regions(events, coop, foreign, results, res_run)
+        if "panel" in detail:
+            self._record_panel(events, month, active)
+
+    def _record_countries(
+        self,
+        events: MonthEvents,
+        month: int,
+        coop_c: np.ndarray,
+        foreign_c: np.ndarray,
+        cnt: np.ndarray,
+        res_run: np.ndarray,
+        new_run: np.ndarray,
+        new_lead: np.ndarray,
+        results: np.ndarray,
+    ) -> None:
+        """This month's indicators by country of every run."""
+        w, runs, nc = self.world, self.runs, self.world.n_countries
+        a, res = w.actors, events.resolutions
         rc = runs * nc
         outcome = np.bincount((res_run * nc + a.country[res.lead]) * 2 + ~res.success, minlength=2 * rc)
         crow = self._country_template.copy()
@@ -625,8 +653,11 @@ class Recorder:
         else:
             crow[:, :, 9] = 0.0
         self._country_rows.append(crow[None])
-        self._record_spend(month)
-        self._record_regions(events, coop, foreign, results, res_run)
+
+    def _record_panel(self, events: MonthEvents, month: int, active: np.ndarray) -> None:
+        """This month's state of the panel SMEs of every run."""
+        w, n = self.world, self.world.n
+        s, a, res = w.sme, w.actors, events.resolutions
         pr = w.panel_rows
         if len(pr):
             failed_now = np.zeros(n, dtype=bool)
@@ -725,9 +756,11 @@ class Recorder:
             self._latest = row
         return self._latest
 
-    def _run(self, run: int) -> int:
+    def _run(self, run: int, table: str | None = None) -> int:
         if not 0 <= run < self.runs:
             raise IndexError(f"run {run} is not in this batch of {self.runs} run(s)")
+        if table is not None and table not in self.detail:
+            raise RuntimeError(f"the {table} table was not recorded (Recorder.detail: {sorted(self.detail)})")
         return int(run)
 
     # ------------------------------------------------------------------ tables
@@ -744,7 +777,7 @@ class Recorder:
 
     def countries(self, run: int = 0) -> pd.DataFrame:
         """The per-country indicators of run ``run`` (``step``, ``country`` + :data:`COUNTRY_INDICATORS`)."""
-        run = self._run(run)
+        run = self._run(run, "countries")
         w = self.world
         width = 2 + len(COUNTRY_INDICATORS)
         data = _joined(self._country_rows)[:, run].reshape(-1, width) if self._country_rows else np.zeros((0, width))
@@ -757,7 +790,7 @@ class Recorder:
 
     def spend(self, run: int = 0) -> pd.DataFrame:
         """Run ``run``'s real EUR spent per month, lever, measure, country, region and sector (non-zero entries)."""
-        run = self._run(run)
+        run = self._run(run, "spend")
         w = self.world
         if self._spend_keys:
             keys, eur, step = (np.concatenate(x) for x in (self._spend_keys, self._spend_eur, self._spend_step))
@@ -785,7 +818,7 @@ class Recorder:
 
     def regions(self, run: int = 0) -> pd.DataFrame:
         """Run ``run``'s indicators by region: ``step, region, country, group`` + :data:`REGION_INDICATORS`."""
-        run = self._run(run)
+        run = self._run(run, "regions")
         w = self.world
         g, width = self._n_regions, len(REGION_INDICATORS)
         data = _joined(self._region_rows)[:, run] if self._region_rows else np.zeros((0, g, width))
@@ -804,7 +837,7 @@ class Recorder:
 
     def panel(self, run: int = 0) -> pd.DataFrame:
         """Monthly states of run ``run``'s panel SMEs (``step``, ``sme_id``, ``stage``, ...), month by month."""
-        run = self._run(run)
+        run = self._run(run, "panel")
         cols = self._panel_rows
         if not cols["step"]:
             return pd.DataFrame(columns=["step", "sme_id", "stage"])

@@ -8,7 +8,7 @@ weight ``represented[c] / simulated[c]`` (about the same in every country).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
@@ -138,17 +138,32 @@ def build_world(
         return _build_one(scenario, int(seed), record_partnerships)
     seeds = [int(s) for s in seed]
     scens = [scenario] * len(seeds) if isinstance(scenario, Scenario) else list(scenario)
-    worlds = [_build_one(sc, s, record_partnerships) for sc, s in zip(scens, seeds, strict=True)]
+    layouts: dict[int, _Layout] = {}  # by scenario object: the runs of one scenario share its seed-free layout
+    for sc in scens:
+        if id(sc) not in layouts:
+            layouts[id(sc)] = _layout(sc)
+    worlds = [_build_one(sc, s, record_partnerships, layouts[id(sc)]) for sc, s in zip(scens, seeds, strict=True)]
     if len(worlds) == 1:
         return worlds[0]
     return stack_worlds(worlds, seeds, record_partnerships, scens)
 
 
-def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> World:
+@dataclass(frozen=True)
+class _Layout:
+    """What the initial world of a scenario is whatever the seed: countries, regions and partner types of
+    its actors (computed once for the runs of one scenario in a batch; never modified)."""
+
+    represented: np.ndarray
+    simulated: np.ndarray
+    geo: Geography
+    sme_region: np.ndarray
+    p_type: np.ndarray
+    p_region: np.ndarray
+
+
+def _layout(scenario: Scenario) -> _Layout:
     p, cs = scenario.params, scenario.countries
-    streams = BatchStreams([seed], p.n_smes)
-    rng = streams.get("init")
-    n, d, nc = p.n_smes, p.persona_dims, len(cs)
+    n, nc = p.n_smes, len(cs)
     represented = np.array([c.smes for c in cs], dtype=float)
     simulated = allocate_smes(n, represented)
     if (simulated == 0).any():
@@ -161,10 +176,8 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
             fix=f"simulate at least one SME per country (n_smes >= {nc})",
         )
     geo = geography(cs, p)
-    n_g = len(geo.region_names)
     # SMEs: each country's to its regions by their shares of its SMEs (largest remainder)
     sme_region = np.concatenate([_regions_of(geo, k, int(simulated[k])) for k in range(nc)])
-    sme_country = geo.region_country[sme_region]
     shares = {
         PartnerType.SME_PEER: p.share_peer,
         PartnerType.PSR: p.share_psr,
@@ -180,6 +193,21 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool) -> Worl
     p_region = np.concatenate(
         [_partner_regions(geo, t, int(k), represented, p) for t, k in zip(shares, n_partners, strict=True)]
     )
+    for a in (represented, simulated, sme_region, p_type, p_region):
+        a.flags.writeable = False
+    return _Layout(represented, simulated, geo, sme_region, p_type, p_region)
+
+
+def _build_one(scenario: Scenario, seed: int, record_partnerships: bool, layout: _Layout | None = None) -> World:
+    p, cs = scenario.params, scenario.countries
+    lay = _layout(scenario) if layout is None else layout
+    represented, simulated, geo = lay.represented.copy(), lay.simulated.copy(), lay.geo
+    sme_region, p_type, p_region = lay.sme_region, lay.p_type, lay.p_region
+    streams = BatchStreams([seed], p.n_smes)
+    rng = streams.get("init")
+    n, d, nc = p.n_smes, p.persona_dims, len(cs)
+    n_g = len(geo.region_names)
+    sme_country = geo.region_country[sme_region]
     p_country = geo.region_country[p_region]
     m = n + len(p_type)
     culture_persona = rules.unit_rows(rng.normal(size=(nc, d)))

@@ -202,6 +202,7 @@ class RunContext:
                 steps=self.steps,
                 record_partnerships=False,
                 model_cls=self._func or None,
+                tables=("timeseries",),
             )
             return res.timeseries
 
@@ -230,11 +231,15 @@ class RunContext:
         plans = self._plan_names()
         bases = [self.scenario, *(self.plans[p] for p in plans)]
         scens, seeds = [], []
+        made: dict[tuple[int, str], Any] = {}  # runs of the same factor values share one scenario object
         for _, seed, params in tasks:
-            for base in bases:
-                scens.append(base.with_overrides(params))
+            key = repr(sorted(params.items()))
+            for b, base in enumerate(bases):
+                if (b, key) not in made:
+                    made[b, key] = base.with_overrides(params)
+                scens.append(made[b, key])
                 seeds.append(seed)
-        results = run_batch(scens, seeds, steps=self.steps, record_partnerships=False)
+        results = run_batch(scens, seeds, steps=self.steps, record_partnerships=False, tables=("timeseries",))
         keys: list[str | None] = [None, *plans]
         k = len(bases)
         return [

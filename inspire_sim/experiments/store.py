@@ -265,7 +265,8 @@ class RunStore:
         problem = chunk_problem(path)
         if problem is None:
             try:
-                return pq.read_table(path, columns=columns)
+                with pq.ParquetFile(path) as chunk:  # one file: no pyarrow.dataset to import (read_table's route)
+                    return chunk.read(columns=columns)
             except (OSError, pa.ArrowException) as exc:
                 problem = f"unreadable: {exc}"
         self._quarantine(path, problem)

@@ -245,6 +245,33 @@ def run_sweep(
     return result
 
 
+class _NoBar:
+    """The progress bar of a quiet sweep (no tqdm to import: tqdm.auto imports asyncio)."""
+
+    def set_postfix(self, **_: Any) -> None:
+        pass
+
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(name: str, total: int, initial: int) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        desc=name,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
 def _execute(
     spec: ExperimentSpec,
     design: Design,
@@ -271,18 +298,7 @@ def _execute(
     own = backend is None
     backend = backend or make_backend(workers=workers, scheduler=scheduler, cluster=cluster, max_memory=memory)
     ctx.batch = spread_batch(ctx.batch, len(tasks), backend.slots())
-    from tqdm.auto import tqdm
-
-    bar = tqdm(
-        total=design.n_runs,
-        initial=design.n_runs - len(tasks),
-        unit="run",
-        desc=spec.name,
-        disable=not progress,
-        file=sys.stderr,
-        dynamic_ncols=True,
-        smoothing=0.1,
-    )
+    bar = _progress_bar(spec.name, design.n_runs, design.n_runs - len(tasks)) if progress else _NoBar()
     bar.set_postfix(failed=0)
     try:
         store.start_session(
