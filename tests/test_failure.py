@@ -101,7 +101,7 @@ KNOCKOUTS = {
 @pytest.mark.parametrize("name", sorted(KNOCKOUTS))
 def test_knockout_removes_most_of_the_retry_effect(name):
     full, _ = _effect("retry_rate_after_failure")
-    ko, se = _effect("retry_rate_after_failure", KNOCKOUTS[name])
+    ko, _ = _effect("retry_rate_after_failure", KNOCKOUTS[name])
     assert ko < 0.5 * full, (name, ko, full)
 
 

@@ -626,8 +626,7 @@ class ModelParams(Strict):
         hi=1.0,
         unit="confidence",
         role=U,
-        source=INSPIRE
-        + " (failure undermines confidence); sized so that about 43% of failures leave the SME below "
+        source=INSPIRE + " (failure undermines confidence); sized so that about 43% of failures leave the SME below "
         "min_confidence_to_search, as GEM's fear-of-failure rate (42% of adults who see a good opportunity would "
         "not act for fear of failure, 2019; 47% in 2024; EU 40.7% in 2014; references.toml gem_fear_of_failure_2019, "
         "gem_fear_of_failure_eu_2014)",
