@@ -238,8 +238,9 @@ def recover_confidence(confidence, resilience, rate: float, boost=1.0, *, floor:
     resilient SMEs (trait near 1) recover three times faster than fragile ones (near 0).
     """
     c, resilience, target = np.asarray(confidence), np.asarray(resilience), np.asarray(target)
-    base = rate * (weak(floor, resilience) + resilience)
-    step = np.clip(np.where(c < target, base * np.asarray(boost), base), 0.0, 1.0)
+    # float64 multiplier first: a batch's per-row rates compute exactly what each run computes alone
+    up = np.where(c < target, np.asarray(boost, dtype=np.float64), 1.0)
+    step = np.clip(rate * up * (weak(floor, resilience) + resilience), 0.0, 1.0)
     return c + step * (target - c)
 
 
