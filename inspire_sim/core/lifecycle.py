@@ -35,7 +35,12 @@ def upkeep(world: World, month: int) -> Upkeep:
         if b is not None:
             boost = np.maximum(boost, b)
     s.confidence[:] = rules.recover_confidence(
-        s.confidence, s.resilience, p.confidence_recovery, boost, floor=p.recovery_resilience_floor
+        s.confidence,
+        s.resilience,
+        p.confidence_recovery,
+        boost,
+        floor=p.recovery_resilience_floor,
+        target=s.disposition,
     )
     # SMEs that abandoned OI take it up again now and then (faster with recovery support)
     u_back = world.streams.random("abandon_return", month)
@@ -92,6 +97,15 @@ def _remember(world: World, lead: np.ndarray, partner: np.ndarray, delta: np.nda
         s.mem_partner[lead[fresh], slot[fresh]] = partner[fresh]
         s.mem_trust[lead[fresh], slot[fresh]] = 0.0
     s.mem_trust[lead, slot] = np.clip(s.mem_trust[lead, slot] + delta, -1.0, 1.0)
+
+
+def _forget(world: World, lead: np.ndarray, partner: np.ndarray) -> None:
+    """End the relationships of SMEs ``lead`` with ``partner`` (free their memory slots)."""
+    s = world.sme
+    hit = s.mem_partner[lead] == partner[:, None]
+    row, slot = np.nonzero(hit)
+    s.mem_partner[lead[row], slot] = -1
+    s.mem_trust[lead[row], slot] = 0.0
 
 
 def resolve_projects(world: World, month: int) -> Resolutions:
@@ -167,6 +181,12 @@ def resolve_projects(world: World, month: int) -> Resolutions:
     jump = derived(p, np.float32, "false_failure_jump")
     np.add.at(s.latent, lead[ff], jump if np.ndim(jump) == 0 else jump[ff])
     _remember(world, lead, partner, np.where(success, p.trust_gain, -p.trust_loss).astype(np.float32))
+    # a failed partnership often ends the relationship: the lead forgets the partner (alliance termination)
+    u_break = world.streams.uniform("tie_break", month, run, a.uid[lead] * MAX_PROJECT_KEYS + k, 1)[:, 0]
+    broken = lose[u_break[lose] < pl.failure_tie_break]
+    if len(broken):
+        _forget(world, lead[broken], partner[broken])
+        world.counters.count("tie_breaks", run[broken])
     foreign = r["cross_border"][idx]
     np.add.at(s.experience, (lead[foreign], a.country[partner[foreign]].astype(np.int64)), 1)
     np.add.at(s.n_lead, lead, -1)

@@ -50,7 +50,9 @@ def find_seekers(world: World, month: int) -> np.ndarray:
     )
     # sectors cooperate more or less (CIS): (cooperation share / mean) ** sector_search_effect
     ratio = np.log(world.geo.sector_coop_ratio)[s.sector]
-    prob = np.clip(prob * np.exp(p.sector_search_effect * ratio), 0.0, 1.0)
+    # OI persists: SMEs that cooperated recently search more (rules.persistence)
+    habit = rules.persistence(month - s.last_coop, p.persistence_window, p.coop_persistence)
+    prob = np.clip(prob * np.exp(p.sector_search_effect * ratio) * habit, 0.0, 1.0)
     for pol in world.policies:
         intent = pol.search_intent(world, month)
         if intent is not None:  # e.g. grant holders look for a partner to use it on

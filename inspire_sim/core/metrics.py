@@ -581,7 +581,7 @@ class Recorder:
                 c["chem_formed_sum"],
                 self._chem_sum,
                 c["dropped_at_scaleup"],
-                12 * c["evictions"],
+                12 * (c["evictions"] + c["tie_breaks"]),
             ],
             dtype=np.float64,
         ).T

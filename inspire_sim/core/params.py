@@ -237,12 +237,16 @@ class ModelParams(Strict):
 
     # --- search and matching ---------------------------------------------------------
     search_rate: float = param(
-        0.0217,
+        0.0200,
         lo=0.0,
         hi=1.0,
         unit="1/month",
         role=U,
-        source=CIS + " (10-18% cooperating SMEs a year); " + CALIBRATED_2026_12,
+        source=CIS
+        + " (10-18% cooperating SMEs a year); "
+        + CALIBRATED_2026_12
+        + " (0.0217), scaled by 0.92 when OI persistence and confidence dispositions came in (issue 20) to keep "
+        "the EU cooperating share; to be recalibrated",
         sa=(0.02, 0.06),
         doc="Monthly probability that a free, confident, innovation-active SME searches for a partner.",
     )
@@ -617,13 +621,16 @@ class ModelParams(Strict):
         doc="Monthly probability that a false failure's latent value surfaces as resources/results.",
     )
     failure_confidence_hit: float = param(
-        0.5,
+        0.65,
         lo=0.0,
         hi=1.0,
         unit="confidence",
         role=U,
-        source=INSPIRE + " (failure undermines confidence)",
-        sa=(0.3, 0.7),
+        source=INSPIRE + " (failure undermines confidence); sized so that about 43% of failures leave the SME below "
+        "min_confidence_to_search, as GEM's fear-of-failure rate (42% of adults who see a good opportunity would "
+        "not act for fear of failure, 2019; 47% in 2024; EU 40.7% in 2014; references.toml gem_fear_of_failure_2019, "
+        "gem_fear_of_failure_eu_2014)",
+        sa=(0.45, 0.85),
         doc="Confidence lost on a failure by an SME with zero resilience.",
     )
     confidence_recovery: float = param(
@@ -828,7 +835,11 @@ class ModelParams(Strict):
         hi=1.0,
         unit="probability",
         role=U,
-        source=INSPIRE + " (failure undermines confidence in collaboration); value assumed",
+        source=INSPIRE
+        + " (failure undermines confidence in collaboration); x mean fragility 0.5: about 13-15% of failures end in "
+        "abandonment, the order of the 14% of R&D-cooperating firms that abandoned or delayed a project over "
+        "partnership difficulties (Lhuillery & Pfister 2009, French CIS2; references.toml "
+        "lhuillery_pfister_2009_coop_failures)",
         sa=(0.1, 0.5),
         doc="Probability that an SME with zero resilience abandons OI after a first failure "
         "(x (1 - resilience) x (1 + abandon_streak_effect x (failures in a row - 1))).",
@@ -852,6 +863,40 @@ class ModelParams(Strict):
         source=ASSUMPTION,
         sa=(0.005, 0.06),
         doc="Monthly probability that an SME that abandoned OI takes it up again (x the recovery boost of support).",
+    )
+    coop_persistence: float = param(
+        5.0,
+        lo=1.0,
+        hi=20.0,
+        unit="x",
+        role=U,
+        source="Srholec (2016), Prague Economic Papers 25(1):53-70 (strong true state dependence of cooperation "
+        "on innovation in five CIS waves; references.toml srholec_2016_persistence); multiplier an estimate",
+        sa=(2.0, 8.0),
+        doc="SMEs that cooperated within persistence_window months search this many times as often (OI is a "
+        "habit: cooperation persists); a failure breaks the habit only through confidence and abandonment.",
+    )
+    persistence_window: int = param(
+        12,
+        lo=1,
+        hi=120,
+        unit="months",
+        role=S,
+        source="estimate: one year, the reference window of a CIS cooperation question",
+        doc="Months after its last OI activity in which an SME still searches at the persistent rate.",
+    )
+    failure_tie_break: float = param(
+        0.5,
+        lo=0.0,
+        hi=1.0,
+        unit="probability",
+        role=U,
+        source="Lunnan & Haugland (2008), SMJ 29(5):545-556 (34 of 100 alliances ended within 5 years, 25 "
+        "prematurely: ~8%/year); Reuer & Zollo (2005), Research Policy 34:101-115 (34% of terminated research "
+        "alliances ended as failures); references.toml lunnan_haugland_2008_termination, "
+        "reuer_zollo_2005_termination; value an estimate that gives churn of that order",
+        sa=(0.2, 0.8),
+        doc="Probability that the lead SME ends the relationship with the partner of a failed project (forgets it).",
     )
     novice_penalty: float = param(
         0.5,

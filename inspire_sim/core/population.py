@@ -463,6 +463,7 @@ def set_smes(
     s.disruptive[rows] = draws["u_disruptive"] < p.disruptive_share
     s.resilience[rows] = draws["resilience"]
     s.confidence[rows] = draws["confidence"]
+    s.disposition[rows] = draws["confidence"]  # the SME's own level of confidence
     s.cash[rows] = draws["cash"]
     s.margin[rows] = draws["margin"]
     s.learn_tech[rows] = draws["learn_tech"]

@@ -233,15 +233,27 @@ def confidence_after_success(confidence, boost: float):
     return c + weak(boost, c) * (1.0 - c)
 
 
-def recover_confidence(confidence, resilience, rate: float, boost=1.0, *, floor: float):
-    """Monthly recovery toward 1: ``rate * boost * (floor + resilience)`` of the gap.
+def recover_confidence(confidence, resilience, rate: float, boost=1.0, *, floor: float, target=1.0):
+    """Monthly recovery toward the SME's own disposition ``target``: ``rate * (floor + resilience)`` of the gap.
 
-    With ``floor = 0.5``, resilient SMEs (trait near 1) recover three times faster than
-    fragile ones (near 0).
+    Below ``target`` the step is also multiplied by ``boost`` (failure-recovery support); above it
+    (after a success) confidence settles back at the unboosted rate. With ``floor = 0.5``,
+    resilient SMEs (trait near 1) recover three times faster than fragile ones (near 0).
     """
-    c, resilience = np.asarray(confidence), np.asarray(resilience)
-    step = np.clip(rate * np.asarray(boost) * (weak(floor, resilience) + resilience), 0.0, 1.0)
-    return c + step * (1.0 - c)
+    c, resilience, target = np.asarray(confidence), np.asarray(resilience), np.asarray(target)
+    # float64 multiplier first: a batch's per-row rates compute exactly what each run computes alone
+    up = np.where(c < target, np.asarray(boost, dtype=np.float64), 1.0)
+    step = np.clip(rate * up * (weak(floor, resilience) + resilience), 0.0, 1.0)
+    return c + step * (target - c)
+
+
+def persistence(months_since_coop, window: int, factor: float):
+    """Search multiplier of OI persistence: ``factor`` within ``window`` months of the last OI activity, else 1.
+
+    ``months_since_coop`` is negative or huge for an SME that never cooperated (no persistence).
+    """
+    m = np.asarray(months_since_coop)
+    return np.where((m >= 0) & (m <= window), factor, 1.0)
 
 
 def search_probability(

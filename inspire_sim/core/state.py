@@ -81,6 +81,7 @@ class SMEArrays:
     disruptive: np.ndarray  # bool
     resilience: np.ndarray  # float32 trait in [0, 1]
     confidence: np.ndarray  # float32 in [0, 1]
+    disposition: np.ndarray  # float32 in [0, 1]: the SME's own level of confidence, to which it settles back
     cash: np.ndarray  # float64 EUR
     margin: np.ndarray  # float64 EUR/month operating margin
     resources: np.ndarray  # float64 resource stock
