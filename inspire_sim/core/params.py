@@ -893,7 +893,8 @@ class ModelParams(Strict):
         source=CIS
         + " 2006-08 (innovative SMEs collaborating with others: DK 22.7%, EE 22.3%, CY 21.3% of SMEs vs DE 9.0%, "
         "IT 6.0%, ES 5.3%; World Bank, Golden Growth 2012, table 5.1); small innovation systems rely on "
-        "collaboration to make up for limited resources (Roolaht 2012; Asikainen 2016)",
+        "collaboration to make up for limited resources (Roolaht 2012; Asikainen 2016; references.toml "
+        "wb_golden_growth_table_5_1, small_country_innovation_systems)",
         sa=(0.0, 0.6),
         doc="Search scales with (country SMEs / the SME-weighted geometric mean over countries)^-elasticity: SMEs "
         "of small home markets find fewer complementary resources in house and at home, and cooperate more.",
@@ -906,7 +907,7 @@ class ModelParams(Strict):
         role=U,
         source="Egger & Lassmann (2012), Economics Letters 116:221-224: a common language raises bilateral trade "
         "by 44% (meta-analysis of 701 estimates), so 1/1.44 ~ 0.7 (the transfer from trade to OI partnerships "
-        "is an estimate); official languages: " + COUNTRY_TABLE,
+        "is an estimate; references.toml egger_lassmann_2012_common_language); official languages: " + COUNTRY_TABLE,
         sa=(0.4, 1.0),
         doc="Border friction and foreign search cost between countries that share an official language, as a "
         "multiple of the others' (1 = no language effect).",
