@@ -124,3 +124,13 @@ def test_smaller_home_pools_look_abroad_more_and_the_knockout_removes_it() -> No
 
     on, off = cross_border(0.4), cross_border(0.0)
     assert on["Denmark"] - on["Germany"] > off["Denmark"] - off["Germany"] + 0.1, (on, off)
+
+
+def test_countries_table_reports_cooperation_among_innovation_active_smes() -> None:
+    """The like-for-like counterpart of the CIS country targets: cooperating / all innovation-active SMEs."""
+    r = I.run(I.load_scenario("baseline", n_smes=3000, steps=24), seed=2)
+    df = r.countries[r.countries["step"] > 12]
+    assert "cooperating_share_innovators" in df.columns
+    by = df.groupby("country")[["cooperating_share", "cooperating_share_innovators"]].mean()
+    # only innovation-active SMEs search, so they cooperate more often than SMEs at large
+    assert (by["cooperating_share_innovators"] >= by["cooperating_share"] - 1e-9).mean() > 0.9
