@@ -51,11 +51,18 @@ def test_mapping_known_answers() -> None:
     assert target_value(dk, r) == pytest.approx(0.3)
     # second half (start >= 13): 4 partnerships, 3 with a PSR
     assert target_value(_target(table="partnerships", statistic="share", where={"partner_type": "psr"}), r) == 0.75
+    # a list matches any of its values: PSR or crowd, 5 of 6 rows
+    either = _target(table="partnerships", statistic="share", where={"partner_type": ["psr", "crowd"]}, window="all")
+    assert target_value(either, r) == pytest.approx(5 / 6)
     # failure rate among resolved projects, whole run: 3 failures of 5 resolved
     fail = _target(table="partnerships", statistic="share", where={"success": False}, among={"resolved": True})
     assert target_value(fail.model_copy(update={"map": fail.map.model_copy(update={"window": "all"})}), r) == 0.6
     # moves per lead SME over the whole run: 6 rows, 3 leads
     assert target_value(_target(table="partnerships", statistic="per_lead", window="all"), r) == 2.0
+    # like for like with selected case SMEs: leads with >= 2 moves only (leads 1 and 2: 5 rows)
+    two = _target(table="partnerships", statistic="per_lead", window="all", min_per_lead=2)
+    assert target_value(two, r) == 2.5
+    assert np.isnan(target_value(_target(table="partnerships", statistic="per_lead", window="all", min_per_lead=4), r))
 
 
 def test_shipped_targets_load_and_map_onto_a_real_run() -> None:
@@ -68,7 +75,7 @@ def test_shipped_targets_load_and_map_onto_a_real_run() -> None:
     values = summarise(t, r)
     assert set(values) == {x.name for x in t.targets}
     assert 0.0 < values["cooperating_share"] < 1.0
-    assert values["oi_moves_per_sme"] >= 1.0
+    assert values["oi_moves_per_sme_2plus"] >= 2.0
 
 
 @pytest.mark.parametrize(

@@ -37,9 +37,15 @@ class Mapping(_Strict):
     table: Literal["timeseries", "countries", "partnerships", "smes"]
     statistic: Literal["mean", "last", "share", "per_lead"]
     column: str | None = None
-    where: dict[str, Scalar] = Field(default_factory=dict)
-    among: dict[str, Scalar] = Field(default_factory=dict)
+    where: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)  # a list: any of its values
+    among: dict[str, Scalar | list[Scalar]] = Field(default_factory=dict)
     window: Literal["all", "second_half", "last_year"] = "second_half"
+    min_per_lead: int = Field(
+        1,
+        ge=1,
+        description="per_lead: count only leads with at least this many rows (like for like with case data "
+        "that selected SMEs with several projects)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Mapping:
@@ -154,15 +160,16 @@ def check_against(targets: TargetSet, result: Any) -> None:
                     field="map",
                     fix=unknown_key_fix(col, cols),
                 )
-        for col, val in {**m.where, **m.among}.items():
-            if isinstance(val, str) and val not in set(table[col].astype(str)):
-                shown = sorted(set(table[col].astype(str)))
-                raise InputError(
-                    f"no rows with {col} = '{val}'",
-                    source=f"target {t.name}",
-                    field=f"map.where.{col}",
-                    fix=unknown_key_fix(val, shown),
-                )
+        for col, given in {**m.where, **m.among}.items():
+            for val in given if isinstance(given, list) else [given]:
+                if isinstance(val, str) and val not in set(table[col].astype(str)):
+                    shown = sorted(set(table[col].astype(str)))
+                    raise InputError(
+                        f"no rows with {col} = '{val}'",
+                        source=f"target {t.name}",
+                        field=f"map.where.{col}",
+                        fix=unknown_key_fix(val, shown),
+                    )
 
 
 def _window(df: pd.DataFrame, col: str, window: str, months: int) -> pd.DataFrame:
@@ -172,11 +179,19 @@ def _window(df: pd.DataFrame, col: str, window: str, months: int) -> pd.DataFram
     return df[df[col] >= first]
 
 
-def _match(df: pd.DataFrame, cond: dict[str, Scalar]) -> np.ndarray:
+def _equals(series: pd.Series, val: Scalar) -> np.ndarray:
+    return (series.astype(str) == val).to_numpy() if isinstance(val, str) else (series == val).to_numpy()
+
+
+def _match(df: pd.DataFrame, cond: dict[str, Scalar | list[Scalar]]) -> np.ndarray:
+    """Rows where every column equals its value (a list: any of its values)."""
     ok = np.ones(len(df), dtype=bool)
     for col, val in cond.items():
         series = df[col]
-        ok &= (series.astype(str) == val).to_numpy() if isinstance(val, str) else (series == val).to_numpy()
+        if isinstance(val, list):
+            ok &= np.logical_or.reduce([_equals(series, v) for v in val]) if val else np.zeros(len(df), dtype=bool)
+        else:
+            ok &= _equals(series, val)
     return ok
 
 
@@ -197,10 +212,11 @@ def target_value(target: Target, result: Any) -> float:
     if m.statistic == "share":
         base = df[_match(df, m.among)]
         return float(_match(base, m.where).mean()) if len(base) else float("nan")
-    # per_lead: rows per distinct lead among rows matching `where`
+    # per_lead: rows per distinct lead among rows matching `where` (leads with >= min_per_lead rows)
     sel = df[_match(df, m.where)]
-    leads = sel["lead_id"].nunique()
-    return float(len(sel) / leads) if leads else float("nan")
+    per = sel["lead_id"].value_counts()
+    per = per[per >= m.min_per_lead]
+    return float(per.sum() / len(per)) if len(per) else float("nan")
 
 
 def summarise(targets: TargetSet | Sequence[Target], results: Any | Iterable[Any]) -> dict[str, float]:

@@ -11,6 +11,7 @@ column                      becomes
 ``innovation_active_share`` :attr:`Country.innovation_active_share` (CIS)
 ``eis_sii``                 :attr:`Country.strength` = clip((SII - 25) / 125, 0, 1)
 ``culture_pdi/uai``         :attr:`Country.culture` = [PDI / 100, UAI / 100] (Hofstede)
+``language``                :attr:`Country.languages` (official languages, ``;``-separated)
 ==========================  ==============================================================
 
 The other columns (cooperation shares, EIS indicators, business demography) are evidence:
@@ -119,6 +120,7 @@ class CountryRecord(Record):
             "strength": strength_of(self.number("eis_sii")),
             "culture": [self.number("culture_pdi") / 100.0, self.number("culture_uai") / 100.0],
             "innovation_active_share": self.number("innovation_active_share"),
+            "languages": [x.strip() for x in self.text.get("language", "").split(";") if x.strip()],
             "regions": _regions_of(self.code),
         }
 

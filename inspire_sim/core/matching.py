@@ -52,7 +52,9 @@ def find_seekers(world: World, month: int) -> np.ndarray:
     ratio = np.log(world.geo.sector_coop_ratio)[s.sector]
     # OI persists: SMEs that cooperated recently search more (rules.persistence)
     habit = rules.persistence(month - s.last_coop, p.persistence_window, p.coop_persistence)
-    prob = np.clip(prob * np.exp(p.sector_search_effect * ratio) * habit, 0.0, 1.0)
+    # small home markets cooperate more: (country SMEs / reference) ** -pool_search_elasticity
+    pool = rules.pool_search_multiplier(world.log_pool[world.actors.country[:n]], p.pool_search_elasticity)
+    prob = np.clip(prob * np.exp(p.sector_search_effect * ratio) * pool * habit, 0.0, 1.0)
     for pol in world.policies:
         intent = pol.search_intent(world, month)
         if intent is not None:  # e.g. grant holders look for a partner to use it on
@@ -222,6 +224,7 @@ def evaluate(world: World, c: CandidateSet) -> dict[str, np.ndarray]:
     ri, rj = s.region[i].astype(np.int64)[:, None], a.region[j].astype(np.int64)
     near = world.geo.adjacent[ri, rj]  # regions that touch across a border: less friction
     closer = np.where(near, p.neighbour_friction, 1.0)  # float64, like the friction it scales
+    closer = closer * np.where(world.shared_language[ci, cj], p.language_friction, 1.0)  # a shared language
     friction = closer * rules.border_friction(
         world.distance[ci, cj], s.experience[i[:, None], cj], p.friction_scale, p.experience_effect, red
     )

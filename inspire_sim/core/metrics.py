@@ -251,6 +251,7 @@ COUNTRY_INDICATORS = (
     "scaling_up_reached",
     "innovation_turnover",
     "spend_total",
+    "cooperating_share_innovators",
 )
 """Columns of ``RunResult.countries`` (besides ``step`` and ``country``)."""
 
@@ -652,6 +653,11 @@ class Recorder:
             crow[:, :, 9] = np.cumsum(w.spend_month, axis=0)[-1]
         else:
             crow[:, :, 9] = 0.0
+        innov_c = tlc[:, :, :, 1]  # (R, C, level) of innovation-active SMEs
+        n_innov_c = innov_c.sum(axis=2)
+        crow[:, :, 10] = np.divide(
+            innov_c[:, :, 1] + innov_c[:, :, 2], n_innov_c, out=np.zeros((runs, nc)), where=n_innov_c > 0
+        )
         self._country_rows.append(crow[None])
 
     def _record_panel(self, events: MonthEvents, month: int, active: np.ndarray) -> None:

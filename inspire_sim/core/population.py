@@ -280,6 +280,8 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool, layout:
         domestic_prob=np.clip(p.home_bias * (represented / represented.max()) ** p.home_bias_size_elasticity, 0.0, 1.0)[
             None
         ],
+        log_pool=rules.relative_pool(represented),
+        shared_language=rules.shared_language([c.languages for c in cs]),
         n=n,
         m=m,
         sme=sme,

@@ -279,6 +279,40 @@ def search_probability(
     return np.where(conf >= weak(min_confidence, conf), np.clip(p, 0.0, 1.0), 0.0)
 
 
+def relative_pool(smes) -> np.ndarray:
+    """Log size of each country's home market against the SME-weighted geometric mean of all of them.
+
+    ``log(smes_c / ref)`` with ``log ref = sum_c smes_c log smes_c / sum_c smes_c``: 0 for a country of the
+    reference size, negative for smaller ones. Weighting by SMEs keeps the mean multiplier of
+    :func:`pool_search_multiplier` near 1, so the elasticity moves countries apart, not the EU level.
+    """
+    smes = np.asarray(smes, dtype=np.float64)
+    log_s = np.log(smes)
+    return log_s - float((smes * log_s).sum() / smes.sum())
+
+
+def pool_search_multiplier(log_relative_pool, elasticity):
+    """Search multiplier of an SME whose home market is ``exp(log_relative_pool)`` times the reference.
+
+    ``(pool / ref) ** -elasticity``: SMEs of small home markets find fewer complementary resources in
+    house and at home and cooperate more (small innovation systems rely on collaboration; CIS 2006-08:
+    Denmark, Estonia, Cyprus vs Germany, Italy, Spain). ``elasticity = 0`` switches it off.
+    """
+    x = np.asarray(log_relative_pool, dtype=np.float64)
+    return np.exp(-np.asarray(elasticity, dtype=np.float64) * x)
+
+
+def shared_language(languages: list[list[str]]) -> np.ndarray:
+    """(C, C) True where two different countries share an official language."""
+    sets = [set(x) for x in languages]
+    c = len(sets)
+    out = np.zeros((c, c), dtype=bool)
+    for i in range(c):
+        for j in range(c):
+            out[i, j] = i != j and bool(sets[i] & sets[j])
+    return out
+
+
 def results_share(stage, resource_focus, resource_focus_results_share: float, *, development: float, scaling: float):
     """Share of a success's gain that becomes business results (the rest builds resources).
 

@@ -109,6 +109,8 @@ class World:
     simulated: np.ndarray  # simulated SMEs per country
     weight: np.ndarray  # real SMEs per simulated SME, per country
     domestic_prob: np.ndarray  # (R, C) probability that a chance encounter is domestic, per run and country
+    log_pool: np.ndarray  # (C,) log home-market size against the SME-weighted geometric mean (rules.relative_pool)
+    shared_language: np.ndarray  # (C, C) countries that share an official language
     n: int  # SME slots (all runs)
     m: int  # actors (SMEs + partners, all runs)
     sme: SMEArrays
