@@ -96,6 +96,7 @@ def _fake(successes: list[int], spend: list[float], cross_border: int, scaling: 
             "step": steps,
             "country": country,
             "cooperating_share": 0.2,
+            "cooperating_share_innovators": 0.3,
             "cross_border_share": 0.1,
             "new_partnerships": successes,
             "successes": successes,
@@ -243,7 +244,7 @@ def test_paired_intervals_are_narrower_than_unpaired(comparison):
 
 
 EXPECTED = {
-    "national_funding": ["new_partnerships", "successes"],
+    "national_funding": [],  # about 5 grants a year among 3,000 SMEs: clear at 20,000 (below)
     "innovation_vouchers": ["cooperating_share", "new_partnerships", "successes"],
     "cross_border_brokering": ["cross_border_share", "new_cross_border"],
     "toolbox_and_recovery": ["mean_confidence"],
@@ -252,13 +253,13 @@ EXPECTED = {
     "same_budget_national": ["cooperating_share", "new_partnerships", "successes"],
 }
 """What each plan clearly moves at 3,000 SMEs x 6 replications. Real-sized programmes move EU-wide
-indicators little: national cooperation grants (about 3,000 large grants a year EU-wide) add projects
-and successes but not clearly a higher share of cooperating SMEs; coaching
+indicators little: national cooperation grants (about 3,000 large grants a year EU-wide, a handful
+among 3,000 simulated SMEs) are judged at 20,000 SMEs (test_national_grants_add_projects_at_20000_smes); coaching
 and recovery support (1,000 SMEs a month each, of 1.77 million) raise confidence but not clearly the
 EU-wide success rate."""
 
 CE_OUTCOME: dict[str, str | None] = {
-    "national_funding": "oi_projects_started",
+    "national_funding": None,  # see test_national_grants_add_projects_at_20000_smes
     "innovation_vouchers": "oi_projects_started",
     "cross_border_brokering": "cross_border_partnerships",
     "toolbox_and_recovery": None,  # buys no clear count at this size (its cost per unit is "uncertain gain")
@@ -304,6 +305,21 @@ def test_each_plan_moves_its_targets_in_the_expected_direction(comparison, plan)
     if outcome is None:
         return
     row = ce.loc[(plan, outcome)]
+    assert row["status"] == "cost per unit" and 0 < row["eur_per_unit_ci_low"] <= row["eur_per_unit"]
+
+
+@pytest.mark.slow
+def test_national_grants_add_projects_at_20000_smes():
+    """National cooperation grants (ZIM-sized: about 3,000 a year EU-wide) add OI projects and
+    successes, and buy them at a finite cost, once the sample holds enough grant holders."""
+    names = ("baseline", "national_funding")
+    scens = {k: load_scenario(k, n_smes=20_000, steps=SMALL["steps"]) for k in names}
+    res = {k: run_replications(s, R, seed=SEED) for k, s in scens.items()}
+    comp = compare_results(res["baseline"], {"national_funding": res["national_funding"]}, scenarios=scens, seed=SEED)
+    ind = comp.indicators.set_index(["scenario", "indicator"])
+    for name in ("new_partnerships", "successes"):
+        assert ind.loc[("national_funding", name), "ci_low"] > 0, (name, ind.loc[("national_funding", name)].to_dict())
+    row = comp.cost_effectiveness.set_index(["scenario", "outcome"]).loc[("national_funding", "oi_projects_started")]
     assert row["status"] == "cost per unit" and 0 < row["eur_per_unit_ci_low"] <= row["eur_per_unit"]
 
 

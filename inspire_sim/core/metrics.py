@@ -616,7 +616,7 @@ class Recorder:
         self._latest = None
         detail = self.detail
         if "countries" in detail:
-            self._record_countries(events, month, coop_c, foreign_c, cnt, res_run, new_run, new_lead, results)
+            self._record_countries(events, month, coop_c, foreign_c, cnt, res_run, new_run, new_lead, results, tlc)
         if "spend" in detail or "regions" in detail:
             self._record_spend(month)
         if "regions" in detail:
@@ -635,8 +635,10 @@ class Recorder:
         new_run: np.ndarray,
         new_lead: np.ndarray,
         results: np.ndarray,
+        tlc: np.ndarray,
     ) -> None:
-        """This month's indicators by country of every run."""
+        """This month's indicators by country of every run (``tlc``: SMEs by run, country, cooperation
+        level and innovation activity)."""
         w, runs, nc = self.world, self.runs, self.world.n_countries
         a, res = w.actors, events.resolutions
         rc = runs * nc
