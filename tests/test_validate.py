@@ -41,7 +41,9 @@ def test_target_table_and_scale_check_known_structure(tmp_path) -> None:
     runs = validate._replicate(scen, 3, 2, workers=1)
     t = validate.target_table(load_targets("eu_cis"), runs)
     assert (t["model_q05"] <= t["model_mean"]).all() and (t["model_mean"] <= t["model_q95"]).all()
-    assert set(t.loc[t["held_out"], "target"]) == {"cooperating_share_innovators"}
+    held = set(t.loc[t["held_out"], "target"])  # issue 20: >= 20 fitted targets, published figures held out
+    assert len(held) == 21 and {"cooperating_share_innovators", "cooperating_share_germany"} <= held
+    assert (~t["held_out"]).sum() == 28 and "cross_border_share_germany" not in held
     same = validate.scale_table(scen, (300, 300), 2, 2, workers=1)
     assert (same["difference"] == 0).all() and same["agrees"].all()  # same size, same seeds: identical
     conv = validate.convergence_table(runs)

@@ -364,7 +364,7 @@ MEASURES: list[Measure] = [
     Measure("P5", "relead_gap_failure_minus_success",
             "12-month rate of leading again: after a failure minus after a success (failure deters)",
             _relead_gap, hi=-0.035, mechanism="failure undermines confidence (and some SMEs abandon OI)",
-            knockout={"failure_confidence_hit": 0.0, "abandon_prob": 0.0}),
+            knockout={"failure_confidence_hit": 0.0, "abandon_prob": 0.0, "failure_tie_break": 0.0}),
     Measure("P5", "successful_smes_that_failed_first", "Share of successful SMEs that also failed (several attempts)",
             _several_attempts, lo=0.2, mechanism="projects fail often (alliance failure 25-55%)",
             knockout={"base_success_logit": 5.0}),
