@@ -49,6 +49,7 @@ def _run(successes: list[int], spend: list[float], seed: int) -> RunResult:
             "country": country,
             "cooperating_share": 0.2,
             "cooperating_share_innovators": 0.3,
+            "innovators_cooperating_share": 0.2,
             "cross_border_share": 0.1,
             "new_partnerships": successes,
             "successes": successes,

@@ -173,7 +173,7 @@ def test_a_class_compares_its_plans_on_the_same_seeds(base):
     [
         ("borders", "P1-10000000-SF85-CBB15-M0-OT0-FR0"),
         ("try_again", "P1-15000000-SF80-CBB20-M0-OT0-FR0"),
-        ("grow", "P1-15000000-SF60-CBB20-M0-OT20-FR0"),
+        ("grow", "P1-15000000-SF60-CBB25-M15-OT0-FR0"),
     ],
 )
 def test_every_challenge_can_be_met_with_real_sized_levers(key, code):

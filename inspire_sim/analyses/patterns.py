@@ -288,11 +288,19 @@ def _scaleup_repeat_drop(rs: list[RunResult], window: int = 36) -> float:
     return float(b.mean() - a.mean()) if len(b) and len(a) else float("nan")
 
 
-def _top3_move_types(rs: list[RunResult]) -> float:
-    """Share of OI moves in the three most frequent move types (partner type x stage of the lead)."""
+def _top3_move_types_lift(rs: list[RunResult]) -> float:
+    """Share of OI moves in the three most frequent move types (partner type x stage of the lead) minus
+    the share the three largest cells would hold if partner type and stage were independent (the
+    product of their marginal shares): the concentration that partner-stage fit adds to the mixes of
+    partner types and stages alone, which by themselves concentrate moves whatever the mechanism."""
     df = _reported(rs)
-    counts = df.groupby(["partner_type", "lead_stage"], observed=True).size().sort_values(ascending=False)
-    return float(counts.iloc[:3].sum() / counts.sum()) if counts.sum() else float("nan")
+    tab = pd.crosstab(df["partner_type"], df["lead_stage"]).to_numpy(dtype=float)
+    total = tab.sum()
+    if total == 0:
+        return float("nan")
+    top3 = np.sort(tab.ravel())[::-1][:3].sum() / total
+    independent = np.outer(tab.sum(axis=1), tab.sum(axis=0)).ravel() / total**2
+    return float(top3 - np.sort(independent)[::-1][:3].sum())
 
 
 FIT_OFF = {"w_stage_fit": 0.0, "b_stage_fit": 0.0}  # partner choice and success ignore stage fit
@@ -334,9 +342,14 @@ MEASURES: list[Measure] = [
     Measure("P2", "crowd_commercialisation_minus_exploration",
             "Crowd share of partnerships in commercialisation minus in exploration (the crowd fades)",
             _crowd_fade, hi=-0.15, mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
-    Measure("P2", "top3_move_types_share",
-            "Share of OI moves in the three most frequent move types (partner type x stage): few dominate",
-            _top3_move_types, lo=0.43, mechanism="partner types fit stages (choice and success)", knockout=FIT_OFF),
+    # band: an assumption. INSPIRE finds few of 24 move types dominate (no share given); the mixes of partner
+    # types and stages alone already put ~0.36-0.45 of moves in three cells (0.45 in the null model), so the
+    # measure is the concentration beyond them: 0.06 in the baseline at 5,000 SMEs, -0.01 without stage fit
+    Measure("P2", "top3_move_types_lift",
+            "Share of OI moves in the three most frequent move types (partner type x stage) beyond what "
+            "independent partner-type and stage mixes give: few dominate",
+            _top3_move_types_lift, lo=0.03, mechanism="partner types fit stages (choice and success)",
+            knockout=FIT_OFF),
     Measure("P3", "cross_border_share", "Share of cooperating SMEs with a partner abroad (CIS: about one third)",
             _late_mean("cross_border_share"), lo=0.2, hi=0.45,
             mechanism="home-biased encounters, border friction and foreign search cost", knockout=TRAP_OFF),
@@ -361,9 +374,12 @@ MEASURES: list[Measure] = [
             _top_permille_share, lo=0.04,
             mechanism="disruptive SMEs reaching commercialisation may break through (and some become unicorns)",
             knockout={"disruptive_share": 0.0}),
+    # band: an assumption. With confidence dispositions the baseline gap is -0.25 at 20,000 SMEs; without the
+    # confidence channel (no hit, nobody abandons, no tie breaks) a failed SME still leads again ~0.05 less
+    # often (it lost cash and made no progress), so the band asks failure to deter by 10 pp or more
     Measure("P5", "relead_gap_failure_minus_success",
             "12-month rate of leading again: after a failure minus after a success (failure deters)",
-            _relead_gap, hi=-0.035, mechanism="failure undermines confidence (and some SMEs abandon OI)",
+            _relead_gap, hi=-0.10, mechanism="failure undermines confidence (and some SMEs abandon OI)",
             knockout={"failure_confidence_hit": 0.0, "abandon_prob": 0.0, "failure_tie_break": 0.0}),
     Measure("P5", "successful_smes_that_failed_first", "Share of successful SMEs that also failed (several attempts)",
             _several_attempts, lo=0.2, mechanism="projects fail often (alliance failure 25-55%)",

@@ -94,6 +94,13 @@ _BASE: dict[str, Indicator] = dict(
             "Share of innovation-active SMEs that cooperated in the last 12 months (CIS: 26-34%)",
             True,
         ),
+        _ind(
+            "innovators_cooperating_share",
+            "share",
+            "Innovation-active SMEs that cooperated in the last 12 months, as a share of all SMEs (CIS's "
+            "'innovative SMEs collaborating with others, % of SMEs')",
+            True,
+        ),
         _ind("chemistry_formed", "chemistry", "Mean personal chemistry of the partnerships formed so far"),
         _ind(
             "chemistry_candidates",
@@ -252,8 +259,13 @@ COUNTRY_INDICATORS = (
     "innovation_turnover",
     "spend_total",
     "cooperating_share_innovators",
+    "innovators_cooperating_share",
 )
-"""Columns of ``RunResult.countries`` (besides ``step`` and ``country``)."""
+"""Columns of ``RunResult.countries`` (besides ``step`` and ``country``). ``cooperating_share`` counts every
+SME that cooperated (a non-innovation-active SME can be another's SME-peer partner);
+``innovators_cooperating_share`` counts innovation-active SMEs that cooperated, as a share of all SMEs:
+CIS's "innovative SMEs collaborating with others, % of SMEs" (only innovation-active firms answer CIS's
+cooperation question)."""
 
 REGION_INDICATORS = (
     "cooperating_share",
@@ -553,6 +565,7 @@ class Recorder:
         v[:, col["n_smes"]] = nr
         v[:, col["oi_active_share"]] = row_sums(active, runs) / nr  # == mean: the count is exact
         v[:, col["cooperating_share"]] = n_coop / nr
+        v[:, col["innovators_cooperating_share"]] = innov[:, 1:].sum(axis=1) / nr
         v[:, col["new_partnerships"]] = run_counts(new_run, runs)
         v[:, col["new_cross_border"]] = run_counts(new_run[np.asarray(new["cross_border"]) != 0], runs)
         v[:, col["successes"]] = succ
@@ -660,6 +673,7 @@ class Recorder:
         crow[:, :, 10] = np.divide(
             innov_c[:, :, 1] + innov_c[:, :, 2], n_innov_c, out=np.zeros((runs, nc)), where=n_innov_c > 0
         )
+        crow[:, :, 11] = np.divide(innov_c[:, :, 1] + innov_c[:, :, 2], cnt, out=np.zeros((runs, nc)), where=cnt > 0)
         self._country_rows.append(crow[None])
 
     def _record_panel(self, events: MonthEvents, month: int, active: np.ndarray) -> None:

@@ -34,8 +34,9 @@ CIS = "Eurostat CIS"
 SKIN = "NEMO-SKIN / SKIN (Gilbert, Pyka & Ahrweiler 2001)"
 ASSUMPTION = "assumption"
 CALIBRATED = (
-    "posterior median of inspire-sim calibrate eu_cis (2026-12-07, country mechanisms and 28 targets by "
-    "country: 6 x 60 particles, 5,000 SMEs, 120 months; docs/calibration.md)"
+    "posterior median of inspire-sim calibrate eu_cis (2026-12-07, country mechanisms, OI persistence and "
+    "confidence dispositions, 28 targets by country: 6 x 60 particles, 5,000 SMEs, 120 months; "
+    "docs/calibration.md)"
 )
 SBS = "Eurostat structural business statistics (sbs_sc_ovw), enterprises with 10-249 persons employed"
 COUNTRY_TABLE = "inspire_sim/data/countries.csv (each figure's source in its row)"
@@ -237,21 +238,17 @@ class ModelParams(Strict):
 
     # --- search and matching ---------------------------------------------------------
     search_rate: float = param(
-        0.0213,
+        0.0206,
         lo=0.0,
         hi=1.0,
         unit="1/month",
         role=U,
-        source=CIS
-        + " (10-18% cooperating SMEs a year); "
-        + CALIBRATED
-        + " (0.0232), scaled by 0.92 when OI persistence and confidence dispositions came in (issue 20) to keep "
-        "the EU cooperating share",
+        source=CIS + " (10-18% cooperating SMEs a year); " + CALIBRATED,
         sa=(0.01, 0.05),
         doc="Monthly probability that a free, confident, innovation-active SME searches for a partner.",
     )
     strength_search_effect: float = param(
-        0.76,
+        0.82,
         lo=0.0,
         hi=5.0,
         unit="-",
@@ -261,7 +258,7 @@ class ModelParams(Strict):
         doc="How strongly the national innovation-system strength scales search (multiplier 1 + e*(strength-0.5)*2).",
     )
     home_bias: float = param(
-        0.61,
+        0.63,
         lo=0.0,
         hi=1.0,
         unit="probability",
@@ -932,7 +929,7 @@ class ModelParams(Strict):
         doc="Domestic share of chance encounters = home_bias x (country SMEs / largest country's SMEs)^elasticity.",
     )
     pool_search_elasticity: float = param(
-        0.15,
+        0.18,
         lo=0.0,
         hi=2.0,
         unit="-",
