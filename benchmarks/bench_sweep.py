@@ -11,9 +11,14 @@ whose code you want to time::
     .venv/bin/python benchmarks/bench_sweep.py --reps 3 [--batch auto|N] [--cpu 1]
 
 ``--against /other/checkout/.venv/bin/inspire-sim`` times that command too, interleaved with this
-checkout's (A B A B ...), and reports both and the ratio of their medians (other / this). Every
+checkout's (A B A B ...), and reports both and the ratio of their medians (this / other). Every
 command runs in the benchmark's temporary folder, so no checkout's source on the working folder
 shadows another's.
+
+``--instructions``: also count each command's instructions once under ``valgrind --tool=cachegrind``
+(``PYTHONHASHSEED=0``; the sweep's own process, not its git or worker children). A count does not
+depend on what else the machine runs (wall and CPU times on a loaded machine do), so the ratio of
+counts shows a few per cent that wall-time medians cannot; it is ~50x slower than a normal run.
 """
 
 from __future__ import annotations
@@ -68,6 +73,62 @@ def one(spec: Path, out: Path, batch: str | None, cpu: int | None, exe: list[str
     }
 
 
+def instructions(spec: Path, out: Path, batch: str | None, exe: list[str] | None = None) -> int:
+    """Instructions executed by one sweep (cachegrind's ``I refs``)."""
+    script = Path(sys.executable).with_name("inspire-sim")
+    base = exe or ([str(script)] if script.exists() else [sys.executable, "-m", "inspire_sim"])
+    counts = spec.parent / "cachegrind.out"
+    cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={counts}"]
+    cmd += [*base, "sweep", str(spec), "--workers", "1", "-q", "-o", str(out)]
+    cmd += ["--batch", batch] if batch else []
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    proc = subprocess.run(
+        cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=spec.parent, env=env
+    )
+    counts.unlink(missing_ok=True)
+    line = next(x for x in proc.stderr.splitlines() if "I   refs:" in x or "I refs:" in x)
+    return int(line.split(":")[-1].replace(",", "").strip())
+
+
+def _count(spec: Path, out: Path, args: argparse.Namespace) -> dict[str, int]:
+    """Instructions of this checkout's sweep (and of ``--against``'s), one run each."""
+    icount = {"this": instructions(spec, out, args.batch)}
+    shutil.rmtree(out)
+    if args.against:
+        icount["against"] = instructions(spec, out, args.batch, [args.against])
+        shutil.rmtree(out)
+    return icount
+
+
+def _markdown(args: argparse.Namespace, record: dict) -> str:
+    """The results table of ``record`` (and the ratios), as written to ``results/<tag>.md``."""
+    icount = record.get("instructions", {})
+    other = "against_median" in record
+    med = record["median"]
+    md = (
+        "| runs x SMEs x months | reps | wall s (median) | model s | overhead s | CPU s "
+        "| SME-steps/s end to end |\n"
+        "|---|---:|---:|---:|---:|---:|---:|\n"
+        f"| {args.runs} x {args.n_smes:,} x {args.steps} | {args.reps} | {med['wall_s']:.2f} "
+        f"| {med['model_s']:.2f} | "
+        f"{med['overhead_s']:.2f} | {med['cpu_s']:.2f} | {med['msme_steps_per_s']:.2f} M |\n"
+    )
+    if other:
+        mo = record["against_median"]
+        md += (
+            f"| against `{args.against}` | {args.reps} | {mo['wall_s']:.2f} | {mo['model_s']:.2f} "
+            f"| {mo['overhead_s']:.2f} | {mo['cpu_s']:.2f} | {mo['msme_steps_per_s']:.2f} M |\n"
+            f"\nRatio this / against (medians, interleaved): wall {record['ratio_wall']:.3f}, "
+            f"CPU {record['ratio_cpu']:.3f}.\n"
+        )
+    if args.instructions:
+        md += f"\nInstructions (cachegrind, one run each): this {icount['this'] / 1e9:.3f} G"
+        if "against" in icount:
+            md += f", against {icount['against'] / 1e9:.3f} G, ratio {record['ratio_instructions']:.3f}"
+        md += ".\n"
+    return md
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=24)
@@ -78,6 +139,7 @@ def main() -> None:
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (taskset)")
     ap.add_argument("--tag", default=None, help="also write benchmarks/results/<tag>.{json,md}")
     ap.add_argument("--against", default=None, help="another inspire-sim executable, timed interleaved")
+    ap.add_argument("--instructions", action="store_true", help="also count instructions once each (cachegrind)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     spec = tmp / "bench.toml"
@@ -94,6 +156,7 @@ def main() -> None:
                 other.append(one(spec, out, args.batch, args.cpu, [args.against]))
                 shutil.rmtree(out)
             load.append(os.getloadavg()[0])
+        icount = _count(spec, tmp / "out_cg", args) if args.instructions else {}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sme_steps = args.runs * args.n_smes * args.steps
@@ -107,28 +170,16 @@ def main() -> None:
         record |= {"against_reps": other, "against_median": med_o}
         record["ratio_wall"] = med["wall_s"] / med_o["wall_s"]
         record["ratio_cpu"] = med["cpu_s"] / med_o["cpu_s"]
+    if icount:
+        record["instructions"] = icount
+        if "against" in icount:
+            record["ratio_instructions"] = icount["this"] / icount["against"]
     print(json.dumps(record, indent=1))
     if args.tag:
         out = Path(__file__).resolve().parent / "results"
         out.mkdir(exist_ok=True)
         (out / f"{args.tag}.json").write_text(json.dumps(record, indent=1) + "\n")
-        md = (
-            "| runs x SMEs x months | reps | wall s (median) | model s | overhead s | CPU s "
-            "| SME-steps/s end to end |\n"
-            "|---|---:|---:|---:|---:|---:|---:|\n"
-            f"| {args.runs} x {args.n_smes:,} x {args.steps} | {args.reps} | {med['wall_s']:.2f} "
-            f"| {med['model_s']:.2f} | "
-            f"{med['overhead_s']:.2f} | {med['cpu_s']:.2f} | {med['msme_steps_per_s']:.2f} M |\n"
-        )
-        if other:
-            mo = record["against_median"]
-            md += (
-                f"| against `{args.against}` | {args.reps} | {mo['wall_s']:.2f} | {mo['model_s']:.2f} "
-                f"| {mo['overhead_s']:.2f} | {mo['cpu_s']:.2f} | {mo['msme_steps_per_s']:.2f} M |\n"
-                f"\nRatio this / against (medians, interleaved): wall {record['ratio_wall']:.3f}, "
-                f"CPU {record['ratio_cpu']:.3f}.\n"
-            )
-        (out / f"{args.tag}.md").write_text(md)
+        (out / f"{args.tag}.md").write_text(_markdown(args, record))
 
 
 if __name__ == "__main__":

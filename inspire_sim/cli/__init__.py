@@ -1,7 +1,8 @@
 """The ``inspire-sim`` command.
 
 Each command lives in its own module and registers itself on :data:`app` through a
-``register(app)`` function listed in :data:`COMMAND_MODULES`. Every user-input problem
+``register(app)`` function listed in :data:`COMMAND_MODULES` (and each command name in
+:data:`COMMANDS`: a command line imports only its command's module). Every user-input problem
 (:class:`~inspire_sim.errors.InputError`) is printed as one line on stderr and the
 command exits with status 2; nothing computed before the error is lost. The command modules are in
 :mod:`.commands` (one per command, ``*_cmd.py``); ``python -m inspire_sim.cli`` runs the command line.
@@ -21,14 +22,6 @@ import typer
 
 from ..errors import InputError
 
-app = typer.Typer(
-    name="inspire-sim",
-    help="Agent-based simulation of open innovation in European SMEs (INSPIRE).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
 COMMAND_MODULES = (
     "inspire_sim.cli.commands.run_cmd",  # run, params
     "inspire_sim.cli.commands.sweep_cmd",  # sweep, sensitivity
@@ -41,16 +34,22 @@ COMMAND_MODULES = (
     "inspire_sim.cli.commands.validate_cmd",  # validate
 )
 
-
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # that command is not built (yet): skip it
-                continue
-            raise
-        mod.register(app)
+COMMANDS = {
+    "run": "inspire_sim.cli.commands.run_cmd",
+    "params": "inspire_sim.cli.commands.run_cmd",
+    "sweep": "inspire_sim.cli.commands.sweep_cmd",
+    "sensitivity": "inspire_sim.cli.commands.sweep_cmd",
+    "compare": "inspire_sim.cli.commands.compare_cmd",
+    "app": "inspire_sim.cli.commands.app_cmd",
+    "rerun": "inspire_sim.cli.commands.rerun_cmd",
+    "trial": "inspire_sim.cli.commands.trial_cmd",
+    "calibrate": "inspire_sim.cli.commands.calibrate_cmd",
+    "robust": "inspire_sim.cli.commands.robust_cmd",
+    "validate": "inspire_sim.cli.commands.validate_cmd",
+}
+"""Which module registers each command: ``inspire-sim sweep ...`` imports (and compiles) only
+``sweep_cmd``, not the other command modules and what they import at the top (the app's server
+module, ...). ``tests/test_sweep_startup.py`` checks this table against what the modules register."""
 
 
 def _version(value: bool) -> None:
@@ -61,7 +60,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool,
@@ -74,7 +72,44 @@ def _root(
     """
 
 
-_register_all()
+def build_app(modules: tuple[str, ...] = COMMAND_MODULES) -> typer.Typer:
+    """The ``inspire-sim`` app with the commands of ``modules`` (default: every command)."""
+    new = typer.Typer(
+        name="inspire-sim",
+        help="Agent-based simulation of open innovation in European SMEs (INSPIRE).",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    new.callback()(_root)
+    for name in modules:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # that command is not built (yet): skip it
+                continue
+            raise
+        mod.register(new)
+    return new
+
+
+def _app_for(argv: list[str] | None) -> typer.Typer:
+    """The app for one command line: only the named command's module when the first argument
+    is a known command; every command otherwise (``--help``, ``--version``, a misspelt name)."""
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in COMMANDS:
+        return build_app((COMMANDS[args[0]],))
+    return __getattr__("app")
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``, the app with every command, built on first use (``from inspire_sim.cli import app``)."""
+    if name == "app":
+        full = globals().get("_full_app")
+        if full is None:
+            full = globals()["_full_app"] = build_app()
+        return full
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     try:
-        rv = app(args=argv, standalone_mode=False)
+        rv = _app_for(argv)(args=argv, standalone_mode=False)
     except InputError as exc:
         print(f"inspire-sim: error: {exc.one_line()}", file=sys.stderr)
         return 2

@@ -128,6 +128,7 @@ class RunStore:
         self.problems: list[str] = []  # damaged chunks found (one line each)
         self._lock: int | None = None
         self._last_flush = time.monotonic()
+        self._oldest = self._last_flush  # when the oldest buffered record was added
         self._seq = 0
         self.schema = pa.schema(
             [
@@ -301,12 +302,22 @@ class RunStore:
 
     # -- writing -----------------------------------------------------------------------
     def add(self, record: dict[str, Any]) -> None:
+        """Buffer one run's record. The records buffered earlier are flushed first when the oldest
+        is ``flush_seconds`` old, the buffer when it holds ``flush_rows``; otherwise the next
+        :meth:`tick` flushes it. A backend yields a batch's records together and then ticks, so
+        a batch goes to disk as one chunk, not its first record alone and then the rest."""
+        now = time.monotonic()
+        if self._buffer and now - self._oldest >= self.flush_seconds:
+            self.flush()
+        if not self._buffer:
+            self._oldest = now
         self._buffer.append(record)
-        if len(self._buffer) >= self.flush_rows or time.monotonic() - self._last_flush >= self.flush_seconds:
+        if len(self._buffer) >= self.flush_rows:
             self.flush()
 
     def tick(self) -> None:
-        """Flush when the oldest buffered record is ``flush_seconds`` old (called while waiting)."""
+        """Flush when the last flush is ``flush_seconds`` old (the backends call this after
+        yielding records and while they wait)."""
         if self._buffer and time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
 
@@ -328,20 +339,21 @@ class RunStore:
         if len(list(self.parts.glob("part-*.parquet"))) >= self.compact_parts:
             self.compact()
 
-    def compact(self) -> None:
-        """Merge the parts into runs.parquet (crash-safe: duplicates resolve on read)."""
+    def compact(self) -> pd.DataFrame:
+        """Merge the parts into runs.parquet (crash-safe: duplicates resolve on read); returns the
+        records written (what :meth:`read_records` reads back from runs.parquet alone)."""
         files = sorted(self.parts.glob("part-*.parquet"))
         df = self.read_records()
         _checked_parquet(pa.Table.from_pandas(df, schema=self.schema, preserve_index=False), self.path / "runs.parquet")
         for f in files:
             f.unlink(missing_ok=True)
             _checksum_path(f).unlink(missing_ok=True)
+        return df
 
     def finalize(self, design: pd.DataFrame, factor_names: list[str]) -> pd.DataFrame:
         """Consolidate: runs.parquet (records only) and runs.csv / results.parquet with factors."""
         self.flush()
-        self.compact()
-        df = self.read_records()
+        df = self.compact()  # the records just written: not read back from disk a second time
         runs = df.merge(design[["point_id", *factor_names]], on="point_id", how="left")
         runs = runs[[*RUN_COLUMNS, *factor_names, *self.outputs]]
         _atomic_parquet(pa.Table.from_pandas(runs, preserve_index=False), self.path / "results.parquet")

@@ -63,27 +63,30 @@ class SweepResult:
         return self.runs[self.runs["status"] != "ok"]
 
 
-def _batch_size(spec: ExperimentSpec, design: Design, batch: int | str | None) -> int:
+def _batch_size(spec: ExperimentSpec, design: Design, batch: int | str | None, scenario: Any = None) -> int:
     """Runs per batch: ``batch`` (else the spec's, else "auto"). "auto" sizes batches for the
-    largest ``n_smes`` of the design's points (the model route: 1, no batching)."""
+    largest ``n_smes`` of the design's points (the model route: 1, no batching). ``scenario``:
+    the spec's base scenario if already loaded."""
     from ..run import check_batch, resolve_batch
 
     value = check_batch(batch if batch is not None else spec.batch, "batch" if batch is None else "--batch")
     if spec.route != "inspire":
         return 1 if value == "auto" else int(value)
-    n_smes = spec.load_base_scenario().params.n_smes
+    n_smes = (scenario or spec.load_base_scenario()).params.n_smes
     if "n_smes" in design.factors:
         n_smes = max([n_smes, *(int(v) for v in design.points["n_smes"])])
     return resolve_batch(value, n_smes)
 
 
-def _context(spec: ExperimentSpec, timeout: float, max_memory: int | None, batch: int = 1) -> RunContext:
+def _context(
+    spec: ExperimentSpec, timeout: float, max_memory: int | None, batch: int = 1, scenario: Any = None
+) -> RunContext:
     if spec.route == "inspire":
         return RunContext(
             route="inspire",
             outputs=list(spec.outputs),
             timeout=timeout,
-            scenario=spec.load_base_scenario(),
+            scenario=scenario or spec.load_base_scenario(),
             steps=spec.steps,
             model_class=spec.model_class,
             base_dir=spec.base_dir,
@@ -212,7 +215,8 @@ def run_sweep(
     memory = parse_memory(max_memory, "max_memory") if max_memory is not None else spec.max_memory
     design = build_design(spec)
     runs = run_table(spec, design)
-    ctx = _context(spec, timeout, memory, _batch_size(spec, design, batch))
+    base = spec.load_base_scenario() if spec.route == "inspire" else None  # loaded and validated once
+    ctx = _context(spec, timeout, memory, _batch_size(spec, design, batch, base), base)
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"inspire-{safe_name(spec.name)}-"))
     store = RunStore(out, spec.output_names, flush_seconds=flush_seconds)
     design_df = _design_frame(design)

@@ -9,6 +9,7 @@ SIGTERM (one line; the finished runs are on disk and the same command resumes).
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -120,11 +121,16 @@ def _execute(
     max_runs: int,
     batch: str | None = None,
 ) -> None:
+    _check(workers, timeout, max_runs)
+    from ...manifest import git_revision
+
+    # the manifest's git revision (three git processes) is looked up while the sweep's modules import
+    revision = threading.Thread(target=git_revision, name="inspire-sim-git-revision", daemon=True)
+    revision.start()
     from ...experiments.spec import load_spec, parse_memory
     from ...experiments.sweep import SweepInterrupted, format_summary, run_sensitivity, run_sweep
     from ...run import check_batch
 
-    _check(workers, timeout, max_runs)
     memory = parse_memory(max_memory, "--max-memory") if max_memory is not None else None
     if batch is not None:
         try:
@@ -136,6 +142,7 @@ def _execute(
     if figures is None:  # not asked: draw only when there is something to draw (matplotlib costs ~0.4 s)
         figures = kind == "sensitivity" or spec.design.kind in ("sobol", "morris") or _points(spec) > 1
     fn = run_sensitivity if kind == "sensitivity" else run_sweep
+    revision.join()  # (cached: the manifest does not look it up again)
     try:
         result = fn(
             spec,
