@@ -319,15 +319,21 @@ AT_20000 = {
 """Effects too small for 3,000 simulated SMEs (see EXPECTED), judged at 20,000."""
 
 
+@pytest.fixture(scope="module")
+def comparison_20000() -> Comparison:
+    """The plans of AT_20000 and the regional plan against the baseline at 20,000 SMEs."""
+    names = ("baseline", *AT_20000, "regional_smart_specialisation")
+    scens = {k: load_scenario(k, n_smes=20_000, steps=SMALL["steps"]) for k in names}
+    res = {k: run_replications(s, R, seed=SEED) for k, s in scens.items()}
+    return compare_results(res["baseline"], {k: res[k] for k in names[1:]}, scenarios=scens, seed=SEED)
+
+
 @pytest.mark.slow
-def test_plans_move_small_effects_at_20000_smes():
+def test_plans_move_small_effects_at_20000_smes(comparison_20000):
     """National cooperation grants (ZIM-sized: about 3,000 a year EU-wide) add OI projects and
     successes, and buy them at a finite cost, once the sample holds enough grant holders; coaching and
     recovery support raise mean confidence; the same-budget national plan raises the cooperating share."""
-    names = ("baseline", *AT_20000)
-    scens = {k: load_scenario(k, n_smes=20_000, steps=SMALL["steps"]) for k in names}
-    res = {k: run_replications(s, R, seed=SEED) for k, s in scens.items()}
-    comp = compare_results(res["baseline"], {k: res[k] for k in AT_20000}, scenarios=scens, seed=SEED)
+    comp = comparison_20000
     ind = comp.indicators.set_index(["scenario", "indicator"])
     for plan, names_ in AT_20000.items():
         for name in names_:
@@ -344,13 +350,14 @@ TARGETS, ELSEWHERE = ["Italy", "Spain", "Poland", "Greece"], ["Denmark", "Finlan
 
 
 @pytest.mark.slow
-def test_regional_plan_helps_its_target_countries(comparison):
+def test_regional_plan_helps_its_target_countries(comparison, comparison_20000):
     smes = {c.name: c.smes for c in comparison.scenarios["baseline"].countries}
 
     def pooled(plan: str, countries: list[str]) -> tuple[float, float]:
-        """Paired CI of the plan's additional successful projects (real) per real SME of ``countries`` together."""
+        """Paired CI of the plan's additional successful projects (real) per real SME of ``countries`` together
+        (at 20,000 SMEs: at 3,000 the four countries' gain is within noise under OI persistence)."""
         of = OUTCOMES["successful_projects"].of_country
-        runs, base = comparison.results[plan], comparison.results["baseline"]
+        runs, base = comparison_20000.results[plan], comparison_20000.results["baseline"]
         per = sum(smes[c] for c in countries)
         d = np.array([(of(a)[countries].sum() - of(b)[countries].sum()) / per for a, b in zip(runs, base, strict=True)])
         _, lo, hi = paired_ci(d[:, None])
