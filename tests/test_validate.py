@@ -77,5 +77,8 @@ def test_html_is_escaped(tmp_path, false_failure_only) -> None:
     base = I.load_scenario("baseline", **SMALL)
     evil = dataclasses.replace(base, name="<script>alert(1)</script>")
     v = validate.validate(evil, replications=2, scale=None, workers=1)
-    html = validate.write_outputs(v, tmp_path, figures=False)["report_html"].read_text()
+    paths = validate.write_outputs(v, tmp_path, figures=False)
+    html, md = paths["report_html"].read_text(), paths["report_md"].read_text()
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert "<script>alert" not in md and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    assert "&#39;" not in md and "model's mean" in md  # Markdown keeps apostrophes as they are

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -314,12 +315,16 @@ def write_outputs(v: ValidationResult, out: str | Path, *, figures: bool = True)
         "tolerance": SCALE_TOLERANCE,
         "plausibility": display_rows(v.plausibility) if len(v.plausibility) else [],
     }
-    # escape everything, Markdown too: names come from user files (a raw "<script>" must never pass through)
-    env = Environment(loader=PackageLoader("inspire_sim.analyses", "templates"), autoescape=True)
-    env.filters["num"] = _num
+    # escape everything, Markdown too: names come from user files (a raw "<script>" must never pass through);
+    # Markdown escapes <, > and & once on output and keeps quotes and apostrophes as they are
+    loader = PackageLoader("inspire_sim.analyses", "templates")
+    env = Environment(loader=loader, autoescape=True)
+    md_env = Environment(loader=loader, autoescape=False, finalize=lambda x: html.escape(str(x), quote=False))
+    for e in (env, md_env):
+        e.filters["num"] = _num
     paths["report_md"] = out / "report.md"
     paths["report_html"] = out / "report.html"
-    paths["report_md"].write_text(env.get_template("validate.md.j2").render(**ctx), encoding="utf-8")
+    paths["report_md"].write_text(md_env.get_template("validate.md.j2").render(**ctx), encoding="utf-8")
     paths["report_html"].write_text(env.get_template("validate.html.j2").render(**ctx), encoding="utf-8")
     return paths
 
