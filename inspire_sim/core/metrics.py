@@ -548,6 +548,7 @@ class Recorder:
         n_coop = coop_c.sum(axis=1)
         innov = tlc[:, :, :, 1].sum(axis=1)  # (R, level)
         n_innov = innov.sum(axis=1)
+        n_coop_innov = innov[:, 1:].sum(axis=1)  # innovation-active SMEs that cooperated
         new = events.matches.new
         new_lead = np.asarray(new["lead"], dtype=np.int64)
         new_run = sme_run[new_lead]
@@ -565,7 +566,7 @@ class Recorder:
         v[:, col["n_smes"]] = nr
         v[:, col["oi_active_share"]] = row_sums(active, runs) / nr  # == mean: the count is exact
         v[:, col["cooperating_share"]] = n_coop / nr
-        v[:, col["innovators_cooperating_share"]] = innov[:, 1:].sum(axis=1) / nr
+        v[:, col["innovators_cooperating_share"]] = n_coop_innov / nr
         v[:, col["new_partnerships"]] = run_counts(new_run, runs)
         v[:, col["new_cross_border"]] = run_counts(new_run[np.asarray(new["cross_border"]) != 0], runs)
         v[:, col["successes"]] = succ
@@ -591,7 +592,7 @@ class Recorder:
                 foreign_c.sum(axis=1),
                 self._window[0],
                 c["retries"],
-                innov[:, 1:].sum(axis=1),
+                n_coop_innov,
                 c["chem_formed_sum"],
                 self._chem_sum,
                 c["dropped_at_scaleup"],
@@ -670,10 +671,9 @@ class Recorder:
             crow[:, :, 9] = 0.0
         innov_c = tlc[:, :, :, 1]  # (R, C, level) of innovation-active SMEs
         n_innov_c = innov_c.sum(axis=2)
-        crow[:, :, 10] = np.divide(
-            innov_c[:, :, 1] + innov_c[:, :, 2], n_innov_c, out=np.zeros((runs, nc)), where=n_innov_c > 0
-        )
-        crow[:, :, 11] = np.divide(innov_c[:, :, 1] + innov_c[:, :, 2], cnt, out=np.zeros((runs, nc)), where=cnt > 0)
+        coop_innov_c = innov_c[:, :, 1] + innov_c[:, :, 2]
+        crow[:, :, 10] = np.divide(coop_innov_c, n_innov_c, out=np.zeros((runs, nc)), where=n_innov_c > 0)
+        crow[:, :, 11] = np.divide(coop_innov_c, cnt, out=np.zeros((runs, nc)), where=cnt > 0)
         self._country_rows.append(crow[None])
 
     def _record_panel(self, events: MonthEvents, month: int, active: np.ndarray) -> None:

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -23,6 +23,9 @@ from .execute import DEFAULT_TIMEOUT, Backend, RunContext, check_backend_options
 from .names import safe_name
 from .spec import ExperimentSpec, load_spec, parse_memory
 from .store import FORMAT, RunStore
+
+if TYPE_CHECKING:
+    from ..core.scenario import Scenario
 
 
 @dataclass
@@ -63,7 +66,7 @@ class SweepResult:
         return self.runs[self.runs["status"] != "ok"]
 
 
-def _batch_size(spec: ExperimentSpec, design: Design, batch: int | str | None, scenario: Any = None) -> int:
+def _batch_size(spec: ExperimentSpec, design: Design, batch: int | str | None, scenario: Scenario | None = None) -> int:
     """Runs per batch: ``batch`` (else the spec's, else "auto"). "auto" sizes batches for the
     largest ``n_smes`` of the design's points (the model route: 1, no batching). ``scenario``:
     the spec's base scenario if already loaded."""
@@ -79,7 +82,7 @@ def _batch_size(spec: ExperimentSpec, design: Design, batch: int | str | None, s
 
 
 def _context(
-    spec: ExperimentSpec, timeout: float, max_memory: int | None, batch: int = 1, scenario: Any = None
+    spec: ExperimentSpec, timeout: float, max_memory: int | None, batch: int = 1, scenario: Scenario | None = None
 ) -> RunContext:
     if spec.route == "inspire":
         return RunContext(
