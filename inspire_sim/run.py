@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .allocator import reuse_freed_memory
 from .core.scenario import Scenario, load_scenario
 from .errors import InputError
 from .manifest import run_manifest
@@ -66,21 +67,22 @@ def run(
 
         sim = Simulation(scen, [seed], record_partnerships)
         _record_only(sim, wanted)
-        sim.burn_in()
-        t_init = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for _ in range(n_steps):
-            sim.step()
-            if progress is not None:
-                progress(1)
-        t_run = time.perf_counter() - t0
-    else:
-        model = model_cls(scen, seed=seed, record_partnerships=record_partnerships)
-        t_init = time.perf_counter() - t0
-        t_run = model.run_months(n_steps, progress)
-        sim = model.sim
+        with reuse_freed_memory(sim.world.n):  # after the set-up: its temporaries go back to the OS
+            sim.burn_in()
+            t_init = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for _ in range(n_steps):
+                sim.step()
+                if progress is not None:
+                    progress(1)
+            t_run = time.perf_counter() - t0
+            timings = {"init_s": round(t_init, 4), "run_s": round(t_run, 4)}
+            return result_of(sim, 0, scen, seed, n_steps, timings, wanted, final=True)
+    model = model_cls(scen, seed=seed, record_partnerships=record_partnerships)
+    t_init = time.perf_counter() - t0
+    t_run = model.run_months(n_steps, progress)
     timings = {"init_s": round(t_init, 4), "run_s": round(t_run, 4)}
-    return result_of(sim, 0, scen, seed, n_steps, timings, wanted, final=model_cls is None)
+    return result_of(model.sim, 0, scen, seed, n_steps, timings, wanted)
 
 
 def _record_only(sim: Any, tables: frozenset[str]) -> None:
@@ -118,10 +120,13 @@ def result_of(
     """The :class:`RunResult` of run ``r`` of a :class:`~inspire_sim.core.simulation.Simulation`.
 
     Only the result tables named in ``tables`` are built; the others are empty DataFrames.
-    ``final``: the simulation ends here (a single run): its project log is freed while the
-    partnership table is built and the SME table takes the state's arrays without copying them
-    (the peak memory of large runs), so the partnership table is built first.
+    ``final``: the simulation ends here (a single run): the state no table reads is freed first
+    (:meth:`~inspire_sim.core.simulation.Simulation.release_unreported`), its project log is freed
+    while the partnership table is built and the SME table takes the state's arrays without copying
+    them (the peak memory of large runs), so the partnership table is built first.
     """
+    if final:
+        sim.release_unreported()
     w, rec = sim.world, sim.recorder
     manifest = run_manifest(scen, seed=seed, steps=steps, timings=timings) | {
         "burn_in": int(w.burn_in),
@@ -245,18 +250,19 @@ def run_batch(
         t0 = time.perf_counter()
         sim = Simulation([scens[i] for i in members], [seeds[i] for i in members], record_partnerships)
         _record_only(sim, wanted)
-        sim.burn_in()
-        t_init = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        for _ in range(n_steps):
-            sim.step()
-        t_run = time.perf_counter() - t0
-        share = len(members)
-        timings = {"init_s": round(t_init / share, 4), "run_s": round(t_run / share, 4)}
-        for r, i in enumerate(members):
-            res = result_of(sim, r, scens[i], seeds[i], n_steps, timings, wanted)
-            res.manifest["batch"] = {"size": share, "index": r}
-            out[i] = res
+        with reuse_freed_memory(sim.world.n):
+            sim.burn_in()
+            t_init = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for _ in range(n_steps):
+                sim.step()
+            t_run = time.perf_counter() - t0
+            share = len(members)
+            timings = {"init_s": round(t_init / share, 4), "run_s": round(t_run / share, 4)}
+            for r, i in enumerate(members):
+                res = result_of(sim, r, scens[i], seeds[i], n_steps, timings, wanted)
+                res.manifest["batch"] = {"size": share, "index": r}
+                out[i] = res
         if progress is not None:
             progress(len(members))
     return [res for res in out if res is not None]

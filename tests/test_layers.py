@@ -5,7 +5,7 @@ The layers, lowest first (docs/architecture.md draws them)::
     base          inspire_sim.errors, .outdir, .manifest, .data
     core          inspire_sim.core          the model
     levers        inspire_sim.levers        the lever plug-ins and their registry
-    runner        inspire_sim.run, .results, .runpool, .costs
+    runner        inspire_sim.run, .results, .runpool, .costs, .allocator
     experiments   inspire_sim.experiments   } siblings: neither imports the other
     analyses      inspire_sim.analyses      }
     reports       inspire_sim.reports
@@ -48,7 +48,21 @@ LAYERS: list[tuple[str, list[tuple[str, list[str]]]]] = [
     ),
     ("core", [("core", ["inspire_sim.core"])]),
     ("levers", [("levers", ["inspire_sim.levers"])]),
-    ("runner", [("runner", ["inspire_sim.run", "inspire_sim.results", "inspire_sim.runpool", "inspire_sim.costs"])]),
+    (
+        "runner",
+        [
+            (
+                "runner",
+                [
+                    "inspire_sim.run",
+                    "inspire_sim.results",
+                    "inspire_sim.runpool",
+                    "inspire_sim.costs",
+                    "inspire_sim.allocator",
+                ],
+            )
+        ],
+    ),
     ("experiments, analyses", [("experiments", ["inspire_sim.experiments"]), ("analyses", ["inspire_sim.analyses"])]),
     ("reports", [("reports", ["inspire_sim.reports"])]),
     ("app", [("app", ["inspire_sim.app"])]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 import numpy as np
+import pytest
 
 from inspire_sim.core.scenario import load_scenario
 from inspire_sim.core.simulation import Simulation
@@ -46,3 +47,19 @@ def test_final_tables_free_the_log_and_share_the_state_yet_equal_the_copied_ones
     assert sim.world.projects._log == []  # freed while the partnership table was built
     assert np.shares_memory(shared.smes["cash"].to_numpy(), sim.world.sme.cash)
     assert_frame_equal(shared.partnerships, copied.partnerships)
+    for part, name in Simulation.UNREPORTED:  # the state no table reads is gone too
+        assert getattr(getattr(sim.world, part), name).size == 0, name
+    assert sim.world.sme.cash.size == sim.world.n
+    with pytest.raises(RuntimeError, match="released for its final tables"):
+        sim.step()
+
+
+def test_the_population_is_normalised_by_chunks_with_the_same_values(monkeypatch):
+    from inspire_sim.core import population
+
+    scen = load_scenario("baseline", n_smes=1_000)
+    whole = Simulation(scen, [2], False).world.actors
+    monkeypatch.setattr(population, "_CHUNK_ROWS", 7)  # many chunks, the last one short
+    chunked = Simulation(scen, [2], False).world.actors
+    assert np.array_equal(whole.persona, chunked.persona) and np.array_equal(whole.vision, chunked.vision)
+    assert np.allclose(np.linalg.norm(chunked.persona[:1_000], axis=1), 1.0, atol=1e-6)

@@ -129,7 +129,7 @@ def chance(
     top = len(ix.by_tc) // world.runs - 1
     pos = np.clip(pos, 0, top)
     shift = np.asarray(run) * stride if stride else 0
-    actor = ix.by_tc[pos + shift]
+    actor = ix.by_tc[pos + shift].astype(np.int64)
     if seeker is not None:
         # met oneself at home: one of the pool's other actors instead, uniformly (the draw's
         # fraction picks which), so the encounter is never wasted on a small pool
@@ -142,7 +142,7 @@ def chance(
             step = 1 + np.minimum(((v - np.floor(v)) * (b_cnt[me] - 1)).astype(np.int64), b_cnt[me] - 2)
             new = b_off[me] + (pos[me] - b_off[me] + step) % b_cnt[me]
             pos[me] = np.clip(new, 0, top)
-            actor = ix.by_tc[pos + shift]
+            actor = ix.by_tc[pos + shift].astype(np.int64)
     return np.where(ok, actor, -1)
 
 

@@ -463,7 +463,7 @@ class Recorder:
         self._region_rows: list[np.ndarray] = []  # (1, R, G, len(REGION_INDICATORS))
         g = len(world.region_names)
         self._n_regions, self._n_sectors = g, len(world.geo.sector_names)
-        region = world.sme.region[: world.n].astype(np.int64)
+        region = world.sme.region[: world.n]  # a slot keeps its region: one run's key is the state's array
         self._region_key = (world.sme_run * g + region) if runs > 1 else region
         self._region_n = np.bincount(self._region_key, minlength=runs * g).reshape(runs, g)
         self._panel_rows: dict[str, list[np.ndarray]] = {k: [] for k in _PANEL}  # the panel SMEs of all runs

@@ -239,7 +239,7 @@ def _build_one(scenario: Scenario, seed: int, record_partnerships: bool, layout:
     actors.vision[prow] = rules.unit_rows(rng.normal(size=(len(prow), d))).astype(np.float32)
     # actors sorted by (type, region): regions are numbered country by country, so each (type,
     # country) block is contiguous too, and holds its (type, region) blocks
-    by_tc = np.lexsort((np.arange(m), region, ptype))
+    by_tc = np.lexsort((np.arange(m), region, ptype)).astype(np.int32)  # int32: 4 bytes per actor less (m < 2**31)
     n_t = len(PartnerType)
     cnt = np.bincount(ptype.astype(np.int64) * nc + country, minlength=n_t * nc).reshape(n_t, nc)
     tc_off = (np.cumsum(cnt.ravel()) - cnt.ravel()).reshape(cnt.shape)
@@ -418,58 +418,69 @@ def init_entrants(world: World, rows: np.ndarray, month: int) -> None:
     set_smes(world, rows, draws, month, False, run)
 
 
-def _unit_sum(x: np.ndarray, draws: dict[str, np.ndarray], key: str) -> np.ndarray:
-    """``unit_rows(x + draws[key])`` as float32, ``draws[key]`` removed (``x`` is a temporary: added in place
-    when that keeps the dtype of ``x + draws[key]``)."""
+_CHUNK_ROWS = 1 << 18
+"""Rows scaled to unit length at a time when a population is drawn (each row's norm is its own)."""
+
+
+def _unit_sum(weight: Any, x: np.ndarray, draws: dict[str, np.ndarray], key: str) -> np.ndarray:
+    """``unit_rows(weight * x + draws[key])`` as float32, ``draws[key]`` removed (``x`` is a temporary: scaled,
+    added to and normalised in place when that keeps the dtype and shape of the out-of-place result)."""
+    if np.result_type(weight, x) == x.dtype and np.broadcast_shapes(np.shape(weight), x.shape) == x.shape:
+        x *= weight
+    else:
+        x = weight * x
     d = draws.pop(key)
     if np.result_type(x, d) == x.dtype:
         x += d
     else:
         x = x + d
     del d
-    return rules.unit_rows(x).astype(np.float32)
+    for lo in range(0, len(x), _CHUNK_ROWS):  # rules.unit_rows in place, by chunks: the same rows, no (rows x dims)
+        part = x[lo : lo + _CHUNK_ROWS]  # temporaries (the norm squares its argument)
+        norm = np.linalg.norm(part, axis=-1, keepdims=True)
+        np.divide(part, norm, out=part, where=norm > 0)
+        np.copyto(part, 0.0, where=~(norm > 0))
+    return x.astype(np.float32)
 
 
 def set_smes(
     world: World, rows: np.ndarray, draws: dict[str, np.ndarray], month: int, initial: bool, run: np.ndarray | int
 ) -> None:
-    """Set the state of new SMEs in ``rows`` (of runs ``run``) from their draws (:func:`draw_smes`)."""
+    """Set the state of new SMEs in ``rows`` (of runs ``run``) from their draws (:func:`draw_smes`), consuming them."""
     s, a = world.sme, world.actors
     p: Any = world.param_view(run)
     s.reset_rows(rows)
-    # the persona and vision draws are consumed (popped) and summed in place where the dtype allows:
-    # the same values, ~2 fewer (rows x dims) temporaries at the set-up's memory peak
-    a.persona[rows] = _unit_sum(
-        p.persona_culture_weight * world.culture_persona[run, a.country[rows]], draws, "persona"
-    )
-    a.vision[rows] = _unit_sum(p.vision_sector_weight * world.sector_vision[run, s.sector[rows]], draws, "vision")
-    stage = draws["stage"]
+    # each draw is consumed (popped) as it is used, and persona and vision are summed in place where the
+    # dtype allows: the same values, with the set-up's memory peak ~100 bytes per SME lower
+    a.persona[rows] = _unit_sum(p.persona_culture_weight, world.culture_persona[run, a.country[rows]], draws, "persona")
+    a.vision[rows] = _unit_sum(p.vision_sector_weight, world.sector_vision[run, s.sector[rows]], draws, "vision")
+    stage = draws.pop("stage")
     s.stage[rows] = stage
-    s.resource_focus[rows] = draws["u_focus"] < p.resource_focus_share
+    s.resource_focus[rows] = draws.pop("u_focus") < p.resource_focus_share
     if initial:  # one run's initial population (one set of parameters): anywhere in its stage's band
-        u = draws["u_resources"]
+        u = draws.pop("u_resources")
         rb, qb = p.initial_resource_bands, p.initial_results_bands
         dev, scale, comm = p.development_threshold, p.scaling_threshold, p.commercialisation_threshold
         lo = np.array([0.0, dev, scale, scale])
         hi = np.array([rb[0] * dev, rb[1] * scale, scale + rb[2], scale + rb[3]])
         s.resources[rows] = lo[stage] + u * (hi[stage] - lo[stage])
+        del u
         res_lo = np.array([0.0, 0.0, 0.0, comm])
         res_hi = np.array([0.0, qb[0], qb[1] * comm, qb[2] * comm])
         focus = np.where(s.resource_focus[rows], p.resource_focus_results_share, 1.0)
-        s.results[rows] = focus * (res_lo[stage] + draws["u_results"] * (res_hi[stage] - res_lo[stage]))
+        s.results[rows] = focus * (res_lo[stage] + draws.pop("u_results") * (res_hi[stage] - res_lo[stage]))
     else:  # entrants start with nothing
         s.resources[rows] = 0.0
         s.results[rows] = 0.0
     innovation = world.innovation_share[a.country[rows]] * world.geo.sector_innovation_factor[s.sector[rows]]
-    s.innovative[rows] = draws["u_innovative"] < innovation
-    s.disruptive[rows] = draws["u_disruptive"] < p.disruptive_share
-    s.resilience[rows] = draws["resilience"]
-    s.confidence[rows] = draws["confidence"]
-    s.disposition[rows] = draws["confidence"]  # the SME's own level of confidence
-    s.cash[rows] = draws["cash"]
-    s.margin[rows] = draws["margin"]
-    s.learn_tech[rows] = draws["learn_tech"]
-    s.learn_soft[rows] = draws["learn_soft"]
+    s.innovative[rows] = draws.pop("u_innovative") < innovation
+    s.disruptive[rows] = draws.pop("u_disruptive") < p.disruptive_share
+    s.resilience[rows] = draws.pop("resilience")
+    s.confidence[rows] = s.disposition[rows] = draws.pop("confidence")  # the SME's own level of confidence
+    s.cash[rows] = draws.pop("cash")
+    s.margin[rows] = draws.pop("margin")
+    s.learn_tech[rows] = draws.pop("learn_tech")
+    s.learn_soft[rows] = draws.pop("learn_soft")
     s.mem_partner[rows] = -1
     for name in ("last_coop", "last_foreign", "last_fail", "entered_scaling"):
         getattr(s, name)[rows] = NO_STEP

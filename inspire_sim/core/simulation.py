@@ -86,10 +86,13 @@ class Simulation:
         self.host: Host = self
         self.before_entry: Callable[[np.ndarray], None] | None = None  # e.g. remove the leavers' Mesa agents
         self.after_entry: Callable[[np.ndarray], None] | None = None  # e.g. add the entrants' Mesa agents
+        self.released = False  # :meth:`release_unreported` has run: no more months
 
     # ------------------------------------------------------------------ schedule
     def advance(self) -> MonthEvents:
         """The phases of one month on every run (burn-in or reporting); returns what happened."""
+        if self.released:
+            raise RuntimeError("this simulation's state was released for its final tables: build a new one to step")
         w = self.world
         month = w.month  # reporting month (negative during the burn-in)
         self.host.apply_policies(month)  # 1 policies
@@ -160,6 +163,25 @@ class Simulation:
             self.after_entry(rows)
         for pol in w.policies:
             pol.on_entry(w, rows)
+
+    UNREPORTED: tuple[tuple[str, str], ...] = (
+        ("sme", "experience"),
+        ("sme", "mem_partner"),
+        ("sme", "mem_trust"),
+        ("actors", "persona"),
+        ("actors", "vision"),
+    )
+    """State arrays that no result table reads: (part of the world, attribute)."""
+
+    def release_unreported(self) -> None:
+        """Free the state no result table reads (:attr:`UNREPORTED`, about 130 bytes per SME) before the
+        final tables are built, so that a large run's peak is lower; the simulation cannot step after this."""
+        w = self.world
+        for part, name in self.UNREPORTED:
+            owner = getattr(w, part)
+            arr = getattr(owner, name)
+            setattr(owner, name, np.empty((0, *arr.shape[1:]), dtype=arr.dtype))
+        self.released = True
 
     # ------------------------------------------------------------------ views
     def smes_table(self, run: int = 0, *, final: bool = False) -> pd.DataFrame:

@@ -82,7 +82,7 @@ class FailureRecoveryPolicy(Policy):
 
     def __init__(self, spec: FailureRecovery, world: World, index: int) -> None:
         super().__init__(spec, world, index)
-        self.recovery_until = np.full(world.n, NO_STEP, dtype=np.int64)  # clock month support runs to
+        self.recovery_until = np.full(world.n, NO_STEP, dtype=np.int32)  # clock month support runs to
 
     def apply(self, world: World, month: int) -> None:
         s = world.sme

@@ -151,7 +151,7 @@ class SupportFundingPolicy(Policy):
     def __init__(self, spec: SupportFunding, world: World, index: int) -> None:
         super().__init__(spec, world, index)
         self.voucher = np.zeros(world.n)  # EUR held toward the next project
-        self.voucher_until = np.zeros(world.n, dtype=np.int64)  # last clock month it can be used
+        self.voucher_until = np.zeros(world.n, dtype=np.int32)  # last clock month it can be used
         self.stage_ok = np.isin(np.arange(len(STAGE_NAMES)), [STAGE_NAMES.index(x) for x in spec.target_stages])
 
     def grants(self, world: World, rows: np.ndarray) -> np.ndarray:

@@ -1,0 +1,90 @@
+"""The allocator setting of large runs: blocks come from the heap while active, results do not change."""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from inspire_sim import allocator, run
+from inspire_sim.core.scenario import load_scenario
+from inspire_sim.core.simulation import Simulation
+
+glibc = pytest.mark.skipif(allocator._glibc() is None, reason="mallopt is glibc's (Linux)")
+
+
+class _Mallinfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in [
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        ]
+    ]
+
+
+def _mmapped_bytes() -> int:
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = _Mallinfo2
+    return int(libc.mallinfo2().hblkhd)
+
+
+def _mmapped_by_a_large_block() -> int:
+    before = _mmapped_bytes()
+    block = np.ones(8_000_000)  # 64 MB: above glibc's largest mmap threshold
+    grew = _mmapped_bytes() - before
+    del block
+    return grew
+
+
+@glibc
+def test_large_blocks_come_from_the_heap_only_while_active():
+    assert _mmapped_by_a_large_block() >= 64_000_000  # glibc's default: its own mmap
+    with allocator.reuse_freed_memory(allocator.MIN_ROWS) as on:
+        assert on and allocator.active()
+        assert _mmapped_by_a_large_block() == 0
+        with allocator.reuse_freed_memory(allocator.MIN_ROWS):  # nested: the outer one restores
+            pass
+        assert allocator.active() and _mmapped_by_a_large_block() == 0
+    assert not allocator.active()
+    assert _mmapped_by_a_large_block() >= 64_000_000
+
+
+@glibc
+def test_small_runs_and_the_environment_switch_leave_the_allocator_alone(monkeypatch):
+    with allocator.reuse_freed_memory(allocator.MIN_ROWS - 1) as on:
+        assert not on and _mmapped_by_a_large_block() >= 64_000_000
+    monkeypatch.setenv("INSPIRE_SIM_MALLOC", "default")
+    with allocator.reuse_freed_memory(10**9) as on:
+        assert not on and not allocator.active()
+
+
+def test_a_run_reusing_freed_memory_gives_the_same_results(monkeypatch):
+    scen = load_scenario("baseline", n_smes=600)
+    monkeypatch.setenv("INSPIRE_SIM_MALLOC", "default")
+    plain = run(scen, seed=3, steps=12)
+    monkeypatch.delenv("INSPIRE_SIM_MALLOC")
+    monkeypatch.setattr(allocator, "MIN_ROWS", 1)  # this small run as if it were large
+    seen: list[bool] = []
+    step = Simulation.step
+
+    def spying_step(self: Simulation) -> object:
+        seen.append(allocator.active())
+        return step(self)
+
+    monkeypatch.setattr(Simulation, "step", spying_step)
+    reused = run(scen, seed=3, steps=12)
+    assert seen == [allocator._glibc() is not None] * 12
+    assert not allocator.active()
+    for name in ("timeseries", "smes", "partnerships", "countries"):
+        pd.testing.assert_frame_equal(getattr(plain, name), getattr(reused, name))
