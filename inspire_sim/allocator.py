@@ -7,12 +7,13 @@ so every month the kernel faults in and zeroes the same gigabytes again. While
 :func:`reuse_freed_memory` is active, ``mallopt(M_MMAP_MAX, 0)`` serves every block from the
 heap and ``M_TRIM_THRESHOLD`` keeps up to 2 GiB of freed heap for the next temporaries.
 
-Measured with ``benchmarks/bench_scale.py``'s phases, one CPU, seed 1: the burn-in and reporting
-months take 22% less time at 100,000 and 300,000 SMEs (2.55 -> 2.0 s, 7.35 -> 5.7 s,
-120 months), 12% less at 1 M (60 months) and 24% less at 4 M (120 months). The peak memory is
-the same (the run's largest moment, its result tables, reuses what the months freed), and
-results are bit-identical: only where the bytes live changes. Small runs gain nothing (their
-blocks stay below the threshold), so it switches on from :data:`MIN_ROWS` simulated SMEs.
+Measured with ``benchmarks/bench_scale.py --child``, one CPU, seed 1, 36 + 120 months, interleaved
+with ``INSPIRE_SIM_MALLOC=default``: 100,000 SMEs 2.78 -> 2.35 s (0.84x, medians of 3), 1 M
+23.4 -> 21.4 s (0.91x), 4 M 105 -> 80 s (0.76x, the months alone); 25 M SMEs took 570 s
+(docs/performance.md). The peak memory is the same at those sizes (what the months keep free is
+reused by the next temporaries and the result tables), and results are bit-identical: only where
+the bytes live changes. Small runs gain nothing measurable (a sweep's batch of 24 x 1,000 SMEs),
+so it switches on from :data:`MIN_ROWS` simulated SMEs.
 
 It acts on glibc only (Linux); elsewhere it does nothing. ``INSPIRE_SIM_MALLOC=default`` in the
 environment turns it off. On leaving, glibc's defaults come back and ``malloc_trim`` returns the

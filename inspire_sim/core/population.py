@@ -451,7 +451,7 @@ def set_smes(
     p: Any = world.param_view(run)
     s.reset_rows(rows)
     # each draw is consumed (popped) as it is used, and persona and vision are summed in place where the
-    # dtype allows: the same values, with the set-up's memory peak ~100 bytes per SME lower
+    # dtype allows: the same values, with a lower set-up peak (4 M SMEs: 1,988 -> 1,931 MB)
     a.persona[rows] = _unit_sum(p.persona_culture_weight, world.culture_persona[run, a.country[rows]], draws, "persona")
     a.vision[rows] = _unit_sum(p.vision_sector_weight, world.sector_vision[run, s.sector[rows]], draws, "vision")
     stage = draws.pop("stage")

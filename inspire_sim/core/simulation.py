@@ -174,7 +174,7 @@ class Simulation:
     """State arrays that no result table reads: (part of the world, attribute)."""
 
     def release_unreported(self) -> None:
-        """Free the state no result table reads (:attr:`UNREPORTED`, about 130 bytes per SME) before the
+        """Free the state no result table reads (:attr:`UNREPORTED`, about 120 bytes per SME) before the
         final tables are built, so that a large run's peak is lower; the simulation cannot step after this."""
         w = self.world
         for part, name in self.UNREPORTED:
