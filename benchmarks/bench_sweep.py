@@ -10,6 +10,9 @@ whose code you want to time::
 
     .venv/bin/python benchmarks/bench_sweep.py --reps 3 [--batch auto|N] [--cpu 1]
 
+It first byte-compiles this checkout's package, as ``pip install`` does (``--no-compile``: time the
+source as it is, e.g. an editable install under ``PYTHONDONTWRITEBYTECODE=1``).
+
 ``--against /other/checkout/.venv/bin/inspire-sim`` times that command too, interleaved with this
 checkout's (A B A B ...), and reports both and the ratio of their medians (this / other). Every
 command runs in the benchmark's temporary folder, so no checkout's source on the working folder
@@ -24,6 +27,7 @@ counts shows a few per cent that wall-time medians cannot; it is ~50x slower tha
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import resource
@@ -140,7 +144,14 @@ def main() -> None:
     ap.add_argument("--tag", default=None, help="also write benchmarks/results/<tag>.{json,md}")
     ap.add_argument("--against", default=None, help="another inspire-sim executable, timed interleaved")
     ap.add_argument("--instructions", action="store_true", help="also count instructions once each (cachegrind)")
+    ap.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="time without byte-compiling this checkout's package first (a regular pip install compiles it)",
+    )
     args = ap.parse_args()
+    if not args.no_compile:  # as after `pip install`: no compiling of the package's modules inside the timing
+        compileall.compile_dir(Path(__file__).resolve().parent.parent / "inspire_sim", quiet=1)
     tmp = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
     spec = tmp / "bench.toml"
     spec.write_text(SPEC.format(runs=args.runs, steps=args.steps, n_smes=args.n_smes))
