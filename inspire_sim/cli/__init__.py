@@ -14,6 +14,7 @@ so that ``inspire-sim --help`` does not load Mesa, matplotlib, Dask or Solara.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from typing import Annotated
@@ -99,16 +100,18 @@ def _app_for(argv: list[str] | None) -> typer.Typer:
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in COMMANDS:
         return build_app((COMMANDS[args[0]],))
-    return __getattr__("app")
+    return _full_app()
+
+
+@functools.cache
+def _full_app() -> typer.Typer:
+    return build_app()
 
 
 def __getattr__(name: str) -> typer.Typer:
     """``app``, the app with every command, built on first use (``from inspire_sim.cli import app``)."""
     if name == "app":
-        full = globals().get("_full_app")
-        if full is None:
-            full = globals()["_full_app"] = build_app()
-        return full
+        return _full_app()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
