@@ -25,13 +25,17 @@ class FailureRecovery(PolicyParams):
 
     kind: Literal["failure_recovery"] = "failure_recovery"
     capacity: int = param(
-        10_000,
+        2_500,
         lo=0,
         hi=1_000_000,
         unit="real SMEs/month (targeted countries together)",
         role=L,
-        source=ASSUMPTION + " (no evaluated EU programme found)",
-        sa=(0, 40_000),
+        source="estimate: Early Warning Denmark's reach EU-wide, 6,000 companies in 12 years = 42 a month for "
+        "28,900 SMEs of 10-249, x 1.77 M EU SMEs of 10-249 = about 2,550 a month, counting every client as "
+        "an SME of 10-249 (an upper end: most are smaller); the COSME pilot Early Warning Europe reached "
+        "about 90 a month in 4 countries (references.toml dk_early_warning_clients, "
+        "eu_early_warning_europe_clients)",
+        sa=(0, 10_000),
         doc="Recently failed SMEs supported per month in the targeted countries together, shared by their SMEs.",
     )
     recovery_boost: float = param(
