@@ -161,3 +161,14 @@ def test_missing_file_suggests_a_shipped_scenario():
 def test_bad_override_names_the_field():
     with pytest.raises(InputError, match=r"grant_sise.*did you mean 'grant_size'"):
         I.load_scenario("baseline", **{"support_funding.grant_sise": 1})
+
+
+def test_an_invalid_override_value_is_reported_as_the_override_not_the_file():
+    scen = I.load_scenario("baseline")
+    with pytest.raises(InputError) as err:
+        scen.with_overrides({"n_smes": -5, "failure_recovery.capacity": 10})
+    line = str(err.value)
+    assert line.startswith(f"{scen.path} with n_smes=-5, failure_recovery.capacity=10: field 'model.n_smes'"), line
+    assert "greater than or equal to 10" in line and "\n" not in line
+    with pytest.raises(InputError, match=r" and 1 more: "):
+        scen.with_overrides({"n_smes": 5, "steps": 12, "burn_in": 12, "search_rate": 0.03})

@@ -123,10 +123,17 @@ class Scenario:
         }
         if total_budget is not None:
             raw["total_budget"] = total_budget
-        new = _validate(raw, self.path or "<overrides>")
+        new = _validate(raw, _override_source(self.path, values))
         new.path, new.file_hash = self.path, self.file_hash
         new.overrides = {**self.overrides, **values}
         return new
+
+
+def _override_source(path: str | None, values: dict[str, Any], shown: int = 3) -> str:
+    """Where an invalid override is reported: the scenario and the overrides, not the file alone."""
+    items = [f"{k}={v!r}" for k, v in values.items()]
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return f"{path or '<scenario>'} with {', '.join(items[:shown])}{more}"
 
 
 def _override_country(key: str, parts: list[str], value: Any, countries: list[dict[str, Any]]) -> None:
