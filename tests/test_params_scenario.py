@@ -172,3 +172,5 @@ def test_an_invalid_override_value_is_reported_as_the_override_not_the_file():
     assert "greater than or equal to 10" in line and "\n" not in line
     with pytest.raises(InputError, match=r" and 1 more: "):
         scen.with_overrides({"n_smes": 5, "steps": 12, "burn_in": 12, "search_rate": 0.03})
+    with pytest.raises(InputError, match=r"with support_funding.target_stages=\['x', 'x', [^:]*\.\.\.: field"):
+        scen.with_overrides({"support_funding.target_stages": ["x"] * 30})

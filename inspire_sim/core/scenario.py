@@ -131,9 +131,14 @@ class Scenario:
 
 def _override_source(path: str | None, values: dict[str, Any], shown: int = 3) -> str:
     """Where an invalid override is reported: the scenario and the overrides, not the file alone."""
-    items = [f"{k}={v!r}" for k, v in values.items()]
+    items = [f"{k}={_short(v)}" for k, v in values.items()]
     more = f" and {len(items) - shown} more" if len(items) > shown else ""
     return f"{path or '<scenario>'} with {', '.join(items[:shown])}{more}"
+
+
+def _short(value: Any, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _override_country(key: str, parts: list[str], value: Any, countries: list[dict[str, Any]]) -> None:
