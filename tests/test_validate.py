@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -41,6 +42,9 @@ def test_target_table_and_scale_check_known_structure(tmp_path) -> None:
     runs = validate._replicate(scen, 3, 2, workers=1)
     t = validate.target_table(load_targets("eu_cis"), runs)
     assert (t["model_q05"] <= t["model_mean"]).all() and (t["model_mean"] <= t["model_q95"]).all()
+    first = np.array([validate.target_value(load_targets("eu_cis").targets[0], r) for r in runs])
+    assert t["model_se"].iloc[0] == pytest.approx(first.std(ddof=1) / np.sqrt(3))  # the mean's standard error
+    assert (t["model_se"].dropna() >= 0).all() and t["model_se"].notna().all()
     held = set(t.loc[t["held_out"], "target"])  # issue 20: >= 20 fitted targets, published figures held out
     assert len(held) == 21 and {"cooperating_share_innovators", "cooperating_share_germany"} <= held
     assert (~t["held_out"]).sum() == 28 and "cross_border_share_germany" not in held

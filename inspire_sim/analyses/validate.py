@@ -137,7 +137,9 @@ def pattern_table(
 
 
 def target_table(targets: TargetSet, runs: list[Any]) -> pd.DataFrame:
-    """Each target against the model: mean and 5-95% range over runs, within ± 2 sd, held out or not."""
+    """Each target against the model: mean, its standard error and the 5-95% range over runs, within ± 2 sd,
+    held out or not. ``model_se`` (sd over runs / sqrt(runs)) shows how much of a gap is the model's own
+    sampling noise (large for the smallest countries, which few simulated SMEs stand for)."""
     rows = []
     for t in targets.targets:
         vals = np.array([target_value(t, r) for r in runs], dtype=float)
@@ -152,6 +154,7 @@ def target_table(targets: TargetSet, runs: list[Any]) -> pd.DataFrame:
                 "low": t.value - 2 * t.sd,
                 "high": t.value + 2 * t.sd,
                 "model_mean": mean,
+                "model_se": float(vals.std(ddof=1) / np.sqrt(len(vals))) if len(vals) > 1 else np.nan,
                 "model_q05": float(np.quantile(vals, 0.05)) if len(vals) else np.nan,
                 "model_q95": float(np.quantile(vals, 0.95)) if len(vals) else np.nan,
                 "z": (mean - t.value) / t.sd,
