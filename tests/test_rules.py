@@ -26,6 +26,9 @@ def test_cosine_and_unit_rows():
     assert np.allclose(v[0], [0.6, 0.8]) and np.all(v[1] == 0)
     assert rules.cosine(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == 0.0
     assert rules.cosine(v[0], v[0]) == pytest.approx(1.0)
+    x = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 1.0]])
+    same = rules.unit_rows(x, out=x)  # in place: the same values as out of place
+    assert same is x and np.array_equal(x, rules.unit_rows(np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 1.0]])))
 
 
 def test_pair_uniform_is_symmetric_reproducible_and_uniform():

@@ -435,11 +435,9 @@ def _unit_sum(weight: Any, x: np.ndarray, draws: dict[str, np.ndarray], key: str
     else:
         x = x + d
     del d
-    for lo in range(0, len(x), _CHUNK_ROWS):  # rules.unit_rows in place, by chunks: the same rows, no (rows x dims)
-        part = x[lo : lo + _CHUNK_ROWS]  # temporaries (the norm squares its argument)
-        norm = np.linalg.norm(part, axis=-1, keepdims=True)
-        np.divide(part, norm, out=part, where=norm > 0)
-        np.copyto(part, 0.0, where=~(norm > 0))
+    for lo in range(0, len(x), _CHUNK_ROWS):  # in place, by chunks: the same rows, no (rows x dims) temporaries
+        part = x[lo : lo + _CHUNK_ROWS]  # (the norm squares its argument)
+        rules.unit_rows(part, out=part)
     return x.astype(np.float32)
 
 

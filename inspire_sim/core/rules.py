@@ -42,10 +42,14 @@ def weak(param, other):
     return param
 
 
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
+def unit_rows(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero), into ``out`` if given (it may be ``x``: in place)."""
     norm = np.linalg.norm(x, axis=-1, keepdims=True)
-    return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
+    if out is None:
+        return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
+    np.divide(x, norm, out=out, where=norm > 0)
+    np.copyto(out, 0.0, where=~(norm > 0))
+    return out
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
